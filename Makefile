@@ -1,0 +1,86 @@
+# ngx_http_swarm: build, demo and tests.
+#
+#   make              the module, against Debian's nginx (nginx-dev)
+#   NGINX_SRC=/path/to/nginx-x.y.z make
+#                     the module, against an nginx source tree
+#   make test         installs what is missing, builds, runs every test
+
+SHELL := /bin/bash
+
+TOP := $(CURDIR)
+BUILD := $(TOP)/build
+NGINX_SRC ?=
+NGINX_BIN ?= /usr/sbin/nginx
+MODULE := $(BUILD)/ngx_http_swarm_module.so
+
+SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
+        ngx_http_swarm_module.c ngx_http_swarm_sticky.c \
+        ngx_http_swarm_docker.c ngx_http_swarm_cookie.c
+
+BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
+TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl
+
+UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
+UNIT_LIBS := -ljansson -lcmocka
+
+.PHONY: all module deps test-deps unit t test clean
+
+all: module
+
+module: $(MODULE)
+
+# Says which package is missing rather than failing in the compiler.
+deps:
+	@missing=""; \
+	for p in $(BUILD_PKGS); do \
+	    dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	    echo "missing packages:$$missing"; \
+	    echo "install them with: apt-get install$$missing"; \
+	    exit 1; \
+	fi
+
+test-deps:
+	@TEST_PKGS="$(TEST_PKGS)" $(TOP)/t/install-deps
+
+$(MODULE): $(SRCS)
+	@$(MAKE) --no-print-directory deps
+	rm -rf $(BUILD)/nginx
+	mkdir -p $(BUILD)
+	set -e; \
+	if [ -n "$(NGINX_SRC)" ]; then \
+	    cp -a $(NGINX_SRC) $(BUILD)/nginx; \
+	    cd $(BUILD)/nginx; \
+	    ./configure --with-compat --with-threads --with-debug \
+	        --add-dynamic-module=$(TOP) >$(BUILD)/configure.log; \
+	else \
+	    cp -a /usr/share/nginx/src $(BUILD)/nginx; \
+	    cd $(BUILD)/nginx; \
+	    . ./conf_flags; \
+	    ./configure "$${NGX_CONF_FLAGS[@]}" \
+	        --add-dynamic-module=$(TOP) >$(BUILD)/configure.log; \
+	fi; \
+	$(MAKE) -f objs/Makefile modules
+	cp $(BUILD)/nginx/objs/ngx_http_swarm_module.so $(MODULE)
+
+$(BUILD)/unit: t/unit/test_swarm.c ngx_http_swarm_docker.c \
+               ngx_http_swarm_cookie.c ngx_http_swarm_lib.h
+	mkdir -p $(BUILD)
+	$(CC) $(UNIT_CFLAGS) -DFIXTURES='"$(TOP)/t/fixtures/docker-20.10"' \
+	    -o $@ t/unit/test_swarm.c ngx_http_swarm_docker.c \
+	    ngx_http_swarm_cookie.c $(UNIT_LIBS)
+
+unit: $(BUILD)/unit
+	$(BUILD)/unit
+
+t: $(MODULE)
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) prove -v -I t/lib t/
+
+test: test-deps
+	$(MAKE) --no-print-directory module
+	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory t
+
+clean:
+	rm -rf $(BUILD)

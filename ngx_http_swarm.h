@@ -1,0 +1,107 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * What the discovery module (ngx_http_swarm_module.c) and the balancer
+ * (ngx_http_swarm_sticky.c) share: the task sets in shared memory, each
+ * worker's own copy of them, and the upstream configuration.
+ */
+
+
+#ifndef _NGX_HTTP_SWARM_H_INCLUDED_
+#define _NGX_HTTP_SWARM_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm_lib.h"
+
+
+#define NGX_HTTP_SWARM_MAX_FAILS     1
+#define NGX_HTTP_SWARM_FAIL_TIMEOUT  10
+
+
+typedef struct ngx_http_swarm_shm_up_s  ngx_http_swarm_shm_up_t;
+
+/* one upstream's task set in shared memory, found by upstream name */
+
+struct ngx_http_swarm_shm_up_s {
+    ngx_http_swarm_shm_up_t    *next;
+    ngx_str_t                   name;
+    ngx_atomic_t                generation;
+    ngx_atomic_t                last_sync;
+    ngx_http_swarm_peer_t      *peers;
+    ngx_uint_t                  npeers;
+    size_t                      error_len;
+    u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
+};
+
+
+typedef struct {
+    ngx_atomic_t                lock;
+    ngx_http_swarm_shm_up_t    *upstreams;
+    size_t                      api_version_len;
+    u_char                      api_version[16];
+} ngx_http_swarm_shm_t;
+
+
+/* a peer as a worker connects to it; failure accounting is per worker */
+
+typedef struct {
+    struct sockaddr            *sockaddr;
+    socklen_t                   socklen;
+    ngx_str_t                   name;
+    ngx_uint_t                  fails;
+    time_t                      accessed;
+    time_t                      checked;
+} ngx_http_swarm_rpeer_t;
+
+
+/*
+ * A worker's private copy of one generation of a task set.  Requests
+ * hold a reference to it until their pool goes, so nothing they point
+ * to changes under them; shared memory is only read, under the read
+ * lock, to make a new copy when the generation moves.
+ */
+
+typedef struct {
+    ngx_pool_t                 *pool;
+    ngx_uint_t                  refs;
+    ngx_atomic_uint_t           generation;
+    ngx_uint_t                  npeers;
+    ngx_http_swarm_peer_t      *tasks;
+    ngx_http_swarm_rpeer_t     *peers;
+    ngx_uint_t                 *active;
+    ngx_uint_t                  nactive;
+    ngx_http_swarm_index_t      index;
+} ngx_http_swarm_view_t;
+
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_array_t                *selectors;
+    ngx_http_upstream_srv_conf_t  *uscf;
+    ngx_http_swarm_shm_t       *sh;
+    ngx_http_swarm_shm_up_t    *shm;
+    ngx_http_swarm_view_t      *view;
+    ngx_uint_t                  rr;
+    ngx_uint_t                  index;
+} ngx_http_swarm_upstream_t;
+
+
+ngx_http_swarm_view_t *ngx_http_swarm_view_acquire(
+    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
+void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view);
+
+ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
+    ngx_http_upstream_srv_conf_t *us);
+
+
+extern ngx_module_t  ngx_http_swarm_module;
+extern ngx_module_t  ngx_http_swarm_sticky_module;
+
+
+#endif /* _NGX_HTTP_SWARM_H_INCLUDED_ */

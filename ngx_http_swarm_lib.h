@@ -1,0 +1,150 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Pure parts of the module: Docker JSON to task sets, task set
+ * comparison, the cookie index, Cookie header scanning and Set-Cookie
+ * formatting.  Nothing here knows nginx: plain bytes in, plain values
+ * out, so that unit tests and fuzzers can call every function directly.
+ */
+
+
+#ifndef _NGX_HTTP_SWARM_LIB_H_INCLUDED_
+#define _NGX_HTTP_SWARM_LIB_H_INCLUDED_
+
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+
+#define NGX_HTTP_SWARM_IP_LEN        46
+#define NGX_HTTP_SWARM_ID_LEN        64
+#define NGX_HTTP_SWARM_NAME_LEN      64
+#define NGX_HTTP_SWARM_ERR_LEN       256
+
+#define NGX_HTTP_SWARM_ACTIVE        1
+#define NGX_HTTP_SWARM_DRAINING      2
+
+
+/* one task that may receive requests, as published in shared memory */
+
+typedef struct {
+    char                       ip[NGX_HTTP_SWARM_IP_LEN];
+    char                       task[NGX_HTTP_SWARM_ID_LEN];
+    char                       service[NGX_HTTP_SWARM_NAME_LEN];
+    char                       node[NGX_HTTP_SWARM_ID_LEN];
+    uint8_t                    addr[16];
+    uint32_t                   slot;
+    uint16_t                   port;
+    uint8_t                    family;
+    uint8_t                    state;
+} ngx_http_swarm_peer_t;
+
+
+typedef struct {
+    ngx_http_swarm_peer_t     *peers;
+    size_t                     n;
+    size_t                     cap;
+} ngx_http_swarm_set_t;
+
+
+/* "swarm_service label=KEY=VALUE|name=NAME [network=NET] [port=N]" */
+
+typedef struct {
+    const char                *label_key;
+    const char                *label_value;
+    const char                *name;
+    const char                *network;
+    unsigned                   port;
+    unsigned                   upstream;
+} ngx_http_swarm_selector_t;
+
+
+/* a Swarm service matched by a selector, with its port and network */
+
+typedef struct {
+    char                       id[NGX_HTTP_SWARM_ID_LEN];
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    char                       network[NGX_HTTP_SWARM_NAME_LEN];
+    unsigned                   port;
+    unsigned                   upstream;
+    unsigned                   skip;
+} ngx_http_swarm_service_t;
+
+
+typedef struct {
+    ngx_http_swarm_service_t  *services;
+    size_t                     n;
+    size_t                     cap;
+} ngx_http_swarm_services_t;
+
+
+/* problems that skip one service of one upstream, not the whole answer */
+
+typedef void (*ngx_http_swarm_report_pt)(void *data, unsigned upstream,
+    const char *service, const char *msg);
+
+typedef struct {
+    ngx_http_swarm_report_pt   handler;
+    void                      *data;
+} ngx_http_swarm_report_t;
+
+
+typedef struct {
+    size_t                     added;
+    size_t                     removed;
+    size_t                     changed;
+} ngx_http_swarm_diff_t;
+
+
+/* open addressing table: peer IP text to index in a peer array */
+
+typedef struct {
+    uint32_t                  *slots;
+    size_t                     mask;
+} ngx_http_swarm_index_t;
+
+
+typedef struct {
+    const char                *name;
+    const char                *path;
+    const char                *domain;
+    const char                *samesite;
+    long                       max_age;
+    unsigned                   secure:1;
+    unsigned                   httponly:1;
+} ngx_http_swarm_cookie_t;
+
+
+int ngx_http_swarm_parse_services(const char *buf, size_t len,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
+    ngx_http_swarm_report_t *report, char *err, size_t errlen);
+int ngx_http_swarm_parse_tasks(const char *buf, size_t len,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
+    size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
+void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
+
+int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
+    const ngx_http_swarm_peer_t *peer);
+void ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set);
+void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
+ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
+    const ngx_http_swarm_peer_t *old, size_t nold,
+    const ngx_http_swarm_peer_t *new, size_t nnew);
+
+size_t ngx_http_swarm_index_size(size_t npeers);
+void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
+    uint32_t *slots, size_t nslots, const ngx_http_swarm_peer_t *peers,
+    size_t npeers);
+long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
+    const ngx_http_swarm_peer_t *peers, const u_char *key, size_t len);
+
+int ngx_http_swarm_cookie_scan(const u_char *hdr, size_t len,
+    const u_char *name, size_t nlen, const u_char **value, size_t *vlen);
+int ngx_http_swarm_cookie_valid(const u_char *value, size_t len);
+size_t ngx_http_swarm_cookie_format(u_char *buf, size_t size,
+    const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen);
+
+
+#endif /* _NGX_HTTP_SWARM_LIB_H_INCLUDED_ */

@@ -1,0 +1,2070 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Discovery: the swarm_* directives, the shared memory zone that holds
+ * one task set per upstream, the Docker Engine API client (libcurl's
+ * multi_socket API driven by nginx events and timers, in worker 0
+ * only), publication of changed task sets, each worker's copy of them,
+ * and the swarm_status handler.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include "ngx_http_swarm.h"
+
+
+#define NGX_HTTP_SWARM_PING       0
+#define NGX_HTTP_SWARM_VERSION    1
+#define NGX_HTTP_SWARM_SERVICES   2
+#define NGX_HTTP_SWARM_TASKS      3
+
+#define NGX_HTTP_SWARM_MIN_API    "1.24"
+
+
+typedef struct {
+    ngx_str_t                   endpoint;
+    ngx_str_t                   socket;
+    ngx_str_t                   base;
+    ngx_msec_t                  interval;
+    ngx_msec_t                  timeout;
+    size_t                      zone_size;
+    size_t                      max_response;
+    ngx_array_t                 upstreams;
+    ngx_array_t                 selectors;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_swarm_shm_t       *sh;
+    ngx_slab_pool_t            *shpool;
+} ngx_http_swarm_main_conf_t;
+
+
+typedef struct {
+    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_log_t                  *log;
+    CURLM                      *multi;
+    CURL                       *easy;
+    char                       *url;
+    ngx_event_t                 poll;
+    ngx_event_t                 timer;
+    ngx_uint_t                  step;
+    ngx_uint_t                  selector;
+    ngx_uint_t                  renegotiated;
+    ngx_uint_t                  failures;
+    u_char                     *body;
+    size_t                      len;
+    size_t                      cap;
+    unsigned                    overflow:1;
+    unsigned                    busy:1;
+    char                        api_version[16];
+    char                        header_version[16];
+    ngx_http_swarm_services_t   svcs;
+    ngx_http_swarm_set_t       *sets;
+    char                      **notes;
+    char                        err[NGX_HTTP_SWARM_ERR_LEN];
+} ngx_http_swarm_client_t;
+
+
+static void *ngx_http_swarm_create_main_conf(ngx_conf_t *cf);
+static char *ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf);
+static void *ngx_http_swarm_create_srv_conf(ngx_conf_t *cf);
+static char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_swarm_init_zone(ngx_shm_zone_t *shm_zone,
+    void *data);
+static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
+static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
+static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
+
+static ngx_int_t ngx_http_swarm_client_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_main_conf_t *mcf);
+static int ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
+    void *userp, void *socketp);
+static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
+    void *userp);
+static void ngx_http_swarm_curl_event(ngx_event_t *ev);
+static void ngx_http_swarm_curl_timeout(ngx_event_t *ev);
+static void ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl);
+static size_t ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n,
+    void *userdata);
+static size_t ngx_http_swarm_curl_header(char *ptr, size_t size, size_t n,
+    void *userdata);
+static void ngx_http_swarm_poll_handler(ngx_event_t *ev);
+static void ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl);
+static ngx_int_t ngx_http_swarm_request(ngx_http_swarm_client_t *cl,
+    ngx_uint_t step, const char *path, json_t *filters);
+static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
+    CURLcode result);
+static ngx_int_t ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl);
+static ngx_int_t ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl,
+    long code);
+static void ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl,
+    long code);
+static void ngx_http_swarm_report(void *data, unsigned upstream,
+    const char *service, const char *msg);
+static void ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl);
+static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set);
+static void ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up,
+    const char *msg, size_t len);
+static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
+    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
+static ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
+static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
+    ngx_http_swarm_upstream_t *up);
+
+
+static ngx_command_t  ngx_http_swarm_commands[] = {
+
+    { ngx_string("swarm_endpoint"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_swarm_endpoint,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("swarm_interval"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, interval),
+      NULL },
+
+    { ngx_string("swarm_timeout"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, timeout),
+      NULL },
+
+    { ngx_string("swarm_zone"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, zone_size),
+      NULL },
+
+    { ngx_string("swarm_max_response"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_size_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, max_response),
+      NULL },
+
+    { ngx_string("swarm_service"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_1MORE,
+      ngx_http_swarm_service,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("swarm_status"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_swarm_status,
+      0,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_swarm_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    ngx_http_swarm_create_main_conf,       /* create main configuration */
+    ngx_http_swarm_init_main_conf,         /* init main configuration */
+
+    ngx_http_swarm_create_srv_conf,        /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_swarm_module = {
+    NGX_MODULE_V1,
+    &ngx_http_swarm_module_ctx,            /* module context */
+    ngx_http_swarm_commands,               /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    ngx_http_swarm_init_module,            /* init module */
+    ngx_http_swarm_init_process,           /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    ngx_http_swarm_exit_process,           /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static ngx_str_t  ngx_http_swarm_zone_name = ngx_string("swarm");
+
+static ngx_http_swarm_client_t  *ngx_http_swarm_client;
+
+
+static void *
+ngx_http_swarm_create_main_conf(ngx_conf_t *cf)
+{
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_main_conf_t));
+    if (mcf == NULL) {
+        return NULL;
+    }
+
+    mcf->interval = NGX_CONF_UNSET_MSEC;
+    mcf->timeout = NGX_CONF_UNSET_MSEC;
+    mcf->zone_size = NGX_CONF_UNSET_SIZE;
+    mcf->max_response = NGX_CONF_UNSET_SIZE;
+
+    if (ngx_array_init(&mcf->upstreams, cf->pool, 4,
+                       sizeof(ngx_http_swarm_upstream_t *))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->selectors, cf->pool, 4,
+                       sizeof(ngx_http_swarm_selector_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    return mcf;
+}
+
+
+static char *
+ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
+{
+    ngx_http_swarm_main_conf_t *mcf = conf;
+
+    ngx_str_t  endpoint = ngx_string("unix:/var/run/docker.sock");
+
+    if (mcf->endpoint.len == 0) {
+        mcf->endpoint = endpoint;
+        ngx_str_set(&mcf->socket, "/var/run/docker.sock");
+        ngx_str_set(&mcf->base, "http://localhost");
+    }
+
+    ngx_conf_init_msec_value(mcf->interval, 5000);
+    ngx_conf_init_msec_value(mcf->timeout, 5000);
+    ngx_conf_init_size_value(mcf->zone_size, 1024 * 1024);
+    ngx_conf_init_size_value(mcf->max_response, 32 * 1024 * 1024);
+
+    if (mcf->interval < 100) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"swarm_interval\" must be at least 100ms");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->timeout == 0) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"swarm_timeout\" must not be zero");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->zone_size < 8 * ngx_pagesize) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"swarm_zone\" of %uz is too small, "
+                           "at least %ui bytes", mcf->zone_size,
+                           8 * ngx_pagesize);
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->max_response < 1024) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"swarm_max_response\" must be at least 1k");
+        return NGX_CONF_ERROR;
+    }
+
+    if (mcf->upstreams.nelts == 0) {
+        return NGX_CONF_OK;
+    }
+
+    mcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_swarm_zone_name,
+                                          mcf->zone_size,
+                                          &ngx_http_swarm_module);
+    if (mcf->shm_zone == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    mcf->shm_zone->init = ngx_http_swarm_init_zone;
+    mcf->shm_zone->data = mcf;
+
+    return NGX_CONF_OK;
+}
+
+
+static void *
+ngx_http_swarm_create_srv_conf(ngx_conf_t *cf)
+{
+    ngx_http_swarm_upstream_t  *up;
+
+    up = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_upstream_t));
+    if (up == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     up->selectors = NULL;
+     *     up->shm = NULL;
+     *     up->view = NULL;
+     */
+
+    return up;
+}
+
+
+static char *
+ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_main_conf_t *mcf = conf;
+
+    u_char     *p;
+    ngx_str_t  *value;
+
+    if (mcf->endpoint.len) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+    mcf->endpoint = value[1];
+
+    if (value[1].len > 5 && ngx_strncmp(value[1].data, "unix:", 5) == 0) {
+        mcf->socket.data = value[1].data + 5;
+        mcf->socket.len = value[1].len - 5;
+        ngx_str_set(&mcf->base, "http://localhost");
+
+        if (mcf->socket.data[0] != '/') {
+            return "invalid value: the socket path must be absolute";
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    if (value[1].len > 7 && ngx_strncmp(value[1].data, "http://", 7) == 0) {
+        mcf->base = value[1];
+
+        /* drop a trailing slash: paths are added as "/v1.41/..." */
+
+        p = mcf->base.data + mcf->base.len - 1;
+        if (*p == '/') {
+            *p = '\0';
+            mcf->base.len--;
+        }
+
+        return NGX_CONF_OK;
+    }
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid value \"%V\": expected \"unix:/path\" or "
+                       "\"http://host:port\"", &value[1]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_upstream_t *up = conf;
+
+    u_char                         *eq;
+    ngx_int_t                       port;
+    ngx_str_t                      *value, s;
+    ngx_uint_t                      i;
+    ngx_http_swarm_upstream_t     **upp;
+    ngx_http_swarm_selector_t      *sel;
+    ngx_http_swarm_main_conf_t     *mcf;
+    ngx_http_upstream_srv_conf_t   *uscf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+    uscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_upstream_module);
+
+    if (up->selectors == NULL) {
+        up->selectors = ngx_array_create(cf->pool, 2,
+                                         sizeof(ngx_http_swarm_selector_t));
+        if (up->selectors == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        up->name = uscf->host;
+        up->uscf = uscf;
+        up->index = mcf->upstreams.nelts;
+
+        upp = ngx_array_push(&mcf->upstreams);
+        if (upp == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        *upp = up;
+
+        if (uscf->peer.init_upstream) {
+            ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                               "load balancing method redefined");
+        }
+
+        uscf->peer.init_upstream = ngx_http_swarm_sticky_init_upstream;
+    }
+
+    sel = ngx_array_push(up->selectors);
+    if (sel == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_memzero(sel, sizeof(ngx_http_swarm_selector_t));
+    sel->upstream = up->index;
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        /* the configuration parser ends every word with '\0' */
+
+        if (ngx_strncmp(value[i].data, "label=", 6) == 0) {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            eq = ngx_strlchr(s.data, s.data + s.len, '=');
+
+            if (sel->label_key || sel->name || eq == NULL || eq == s.data) {
+                goto invalid;
+            }
+
+            sel->label_key = ngx_pnalloc(cf->pool, eq - s.data + 1);
+            if (sel->label_key == NULL) {
+                return NGX_CONF_ERROR;
+            }
+
+            ngx_cpystrn((u_char *) sel->label_key, s.data, eq - s.data + 1);
+            sel->label_value = (const char *) eq + 1;
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "name=", 5) == 0) {
+            if (sel->label_key || sel->name || value[i].len == 5) {
+                goto invalid;
+            }
+
+            sel->name = (const char *) value[i].data + 5;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "network=", 8) == 0) {
+            if (sel->network || value[i].len == 8) {
+                goto invalid;
+            }
+
+            sel->network = (const char *) value[i].data + 8;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "port=", 5) == 0) {
+            port = ngx_atoi(value[i].data + 5, value[i].len - 5);
+
+            if (sel->port || port < 1 || port > 65535) {
+                goto invalid;
+            }
+
+            sel->port = (unsigned) port;
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    if (sel->label_key == NULL && sel->name == NULL) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "\"swarm_service\" needs \"label=KEY=VALUE\" "
+                           "or \"name=NAME\"");
+        return NGX_CONF_ERROR;
+    }
+
+    sel = ngx_array_push(&mcf->selectors);
+    if (sel == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    *sel = ((ngx_http_swarm_selector_t *) up->selectors->elts)
+                                                   [up->selectors->nelts - 1];
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+static char *
+ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t  *clcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_swarm_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * Runs in the master at every configuration load.  An unchanged zone
+ * comes back with "data", the previous cycle's root, and keeps its task
+ * sets: a reload never leaves an upstream without peers.
+ */
+
+static ngx_int_t
+ngx_http_swarm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_swarm_shm_t *osh = data;
+
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_slab_pool_t             *shpool;
+    ngx_http_swarm_shm_t        *sh;
+    ngx_http_swarm_shm_up_t     *su;
+    ngx_http_swarm_upstream_t  **upp, *up;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (osh) {
+        sh = osh;
+
+    } else if (shm_zone->shm.exists) {
+        sh = shpool->data;
+
+    } else {
+        sh = ngx_slab_calloc(shpool, sizeof(ngx_http_swarm_shm_t));
+        if (sh == NULL) {
+            return NGX_ERROR;
+        }
+
+        shpool->data = sh;
+
+        len = sizeof(" in swarm zone \"\"") + shm_zone->shm.name.len;
+
+        shpool->log_ctx = ngx_slab_alloc(shpool, len);
+        if (shpool->log_ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(shpool->log_ctx, " in swarm zone \"%V\"%Z",
+                    &shm_zone->shm.name);
+    }
+
+    mcf->sh = sh;
+    mcf->shpool = shpool;
+    shm_zone->data = sh;
+
+    upp = mcf->upstreams.elts;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        up = upp[i];
+
+        for (su = sh->upstreams; su; su = su->next) {
+            if (su->name.len == up->name.len
+                && ngx_strncmp(su->name.data, up->name.data, up->name.len)
+                   == 0)
+            {
+                break;
+            }
+        }
+
+        if (su == NULL) {
+            su = ngx_slab_calloc(shpool, sizeof(ngx_http_swarm_shm_up_t)
+                                         + up->name.len);
+            if (su == NULL) {
+                return NGX_ERROR;
+            }
+
+            su->name.data = (u_char *) (su + 1);
+            su->name.len = up->name.len;
+            ngx_memcpy(su->name.data, up->name.data, up->name.len);
+
+            ngx_rwlock_wlock(&sh->lock);
+            su->next = sh->upstreams;
+            sh->upstreams = su;
+            ngx_rwlock_unlock(&sh->lock);
+        }
+
+        up->sh = sh;
+        up->shm = su;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_init_module(ngx_cycle_t *cycle)
+{
+    static ngx_uint_t  initialized;
+
+    if (initialized) {
+        return NGX_OK;
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                      "swarm: curl_global_init() failed");
+        return NGX_ERROR;
+    }
+
+    initialized = 1;
+
+    return NGX_OK;
+}
+
+
+/* one process asks Docker: worker 0, which the master respawns as 0 */
+
+static ngx_int_t
+ngx_http_swarm_init_process(ngx_cycle_t *cycle)
+{
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    if (ngx_process != NGX_PROCESS_WORKER
+        && ngx_process != NGX_PROCESS_SINGLE)
+    {
+        return NGX_OK;
+    }
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
+
+    if (mcf == NULL || mcf->upstreams.nelts == 0 || ngx_worker != 0) {
+        return NGX_OK;
+    }
+
+    if (ngx_http_swarm_client_init(cycle, mcf) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "swarm: discovery could not start");
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_client_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_main_conf_t *mcf)
+{
+    size_t                    len;
+    ngx_http_swarm_client_t  *cl;
+
+    cl = ngx_pcalloc(cycle->pool, sizeof(ngx_http_swarm_client_t));
+    if (cl == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->mcf = mcf;
+    cl->log = cycle->log;
+
+    cl->sets = ngx_pcalloc(cycle->pool,
+                           mcf->upstreams.nelts
+                           * sizeof(ngx_http_swarm_set_t));
+    cl->notes = ngx_pcalloc(cycle->pool, mcf->upstreams.nelts
+                                         * sizeof(char *));
+    if (cl->sets == NULL || cl->notes == NULL) {
+        return NGX_ERROR;
+    }
+
+    /* base, "/v" version, path, and filters escaped: bounded below */
+
+    len = mcf->base.len + 64 * 1024;
+    cl->url = ngx_pnalloc(cycle->pool, len);
+    if (cl->url == NULL) {
+        return NGX_ERROR;
+    }
+
+    cl->multi = curl_multi_init();
+    cl->easy = curl_easy_init();
+
+    if (cl->multi == NULL || cl->easy == NULL) {
+        return NGX_ERROR;
+    }
+
+    curl_multi_setopt(cl->multi, CURLMOPT_SOCKETFUNCTION,
+                      ngx_http_swarm_curl_socket);
+    curl_multi_setopt(cl->multi, CURLMOPT_SOCKETDATA, cl);
+    curl_multi_setopt(cl->multi, CURLMOPT_TIMERFUNCTION,
+                      ngx_http_swarm_curl_timer);
+    curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
+
+    if (mcf->socket.len) {
+        curl_easy_setopt(cl->easy, CURLOPT_UNIX_SOCKET_PATH,
+                         (char *) mcf->socket.data);
+    }
+
+#if (LIBCURL_VERSION_NUM >= 0x075500)
+    curl_easy_setopt(cl->easy, CURLOPT_PROTOCOLS_STR, "http");
+#else
+    curl_easy_setopt(cl->easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
+#endif
+    curl_easy_setopt(cl->easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(cl->easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(cl->easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(cl->easy, CURLOPT_USERAGENT, "ngx_http_swarm");
+    curl_easy_setopt(cl->easy, CURLOPT_TIMEOUT_MS, (long) mcf->timeout);
+    curl_easy_setopt(cl->easy, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long) mcf->timeout);
+    curl_easy_setopt(cl->easy, CURLOPT_WRITEFUNCTION,
+                     ngx_http_swarm_curl_write);
+    curl_easy_setopt(cl->easy, CURLOPT_WRITEDATA, cl);
+    curl_easy_setopt(cl->easy, CURLOPT_HEADERFUNCTION,
+                     ngx_http_swarm_curl_header);
+    curl_easy_setopt(cl->easy, CURLOPT_HEADERDATA, cl);
+
+    cl->poll.handler = ngx_http_swarm_poll_handler;
+    cl->poll.data = cl;
+    cl->poll.log = cycle->log;
+    cl->poll.cancelable = 1;
+
+    cl->timer.handler = ngx_http_swarm_curl_timeout;
+    cl->timer.data = cl;
+    cl->timer.log = cycle->log;
+    cl->timer.cancelable = 1;
+
+    ngx_http_swarm_client = cl;
+
+    /* the first sync at once: tasks appear as soon as Docker answers */
+
+    ngx_add_timer(&cl->poll, 1);
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
+    void *userp, void *socketp)
+{
+    ngx_http_swarm_client_t *cl = userp;
+
+    ngx_connection_t  *c;
+
+    c = socketp;
+
+    if (what == CURL_POLL_REMOVE) {
+        if (c) {
+            if (c->read->active) {
+                ngx_del_event(c->read, NGX_READ_EVENT, 0);
+            }
+
+            if (c->write->active) {
+                ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+            }
+
+            if (c->read->posted) {
+                ngx_delete_posted_event(c->read);
+            }
+
+            if (c->write->posted) {
+                ngx_delete_posted_event(c->write);
+            }
+
+            ngx_free_connection(c);
+            c->fd = (ngx_socket_t) -1;
+
+            curl_multi_assign(cl->multi, s, NULL);
+        }
+
+        return 0;
+    }
+
+    if (c == NULL) {
+        c = ngx_get_connection(s, cl->log);
+        if (c == NULL) {
+            return -1;
+        }
+
+        c->data = cl;
+        c->read->handler = ngx_http_swarm_curl_event;
+        c->write->handler = ngx_http_swarm_curl_event;
+        c->read->log = cl->log;
+        c->write->log = cl->log;
+
+        curl_multi_assign(cl->multi, s, c);
+    }
+
+    /* curl does not always drain a socket: level-triggered events */
+
+    if ((what & CURL_POLL_IN) && !c->read->active) {
+        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
+            != NGX_OK)
+        {
+            return -1;
+        }
+
+    } else if (!(what & CURL_POLL_IN) && c->read->active) {
+        ngx_del_event(c->read, NGX_READ_EVENT, 0);
+    }
+
+    if ((what & CURL_POLL_OUT) && !c->write->active) {
+        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
+            != NGX_OK)
+        {
+            return -1;
+        }
+
+    } else if (!(what & CURL_POLL_OUT) && c->write->active) {
+        ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    ngx_http_swarm_client_t *cl = userp;
+
+    if (timeout_ms < 0) {
+        if (cl->timer.timer_set) {
+            ngx_del_timer(&cl->timer);
+        }
+
+        return 0;
+    }
+
+    ngx_add_timer(&cl->timer, (ngx_msec_t) timeout_ms);
+
+    return 0;
+}
+
+
+static void
+ngx_http_swarm_curl_event(ngx_event_t *ev)
+{
+    int                       running;
+    ngx_socket_t              fd;
+    ngx_connection_t         *c;
+    ngx_http_swarm_client_t  *cl;
+
+    c = ev->data;
+    cl = c->data;
+    fd = c->fd;
+
+    /* curl may remove the socket, and so free "c", in this call */
+
+    curl_multi_socket_action(cl->multi, fd,
+                             ev->write ? CURL_CSELECT_OUT : CURL_CSELECT_IN,
+                             &running);
+
+    ngx_http_swarm_curl_done(cl);
+}
+
+
+static void
+ngx_http_swarm_curl_timeout(ngx_event_t *ev)
+{
+    int                       running;
+    ngx_http_swarm_client_t  *cl;
+
+    cl = ev->data;
+
+    curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+
+    ngx_http_swarm_curl_done(cl);
+}
+
+
+static void
+ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl)
+{
+    int        left;
+    CURLMsg   *msg;
+    CURLcode   result;
+
+    while ((msg = curl_multi_info_read(cl->multi, &left)) != NULL) {
+
+        if (msg->msg != CURLMSG_DONE) {
+            continue;
+        }
+
+        result = msg->data.result;
+        curl_multi_remove_handle(cl->multi, msg->easy_handle);
+
+        ngx_http_swarm_handle(cl, result);
+    }
+}
+
+
+static size_t
+ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n, void *userdata)
+{
+    ngx_http_swarm_client_t *cl = userdata;
+
+    u_char  *p;
+    size_t   len, cap;
+
+    len = size * n;
+
+    if (cl->len + len > cl->mcf->max_response) {
+        cl->overflow = 1;
+        return 0;
+    }
+
+    if (cl->len + len > cl->cap) {
+        cap = ngx_max(cl->cap * 2, cl->len + len);
+        cap = ngx_max(cap, 16384);
+        cap = ngx_min(cap, cl->mcf->max_response);
+
+        p = ngx_alloc(cap, cl->log);
+        if (p == NULL) {
+            return 0;
+        }
+
+        if (cl->body) {
+            ngx_memcpy(p, cl->body, cl->len);
+            ngx_free(cl->body);
+        }
+
+        cl->body = p;
+        cl->cap = cap;
+    }
+
+    ngx_memcpy(cl->body + cl->len, ptr, len);
+    cl->len += len;
+
+    return len;
+}
+
+
+static size_t
+ngx_http_swarm_curl_header(char *ptr, size_t size, size_t n, void *userdata)
+{
+    ngx_http_swarm_client_t *cl = userdata;
+
+    size_t   len, i;
+    u_char  *p, *last;
+
+    len = size * n;
+
+    if (len > 12 && ngx_strncasecmp((u_char *) ptr, (u_char *) "Api-Version:",
+                                    12)
+                    == 0)
+    {
+        p = (u_char *) ptr + 12;
+        last = (u_char *) ptr + len;
+
+        while (p < last && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        for (i = 0; p < last && i < sizeof(cl->header_version) - 1; p++) {
+            if ((*p >= '0' && *p <= '9') || *p == '.') {
+                cl->header_version[i++] = *p;
+                continue;
+            }
+
+            break;
+        }
+
+        cl->header_version[i] = '\0';
+    }
+
+    return len;
+}
+
+
+static void
+ngx_http_swarm_poll_handler(ngx_event_t *ev)
+{
+    ngx_http_swarm_client_t *cl = ev->data;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    ngx_http_swarm_sync_start(cl);
+}
+
+
+/*
+ * A sync: negotiate the API version when none is known, ask /services
+ * once for each selector, then /tasks once for all matched services.
+ */
+
+static void
+ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
+{
+    if (cl->busy) {
+        return;
+    }
+
+    cl->busy = 1;
+    cl->renegotiated = 0;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                   "swarm: sync with %V", &cl->mcf->endpoint);
+
+    if (cl->api_version[0] == '\0') {
+        if (ngx_http_swarm_request(cl, NGX_HTTP_SWARM_PING, "/_ping", NULL)
+            != NGX_OK)
+        {
+            ngx_http_swarm_sync_failed(cl);
+        }
+
+        return;
+    }
+
+    cl->selector = 0;
+
+    if (ngx_http_swarm_next(cl) != NGX_OK) {
+        ngx_http_swarm_sync_failed(cl);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_swarm_request(ngx_http_swarm_client_t *cl, ngx_uint_t step,
+    const char *path, json_t *filters)
+{
+    char       *s, *q;
+    u_char     *p, *last;
+    CURLMcode   rc;
+
+    cl->step = step;
+    cl->len = 0;
+    cl->overflow = 0;
+    cl->header_version[0] = '\0';
+
+    last = (u_char *) cl->url + cl->mcf->base.len + 64 * 1024;
+
+    p = ngx_cpymem(cl->url, cl->mcf->base.data, cl->mcf->base.len);
+
+    if (step != NGX_HTTP_SWARM_PING && step != NGX_HTTP_SWARM_VERSION) {
+        p = ngx_slprintf(p, last, "/v%s", cl->api_version);
+    }
+
+    p = ngx_slprintf(p, last, "%s", path);
+
+    if (filters) {
+        s = json_dumps(filters, JSON_COMPACT);
+        if (s == NULL) {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "out of memory%Z");
+            return NGX_ERROR;
+        }
+
+        q = curl_easy_escape(cl->easy, s, 0);
+        free(s);
+
+        if (q == NULL) {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "out of memory%Z");
+            return NGX_ERROR;
+        }
+
+        if (ngx_strlen(q) + 32 > (size_t) (last - p)) {
+            curl_free(q);
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "GET %s: too many services in one query%Z", path);
+            return NGX_ERROR;
+        }
+
+        p = ngx_slprintf(p, last, "?filters=%s", q);
+        curl_free(q);
+    }
+
+    *p = '\0';
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: GET %s", cl->url);
+
+    curl_easy_setopt(cl->easy, CURLOPT_URL, cl->url);
+
+    rc = curl_multi_add_handle(cl->multi, cl->easy);
+
+    if (rc != CURLM_OK) {
+        ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                     "curl_multi_add_handle() failed: %s%Z",
+                     curl_multi_strerror(rc));
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/* the next /services query, or /tasks when all are done */
+
+static ngx_int_t
+ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
+{
+    json_t                     *filters, *list;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    ngx_http_swarm_selector_t  *sel;
+
+    if (cl->selector < cl->mcf->selectors.nelts) {
+        sel = cl->mcf->selectors.elts;
+        sel = &sel[cl->selector];
+
+        if (sel->label_key) {
+            list = json_pack("[s++]", sel->label_key, "=", sel->label_value);
+            filters = json_pack("{so}", "label", list);
+
+        } else {
+            filters = json_pack("{s[s]}", "name", sel->name);
+        }
+
+        if (filters == NULL) {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "out of memory%Z");
+            return NGX_ERROR;
+        }
+
+        rc = ngx_http_swarm_request(cl, NGX_HTTP_SWARM_SERVICES, "/services",
+                                    filters);
+        json_decref(filters);
+
+        return rc;
+    }
+
+    if (cl->svcs.n == 0) {
+        ngx_http_swarm_sync_done(cl);
+        return NGX_OK;
+    }
+
+    list = json_array();
+
+    for (i = 0; list && i < cl->svcs.n; i++) {
+        if (i > 0 && ngx_strcmp(cl->svcs.services[i].id,
+                                cl->svcs.services[i - 1].id) == 0)
+        {
+            continue;
+        }
+
+        if (json_array_append_new(list,
+                                  json_string(cl->svcs.services[i].id))
+            != 0)
+        {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+
+    filters = list ? json_pack("{so}", "service", list) : NULL;
+
+    if (filters == NULL) {
+        ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                     "out of memory%Z");
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_swarm_request(cl, NGX_HTTP_SWARM_TASKS, "/tasks", filters);
+    json_decref(filters);
+
+    return rc;
+}
+
+
+static void
+ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
+{
+    long                         code;
+    ngx_uint_t                   i;
+    ngx_http_swarm_report_t      report;
+    ngx_http_swarm_selector_t   *sel;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    static const char  *steps[] = { "/_ping", "/version", "/services",
+                                    "/tasks" };
+
+    mcf = cl->mcf;
+
+    if (result != CURLE_OK) {
+        if (cl->overflow) {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "GET %s: answer larger than swarm_max_response "
+                         "%uz bytes%Z", steps[cl->step], mcf->max_response);
+
+        } else {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "GET %s: %s%Z", steps[cl->step],
+                         curl_easy_strerror(result));
+        }
+
+        ngx_http_swarm_sync_failed(cl);
+        return;
+    }
+
+    code = 0;
+    curl_easy_getinfo(cl->easy, CURLINFO_RESPONSE_CODE, &code);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                   "swarm: GET %s: %l, %uz bytes", steps[cl->step], code,
+                   cl->len);
+
+    if (ngx_http_swarm_refused_version(cl, code) == NGX_OK) {
+        return;
+    }
+
+    if (code < 200 || code > 299) {
+        ngx_http_swarm_http_error(cl, code);
+        ngx_http_swarm_sync_failed(cl);
+        return;
+    }
+
+    report.handler = ngx_http_swarm_report;
+    report.data = cl;
+
+    switch (cl->step) {
+
+    case NGX_HTTP_SWARM_PING:
+    case NGX_HTTP_SWARM_VERSION:
+
+        if (ngx_http_swarm_api_version(cl) != NGX_OK) {
+            ngx_http_swarm_sync_failed(cl);
+            return;
+        }
+
+        if (cl->api_version[0] == '\0') {
+            if (ngx_http_swarm_request(cl, NGX_HTTP_SWARM_VERSION,
+                                       "/version", NULL)
+                != NGX_OK)
+            {
+                ngx_http_swarm_sync_failed(cl);
+            }
+
+            return;
+        }
+
+        cl->selector = 0;
+        break;
+
+    case NGX_HTTP_SWARM_SERVICES:
+
+        sel = mcf->selectors.elts;
+
+        if (ngx_http_swarm_parse_services((char *) cl->body, cl->len,
+                                          &sel[cl->selector], &cl->svcs,
+                                          &report, cl->err,
+                                          sizeof(cl->err))
+            != 0)
+        {
+            ngx_http_swarm_sync_failed(cl);
+            return;
+        }
+
+        cl->selector++;
+        break;
+
+    default: /* NGX_HTTP_SWARM_TASKS */
+
+        if (ngx_http_swarm_parse_tasks((char *) cl->body, cl->len, &cl->svcs,
+                                       cl->sets, mcf->upstreams.nelts,
+                                       &report, cl->err, sizeof(cl->err))
+            != 0)
+        {
+            for (i = 0; i < mcf->upstreams.nelts; i++) {
+                cl->sets[i].n = 0;
+            }
+
+            ngx_http_swarm_sync_failed(cl);
+            return;
+        }
+
+        ngx_http_swarm_sync_done(cl);
+        return;
+    }
+
+    if (ngx_http_swarm_next(cl) != NGX_OK) {
+        ngx_http_swarm_sync_failed(cl);
+    }
+}
+
+
+static ngx_int_t
+ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl)
+{
+    json_t                      *root, *v;
+    json_error_t                 jerr;
+    const char                  *s;
+    ngx_http_swarm_shm_t        *sh;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = cl->mcf;
+
+    if (cl->step == NGX_HTTP_SWARM_PING) {
+        s = cl->header_version;
+
+    } else {
+        root = json_loadb((char *) cl->body, cl->len, 0, &jerr);
+        v = json_object_get(root, "ApiVersion");
+        s = json_is_string(v) ? json_string_value(v) : "";
+
+        if (ngx_strlen(s) >= sizeof(cl->header_version)) {
+            s = "";
+        }
+
+        ngx_cpystrn((u_char *) cl->header_version, (u_char *) s,
+                    sizeof(cl->header_version));
+        json_decref(root);
+
+        s = cl->header_version;
+
+        if (s[0] == '\0') {
+            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                         "GET /version: no API version in the answer%Z");
+            return NGX_ERROR;
+        }
+    }
+
+    if (s[0] == '\0') {
+        /* no Api-Version header: ask /version */
+        return NGX_OK;
+    }
+
+    if (ngx_strchr(s, '.') == NULL
+        || ngx_atoi((u_char *) s, ngx_strchr(s, '.') - s) != 1
+        || ngx_atoi((u_char *) ngx_strchr(s, '.') + 1,
+                    ngx_strlen(ngx_strchr(s, '.') + 1))
+           < 24)
+    {
+        ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                     "engine API version \"%s\" is older than "
+                     NGX_HTTP_SWARM_MIN_API "%Z", s);
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) cl->api_version, (u_char *) s,
+                sizeof(cl->api_version));
+
+    sh = mcf->sh;
+
+    ngx_rwlock_wlock(&sh->lock);
+    sh->api_version_len = ngx_strlen(cl->api_version);
+    ngx_memcpy(sh->api_version, cl->api_version, sh->api_version_len);
+    ngx_rwlock_unlock(&sh->lock);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                   "swarm: API version %s", cl->api_version);
+
+    return NGX_OK;
+}
+
+
+/* HTTP 400 "client version X is too old/too new": negotiate again */
+
+static ngx_int_t
+ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl, long code)
+{
+    if (code != 400 || cl->step == NGX_HTTP_SWARM_PING
+        || cl->step == NGX_HTTP_SWARM_VERSION || cl->renegotiated)
+    {
+        return NGX_DECLINED;
+    }
+
+    if (ngx_strlcasestrn(cl->body, cl->body + cl->len,
+                         (u_char *) "client version", 14 - 1)
+        == NULL)
+    {
+        return NGX_DECLINED;
+    }
+
+    ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
+                  "swarm: %V refused API version %s, negotiating again",
+                  &cl->mcf->endpoint, cl->api_version);
+
+    cl->renegotiated = 1;
+    cl->api_version[0] = '\0';
+    ngx_http_swarm_services_free(&cl->svcs);
+
+    if (ngx_http_swarm_request(cl, NGX_HTTP_SWARM_PING, "/_ping", NULL)
+        != NGX_OK)
+    {
+        ngx_http_swarm_sync_failed(cl);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl, long code)
+{
+    json_t        *root, *msg;
+    json_error_t   jerr;
+
+    static const char  *steps[] = { "/_ping", "/version", "/services",
+                                    "/tasks" };
+
+    root = json_loadb((char *) cl->body, cl->len, 0, &jerr);
+    msg = json_object_get(root, "message");
+
+    ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                 "GET %s: HTTP %l%s%s%Z", steps[cl->step], code,
+                 json_is_string(msg) ? ": " : "",
+                 json_is_string(msg) ? json_string_value(msg) : "");
+
+    json_decref(root);
+}
+
+
+static void
+ngx_http_swarm_report(void *data, unsigned upstream, const char *service,
+    const char *msg)
+{
+    ngx_http_swarm_client_t *cl = data;
+
+    size_t  len;
+    char   *note;
+
+    len = ngx_strlen(service) + ngx_strlen(msg) + sizeof("service \"\": ");
+
+    note = ngx_alloc(len, cl->log);
+    if (note == NULL) {
+        return;
+    }
+
+    ngx_snprintf((u_char *) note, len - 1, "service \"%s\": %s%Z",
+                 service, msg);
+
+    /* the first note of a sync for an upstream is the one shown */
+
+    if (cl->notes[upstream]) {
+        ngx_free(note);
+        return;
+    }
+
+    cl->notes[upstream] = note;
+}
+
+
+static void
+ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
+{
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = cl->mcf;
+    upp = mcf->upstreams.elts;
+
+    if (cl->failures) {
+        ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
+                      "swarm: Docker API at %V answers again",
+                      &mcf->endpoint);
+    }
+
+    cl->failures = 0;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        if (ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]) == NGX_ERROR) {
+            continue;
+        }
+
+        upp[i]->shm->last_sync = ngx_time();
+
+        len = cl->notes[i] ? ngx_strlen(cl->notes[i]) : 0;
+
+        if (len && (upp[i]->shm->error_len != len
+                    || ngx_strncmp(upp[i]->shm->error, cl->notes[i], len)
+                       != 0))
+        {
+            ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                          "swarm: upstream \"%V\": %s",
+                          &upp[i]->name, cl->notes[i]);
+        }
+
+        ngx_http_swarm_set_error(upp[i], cl->notes[i], len);
+    }
+
+    ngx_http_swarm_sync_reset(cl);
+
+    ngx_add_timer(&cl->poll, mcf->interval);
+}
+
+
+static void
+ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl)
+{
+    size_t                       len;
+    ngx_msec_t                   delay;
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = cl->mcf;
+    upp = mcf->upstreams.elts;
+
+    len = ngx_strlen(cl->err);
+
+    if (cl->failures == 0) {
+        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                      "swarm: Docker API at %V failed: %s; "
+                      "keeping the last task sets of all upstreams",
+                      &mcf->endpoint, cl->err);
+
+    } else {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                       "swarm: Docker API at %V failed again: %s",
+                       &mcf->endpoint, cl->err);
+    }
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        ngx_http_swarm_set_error(upp[i], cl->err, len);
+    }
+
+    cl->failures++;
+
+    /* a refused or broken version may be fixed by negotiating again */
+
+    cl->api_version[0] = '\0';
+
+    ngx_http_swarm_sync_reset(cl);
+
+    delay = 1000 << ngx_min(cl->failures - 1, 10);
+    delay = ngx_min(delay, mcf->interval);
+
+    ngx_add_timer(&cl->poll, delay);
+}
+
+
+static void
+ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
+        cl->sets[i].n = 0;
+
+        if (cl->notes[i]) {
+            ngx_free(cl->notes[i]);
+            cl->notes[i] = NULL;
+        }
+    }
+
+    cl->svcs.n = 0;
+    cl->busy = 0;
+    cl->err[0] = '\0';
+
+    /* do not keep a large answer's buffer between syncs */
+
+    if (cl->cap > 1024 * 1024) {
+        ngx_free(cl->body);
+        cl->body = NULL;
+        cl->cap = 0;
+    }
+
+    cl->len = 0;
+}
+
+
+/*
+ * Parse and compare outside any lock; the write lock only swaps the
+ * array and bumps the generation.  Readers copy under the read lock, so
+ * the old array is no longer read once the write lock is released.
+ */
+
+static ngx_int_t
+ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set)
+{
+    size_t                   size;
+    ngx_uint_t               old_n;
+    ngx_slab_pool_t         *shpool;
+    ngx_http_swarm_diff_t    d;
+    ngx_http_swarm_peer_t   *peers, *old;
+    ngx_http_swarm_view_t   *view;
+
+    view = ngx_http_swarm_view_acquire(up, cl->log);
+    if (view == NULL) {
+        return NGX_ERROR;
+    }
+
+    d = ngx_http_swarm_set_diff(view->tasks, view->npeers, set->peers,
+                                set->n);
+    old_n = view->npeers;
+
+    ngx_http_swarm_view_release(up, view);
+
+    if (d.added == 0 && d.removed == 0 && d.changed == 0) {
+        return NGX_DECLINED;
+    }
+
+    shpool = cl->mcf->shpool;
+    peers = NULL;
+
+    if (set->n) {
+        size = set->n * sizeof(ngx_http_swarm_peer_t);
+
+        peers = ngx_slab_alloc(shpool, size);
+        if (peers == NULL) {
+            ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                          "swarm: upstream \"%V\": swarm_zone is too small "
+                          "for %uz tasks, keeping the last %ui",
+                          &up->name, set->n, old_n);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(peers, set->peers, size);
+    }
+
+    ngx_rwlock_wlock(&up->sh->lock);
+
+    old = up->shm->peers;
+    up->shm->peers = peers;
+    up->shm->npeers = set->n;
+    up->shm->generation++;
+
+    ngx_rwlock_unlock(&up->sh->lock);
+
+    if (old) {
+        ngx_slab_free(shpool, old);
+    }
+
+    ngx_log_error(NGX_LOG_INFO, cl->log, 0,
+                  "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
+                  "generation %uA", &up->name, set->n, d.added, d.removed,
+                  d.changed, up->shm->generation);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up, const char *msg,
+    size_t len)
+{
+    len = ngx_min(len, NGX_HTTP_SWARM_ERR_LEN);
+
+    if (up->shm->error_len == len
+        && ngx_strncmp(up->shm->error, msg, len) == 0)
+    {
+        return;
+    }
+
+    ngx_rwlock_wlock(&up->sh->lock);
+    ngx_memcpy(up->shm->error, msg, len);
+    up->shm->error_len = len;
+    ngx_rwlock_unlock(&up->sh->lock);
+}
+
+
+ngx_http_swarm_view_t *
+ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
+{
+    ngx_http_swarm_view_t  *view;
+
+    view = up->view;
+
+    if (view == NULL || view->generation != up->shm->generation) {
+        view = ngx_http_swarm_view_update(up, log);
+    }
+
+    if (view) {
+        view->refs++;
+    }
+
+    return view;
+}
+
+
+void
+ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view)
+{
+    if (--view->refs == 0 && view != up->view) {
+        ngx_destroy_pool(view->pool);
+    }
+}
+
+
+static ngx_http_swarm_view_t *
+ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
+{
+    u_char                  *p;
+    size_t                   len, nslots;
+    uint32_t                *slots;
+    ngx_uint_t               i, n;
+    ngx_pool_t              *pool;
+    struct sockaddr_in      *sin;
+    ngx_http_swarm_peer_t   *t;
+    ngx_http_swarm_view_t   *view, *old;
+    ngx_http_swarm_rpeer_t  *peer;
+#if (NGX_HAVE_INET6)
+    struct sockaddr_in6     *sin6;
+#endif
+    long                     k;
+
+    old = up->view;
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    if (pool == NULL) {
+        return old;
+    }
+
+    view = ngx_pcalloc(pool, sizeof(ngx_http_swarm_view_t));
+    if (view == NULL) {
+        goto failed;
+    }
+
+    view->pool = pool;
+
+    ngx_rwlock_rlock(&up->sh->lock);
+
+    n = up->shm->npeers;
+    view->generation = up->shm->generation;
+    view->tasks = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_http_swarm_peer_t));
+
+    if (view->tasks && n) {
+        ngx_memcpy(view->tasks, up->shm->peers,
+                   n * sizeof(ngx_http_swarm_peer_t));
+    }
+
+    ngx_rwlock_unlock(&up->sh->lock);
+
+    if (view->tasks == NULL) {
+        goto failed;
+    }
+
+    view->npeers = n;
+
+    nslots = ngx_http_swarm_index_size(n);
+
+    view->peers = ngx_pcalloc(pool, (n ? n : 1)
+                                    * sizeof(ngx_http_swarm_rpeer_t));
+    view->active = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_uint_t));
+    slots = ngx_palloc(pool, nslots * sizeof(uint32_t));
+
+    if (view->peers == NULL || view->active == NULL || slots == NULL) {
+        goto failed;
+    }
+
+    ngx_http_swarm_index_build(&view->index, slots, nslots, view->tasks, n);
+
+    for (i = 0; i < n; i++) {
+        t = &view->tasks[i];
+        peer = &view->peers[i];
+
+        len = NGX_SOCKADDR_STRLEN;
+        p = ngx_pnalloc(pool, len);
+        if (p == NULL) {
+            goto failed;
+        }
+
+#if (NGX_HAVE_INET6)
+        if (t->family == AF_INET6) {
+            sin6 = ngx_pcalloc(pool, sizeof(struct sockaddr_in6));
+            if (sin6 == NULL) {
+                goto failed;
+            }
+
+            sin6->sin6_family = AF_INET6;
+            sin6->sin6_port = htons(t->port);
+            ngx_memcpy(&sin6->sin6_addr, t->addr, 16);
+
+            peer->sockaddr = (struct sockaddr *) sin6;
+            peer->socklen = sizeof(struct sockaddr_in6);
+            peer->name.data = p;
+            peer->name.len = ngx_sprintf(p, "[%s]:%d", t->ip, t->port) - p;
+
+        } else
+#endif
+        {
+            sin = ngx_pcalloc(pool, sizeof(struct sockaddr_in));
+            if (sin == NULL) {
+                goto failed;
+            }
+
+            sin->sin_family = AF_INET;
+            sin->sin_port = htons(t->port);
+            ngx_memcpy(&sin->sin_addr, t->addr, 4);
+
+            peer->sockaddr = (struct sockaddr *) sin;
+            peer->socklen = sizeof(struct sockaddr_in);
+            peer->name.data = p;
+            peer->name.len = ngx_sprintf(p, "%s:%d", t->ip, t->port) - p;
+        }
+
+        if (t->state == NGX_HTTP_SWARM_ACTIVE) {
+            view->active[view->nactive++] = i;
+        }
+
+        /* failure accounting survives a new generation */
+
+        if (old) {
+            k = ngx_http_swarm_index_find(&old->index, old->tasks,
+                                          (u_char *) t->ip,
+                                          ngx_strlen(t->ip));
+            if (k >= 0) {
+                peer->fails = old->peers[k].fails;
+                peer->accessed = old->peers[k].accessed;
+                peer->checked = old->peers[k].checked;
+            }
+        }
+    }
+
+    up->view = view;
+
+    if (old && old->refs == 0) {
+        ngx_destroy_pool(old->pool);
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "swarm: upstream \"%V\": generation %uA, %ui tasks",
+                   &up->name, view->generation, n);
+
+    return view;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    ngx_log_error(NGX_LOG_ALERT, log, 0,
+                  "swarm: upstream \"%V\": no memory for a new task set",
+                  &up->name);
+
+    return old;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_status_handler(ngx_http_request_t *r)
+{
+    char                        *s;
+    size_t                       len;
+    json_t                      *root, *ups, *u;
+    ngx_int_t                    rc;
+    ngx_buf_t                   *b;
+    ngx_uint_t                   i;
+    ngx_chain_t                  out;
+    ngx_http_swarm_shm_t        *sh;
+    ngx_http_swarm_upstream_t  **upp;
+    ngx_http_swarm_main_conf_t  *mcf;
+    u_char                       version[16];
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
+
+    root = json_object();
+    ups = json_object();
+
+    if (root == NULL || ups == NULL) {
+        json_decref(root);
+        json_decref(ups);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    json_object_set_new(root, "endpoint",
+                        json_stringn((char *) mcf->endpoint.data,
+                                     mcf->endpoint.len));
+
+    sh = mcf->sh;
+    len = 0;
+
+    if (sh) {
+        ngx_rwlock_rlock(&sh->lock);
+        len = sh->api_version_len;
+        ngx_memcpy(version, sh->api_version, len);
+        ngx_rwlock_unlock(&sh->lock);
+    }
+
+    json_object_set_new(root, "api_version",
+                        len ? json_stringn((char *) version, len)
+                            : json_null());
+
+    upp = mcf->upstreams.elts;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        u = ngx_http_swarm_status_upstream(r, upp[i]);
+        if (u == NULL) {
+            json_decref(root);
+            json_decref(ups);
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        json_object_setn_new(ups, (char *) upp[i]->name.data,
+                             upp[i]->name.len, u);
+    }
+
+    json_object_set_new(root, "upstreams", ups);
+
+    s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(root);
+
+    if (s == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    len = ngx_strlen(s);
+
+    b = ngx_create_temp_buf(r->pool, len + 1);
+    if (b == NULL) {
+        free(s);
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, s, len);
+    *b->last++ = '\n';
+    free(s);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "application/json");
+    r->headers_out.content_type_len = r->headers_out.content_type.len;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
+
+
+static json_t *
+ngx_http_swarm_status_upstream(ngx_http_request_t *r,
+    ngx_http_swarm_upstream_t *up)
+{
+    time_t                  last_sync;
+    size_t                  len;
+    json_t                 *u, *peers, *p;
+    ngx_uint_t              i;
+    ngx_http_swarm_peer_t  *t;
+    ngx_http_swarm_view_t  *view;
+    u_char                  error[NGX_HTTP_SWARM_ERR_LEN];
+
+    view = ngx_http_swarm_view_acquire(up, r->connection->log);
+    if (view == NULL) {
+        return NULL;
+    }
+
+    ngx_rwlock_rlock(&up->sh->lock);
+    len = up->shm->error_len;
+    ngx_memcpy(error, up->shm->error, len);
+    last_sync = up->shm->last_sync;
+    ngx_rwlock_unlock(&up->sh->lock);
+
+    u = json_object();
+    peers = json_array();
+
+    if (u == NULL || peers == NULL) {
+        json_decref(u);
+        json_decref(peers);
+        ngx_http_swarm_view_release(up, view);
+        return NULL;
+    }
+
+    for (i = 0; i < view->npeers; i++) {
+        t = &view->tasks[i];
+
+        p = json_pack("{s:s%,s:s,s:s,s:s,s:I,s:s}",
+                      "address", (char *) view->peers[i].name.data,
+                      view->peers[i].name.len,
+                      "state", t->state == NGX_HTTP_SWARM_ACTIVE
+                               ? "active" : "draining",
+                      "task", t->task,
+                      "service", t->service,
+                      "slot", (json_int_t) t->slot,
+                      "node", t->node);
+
+        if (p == NULL || json_array_append_new(peers, p) != 0) {
+            json_decref(u);
+            json_decref(peers);
+            ngx_http_swarm_view_release(up, view);
+            return NULL;
+        }
+    }
+
+    json_object_set_new(u, "generation",
+                        json_integer((json_int_t) view->generation));
+    json_object_set_new(u, "last_sync",
+                        last_sync ? json_integer((json_int_t) last_sync)
+                                  : json_null());
+    json_object_set_new(u, "last_error",
+                        len ? json_stringn((char *) error, len)
+                            : json_null());
+    json_object_set_new(u, "peers", peers);
+
+    ngx_http_swarm_view_release(up, view);
+
+    return u;
+}
+
+
+static void
+ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
+{
+    ngx_uint_t                i;
+    ngx_http_swarm_client_t  *cl;
+
+    cl = ngx_http_swarm_client;
+
+    if (cl == NULL) {
+        return;
+    }
+
+    ngx_http_swarm_client = NULL;
+
+    if (cl->multi) {
+        if (cl->easy) {
+            curl_multi_remove_handle(cl->multi, cl->easy);
+        }
+
+        curl_multi_cleanup(cl->multi);
+    }
+
+    if (cl->easy) {
+        curl_easy_cleanup(cl->easy);
+    }
+
+    ngx_http_swarm_services_free(&cl->svcs);
+
+    for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
+        ngx_http_swarm_set_free(&cl->sets[i]);
+
+        if (cl->notes[i]) {
+            ngx_free(cl->notes[i]);
+        }
+    }
+
+    if (cl->body) {
+        ngx_free(cl->body);
+    }
+}

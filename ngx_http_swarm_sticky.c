@@ -1,0 +1,613 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * The balancer of swarm upstreams and the swarm_sticky directive: round
+ * robin over the active tasks of a worker's copy of the task set, and,
+ * with swarm_sticky, a route cookie that names the task's IP address.
+ * The cookie is looked up in the task set's index and is never used as
+ * an address: a request only ever reaches a current task.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+
+
+#define NGX_HTTP_SWARM_BITS  (8 * sizeof(uintptr_t))
+
+
+typedef struct {
+    ngx_flag_t                      enabled;
+    ngx_http_swarm_cookie_t         cookie;
+    ngx_str_t                       name;
+} ngx_http_swarm_sticky_conf_t;
+
+
+typedef struct {
+    ngx_http_request_t             *request;
+    ngx_http_swarm_upstream_t      *up;
+    ngx_http_swarm_sticky_conf_t   *scf;
+    ngx_http_swarm_view_t          *view;
+    ngx_table_elt_t                *set_cookie;
+    long                            cookie;
+    long                            current;
+    uintptr_t                      *tried;
+    uintptr_t                       data;
+} ngx_http_swarm_sticky_data_t;
+
+
+static void *ngx_http_swarm_sticky_create_conf(ngx_conf_t *cf);
+static char *ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value,
+    size_t skip, const char **to);
+static ngx_int_t ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *us);
+static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
+    ngx_http_swarm_sticky_conf_t *scf, ngx_http_swarm_view_t *view);
+static void ngx_http_swarm_sticky_cleanup(void *data);
+static ngx_int_t ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc,
+    void *data);
+static ngx_int_t ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer,
+    time_t now);
+static ngx_int_t ngx_http_swarm_sticky_set_cookie(
+    ngx_http_swarm_sticky_data_t *sd, ngx_http_swarm_peer_t *task);
+static void ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc,
+    void *data, ngx_uint_t state);
+
+
+static ngx_command_t  ngx_http_swarm_sticky_commands[] = {
+
+    { ngx_string("swarm_sticky"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_ANY,
+      ngx_http_swarm_sticky,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+      ngx_null_command
+};
+
+
+static ngx_http_module_t  ngx_http_swarm_sticky_module_ctx = {
+    NULL,                                  /* preconfiguration */
+    NULL,                                  /* postconfiguration */
+
+    NULL,                                  /* create main configuration */
+    NULL,                                  /* init main configuration */
+
+    ngx_http_swarm_sticky_create_conf,     /* create server configuration */
+    NULL,                                  /* merge server configuration */
+
+    NULL,                                  /* create location configuration */
+    NULL                                   /* merge location configuration */
+};
+
+
+ngx_module_t  ngx_http_swarm_sticky_module = {
+    NGX_MODULE_V1,
+    &ngx_http_swarm_sticky_module_ctx,     /* module context */
+    ngx_http_swarm_sticky_commands,        /* module directives */
+    NGX_HTTP_MODULE,                       /* module type */
+    NULL,                                  /* init master */
+    NULL,                                  /* init module */
+    NULL,                                  /* init process */
+    NULL,                                  /* init thread */
+    NULL,                                  /* exit thread */
+    NULL,                                  /* exit process */
+    NULL,                                  /* exit master */
+    NGX_MODULE_V1_PADDING
+};
+
+
+static void *
+ngx_http_swarm_sticky_create_conf(ngx_conf_t *cf)
+{
+    ngx_http_swarm_sticky_conf_t  *scf;
+
+    scf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_sticky_conf_t));
+    if (scf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     scf->enabled = 0;
+     *     scf->cookie.domain = NULL;
+     *     scf->cookie.samesite = NULL;
+     */
+
+    scf->cookie.max_age = -1;
+
+    return scf;
+}
+
+
+static char *
+ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_sticky_conf_t *scf = conf;
+
+    u_char       c;
+    time_t       age;
+    ngx_str_t   *value, s;
+    ngx_uint_t   i, j;
+
+    if (scf->enabled) {
+        return "is duplicate";
+    }
+
+    scf->enabled = 1;
+    scf->cookie.name = "route";
+    scf->cookie.path = "/";
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "cookie=", 7) == 0) {
+            if (value[i].len == 7) {
+                goto invalid;
+            }
+
+            for (j = 7; j < value[i].len; j++) {
+                c = value[i].data[j];
+
+                if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+                      || (c >= 'A' && c <= 'Z') || c == '_' || c == '-'
+                      || c == '.'))
+                {
+                    goto invalid;
+                }
+            }
+
+            scf->cookie.name = (const char *) value[i].data + 7;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "path=", 5) == 0) {
+            if (ngx_http_swarm_sticky_value(cf, &value[i], 5,
+                                            &scf->cookie.path)
+                != NGX_CONF_OK)
+            {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "domain=", 7) == 0) {
+            if (ngx_http_swarm_sticky_value(cf, &value[i], 7,
+                                            &scf->cookie.domain)
+                != NGX_CONF_OK)
+            {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "max_age=", 8) == 0) {
+            s.data = value[i].data + 8;
+            s.len = value[i].len - 8;
+
+            age = ngx_parse_time(&s, 1);
+            if (age == (time_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            scf->cookie.max_age = (long) age;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "secure") == 0) {
+            scf->cookie.secure = 1;
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "httponly") == 0) {
+            scf->cookie.httponly = 1;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "samesite=", 9) == 0) {
+            if (ngx_strcmp(value[i].data + 9, "strict") == 0) {
+                scf->cookie.samesite = "Strict";
+
+            } else if (ngx_strcmp(value[i].data + 9, "lax") == 0) {
+                scf->cookie.samesite = "Lax";
+
+            } else if (ngx_strcmp(value[i].data + 9, "none") == 0) {
+                scf->cookie.samesite = "None";
+
+            } else {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    scf->name.data = (u_char *) scf->cookie.name;
+    scf->name.len = ngx_strlen(scf->cookie.name);
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* a cookie attribute value: no separators, no control characters */
+
+static char *
+ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value, size_t skip,
+    const char **to)
+{
+    size_t  i;
+
+    if (value->len == skip) {
+        return NGX_CONF_ERROR;
+    }
+
+    for (i = skip; i < value->len; i++) {
+        if (value->data[i] <= ' ' || value->data[i] == ';'
+            || value->data[i] == ',' || value->data[i] == 0x7f)
+        {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    *to = (const char *) value->data + skip;
+
+    return NGX_CONF_OK;
+}
+
+
+ngx_int_t
+ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
+    ngx_http_upstream_srv_conf_t *us)
+{
+    if (us->servers && us->servers->nelts) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "upstream \"%V\" in %s:%ui mixes \"server\" and "
+                           "\"swarm_service\"", &us->host, us->file_name,
+                           us->line);
+        return NGX_ERROR;
+    }
+
+    us->peer.init = ngx_http_swarm_sticky_init_peer;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
+    ngx_http_upstream_srv_conf_t *us)
+{
+    ngx_uint_t                     n;
+    ngx_pool_cleanup_t            *cln;
+    ngx_http_swarm_view_t         *view;
+    ngx_http_swarm_upstream_t     *up;
+    ngx_http_swarm_sticky_data_t  *sd;
+
+    up = ngx_http_conf_upstream_srv_conf(us, ngx_http_swarm_module);
+
+    sd = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_sticky_data_t));
+    if (sd == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln = ngx_pool_cleanup_add(r->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    view = ngx_http_swarm_view_acquire(up, r->connection->log);
+    if (view == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_swarm_sticky_cleanup;
+    cln->data = sd;
+
+    sd->request = r;
+    sd->up = up;
+    sd->scf = ngx_http_conf_upstream_srv_conf(us,
+                                              ngx_http_swarm_sticky_module);
+    sd->view = view;
+    sd->current = -1;
+    sd->cookie = sd->scf->enabled
+                 ? ngx_http_swarm_sticky_cookie(r, sd->scf, view) : -1;
+
+    n = view->npeers;
+
+    if (n <= NGX_HTTP_SWARM_BITS) {
+        sd->tried = &sd->data;
+
+    } else {
+        sd->tried = ngx_pcalloc(r->pool, (n + NGX_HTTP_SWARM_BITS - 1)
+                                         / NGX_HTTP_SWARM_BITS
+                                         * sizeof(uintptr_t));
+        if (sd->tried == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    r->upstream->peer.get = ngx_http_swarm_sticky_get_peer;
+    r->upstream->peer.free = ngx_http_swarm_sticky_free_peer;
+    r->upstream->peer.data = sd;
+    r->upstream->peer.tries = view->nactive;
+
+    if (sd->cookie >= 0
+        && view->tasks[sd->cookie].state == NGX_HTTP_SWARM_DRAINING)
+    {
+        r->upstream->peer.tries++;
+    }
+
+    if (r->upstream->peer.tries == 0) {
+        r->upstream->peer.tries = 1;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The peer that the route cookie names, or -1: none, several, or a
+ * value that is no current task.  Only an index lookup, never a parse
+ * into an address.
+ */
+
+static long
+ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
+    ngx_http_swarm_sticky_conf_t *scf, ngx_http_swarm_view_t *view)
+{
+    int               n;
+    size_t            len, vlen;
+    ngx_table_elt_t  *h;
+    const u_char     *value, *v;
+#if (nginx_version < 1023000)
+    ngx_uint_t        i;
+    ngx_table_elt_t **hh;
+#endif
+
+    n = 0;
+    len = 0;
+    value = NULL;
+
+#if (nginx_version >= 1023000)
+
+    for (h = r->headers_in.cookie; h; h = h->next) {
+
+#else
+
+    hh = r->headers_in.cookies.elts;
+
+    for (i = 0; i < r->headers_in.cookies.nelts; i++) {
+        h = hh[i];
+
+#endif
+
+        n += ngx_http_swarm_cookie_scan(h->value.data, h->value.len,
+                                        scf->name.data, scf->name.len,
+                                        &v, &vlen);
+
+        if (value == NULL && n) {
+            value = v;
+            len = vlen;
+        }
+    }
+
+    if (n != 1) {
+        ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "swarm sticky: %d route cookies", n);
+        return -1;
+    }
+
+    return ngx_http_swarm_index_find(&view->index, view->tasks, value, len);
+}
+
+
+static void
+ngx_http_swarm_sticky_cleanup(void *data)
+{
+    ngx_http_swarm_sticky_data_t *sd = data;
+
+    ngx_http_swarm_view_release(sd->up, sd->view);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_http_swarm_sticky_data_t *sd = data;
+
+    long                        k;
+    time_t                      now;
+    uintptr_t                   m;
+    ngx_uint_t                  i, n, j;
+    ngx_http_swarm_view_t      *view;
+    ngx_http_swarm_upstream_t  *up;
+
+    view = sd->view;
+    up = sd->up;
+    now = ngx_time();
+
+    pc->cached = 0;
+    pc->connection = NULL;
+
+    k = -1;
+
+    if (sd->cookie >= 0) {
+        m = (uintptr_t) 1 << sd->cookie % NGX_HTTP_SWARM_BITS;
+
+        if (!(sd->tried[sd->cookie / NGX_HTTP_SWARM_BITS] & m)
+            && ngx_http_swarm_sticky_usable(&view->peers[sd->cookie], now))
+        {
+            k = sd->cookie;
+        }
+    }
+
+    n = view->nactive;
+
+    for (i = 0; k < 0 && i < n; i++) {
+        j = view->active[(up->rr + i) % n];
+        m = (uintptr_t) 1 << j % NGX_HTTP_SWARM_BITS;
+
+        if (sd->tried[j / NGX_HTTP_SWARM_BITS] & m) {
+            continue;
+        }
+
+        if (!ngx_http_swarm_sticky_usable(&view->peers[j], now)) {
+            continue;
+        }
+
+        k = j;
+        up->rr = (up->rr + i + 1) % n;
+    }
+
+    if (k < 0) {
+        if (n == 0) {
+            ngx_log_error(NGX_LOG_ERR, pc->log, 0,
+                          "swarm: upstream \"%V\" has no active tasks",
+                          &up->name);
+        }
+
+        pc->name = &up->name;
+
+        return NGX_BUSY;
+    }
+
+    sd->tried[k / NGX_HTTP_SWARM_BITS] |= (uintptr_t) 1
+                                          << k % NGX_HTTP_SWARM_BITS;
+    sd->current = k;
+
+    pc->sockaddr = view->peers[k].sockaddr;
+    pc->socklen = view->peers[k].socklen;
+    pc->name = &view->peers[k].name;
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, pc->log, 0,
+                   "swarm sticky: peer %V%s", pc->name,
+                   k == sd->cookie ? " by cookie" : "");
+
+    if (sd->scf->enabled && k != sd->cookie) {
+        if (ngx_http_swarm_sticky_set_cookie(sd, &view->tasks[k]) != NGX_OK) {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+/* passive health as "max_fails=1 fail_timeout=10s" */
+
+static ngx_int_t
+ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer, time_t now)
+{
+    if (peer->fails < NGX_HTTP_SWARM_MAX_FAILS) {
+        return 1;
+    }
+
+    if (now - peer->checked <= NGX_HTTP_SWARM_FAIL_TIMEOUT) {
+        return 0;
+    }
+
+    peer->checked = now;
+
+    return 1;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
+    ngx_http_swarm_peer_t *task)
+{
+    u_char              *p;
+    size_t               len;
+    ngx_table_elt_t     *h;
+    ngx_http_request_t  *r;
+
+    r = sd->request;
+
+    len = ngx_http_swarm_cookie_format(NULL, 0, &sd->scf->cookie, task->ip,
+                                       ngx_strlen(task->ip));
+
+    p = ngx_pnalloc(r->pool, len + 1);
+    if (p == NULL) {
+        return NGX_ERROR;
+    }
+
+    (void) ngx_http_swarm_cookie_format(p, len + 1, &sd->scf->cookie,
+                                        task->ip, ngx_strlen(task->ip));
+
+    h = sd->set_cookie;
+
+    if (h == NULL) {
+        h = ngx_list_push(&r->headers_out.headers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        h->hash = 1;
+        ngx_str_set(&h->key, "Set-Cookie");
+#if (nginx_version >= 1023000)
+        h->next = NULL;
+#endif
+
+        sd->set_cookie = h;
+    }
+
+    /* a retry moves the visitor: the cookie names who answers */
+
+    h->value.data = p;
+    h->value.len = len;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    ngx_http_swarm_sticky_data_t *sd = data;
+
+    time_t                   now;
+    ngx_http_swarm_rpeer_t  *peer;
+
+    if (sd->current < 0) {
+        return;
+    }
+
+    peer = &sd->view->peers[sd->current];
+    now = ngx_time();
+
+    if (state & NGX_PEER_FAILED) {
+        peer->fails++;
+        peer->accessed = now;
+        peer->checked = now;
+
+    } else if (peer->fails) {
+        peer->fails = 0;
+    }
+
+    sd->current = -1;
+
+    if (pc->tries) {
+        pc->tries--;
+    }
+}
