@@ -395,6 +395,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_swarm_upstream_t     **upp;
     ngx_http_swarm_selector_t      *sel;
     ngx_http_swarm_main_conf_t     *mcf;
+    ngx_http_upstream_server_t     *us;
     ngx_http_upstream_srv_conf_t   *uscf;
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
@@ -424,6 +425,20 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         uscf->peer.init_upstream = ngx_http_swarm_sticky_init_upstream;
+
+        /*
+         * the upstream block wants at least one server: an entry with
+         * no address stands for the tasks, and the balancer checks
+         * that it is the only one
+         */
+
+        us = ngx_array_push(uscf->servers);
+        if (us == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        ngx_memzero(us, sizeof(ngx_http_upstream_server_t));
+        ngx_str_set(&us->name, "swarm");
     }
 
     sel = ngx_array_push(up->selectors);
@@ -1189,7 +1204,8 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
 static void
 ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
 {
-    long                         code;
+    long                         code, err;
+    u_char                      *p;
     ngx_uint_t                   i;
     ngx_http_swarm_report_t      report;
     ngx_http_swarm_selector_t   *sel;
@@ -1207,9 +1223,18 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
                          "%uz bytes%Z", steps[cl->step], mcf->max_response);
 
         } else {
-            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                         "GET %s: %s%Z", steps[cl->step],
-                         curl_easy_strerror(result));
+            err = 0;
+            curl_easy_getinfo(cl->easy, CURLINFO_OS_ERRNO, &err);
+
+            p = ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                             "GET %s: %s", steps[cl->step],
+                             curl_easy_strerror(result));
+            if (err) {
+                p = ngx_snprintf(p, (u_char *) cl->err + sizeof(cl->err) - 1
+                                    - p, " (%s)", strerror((int) err));
+            }
+
+            *p = '\0';
         }
 
         ngx_http_swarm_sync_failed(cl);

@@ -279,7 +279,9 @@ ngx_int_t
 ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us)
 {
-    if (us->servers && us->servers->nelts) {
+    /* the one entry swarm_service adds; any other came from "server" */
+
+    if (us->servers == NULL || us->servers->nelts != 1) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "upstream \"%V\" in %s:%ui mixes \"server\" and "
                            "\"swarm_service\"", &us->host, us->file_name,

@@ -1,0 +1,291 @@
+#!/usr/bin/env python3
+"""Docker Engine API stand-in for the tests.
+
+Serves the real engine answers of t/fixtures on a unix socket (or on a
+loopback TCP port), following a state file that the test rewrites at
+will: which fixtures to serve, task overrides, the API versions the
+engine accepts, and faults.  Task addresses 10.x.y.z/n are served as
+127.x.y.z/n so that loopback backends can answer for them.  Every
+request is appended to a log file as "PID METHOD PATH", PID being the
+client process on the unix socket (0 over TCP).
+
+State file keys (all optional):
+  services, tasks   fixture file name, or a JSON list (default
+                    services: services-all.json with services-extra.json)
+  override          {"<task id prefix>": {"DesiredState": .., "State": ..}}
+  version           highest API version (default "1.41")
+  min_version       lowest API version (default "1.12")
+  ping_header       false: /_ping answers without Api-Version
+  fault             "hang", "500", "garbage", "truncate", "big", "slow"
+  fault_paths       paths the fault applies to (default: all)
+"""
+
+import json
+import os
+import re
+import socket
+import socketserver
+import struct
+import sys
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler
+
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                        "fixtures", "docker-20.10")
+
+
+def version_tuple(v):
+    return tuple(int(x) for x in v.split("."))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "Docker/20.10.24+dfsg1"
+    sys_version = "(linux)"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def peer_pid(self):
+        try:
+            cred = self.connection.getsockopt(socket.SOL_SOCKET,
+                                              socket.SO_PEERCRED,
+                                              struct.calcsize("3i"))
+            return struct.unpack("3i", cred)[0]
+        except (OSError, AttributeError):
+            return 0
+
+    def state(self):
+        try:
+            with open(self.server.state_file) as f:
+                return json.load(f)
+        except (OSError, ValueError):
+            return {}
+
+    def load(self, value):
+        if isinstance(value, list):
+            return value
+        with open(os.path.join(FIXTURES, value)) as f:
+            return json.load(f)
+
+    def load_services(self, st):
+        if "services" in st:
+            return self.load(st["services"])
+        with open(os.path.join(FIXTURES, "..", "services-extra.json")) as f:
+            return self.load("services-all.json") + json.load(f)
+
+    def send(self, code, body, ctype="application/json", version="1.41",
+             headers=None):
+        if isinstance(body, (list, dict)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(code)
+        self.send_header("Api-Version", version)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def fault(self, st, path):
+        fault = st.get("fault")
+        paths = st.get("fault_paths")
+        if not fault or (paths and path not in paths):
+            return False
+        if fault == "hang":
+            time.sleep(3600)
+            return True
+        if fault == "500":
+            self.send(500, {"message": "stand-in: internal error"})
+            return True
+        if fault == "garbage":
+            self.send(200, "<html>not json</html>\x00\x01{[")
+            return True
+        if fault == "truncate":
+            body = json.dumps(self.load(st.get("tasks", "tasks-all.json")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2].encode())
+            self.wfile.flush()
+            self.close_connection = True
+            return True
+        if fault == "big":
+            size = int(st.get("big_size", 200 * 1024 * 1024))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(size + 2))
+            self.end_headers()
+            chunk = b" " * 65536
+            self.wfile.write(b"[")
+            sent = 0
+            try:
+                while sent < size:
+                    n = min(len(chunk), size - sent)
+                    self.wfile.write(chunk[:n])
+                    sent += n
+                self.wfile.write(b"]")
+            except OSError:
+                pass
+            self.close_connection = True
+            return True
+        if fault == "slow":
+            body = json.dumps(self.load(st.get("tasks", "tasks-all.json")))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for ch in body:
+                    self.wfile.write(ch.encode())
+                    self.wfile.flush()
+                    time.sleep(0.1)
+            except OSError:
+                pass
+            self.close_connection = True
+            return True
+        return False
+
+    def do_GET(self):
+        st = self.state()
+        url = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(url.query)
+        with open(self.server.log_file, "a") as f:
+            f.write("%s %s %s\n" % (self.peer_pid(), self.command, self.path))
+
+        maxv = st.get("version", "1.41")
+        minv = st.get("min_version", "1.12")
+        path = url.path
+        m = re.match(r"^/v([0-9]+\.[0-9]+)(/.*)$", path)
+        if m:
+            v, path = m.group(1), m.group(2)
+            if version_tuple(v) > version_tuple(maxv):
+                self.send(400, {"message": "client version %s is too new. "
+                                "Maximum supported API version is %s"
+                                % (v, maxv)}, version=maxv)
+                return
+            if version_tuple(v) < version_tuple(minv):
+                self.send(400, {"message": "client version %s is too old. "
+                                "Minimum supported API version is %s, "
+                                "please upgrade your client to a newer "
+                                "version" % (v, minv)}, version=maxv)
+                return
+
+        if self.fault(st, path):
+            return
+
+        if path == "/_ping":
+            self.send(200, "OK", "text/plain; charset=utf-8",
+                      version=maxv if st.get("ping_header", True) else "")
+            return
+
+        if path == "/version":
+            doc = self.load("version.json")
+            doc["ApiVersion"] = maxv
+            doc["MinAPIVersion"] = minv
+            self.send(200, doc, version=maxv)
+            return
+
+        filters = {}
+        if "filters" in query:
+            try:
+                filters = json.loads(query["filters"][0])
+            except ValueError as e:
+                self.send(500, {"message": "invalid character: %s" % e})
+                return
+
+        if path == "/services":
+            self.send(200, self.services(st, filters), version=maxv)
+            return
+
+        if path == "/tasks":
+            services = self.load_services(st)
+            ids = []
+            for want in filters.get("service", []):
+                hit = [s["ID"] for s in services
+                       if s["ID"] == want or s["Spec"]["Name"] == want]
+                if not hit:
+                    self.send(404, {"message": "service %s not found" % want})
+                    return
+                ids += hit
+            tasks = [self.task(st, t)
+                     for t in self.load(st.get("tasks", "tasks-all.json"))]
+            if "service" in filters:
+                tasks = [t for t in tasks if t["ServiceID"] in ids]
+            self.send(200, tasks, version=maxv)
+            return
+
+        self.send(404, {"message": "page not found"})
+
+    do_HEAD = do_GET
+
+    def services(self, st, filters):
+        out = []
+        for s in self.load_services(st):
+            labels = s["Spec"].get("Labels") or {}
+            ok = True
+            for want in filters.get("label", []):
+                k, _, v = want.partition("=")
+                if k not in labels or ("=" in want and labels[k] != v):
+                    ok = False
+            for want in filters.get("name", []):
+                # Docker matches service names by prefix
+                if not s["Spec"]["Name"].startswith(want):
+                    ok = False
+            if ok:
+                out.append(s)
+        return out
+
+    def task(self, st, t):
+        t = json.loads(json.dumps(t))
+        for att in t.get("NetworksAttachments", []):
+            att["Addresses"] = [re.sub(r"^10\.", "127.", a)
+                                for a in att.get("Addresses", [])]
+        for prefix, o in (st.get("override") or {}).items():
+            if t["ID"].startswith(prefix):
+                if "DesiredState" in o:
+                    t["DesiredState"] = o["DesiredState"]
+                if "State" in o:
+                    t["Status"]["State"] = o["State"]
+        return t
+
+
+class UnixServer(socketserver.ThreadingMixIn, socketserver.UnixStreamServer):
+    daemon_threads = True
+
+    def get_request(self):
+        request, _ = super().get_request()
+        return request, ("stand-in", 0)
+
+
+class TCPServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    listen, state_file, log_file = sys.argv[1:4]
+    if listen.startswith("unix:"):
+        path = listen[5:]
+        if os.path.exists(path):
+            os.unlink(path)
+        server = UnixServer(path, Handler)
+        os.chmod(path, 0o666)
+    else:
+        host, port = listen.rsplit(":", 1)
+        if host not in ("127.0.0.1", "localhost"):
+            sys.exit("the stand-in listens on loopback only")
+        server = TCPServer((host, int(port)), Handler)
+    server.state_file = state_file
+    server.log_file = log_file
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,298 @@
+package SwarmTest;
+
+# Test harness for t/*.t: starts nginx with the module (load_module), the
+# Docker API stand-in (t/dockerd.py) on a unix socket, and loopback
+# backends (t/backend.py), all in a temporary directory; talks HTTP to
+# nginx over loopback with plain sockets.  Everything it starts is
+# stopped when the test ends.
+
+use strict;
+use warnings;
+
+use Exporter 'import';
+use File::Temp qw(tempdir);
+use IO::Socket::INET;
+use JSON::PP;
+use POSIX qw(:sys_wait_h);
+use Time::HiRes qw(time sleep);
+use Cwd qw(abs_path);
+use File::Basename qw(dirname);
+
+our @EXPORT = qw(http_get wait_for free_port);
+
+my $T = abs_path(dirname(__FILE__) . '/..');
+my @all;
+
+sub new {
+    my ($class, %opts) = @_;
+
+    my $self = bless {
+        dir => tempdir('swarm-test-XXXXXX', TMPDIR => 1,
+            CLEANUP => !$ENV{SWARM_KEEP}),
+        module => $ENV{SWARM_MODULE}
+            || abs_path("$T/../build/ngx_http_swarm_module.so"),
+        nginx => $ENV{NGINX_BIN} || '/usr/sbin/nginx',
+        pids => {},
+        %opts,
+    }, $class;
+
+    # nginx workers run as an unprivileged user: let them reach the socket
+    chmod 0755, $self->{dir};
+
+    $self->{port} = free_port();
+    $self->{socket} = "$self->{dir}/docker.sock";
+    push @all, $self;
+
+    return $self;
+}
+
+sub dir { $_[0]{dir} }
+sub port { $_[0]{port} }
+sub socket_path { $_[0]{socket} }
+
+# The stand-in's state: see t/dockerd.py for the keys.
+
+sub state {
+    my ($self, $state) = @_;
+    my $file = "$self->{dir}/state.json";
+    open my $fh, '>', "$file.tmp" or die "$file.tmp: $!";
+    print $fh encode_json($state);
+    close $fh;
+    rename "$file.tmp", $file or die "rename: $!";
+}
+
+sub spawn {
+    my ($self, $name, @cmd) = @_;
+    my $pid = fork();
+    die "fork: $!" unless defined $pid;
+    if ($pid == 0) {
+        open STDIN, '<', '/dev/null';
+        open STDOUT, '>', "$self->{dir}/$name.out";
+        open STDERR, '>&', \*STDOUT;
+        exec @cmd or die "exec @cmd: $!";
+    }
+    $self->{pids}{$name} = $pid;
+    return $pid;
+}
+
+sub kill_child {
+    my ($self, $name, $sig) = @_;
+    my $pid = delete $self->{pids}{$name} or return;
+    kill $sig || 'TERM', $pid;
+    waitpid $pid, 0;
+}
+
+sub start_api {
+    my ($self, %state) = @_;
+    $self->state(\%state) unless -e "$self->{dir}/state.json" && !%state;
+    unlink $self->{socket};
+    $self->spawn('dockerd', 'python3', "$T/dockerd.py", "unix:$self->{socket}",
+        "$self->{dir}/state.json", "$self->{dir}/api.log");
+    wait_for(sub { -S $self->{socket} }, 10)
+        or die "the Docker API stand-in did not start: "
+            . $self->read_file('dockerd.out');
+}
+
+sub stop_api {
+    my ($self) = @_;
+    $self->kill_child('dockerd');
+    unlink $self->{socket};
+}
+
+# Backends: "127.0.2.3:18080" ... each answers with its own address.
+
+sub start_backends {
+    my ($self, @addrs) = @_;
+    my $name = 'backend-' . join('-', @addrs);
+    $name =~ s/[^\w.-]/_/g;
+    $self->spawn($name, 'python3', "$T/backend.py", @addrs);
+    wait_for(sub { $self->read_file("$name.out") =~ /ready/ }, 10)
+        or die "backends did not start: " . $self->read_file("$name.out");
+    return $name;
+}
+
+sub conf {
+    my ($self, $http, %opts) = @_;
+    my $workers = $opts{workers} || 1;
+    my $dir = $self->{dir};
+    my $endpoint = $opts{endpoint} || "unix:$self->{socket}";
+    my $port = $self->{port};
+    my $level = $opts{log_level} || 'info';
+
+    $http =~ s/%%ENDPOINT%%/$endpoint/g;
+    $http =~ s/%%PORT%%/$port/g;
+    $http =~ s/%%DIR%%/$dir/g;
+
+    open my $fh, '>', "$dir/nginx.conf" or die $!;
+    print $fh <<"EOC";
+load_module $self->{module};
+daemon on;
+master_process on;
+worker_processes $workers;
+error_log $dir/error.log $level;
+pid $dir/nginx.pid;
+events { worker_connections 1024; }
+http {
+    access_log $dir/access.log;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
+$http
+}
+EOC
+    close $fh;
+}
+
+sub run_nginx {
+    my ($self, @args) = @_;
+    my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf @args 2>&1`;
+    return ($? >> 8, $out);
+}
+
+sub start_nginx {
+    my ($self) = @_;
+    my ($rc, $out) = $self->run_nginx();
+    die "nginx did not start: $out" if $rc;
+    wait_for(sub { IO::Socket::INET->new("127.0.0.1:$self->{port}") }, 10)
+        or die "nginx does not listen on $self->{port}";
+    $self->{nginx_running} = 1;
+}
+
+sub reload {
+    my ($self) = @_;
+    my ($rc, $out) = $self->run_nginx('-s', 'reload');
+    die "reload: $out" if $rc;
+}
+
+sub stop_nginx {
+    my ($self) = @_;
+    local $?;
+    return unless $self->{nginx_running};
+    $self->run_nginx('-s', 'stop');
+    my $pid = $self->master_pid;
+    wait_for(sub { !$pid || !kill 0, $pid }, 10);
+    $self->{nginx_running} = 0;
+}
+
+sub master_pid {
+    my ($self) = @_;
+    my $pid = $self->read_file('nginx.pid');
+    chomp $pid;
+    return $pid;
+}
+
+sub worker_pids {
+    my ($self) = @_;
+    my $master = $self->master_pid or return ();
+    my @pids = split ' ', `ps -o pid= --ppid $master -o cmd= | awk '/worker process/ {print \$1}'`;
+    return @pids;
+}
+
+sub read_file {
+    my ($self, $name) = @_;
+    open my $fh, '<', "$self->{dir}/$name" or return '';
+    local $/;
+    return <$fh>;
+}
+
+sub error_log { $_[0]->read_file('error.log') }
+sub api_log { $_[0]->read_file('api.log') }
+
+sub status {
+    my ($self) = @_;
+    my $r = http_get($self->{port}, '/swarm');
+    return undef unless $r->{status} == 200;
+    return decode_json($r->{body});
+}
+
+sub peers {
+    my ($self, $upstream) = @_;
+    my $s = $self->status or return ();
+    my $u = $s->{upstreams}{$upstream || 'app'} or return ();
+    return map { $_->{address} . ' ' . $_->{state} } @{ $u->{peers} };
+}
+
+sub get {
+    my ($self, $path, @headers) = @_;
+    return http_get($self->{port}, $path, @headers);
+}
+
+sub DESTROY {
+    my ($self) = @_;
+    $self->cleanup;
+}
+
+sub cleanup {
+    my ($self) = @_;
+    local $?;
+    return if $self->{cleaned}++;
+    $self->stop_nginx;
+    for my $name (keys %{ $self->{pids} }) {
+        $self->kill_child($name, 'KILL');
+    }
+}
+
+END { $_->cleanup for @all }
+
+sub free_port {
+    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+        LocalPort => 0, Proto => 'tcp', ReuseAddr => 1) or die $!;
+    my $port = $s->sockport;
+    close $s;
+    return $port;
+}
+
+sub wait_for {
+    my ($cond, $timeout) = @_;
+    my $end = time + ($timeout || 5);
+    while (time < $end) {
+        my $v = $cond->();
+        return $v if $v;
+        sleep 0.05;
+    }
+    return undef;
+}
+
+# One HTTP/1.0 request; returns { status, headers => [[k, v]...],
+# header => { lc k => v (last) }, cookies => [Set-Cookie values], body,
+# time }.
+
+sub http_get {
+    my ($port, $path, @headers) = @_;
+    my $t0 = time;
+    my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
+        Timeout => 10) or return { status => 0, error => "$!", time => 0 };
+    my $req = "GET $path HTTP/1.0\r\nHost: localhost\r\n";
+    $req .= "$_\r\n" for @headers;
+    $req .= "\r\n";
+    print $s $req;
+    local $/;
+    my $data = '';
+    eval {
+        local $SIG{ALRM} = sub { die "timeout\n" };
+        alarm 15;
+        $data = <$s> // '';
+        alarm 0;
+    };
+    alarm 0;
+    close $s;
+    my ($head, $body) = split /\r\n\r\n/, $data, 2;
+    my %r = (status => 0, headers => [], header => {}, cookies => [],
+        body => $body // '', time => time - $t0, raw => $data);
+    my @lines = split /\r\n/, $head // '';
+    my $first = shift @lines // '';
+    ($r{status}) = $first =~ m{^HTTP/\S+ (\d+)};
+    $r{status} //= 0;
+    for (@lines) {
+        my ($k, $v) = /^([^:]+):\s*(.*)$/ or next;
+        push @{ $r{headers} }, [$k, $v];
+        $r{header}{lc $k} = $v;
+        push @{ $r{cookies} }, $v if lc $k eq 'set-cookie';
+    }
+    $r{body} =~ s/\n\z//;
+    return \%r;
+}
+
+1;
