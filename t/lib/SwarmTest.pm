@@ -133,7 +133,10 @@ error_log $dir/error.log $level;
 pid $dir/nginx.pid;
 events { worker_connections 1024; }
 http {
-    access_log $dir/access.log;
+    log_format swarm '\$remote_addr "\$request" \$status '
+                     'upstream="\$upstream_addr" '
+                     'upstream_status="\$upstream_status"';
+    access_log $dir/access.log swarm;
     client_body_temp_path $dir/body;
     proxy_temp_path $dir/proxy;
     fastcgi_temp_path $dir/fastcgi;
@@ -198,6 +201,17 @@ sub read_file {
 }
 
 sub error_log { $_[0]->read_file('error.log') }
+
+# every address nginx connected to, from the access log
+sub upstream_addrs {
+    my ($self) = @_;
+    my %a;
+    for my $field ($self->read_file('access.log') =~ /upstream="([^"]*)"/g) {
+        $a{$_}++ for $field =~ /([\d.]+:\d+|\[[\da-f:]+\]:\d+)/g;
+    }
+    return \%a;
+}
+
 sub api_log { $_[0]->read_file('api.log') }
 
 sub status {
