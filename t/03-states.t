@@ -1,0 +1,125 @@
+#!/usr/bin/perl
+
+# Task states: only running tasks are peers; a task Swarm is stopping
+# (desired shutdown or remove, still running) drains: it keeps the
+# visitors whose cookie names it and gets no new ones.  Changes reach
+# every worker; unchanged answers publish nothing.
+
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use SwarmTest;
+
+my $t = SwarmTest->new;
+my $p = free_port();
+
+$t->start_api(tasks => 'tasks-all.json');
+$t->start_backends(map { "127.0.2.$_:$p" } 3, 4, 9, 10);
+
+$t->conf(<<"EOF", workers => 2);
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 200ms;
+
+    upstream app {
+        swarm_service label=swarm.upstream=app port=$p;
+        swarm_sticky;
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / { proxy_pass http://app; }
+        location = /swarm { swarm_status; }
+    }
+EOF
+
+$t->start_nginx;
+ok(wait_for(sub { $t->peers == 2 }, 5), 'steady: two tasks');
+my $gen = $t->status->{upstreams}{app}{generation};
+
+select undef, undef, undef, 1;
+is($t->status->{upstreams}{app}{generation}, $gen,
+    'unchanged answers publish nothing');
+
+# scaling up: two new tasks still starting are not peers yet
+
+$t->state({ tasks => 'tasks-scaling-up.json' });
+select undef, undef, undef, 1;
+is_deeply([$t->peers], ["127.0.2.3:$p active", "127.0.2.4:$p active"],
+    'starting tasks are not peers');
+
+# ... and are once running
+
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { $t->peers == 4 }, 3), 'running tasks become peers');
+
+my %seen;
+for (1 .. 40) {
+    my $r = $t->get('/');
+    $seen{$r->{body}}++;
+}
+is(scalar keys %seen, 4, 'both workers route to all four tasks');
+
+# draining: Swarm stops task 2 (10.0.2.4) and task 3
+
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { iqksi7o3do => { DesiredState => 'shutdown' },
+                  jh4cj5tr1e => { State => 'running',
+                                  DesiredState => 'remove' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { grep { /draining/ } $t->peers }, 3), 'draining seen');
+is_deeply([$t->peers],
+    ["127.0.2.3:$p active", "127.0.2.4:$p draining",
+     "127.0.2.9:$p draining", "127.0.2.10:$p active"],
+    'desired shutdown or remove while running: draining');
+
+%seen = ();
+for (1 .. 20) {
+    my $r = $t->get('/');
+    $seen{$r->{body}}++;
+}
+is_deeply([sort keys %seen], ["127.0.2.10:$p", "127.0.2.3:$p"],
+    'draining tasks get no new visitors');
+
+my $cookies = 0;
+%seen = ();
+for (1 .. 10) {
+    my $r = $t->get('/', 'Cookie: route=127.0.2.4');
+    $seen{$r->{body}}++;
+    $cookies += @{ $r->{cookies} };
+}
+is_deeply([keys %seen], ["127.0.2.4:$p"],
+    'a cookie naming a draining task still reaches it');
+is($cookies, 0, 'and gets no new cookie');
+
+# the task is gone: its visitors move, with a new cookie
+
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { iqksi7o3do => { DesiredState => 'shutdown',
+                                  State => 'shutdown' },
+                  jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { !grep { /127\.0\.2\.4:/ } $t->peers }, 3), 'task gone');
+my $r = $t->get('/', 'Cookie: route=127.0.2.4');
+isnt($r->{body}, "127.0.2.4:$p", 'a cookie naming a gone task moves');
+my ($ip) = $r->{body} =~ /^([\d.]+):/;
+is_deeply($r->{cookies}, ["route=$ip; Path=/"], 'with a new cookie');
+
+# failed, shutdown and ready tasks beside running ones
+
+$t->state({ tasks => 'tasks-mixed.json' });
+ok(wait_for(sub { $t->peers == 1 }, 3), 'mixed states');
+is_deeply([$t->peers], ["127.0.2.3:$p active"],
+    'shutdown, failed and ready tasks are not peers');
+
+# one process asks Docker, whatever the number of workers
+
+my %pids = map { (split)[0] => 1 } split /\n/, $t->api_log;
+my @workers = $t->worker_pids;
+is(scalar @workers, 2, 'two workers');
+is(scalar keys %pids, 1, 'one process polls');
+ok((grep { $pids{$_} } @workers), 'and it is a worker');
+
+done_testing;
