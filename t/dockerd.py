@@ -214,8 +214,11 @@ class Handler(BaseHTTPRequestHandler):
                     self.send(404, {"message": "service %s not found" % want})
                     return
                 ids += hit
-            tasks = [self.task(st, t)
-                     for t in self.load(st.get("tasks", "tasks-all.json"))]
+            tasks = self.load(st.get("tasks", "tasks-all.json"))
+            if not isinstance(tasks, list):
+                self.send(200, tasks, version=maxv)
+                return
+            tasks = [self.task(st, t) for t in tasks]
             if "service" in filters:
                 tasks = [t for t in tasks if t["ServiceID"] in ids]
             self.send(200, tasks, version=maxv)
