@@ -1,0 +1,80 @@
+#!/usr/bin/perl
+
+# Configuration errors are caught by "nginx -t" with a message that
+# says what is wrong and where.
+
+use strict;
+use warnings;
+use Test::More;
+use lib 't/lib';
+use SwarmTest;
+
+my $t = SwarmTest->new;
+
+sub check {
+    my ($http) = @_;
+    $t->conf($http . "\n    server { listen 127.0.0.1:%%PORT%%; "
+        . "location / { proxy_pass http://app; } }");
+    my ($rc, $out) = $t->run_nginx('-t');
+    return ($rc, $out);
+}
+
+my ($rc, $out) = check('upstream app { swarm_service name=web port=80; '
+    . 'swarm_sticky cookie=srv max_age=30m samesite=strict; }');
+is($rc, 0, 'a good configuration passes') or diag $out;
+
+my @bad = (
+    ['upstream app { swarm_service port=80; }',
+        qr/"swarm_service" needs "label=KEY=VALUE" or "name=NAME"/],
+    ['upstream app { swarm_service name=a name=b; }',
+        qr/invalid parameter "name=b"/],
+    ['upstream app { swarm_service label=noequals; }',
+        qr/invalid parameter "label=noequals"/],
+    ['upstream app { swarm_service name=a port=0; }',
+        qr/invalid parameter "port=0"/],
+    ['upstream app { swarm_service name=a port=65536; }',
+        qr/invalid parameter "port=65536"/],
+    ['upstream app { swarm_service name=a color=red; }',
+        qr/invalid parameter "color=red"/],
+    ['upstream app { server 127.0.0.1:1; swarm_service name=a; }',
+        qr/upstream "app" in \S+:\d+ mixes "server" and "swarm_service"/],
+    ['upstream app { swarm_service name=a; server 127.0.0.1:1; }',
+        qr/mixes "server" and "swarm_service"/],
+    ['upstream app { swarm_service name=a; swarm_sticky samesite=sometimes; }',
+        qr/invalid parameter "samesite=sometimes"/],
+    ['upstream app { swarm_service name=a; swarm_sticky "cookie=a b"; }',
+        qr/invalid parameter "cookie=a b"/],
+    ['upstream app { swarm_service name=a; swarm_sticky "path=/a;b"; }',
+        qr/invalid parameter "path=\/a;b"/],
+    ['upstream app { swarm_service name=a; swarm_sticky "domain=a\\nb"; }',
+        qr/invalid parameter "domain=a/],
+    ['upstream app { swarm_service name=a; swarm_sticky max_age=soon; }',
+        qr/invalid parameter "max_age=soon"/],
+    ['upstream app { swarm_service name=a; swarm_sticky; swarm_sticky; }',
+        qr/"swarm_sticky" directive is duplicate/],
+    ['swarm_endpoint tcp://1.2.3.4:2375; upstream app { swarm_service name=a; }',
+        qr/invalid value "tcp:\/\/1\.2\.3\.4:2375"/],
+    ['swarm_endpoint unix:relative.sock; upstream app { swarm_service name=a; }',
+        qr/the socket path must be absolute/],
+    ['swarm_endpoint unix:/a; swarm_endpoint unix:/b; upstream app { swarm_service name=a; }',
+        qr/"swarm_endpoint" directive is duplicate/],
+    ['swarm_interval 10ms; upstream app { swarm_service name=a; }',
+        qr/"swarm_interval" must be at least 100ms/],
+    ['swarm_zone 1k; upstream app { swarm_service name=a; }',
+        qr/"swarm_zone" of 1024 is too small/],
+    ['upstream app { swarm_service name=a; } server { swarm_service name=b; }',
+        qr/"swarm_service" directive is not allowed here/],
+);
+
+for my $b (@bad) {
+    my ($conf, $pattern) = @$b;
+    my ($rc, $out) = check($conf);
+    isnt($rc, 0, "rejected: $conf");
+    like($out, $pattern, "message: $conf");
+}
+
+($rc, $out) = check('swarm_endpoint http://127.0.0.1:2375/; '
+    . 'upstream app { swarm_service label=a=b=c; }');
+is($rc, 0, 'http endpoint, label value with "="') or diag $out;
+
+done_testing;

@@ -1,0 +1,896 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Unit tests (cmocka) of the pure parts: Docker JSON to task sets on
+ * every recorded engine answer in t/fixtures/docker-20.10, task set
+ * comparison, the cookie index, Cookie header scanning and Set-Cookie
+ * formatting.
+ */
+
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <sys/socket.h>
+#include <cmocka.h>
+
+#include "ngx_http_swarm_lib.h"
+
+
+#ifndef FIXTURES
+#define FIXTURES  "t/fixtures/docker-20.10"
+#endif
+
+
+typedef struct {
+    int        calls;
+    unsigned   upstream;
+    char       service[64];
+    char       msg[256];
+} report_log_t;
+
+
+static void
+report_handler(void *data, unsigned upstream, const char *service,
+    const char *msg)
+{
+    report_log_t  *log = data;
+
+    log->calls++;
+    log->upstream = upstream;
+    snprintf(log->service, sizeof(log->service), "%s", service);
+    snprintf(log->msg, sizeof(log->msg), "%s", msg);
+}
+
+
+static char *
+load(const char *name, size_t *len)
+{
+    char   path[512], *buf;
+    FILE  *f;
+    long   n;
+
+    snprintf(path, sizeof(path), "%s/%s", FIXTURES, name);
+
+    f = fopen(path, "rb");
+    assert_non_null(f);
+
+    fseek(f, 0, SEEK_END);
+    n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+
+    buf = malloc(n + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, n, f), (size_t) n);
+    buf[n] = '\0';
+    fclose(f);
+
+    *len = (size_t) n;
+
+    return buf;
+}
+
+
+/* services of one selector, then the tasks of those services */
+
+static int
+discover(const char *services, const char *tasks,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_set_t *set,
+    report_log_t *log)
+{
+    int                        rc;
+    char                      *buf, err[256];
+    size_t                     len;
+    ngx_http_swarm_report_t    report;
+    ngx_http_swarm_services_t  svcs;
+
+    memset(&svcs, 0, sizeof(svcs));
+    memset(set, 0, sizeof(*set));
+    report.handler = report_handler;
+    report.data = log;
+
+    buf = load(services, &len);
+    rc = ngx_http_swarm_parse_services(buf, len, sel, &svcs, &report, err,
+                                       sizeof(err));
+    free(buf);
+    assert_int_equal(rc, 0);
+
+    buf = load(tasks, &len);
+    rc = ngx_http_swarm_parse_tasks(buf, len, &svcs, set, 1, &report, err,
+                                    sizeof(err));
+    free(buf);
+
+    ngx_http_swarm_services_free(&svcs);
+
+    return rc;
+}
+
+
+static void
+assert_peers(ngx_http_swarm_set_t *set, const char **ips, size_t n)
+{
+    size_t  i;
+
+    assert_int_equal(set->n, n);
+
+    for (i = 0; i < n; i++) {
+        assert_string_equal(set->peers[i].ip, ips[i]);
+    }
+}
+
+
+static void
+test_services_by_label(void **state)
+{
+    int                        rc;
+    char                      *buf, err[256];
+    size_t                     len;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
+                                       0, 3 };
+
+    (void) state;
+
+    memset(&svcs, 0, sizeof(svcs));
+
+    buf = load("services-all.json", &len);
+    rc = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL, err,
+                                       sizeof(err));
+    free(buf);
+
+    assert_int_equal(rc, 0);
+    assert_int_equal(svcs.n, 1);
+    assert_string_equal(svcs.services[0].name, "mystack_app");
+    assert_string_equal(svcs.services[0].id, "y25ovm7r32e9p5kol8r5wegy5");
+    assert_int_equal(svcs.services[0].port, 8080);
+    assert_int_equal(svcs.services[0].upstream, 3);
+    assert_string_equal(svcs.services[0].network, "");
+
+    /* the engine's own filtered answer gives the same */
+
+    buf = load("services-label-app.json", &len);
+    rc = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL, err,
+                                       sizeof(err));
+    free(buf);
+
+    assert_int_equal(rc, 0);
+    assert_int_equal(svcs.n, 2);
+    assert_string_equal(svcs.services[1].id, svcs.services[0].id);
+
+    ngx_http_swarm_services_free(&svcs);
+}
+
+
+static void
+test_services_by_name(void **state)
+{
+    char                      *buf, err[256];
+    size_t                     len;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  exact = { NULL, NULL, "mystack_api",
+                                         "mystack_net", 9999, 0 };
+    ngx_http_swarm_selector_t  prefix = { NULL, NULL, "mystack_ap", NULL,
+                                          0, 0 };
+
+    (void) state;
+
+    memset(&svcs, 0, sizeof(svcs));
+    buf = load("services-all.json", &len);
+
+    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &prefix, &svcs,
+                                                   NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(svcs.n, 0);
+
+    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &exact, &svcs,
+                                                   NULL, err, sizeof(err)),
+                     0);
+    assert_int_equal(svcs.n, 1);
+    assert_int_equal(svcs.services[0].port, 9999);
+    assert_string_equal(svcs.services[0].network, "mystack_net");
+
+    free(buf);
+    ngx_http_swarm_services_free(&svcs);
+}
+
+
+static void
+test_services_no_port(void **state)
+{
+    char                      *buf, err[256];
+    size_t                     len;
+    report_log_t               log;
+    ngx_http_swarm_report_t    report = { report_handler, &log };
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "mystack_worker", NULL,
+                                       0, 2 };
+
+    (void) state;
+
+    memset(&svcs, 0, sizeof(svcs));
+    memset(&log, 0, sizeof(log));
+
+    buf = load("services-all.json", &len);
+    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &sel, &svcs,
+                                                   &report, err,
+                                                   sizeof(err)),
+                     0);
+    free(buf);
+
+    assert_int_equal(svcs.n, 0);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.upstream, 2);
+    assert_string_equal(log.service, "mystack_worker");
+    assert_non_null(strstr(log.msg, "no port"));
+
+    ngx_http_swarm_services_free(&svcs);
+}
+
+
+static void
+test_tasks_steady(void **state)
+{
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
+                                       0, 0 };
+    const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    assert_int_equal(discover("services-all.json", "tasks-all.json", &sel,
+                              &set, &log),
+                     0);
+    assert_peers(&set, ips, 2);
+    assert_int_equal(log.calls, 0);
+
+    assert_string_equal(set.peers[0].task, "sh3x9bflb7obb5upaj2t86vcg");
+    assert_string_equal(set.peers[0].service, "mystack_app");
+    assert_string_equal(set.peers[0].node, "ubaomy8139q0m34xo1t6wwt0q");
+    assert_int_equal(set.peers[0].slot, 1);
+    assert_int_equal(set.peers[0].port, 8080);
+    assert_int_equal(set.peers[0].family, AF_INET);
+    assert_int_equal(set.peers[0].state, NGX_HTTP_SWARM_ACTIVE);
+    assert_int_equal(set.peers[0].addr[0], 10);
+    assert_int_equal(set.peers[0].addr[3], 3);
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_ambiguous_network(void **state)
+{
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
+                                       0, 0 };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    assert_int_equal(discover("services-all.json", "tasks-all.json", &sel,
+                              &set, &log),
+                     0);
+    assert_int_equal(set.n, 0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.service, "mystack_api");
+    assert_non_null(strstr(log.msg, "several networks"));
+    assert_non_null(strstr(log.msg, "mystack_net"));
+    assert_non_null(strstr(log.msg, "mystack_backend"));
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_network_chosen(void **state)
+{
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
+                                       "mystack_backend", 0, 0 };
+    const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    assert_int_equal(discover("services-all.json", "tasks-all.json", &sel,
+                              &set, &log),
+                     0);
+    assert_peers(&set, ips, 2);
+    assert_int_equal(set.peers[0].port, 9000);
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_scaling_up(void **state)
+{
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
+                                       0, 0 };
+    const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    /* 10.0.2.9 and 10.0.2.10 are still starting */
+
+    assert_int_equal(discover("services-all.json", "tasks-scaling-up.json",
+                              &sel, &set, &log),
+                     0);
+    assert_peers(&set, ips, 2);
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_mixed(void **state)
+{
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
+                                       0, 0 };
+    ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
+                                       "mystack_net", 0, 0 };
+    const char                *app_ips[] = { "10.0.2.3" };
+    const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    assert_int_equal(discover("services-all.json", "tasks-mixed.json", &app,
+                              &set, &log),
+                     0);
+    assert_peers(&set, app_ips, 1);
+    ngx_http_swarm_set_free(&set);
+
+    /* shut down tasks of slots 1 and 2 are left out */
+
+    assert_int_equal(discover("services-all.json", "tasks-mixed.json", &api,
+                              &set, &log),
+                     0);
+    assert_peers(&set, api_ips, 2);
+    assert_int_equal(log.calls, 0);
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static int
+tasks_inline(const char *json, const char *network, ngx_http_swarm_set_t *set,
+    report_log_t *log)
+{
+    char                       err[256];
+    ngx_http_swarm_report_t    report = { report_handler, log };
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_service_t   s;
+
+    memset(&s, 0, sizeof(s));
+    strcpy(s.id, "svc1");
+    strcpy(s.name, "web");
+    strcpy(s.network, network);
+    s.port = 80;
+
+    svcs.services = &s;
+    svcs.n = 1;
+    svcs.cap = 1;
+
+    memset(set, 0, sizeof(*set));
+
+    return ngx_http_swarm_parse_tasks(json, strlen(json), &svcs, set, 1,
+                                      &report, err, sizeof(err));
+}
+
+
+#define TASK(id, desired, state, net, addr)                                   \
+    "{\"ID\":\"" id "\",\"ServiceID\":\"svc1\",\"Slot\":1,"                   \
+    "\"NodeID\":\"n1\",\"DesiredState\":\"" desired "\","                     \
+    "\"Status\":{\"State\":\"" state "\"},\"NetworksAttachments\":"           \
+    "[{\"Network\":{\"ID\":\"netid\",\"Spec\":{\"Name\":\"" net "\"}},"       \
+    "\"Addresses\":[\"" addr "\"]}]}"
+
+
+static void
+test_tasks_states(void **state)
+{
+    report_log_t           log;
+    ngx_http_swarm_set_t   set;
+    const char            *json;
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+
+    json = "["
+        TASK("t1", "running", "running", "net", "10.0.0.1/24") ","
+        TASK("t2", "shutdown", "running", "net", "10.0.0.2/24") ","
+        TASK("t3", "remove", "running", "net", "10.0.0.3/24") ","
+        TASK("t4", "running", "starting", "net", "10.0.0.4/24") ","
+        TASK("t5", "shutdown", "shutdown", "net", "10.0.0.5/24") ","
+        TASK("t6", "shutdown", "failed", "net", "10.0.0.6/24") ","
+        TASK("t7", "ready", "ready", "net", "10.0.0.7/24") ","
+        TASK("t8", "running", "running", "other", "10.0.0.8/24") ","
+        TASK("t9", "running", "running", "net", "fd00::9/64") ","
+        TASK("t10", "running", "running", "net", "10.0.0.1/24") ","
+        TASK("t11", "running", "running", "net", "not-an-ip/24")
+        "]";
+
+    assert_int_equal(tasks_inline(json, "net", &set, &log), 0);
+    assert_int_equal(set.n, 4);
+
+    assert_string_equal(set.peers[0].ip, "10.0.0.1");
+    assert_int_equal(set.peers[0].state, NGX_HTTP_SWARM_ACTIVE);
+    assert_string_equal(set.peers[1].ip, "10.0.0.2");
+    assert_int_equal(set.peers[1].state, NGX_HTTP_SWARM_DRAINING);
+    assert_string_equal(set.peers[2].ip, "10.0.0.3");
+    assert_int_equal(set.peers[2].state, NGX_HTTP_SWARM_DRAINING);
+    assert_string_equal(set.peers[3].ip, "fd00::9");
+    assert_int_equal(set.peers[3].family, AF_INET6);
+
+    /* t1 and t10 share an address: one is kept, the other reported */
+
+    assert_int_equal(log.calls, 1);
+    assert_non_null(strstr(log.msg, "has the address 10.0.0.1"));
+
+    ngx_http_swarm_set_free(&set);
+
+    /* the network may be named by ID too */
+
+    assert_int_equal(tasks_inline("[" TASK("t1", "running", "running", "net",
+                                           "10.0.0.1/24") "]",
+                                  "netid", &set, &log),
+                     0);
+    assert_int_equal(set.n, 1);
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_errors(void **state)
+{
+    char                       err[256];
+    report_log_t               log;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_services_t  svcs;
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    memset(&svcs, 0, sizeof(svcs));
+    memset(&set, 0, sizeof(set));
+
+    assert_int_equal(tasks_inline("[{", "net", &set, &log), -1);
+    assert_int_equal(tasks_inline("{}", "net", &set, &log), -1);
+    assert_int_equal(tasks_inline("", "net", &set, &log), -1);
+    assert_int_equal(tasks_inline("[1, \"x\", null, {}, []]", "net", &set,
+                                  &log),
+                     0);
+    assert_int_equal(set.n, 0);
+
+    assert_int_equal(ngx_http_swarm_parse_tasks("[]x", 3, &svcs, &set, 1,
+                                                NULL, err, sizeof(err)),
+                     -1);
+    assert_non_null(strstr(err, "invalid JSON in tasks"));
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+/*
+ * Every recorded engine answer through both parsers: what each must
+ * give.  A file added to the fixtures and missing here fails the test.
+ */
+
+static void
+test_every_fixture(void **state)
+{
+    int                        rc_s, rc_t, seen;
+    char                      *buf, *body, err[256];
+    size_t                     len, i;
+    DIR                       *dir;
+    struct dirent             *de;
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
+                                       0, 0 };
+
+    static const struct {
+        const char  *name;
+        int          services_rc;
+        int          tasks_rc;
+    } expect[] = {
+        { "events-sample.jsonl",         -1, -1 },
+        { "info-swarm.json",             -1, -1 },
+        { "networks.json",                0,  0 },
+        { "ping.http",                   -1, -1 },
+        { "services-all.json",            0,  0 },
+        { "services-label-app.json",      0,  0 },
+        { "stack.yml",                   -1, -1 },
+        { "tasks-all.json",               0,  0 },
+        { "tasks-bad-filter.http",       -1, -1 },
+        { "tasks-bad-version.http",      -1, -1 },
+        { "tasks-mixed.json",             0,  0 },
+        { "tasks-scaling-up.json",        0,  0 },
+        { "tasks-unknown-service.http",  -1, -1 },
+        { "version.json",                -1, -1 },
+    };
+
+    (void) state;
+
+    dir = opendir(FIXTURES);
+    assert_non_null(dir);
+
+    seen = 0;
+
+    while ((de = readdir(dir)) != NULL) {
+        if (de->d_name[0] == '.') {
+            continue;
+        }
+
+        for (i = 0; i < sizeof(expect) / sizeof(expect[0]); i++) {
+            if (strcmp(expect[i].name, de->d_name) == 0) {
+                break;
+            }
+        }
+
+        if (i == sizeof(expect) / sizeof(expect[0])) {
+            fail_msg("fixture %s has no expectation", de->d_name);
+        }
+
+        seen++;
+
+        buf = load(de->d_name, &len);
+
+        memset(&svcs, 0, sizeof(svcs));
+        memset(&set, 0, sizeof(set));
+
+        rc_s = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL,
+                                             err, sizeof(err));
+        rc_t = ngx_http_swarm_parse_tasks(buf, len, &svcs, &set, 1, NULL,
+                                          err, sizeof(err));
+
+        if (rc_s != expect[i].services_rc || rc_t != expect[i].tasks_rc) {
+            fail_msg("%s: services %d, tasks %d", de->d_name, rc_s, rc_t);
+        }
+
+        /* the error answers carry a JSON message, not a list */
+
+        body = strstr(buf, "\r\n\r\n");
+        if (body == NULL) {
+            body = strstr(buf, "\n\n");
+        }
+
+        if (strstr(de->d_name, ".http") && body) {
+            assert_int_equal(ngx_http_swarm_parse_tasks(body,
+                                 len - (body - buf), &svcs, &set, 1, NULL,
+                                 err, sizeof(err)),
+                             -1);
+        }
+
+        ngx_http_swarm_services_free(&svcs);
+        ngx_http_swarm_set_free(&set);
+        free(buf);
+    }
+
+    closedir(dir);
+
+    assert_int_equal(seen, sizeof(expect) / sizeof(expect[0]));
+}
+
+
+static ngx_http_swarm_peer_t
+peer(const char *ip, int port, int state, const char *task)
+{
+    ngx_http_swarm_peer_t  p;
+
+    memset(&p, 0, sizeof(p));
+    strcpy(p.ip, ip);
+    strcpy(p.task, task);
+    p.family = AF_INET;
+    sscanf(ip, "%hhu.%hhu.%hhu.%hhu", &p.addr[0], &p.addr[1], &p.addr[2],
+           &p.addr[3]);
+    p.port = (uint16_t) port;
+    p.state = (uint8_t) state;
+
+    return p;
+}
+
+
+static void
+test_diff(void **state)
+{
+    ngx_http_swarm_set_t   a, b;
+    ngx_http_swarm_diff_t  d;
+    ngx_http_swarm_peer_t  p;
+
+    (void) state;
+
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+
+    p = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "t2");
+    ngx_http_swarm_set_add(&a, &p);
+    p = peer("10.0.0.1", 80, NGX_HTTP_SWARM_ACTIVE, "t1");
+    ngx_http_swarm_set_add(&a, &p);
+    p = peer("10.0.0.3", 80, NGX_HTTP_SWARM_ACTIVE, "t3");
+    ngx_http_swarm_set_add(&a, &p);
+
+    p = peer("10.0.0.1", 80, NGX_HTTP_SWARM_ACTIVE, "t1");
+    ngx_http_swarm_set_add(&b, &p);
+    p = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "t2");
+    ngx_http_swarm_set_add(&b, &p);
+    p = peer("10.0.0.3", 80, NGX_HTTP_SWARM_ACTIVE, "t3");
+    ngx_http_swarm_set_add(&b, &p);
+
+    ngx_http_swarm_set_sort(&a);
+    ngx_http_swarm_set_sort(&b);
+
+    assert_string_equal(a.peers[0].ip, "10.0.0.1");
+    assert_string_equal(a.peers[2].ip, "10.0.0.3");
+
+    d = ngx_http_swarm_set_diff(a.peers, a.n, b.peers, b.n);
+    assert_int_equal(d.added + d.removed + d.changed, 0);
+
+    /* 10.0.0.2 drains, 10.0.0.3 goes, 10.0.0.9 comes */
+
+    b.peers[1].state = NGX_HTTP_SWARM_DRAINING;
+    b.peers[2] = peer("10.0.0.9", 80, NGX_HTTP_SWARM_ACTIVE, "t9");
+
+    d = ngx_http_swarm_set_diff(a.peers, a.n, b.peers, b.n);
+    assert_int_equal(d.added, 1);
+    assert_int_equal(d.removed, 1);
+    assert_int_equal(d.changed, 1);
+
+    d = ngx_http_swarm_set_diff(NULL, 0, b.peers, b.n);
+    assert_int_equal(d.added, 3);
+
+    d = ngx_http_swarm_set_diff(a.peers, a.n, NULL, 0);
+    assert_int_equal(d.removed, 3);
+
+    /* a port change is a change of peer */
+
+    b.peers[0].port = 81;
+    d = ngx_http_swarm_set_diff(a.peers, 1, b.peers, 1);
+    assert_int_equal(d.added, 1);
+    assert_int_equal(d.removed, 1);
+
+    ngx_http_swarm_set_free(&a);
+    ngx_http_swarm_set_free(&b);
+}
+
+
+static void
+test_index(void **state)
+{
+    char                    ip[32];
+    size_t                  i, n, nslots;
+    uint32_t               *slots;
+    ngx_http_swarm_index_t  index;
+    ngx_http_swarm_peer_t  *peers;
+
+    (void) state;
+
+    n = 5000;
+    peers = calloc(n, sizeof(ngx_http_swarm_peer_t));
+    assert_non_null(peers);
+
+    for (i = 0; i < n; i++) {
+        snprintf(ip, sizeof(ip), "10.%zu.%zu.%zu", i >> 16, (i >> 8) & 255,
+                 i & 255);
+        peers[i] = peer(ip, 80, NGX_HTTP_SWARM_ACTIVE, "t");
+    }
+
+    nslots = ngx_http_swarm_index_size(n);
+    assert_true(nslots >= 2 * n);
+    assert_int_equal(nslots & (nslots - 1), 0);
+
+    slots = malloc(nslots * sizeof(uint32_t));
+    ngx_http_swarm_index_build(&index, slots, nslots, peers, n);
+
+    for (i = 0; i < n; i++) {
+        assert_int_equal(ngx_http_swarm_index_find(&index, peers,
+                             (u_char *) peers[i].ip, strlen(peers[i].ip)),
+                         (long) i);
+    }
+
+#define FIND(s)                                                               \
+    ngx_http_swarm_index_find(&index, peers, (u_char *) s, sizeof(s) - 1)
+
+    assert_int_equal(FIND("10.0.0.1"), 1);
+    assert_int_equal(FIND("10.0.0.01"), -1);
+    assert_int_equal(FIND("010.0.0.1"), -1);
+    assert_int_equal(FIND("10.0.0.1:80"), -1);
+    assert_int_equal(FIND("10.0.0"), -1);
+    assert_int_equal(FIND("10.0.0.10 "), -1);
+    assert_int_equal(FIND(""), -1);
+    assert_int_equal(FIND("10.200.0.1"), -1);
+    assert_int_equal(FIND("::1"), -1);
+    assert_int_equal(ngx_http_swarm_index_find(&index, peers,
+                                               (u_char *) "10.0.0.1\0x", 10),
+                     -1);
+
+    free(slots);
+
+    /* an empty set finds nothing */
+
+    nslots = ngx_http_swarm_index_size(0);
+    slots = malloc(nslots * sizeof(uint32_t));
+    ngx_http_swarm_index_build(&index, slots, nslots, peers, 0);
+    assert_int_equal(FIND("10.0.0.1"), -1);
+
+    free(slots);
+    free(peers);
+}
+
+
+static int
+scan(const char *hdr, const char *name, char *value)
+{
+    int            n;
+    size_t         vlen;
+    const u_char  *v;
+
+    vlen = 0;
+    v = NULL;
+
+    n = ngx_http_swarm_cookie_scan((const u_char *) hdr, strlen(hdr),
+                                   (const u_char *) name, strlen(name), &v,
+                                   &vlen);
+    if (n) {
+        memcpy(value, v, vlen);
+    }
+
+    value[n ? vlen : 0] = '\0';
+
+    return n;
+}
+
+
+static void
+test_cookie_scan(void **state)
+{
+    char  v[128];
+
+    (void) state;
+
+    assert_int_equal(scan("route=10.0.0.1", "route", v), 1);
+    assert_string_equal(v, "10.0.0.1");
+    assert_int_equal(scan("a=b; route=10.0.0.1; c=d", "route", v), 1);
+    assert_string_equal(v, "10.0.0.1");
+    assert_int_equal(scan("a=b;route = 10.0.0.1 ;c=d", "route", v), 1);
+    assert_string_equal(v, "10.0.0.1");
+    assert_int_equal(scan("xroute=1; routex=2; rout=3", "route", v), 0);
+    assert_int_equal(scan("route=1; route=2", "route", v), 2);
+    assert_string_equal(v, "1");
+    assert_int_equal(scan("route=", "route", v), 1);
+    assert_string_equal(v, "");
+    assert_int_equal(scan("route", "route", v), 0);
+    assert_int_equal(scan(";;; ;", "route", v), 0);
+    assert_int_equal(scan("", "route", v), 0);
+    assert_int_equal(scan("route=a=b", "route", v), 1);
+    assert_string_equal(v, "a=b");
+    assert_int_equal(scan("Route=1", "route", v), 0);
+}
+
+
+static void
+test_cookie_valid(void **state)
+{
+    char  big[100];
+
+    (void) state;
+
+#define VALID(s)  ngx_http_swarm_cookie_valid((u_char *) s, sizeof(s) - 1)
+
+    assert_true(VALID("10.0.2.7"));
+    assert_true(VALID("fd00::7"));
+    assert_false(VALID(""));
+    assert_false(VALID("10.0.2.7\r\nX: y"));
+    assert_false(VALID("10.0.2.7 "));
+    assert_false(VALID("\"10.0.2.7\""));
+    assert_false(VALID("10.0.2.7\t"));
+    assert_false(VALID("10.0.2.7;"));
+
+    memset(big, '1', sizeof(big));
+    assert_false(ngx_http_swarm_cookie_valid((u_char *) big, sizeof(big)));
+    assert_true(ngx_http_swarm_cookie_valid((u_char *) big,
+                                            NGX_HTTP_SWARM_IP_LEN - 1));
+    assert_false(ngx_http_swarm_cookie_valid((u_char *) big,
+                                             NGX_HTTP_SWARM_IP_LEN));
+}
+
+
+static void
+test_cookie_format(void **state)
+{
+    u_char                   buf[256];
+    size_t                   n;
+    ngx_http_swarm_cookie_t  ck;
+
+    (void) state;
+
+    memset(&ck, 0, sizeof(ck));
+    ck.name = "route";
+    ck.path = "/";
+    ck.max_age = -1;
+
+    n = ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "10.0.2.7", 8);
+    assert_string_equal((char *) buf, "route=10.0.2.7; Path=/");
+    assert_int_equal(n, strlen((char *) buf));
+
+    ck.name = "srv";
+    ck.path = "/shop";
+    ck.domain = ".example.com";
+    ck.max_age = 3600;
+    ck.secure = 1;
+    ck.httponly = 1;
+    ck.samesite = "Lax";
+
+    n = ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "10.0.2.7", 8);
+    assert_string_equal((char *) buf,
+                        "srv=10.0.2.7; Path=/shop; Domain=.example.com; "
+                        "Max-Age=3600; Secure; HttpOnly; SameSite=Lax");
+    assert_int_equal(n, strlen((char *) buf));
+
+    /* the size is reported whatever the buffer, as snprintf() does */
+
+    assert_int_equal(ngx_http_swarm_cookie_format(NULL, 0, &ck, "10.0.2.7",
+                                                  8),
+                     n);
+    assert_int_equal(ngx_http_swarm_cookie_format(buf, 10, &ck, "10.0.2.7",
+                                                  8),
+                     n);
+    assert_string_equal((char *) buf, "srv=10.0.");
+
+    ck.max_age = 0;
+    ck.path = NULL;
+    ck.domain = NULL;
+    ck.secure = 0;
+    ck.httponly = 0;
+    ck.samesite = NULL;
+
+    ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "fd00::7", 7);
+    assert_string_equal((char *) buf, "srv=fd00::7; Max-Age=0");
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_services_by_label),
+        cmocka_unit_test(test_services_by_name),
+        cmocka_unit_test(test_services_no_port),
+        cmocka_unit_test(test_tasks_steady),
+        cmocka_unit_test(test_tasks_ambiguous_network),
+        cmocka_unit_test(test_tasks_network_chosen),
+        cmocka_unit_test(test_tasks_scaling_up),
+        cmocka_unit_test(test_tasks_mixed),
+        cmocka_unit_test(test_tasks_states),
+        cmocka_unit_test(test_tasks_errors),
+        cmocka_unit_test(test_every_fixture),
+        cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_index),
+        cmocka_unit_test(test_cookie_scan),
+        cmocka_unit_test(test_cookie_valid),
+        cmocka_unit_test(test_cookie_format),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
