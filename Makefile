@@ -11,6 +11,10 @@ TOP := $(CURDIR)
 BUILD := $(TOP)/build
 NGINX_SRC ?=
 NGINX_BIN ?= /usr/sbin/nginx
+# configure arguments for NGINX_SRC: --with-compat makes the module load
+# into any nginx of that version built --with-compat, whatever its modules
+NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
+                   --without-http_rewrite_module --without-http_gzip_module
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
@@ -23,7 +27,7 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t test clean
+.PHONY: all module deps test-deps unit t t-nginx-1.26 test clean
 
 all: module
 
@@ -52,7 +56,7 @@ $(MODULE): $(SRCS)
 	if [ -n "$(NGINX_SRC)" ]; then \
 	    cp -a $(NGINX_SRC) $(BUILD)/nginx; \
 	    cd $(BUILD)/nginx; \
-	    ./configure --with-compat --with-threads --with-debug \
+	    ./configure $(NGINX_CONFIGURE) \
 	        --add-dynamic-module=$(TOP) >$(BUILD)/configure.log; \
 	else \
 	    cp -a /usr/share/nginx/src $(BUILD)/nginx; \
@@ -74,12 +78,26 @@ $(BUILD)/unit: t/unit/test_swarm.c ngx_http_swarm_docker.c \
 unit: $(BUILD)/unit
 	$(BUILD)/unit
 
-t: $(MODULE)
-	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) prove -v -I t/lib t/
+t:
+	@test -f $(MODULE) || { echo "no $(MODULE): run make first"; exit 1; }
+	@echo "t/ on $$($(NGINX_BIN) -v 2>&1) with $(MODULE)"
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) prove -I t/lib t/
+
+# the same t/ suite on nginx 1.26.3 built from Debian's pristine source
+t-nginx-1.26:
+	set -e; \
+	src=$$($(TOP)/t/fetch-nginx 1.26.3 $(BUILD)/src); \
+	$(MAKE) --no-print-directory NGINX_SRC=$$src BUILD=$(BUILD)/1.26.3 \
+	    module; \
+	$(MAKE) -C $(BUILD)/1.26.3/nginx -f objs/Makefile binary >/dev/null; \
+	$(MAKE) --no-print-directory \
+	    MODULE=$(BUILD)/1.26.3/ngx_http_swarm_module.so \
+	    NGINX_BIN=$(BUILD)/1.26.3/nginx/objs/nginx t
 
 test: test-deps
 	$(MAKE) --no-print-directory module
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory t-nginx-1.26
 	$(MAKE) --no-print-directory t
 
 clean:

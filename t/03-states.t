@@ -119,7 +119,8 @@ is_deeply([$t->peers], ["127.0.2.3:$p active"],
 my %pids = map { (split)[0] => 1 } split /\n/, $t->api_log;
 my @workers = $t->worker_pids;
 is(scalar @workers, 2, 'two workers');
-is(scalar keys %pids, 1, 'one process polls');
+is(scalar keys %pids, 1, 'one process polls')
+    or diag $t->api_log;
 ok((grep { $pids{$_} } @workers), 'and it is a worker');
 
 done_testing;
