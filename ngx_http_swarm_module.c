@@ -27,6 +27,14 @@
 
 #define NGX_HTTP_SWARM_MIN_API    "1.24"
 
+/* after an event: refresh every 250ms until 8 refreshes change nothing */
+#define NGX_HTTP_SWARM_FAST_INTERVAL  250
+#define NGX_HTTP_SWARM_FAST_STABLE    8
+#define NGX_HTTP_SWARM_FAST_MAX       60000
+
+#define NGX_HTTP_SWARM_EVENTS_LINE    65536
+#define NGX_HTTP_SWARM_EVENTS_RETRY   30000
+
 
 typedef struct {
     ngx_str_t                   endpoint;
@@ -67,6 +75,22 @@ typedef struct {
     ngx_http_swarm_set_t       *sets;
     char                      **notes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
+
+    ngx_uint_t                  changed;
+    ngx_uint_t                  stable;
+    ngx_msec_t                  fast_since;
+    unsigned                    fast:1;
+    unsigned                    again:1;
+
+    CURL                       *events;
+    char                       *events_url;
+    ngx_event_t                 events_retry;
+    ngx_uint_t                  events_failures;
+    u_char                     *line;
+    size_t                      line_len;
+    unsigned                    events_on:1;
+    unsigned                    events_connected:1;
+    unsigned                    line_skip:1;
 } ngx_http_swarm_client_t;
 
 
@@ -115,6 +139,17 @@ static void ngx_http_swarm_report(void *data, unsigned upstream,
 static void ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_look_now(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_events_retry(ngx_event_t *ev);
+static size_t ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
+    void *userdata);
+static size_t ngx_http_swarm_events_write(char *ptr, size_t size, size_t n,
+    void *userdata);
+static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
+    u_char *line, size_t len);
+static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
+    CURLcode result);
 static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set);
 static void ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up,
@@ -717,10 +752,17 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
+    cl->events_url = ngx_pnalloc(cycle->pool, mcf->base.len + 1024);
+    cl->line = ngx_pnalloc(cycle->pool, NGX_HTTP_SWARM_EVENTS_LINE);
+    if (cl->events_url == NULL || cl->line == NULL) {
+        return NGX_ERROR;
+    }
+
     cl->multi = curl_multi_init();
     cl->easy = curl_easy_init();
+    cl->events = curl_easy_init();
 
-    if (cl->multi == NULL || cl->easy == NULL) {
+    if (cl->multi == NULL || cl->easy == NULL || cl->events == NULL) {
         return NGX_ERROR;
     }
 
@@ -754,6 +796,37 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     curl_easy_setopt(cl->easy, CURLOPT_HEADERFUNCTION,
                      ngx_http_swarm_curl_header);
     curl_easy_setopt(cl->easy, CURLOPT_HEADERDATA, cl);
+
+    /* GET /events: a stream that lasts, so no overall timeout */
+
+    if (mcf->socket.len) {
+        curl_easy_setopt(cl->events, CURLOPT_UNIX_SOCKET_PATH,
+                         (char *) mcf->socket.data);
+    }
+
+#if (LIBCURL_VERSION_NUM >= 0x075500)
+    curl_easy_setopt(cl->events, CURLOPT_PROTOCOLS_STR, "http");
+#else
+    curl_easy_setopt(cl->events, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
+#endif
+    curl_easy_setopt(cl->events, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(cl->events, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(cl->events, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(cl->events, CURLOPT_USERAGENT, "ngx_http_swarm");
+    curl_easy_setopt(cl->events, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long) mcf->timeout);
+    curl_easy_setopt(cl->events, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(cl->events, CURLOPT_WRITEFUNCTION,
+                     ngx_http_swarm_events_write);
+    curl_easy_setopt(cl->events, CURLOPT_WRITEDATA, cl);
+    curl_easy_setopt(cl->events, CURLOPT_HEADERFUNCTION,
+                     ngx_http_swarm_events_header);
+    curl_easy_setopt(cl->events, CURLOPT_HEADERDATA, cl);
+
+    cl->events_retry.handler = ngx_http_swarm_events_retry;
+    cl->events_retry.data = cl;
+    cl->events_retry.log = cycle->log;
+    cl->events_retry.cancelable = 1;
 
     cl->poll.handler = ngx_http_swarm_poll_handler;
     cl->poll.data = cl;
@@ -925,6 +998,11 @@ ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl)
 
         result = msg->data.result;
         curl_multi_remove_handle(cl->multi, msg->easy_handle);
+
+        if (msg->easy_handle == cl->events) {
+            ngx_http_swarm_events_done(cl, result);
+            continue;
+        }
 
         ngx_http_swarm_handle(cl, result);
     }
@@ -1488,6 +1566,8 @@ static void
 ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 {
     size_t                       len;
+    ngx_int_t                    rc;
+    ngx_msec_t                   delay;
     ngx_uint_t                   i;
     ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
@@ -1502,10 +1582,17 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
     }
 
     cl->failures = 0;
+    cl->changed = 0;
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
-        if (ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]) == NGX_ERROR) {
+        rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]);
+
+        if (rc == NGX_ERROR) {
             continue;
+        }
+
+        if (rc == NGX_OK) {
+            cl->changed++;
         }
 
         upp[i]->shm->last_sync = ngx_time();
@@ -1526,7 +1613,30 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     ngx_http_swarm_sync_reset(cl);
 
-    ngx_add_timer(&cl->poll, mcf->interval);
+    /* after an event, refresh often until the task sets settle */
+
+    cl->stable = cl->changed ? 0 : cl->stable + 1;
+
+    if (cl->again) {
+        cl->again = 0;
+        delay = 1;
+
+    } else if (cl->fast && cl->stable < NGX_HTTP_SWARM_FAST_STABLE
+               && ngx_current_msec - cl->fast_since
+                  < NGX_HTTP_SWARM_FAST_MAX)
+    {
+        delay = ngx_min(NGX_HTTP_SWARM_FAST_INTERVAL, mcf->interval);
+
+    } else {
+        cl->fast = 0;
+        delay = mcf->interval;
+    }
+
+    ngx_add_timer(&cl->poll, delay);
+
+    if (!cl->events_on && !cl->events_retry.timer_set) {
+        ngx_http_swarm_events_start(cl);
+    }
 }
 
 
@@ -1571,6 +1681,8 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl)
     delay = 1000 << ngx_min(cl->failures - 1, 10);
     delay = ngx_min(delay, mcf->interval);
 
+    cl->again = 0;
+
     ngx_add_timer(&cl->poll, delay);
 }
 
@@ -1602,6 +1714,270 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
     }
 
     cl->len = 0;
+}
+
+
+/* an event: something in the swarm changed, refresh now */
+
+static void
+ngx_http_swarm_look_now(ngx_http_swarm_client_t *cl)
+{
+    cl->fast = 1;
+    cl->stable = 0;
+    cl->fast_since = ngx_current_msec;
+
+    if (cl->busy) {
+        cl->again = 1;
+        return;
+    }
+
+    if (cl->failures) {
+        /* the API is failing: keep to the backoff */
+        return;
+    }
+
+    if (cl->poll.posted) {
+        return;
+    }
+
+    if (cl->poll.timer_set) {
+        ngx_del_timer(&cl->poll);
+    }
+
+    /* called from curl callbacks, where curl may not be called again */
+
+    ngx_post_event(&cl->poll, &ngx_posted_events);
+}
+
+
+/*
+ * GET /events is only a signal to look now: Docker sends no task events,
+ * and whatever an event says, the task set comes from /tasks.
+ */
+
+static void
+ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl)
+{
+    char       *s, *q;
+    u_char     *p, *last;
+    json_t     *filters;
+    CURLMcode   rc;
+
+    if (cl->events_on || cl->api_version[0] == '\0'
+        || ngx_exiting || ngx_terminate || ngx_quit)
+    {
+        return;
+    }
+
+    filters = json_pack("{s[sss]}", "type", "service", "container",
+                        "network");
+    s = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+    json_decref(filters);
+
+    q = s ? curl_easy_escape(cl->events, s, 0) : NULL;
+    free(s);
+
+    if (q == NULL) {
+        return;
+    }
+
+    last = (u_char *) cl->events_url + cl->mcf->base.len + 1024 - 1;
+
+    p = ngx_slprintf((u_char *) cl->events_url, last, "%V/v%s/events?filters=%s",
+                     &cl->mcf->base, cl->api_version, q);
+    *p = '\0';
+    curl_free(q);
+
+    curl_easy_setopt(cl->events, CURLOPT_URL, cl->events_url);
+
+    cl->line_len = 0;
+    cl->line_skip = 0;
+    cl->events_connected = 0;
+
+    rc = curl_multi_add_handle(cl->multi, cl->events);
+    if (rc != CURLM_OK) {
+        ngx_log_error(NGX_LOG_ALERT, cl->log, 0,
+                      "swarm: curl_multi_add_handle() failed: %s",
+                      curl_multi_strerror(rc));
+        return;
+    }
+
+    cl->events_on = 1;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: GET %s",
+                   cl->events_url);
+}
+
+
+static void
+ngx_http_swarm_events_retry(ngx_event_t *ev)
+{
+    ngx_http_swarm_client_t *cl = ev->data;
+
+    ngx_http_swarm_events_start(cl);
+}
+
+
+static size_t
+ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
+    void *userdata)
+{
+    ngx_http_swarm_client_t *cl = userdata;
+
+    long    code;
+    size_t  len;
+
+    len = size * n;
+
+    if (len > 2 || (ptr[0] != '\r' && ptr[0] != '\n')) {
+        return len;
+    }
+
+    /* the end of the headers */
+
+    code = 0;
+    curl_easy_getinfo(cl->events, CURLINFO_RESPONSE_CODE, &code);
+
+    if (code != 200) {
+        return len;
+    }
+
+    cl->events_connected = 1;
+
+    if (cl->events_failures) {
+        ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
+                      "swarm: events stream at %V is back",
+                      &cl->mcf->endpoint);
+
+        cl->events_failures = 0;
+
+        /* what happened while the stream was down */
+
+        ngx_http_swarm_look_now(cl);
+    }
+
+    return len;
+}
+
+
+static size_t
+ngx_http_swarm_events_write(char *ptr, size_t size, size_t n, void *userdata)
+{
+    ngx_http_swarm_client_t *cl = userdata;
+
+    u_char  *p, *last, *nl;
+    size_t   len, part;
+
+    len = size * n;
+    p = (u_char *) ptr;
+    last = p + len;
+
+    while (p < last) {
+        nl = ngx_strlchr(p, last, '\n');
+        part = (nl ? nl : last) - p;
+
+        if (!cl->line_skip) {
+            if (cl->line_len + part > NGX_HTTP_SWARM_EVENTS_LINE) {
+                /* an oversized line: drop it up to its end */
+                cl->line_skip = 1;
+                cl->line_len = 0;
+
+            } else {
+                ngx_memcpy(cl->line + cl->line_len, p, part);
+                cl->line_len += part;
+            }
+        }
+
+        if (nl == NULL) {
+            break;
+        }
+
+        if (!cl->line_skip && cl->events_connected) {
+            ngx_http_swarm_events_line(cl, cl->line, cl->line_len);
+        }
+
+        cl->line_len = 0;
+        cl->line_skip = 0;
+        p = nl + 1;
+    }
+
+    return len;
+}
+
+
+static void
+ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl, u_char *line,
+    size_t len)
+{
+    json_t        *ev;
+    json_error_t   jerr;
+
+    while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) {
+        len--;
+    }
+
+    if (len == 0) {
+        return;
+    }
+
+    ev = json_loadb((char *) line, len, 0, &jerr);
+
+    if (!json_is_object(ev)) {
+        ngx_log_debug0(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                       "swarm: an event that is no JSON object, ignored");
+        json_decref(ev);
+        return;
+    }
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: event %s %s",
+                   json_string_value(json_object_get(ev, "Type")),
+                   json_string_value(json_object_get(ev, "Action")));
+
+    json_decref(ev);
+
+    ngx_http_swarm_look_now(cl);
+}
+
+
+static void
+ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
+{
+    long        code;
+    ngx_msec_t  delay;
+    const char  *why;
+
+    cl->events_on = 0;
+
+    code = 0;
+    curl_easy_getinfo(cl->events, CURLINFO_RESPONSE_CODE, &code);
+
+    if (result != CURLE_OK) {
+        why = curl_easy_strerror(result);
+
+    } else if (code != 200) {
+        why = "refused";
+
+    } else {
+        why = "ended";
+    }
+
+    if (cl->events_failures == 0) {
+        ngx_log_error(NGX_LOG_WARN, cl->log, 0,
+                      "swarm: events stream at %V %s (HTTP %l); polling "
+                      "every %M ms and reconnecting",
+                      &cl->mcf->endpoint, why, code, cl->mcf->interval);
+    }
+
+    cl->events_failures++;
+
+    if (ngx_exiting || ngx_terminate || ngx_quit) {
+        return;
+    }
+
+    delay = 1000 << ngx_min(cl->events_failures - 1, 5);
+    delay = ngx_min(delay, NGX_HTTP_SWARM_EVENTS_RETRY);
+
+    ngx_add_timer(&cl->events_retry, delay);
 }
 
 
@@ -2072,11 +2448,19 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
             curl_multi_remove_handle(cl->multi, cl->easy);
         }
 
+        if (cl->events) {
+            curl_multi_remove_handle(cl->multi, cl->events);
+        }
+
         curl_multi_cleanup(cl->multi);
     }
 
     if (cl->easy) {
         curl_easy_cleanup(cl->easy);
+    }
+
+    if (cl->events) {
+        curl_easy_cleanup(cl->events);
     }
 
     ngx_http_swarm_services_free(&cl->svcs);

@@ -18,6 +18,7 @@ State file keys (all optional):
   ping_header       false: /_ping answers without Api-Version
   fault             "hang", "500", "garbage", "truncate", "big", "slow"
   fault_paths       paths the fault applies to (default: all)
+  events            "refuse": /events answers 403; "drop": streams end
 """
 
 import json
@@ -180,6 +181,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.fault(st, path):
             return
 
+        if path == "/events":
+            self.events(st)
+            return
+
         if path == "/_ping":
             self.send(200, "OK", "text/plain; charset=utf-8",
                       version=maxv if st.get("ping_header", True) else "")
@@ -227,6 +232,43 @@ class Handler(BaseHTTPRequestHandler):
         self.send(404, {"message": "page not found"})
 
     do_HEAD = do_GET
+
+    def events(self, st):
+        """A stream of engine event lines, one each time the state file
+        changes (as Swarm changes make events), for at most an hour.
+        State "events": "refuse" answers 403 and ends open streams;
+        "drop" ends open streams."""
+        if st.get("events") == "refuse":
+            self.send(403, {"message": "stand-in: events forbidden"})
+            return
+        with open(os.path.join(FIXTURES, "events-sample.jsonl")) as f:
+            samples = [l.strip() for l in f if l.strip()]
+        self.send_response(200)
+        self.send_header("Api-Version", st.get("version", "1.41"))
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.end_headers()
+        self.wfile.flush()
+        mtime = os.stat(self.server.state_file).st_mtime_ns
+        n = 0
+        end = time.time() + 3600
+        try:
+            while time.time() < end:
+                time.sleep(0.02)
+                m = os.stat(self.server.state_file).st_mtime_ns
+                if m == mtime:
+                    continue
+                mtime = m
+                if self.state().get("events") in ("refuse", "drop"):
+                    self.wfile.write(b"0\r\n\r\n")
+                    break
+                line = (samples[n % len(samples)] + "\n").encode()
+                n += 1
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                self.wfile.flush()
+        except OSError:
+            pass
+        self.close_connection = True
 
     def services(self, st, filters):
         out = []
