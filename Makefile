@@ -27,7 +27,8 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t t-nginx-1.26 test clean
+.PHONY: all module deps test-deps unit t t-nginx-1.26 t-e2e test clean \
+        demo demo-down
 
 all: module
 
@@ -94,11 +95,24 @@ t-nginx-1.26:
 	    MODULE=$(BUILD)/1.26.3/ngx_http_swarm_module.so \
 	    NGINX_BIN=$(BUILD)/1.26.3/nginx/objs/nginx t
 
+# end to end on a real Docker engine and swarm, which it starts if none
+# answers (see docker/demo.sh); fails, never skips, if it cannot
+t-e2e:
+	prove -I t/lib t/e2e/
+
 test: test-deps
 	$(MAKE) --no-print-directory module
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory t-nginx-1.26
+	$(MAKE) --no-print-directory t-e2e
 	$(MAKE) --no-print-directory t
 
 clean:
 	rm -rf $(BUILD)
+
+# The demo: the stack of docker/stack.yml on this machine's swarm.
+demo:
+	bash docker/demo.sh
+
+demo-down:
+	bash docker/demo.sh down
