@@ -111,6 +111,8 @@ static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
 
 static ngx_int_t ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf);
+static void ngx_http_swarm_easy_init(ngx_http_swarm_client_t *cl, CURL *easy,
+    curl_write_callback write, curl_write_callback header);
 static int ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
@@ -248,6 +250,10 @@ ngx_module_t  ngx_http_swarm_module = {
 
 
 static ngx_str_t  ngx_http_swarm_zone_name = ngx_string("swarm");
+
+/* the paths of the requests of a sync, by step, for messages */
+static const char  *ngx_http_swarm_steps[] = { "/_ping", "/version",
+                                               "/services", "/tasks" };
 
 static ngx_http_swarm_client_t  *ngx_http_swarm_client;
 
@@ -773,55 +779,15 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
                       ngx_http_swarm_curl_timer);
     curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
 
-    if (mcf->socket.len) {
-        curl_easy_setopt(cl->easy, CURLOPT_UNIX_SOCKET_PATH,
-                         (char *) mcf->socket.data);
-    }
-
-#if (LIBCURL_VERSION_NUM >= 0x075500)
-    curl_easy_setopt(cl->easy, CURLOPT_PROTOCOLS_STR, "http");
-#else
-    curl_easy_setopt(cl->easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
-#endif
-    curl_easy_setopt(cl->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(cl->easy, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(cl->easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(cl->easy, CURLOPT_USERAGENT, "ngx_http_swarm");
+    ngx_http_swarm_easy_init(cl, cl->easy, ngx_http_swarm_curl_write,
+                             ngx_http_swarm_curl_header);
     curl_easy_setopt(cl->easy, CURLOPT_TIMEOUT_MS, (long) mcf->timeout);
-    curl_easy_setopt(cl->easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long) mcf->timeout);
-    curl_easy_setopt(cl->easy, CURLOPT_WRITEFUNCTION,
-                     ngx_http_swarm_curl_write);
-    curl_easy_setopt(cl->easy, CURLOPT_WRITEDATA, cl);
-    curl_easy_setopt(cl->easy, CURLOPT_HEADERFUNCTION,
-                     ngx_http_swarm_curl_header);
-    curl_easy_setopt(cl->easy, CURLOPT_HEADERDATA, cl);
 
     /* GET /events: a stream that lasts, so no overall timeout */
 
-    if (mcf->socket.len) {
-        curl_easy_setopt(cl->events, CURLOPT_UNIX_SOCKET_PATH,
-                         (char *) mcf->socket.data);
-    }
-
-#if (LIBCURL_VERSION_NUM >= 0x075500)
-    curl_easy_setopt(cl->events, CURLOPT_PROTOCOLS_STR, "http");
-#else
-    curl_easy_setopt(cl->events, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
-#endif
-    curl_easy_setopt(cl->events, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(cl->events, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(cl->events, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(cl->events, CURLOPT_USERAGENT, "ngx_http_swarm");
-    curl_easy_setopt(cl->events, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long) mcf->timeout);
+    ngx_http_swarm_easy_init(cl, cl->events, ngx_http_swarm_events_write,
+                             ngx_http_swarm_events_header);
     curl_easy_setopt(cl->events, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(cl->events, CURLOPT_WRITEFUNCTION,
-                     ngx_http_swarm_events_write);
-    curl_easy_setopt(cl->events, CURLOPT_WRITEDATA, cl);
-    curl_easy_setopt(cl->events, CURLOPT_HEADERFUNCTION,
-                     ngx_http_swarm_events_header);
-    curl_easy_setopt(cl->events, CURLOPT_HEADERDATA, cl);
 
     cl->events_retry.handler = ngx_http_swarm_events_retry;
     cl->events_retry.data = cl;
@@ -845,6 +811,36 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_add_timer(&cl->poll, 1);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_easy_init(ngx_http_swarm_client_t *cl, CURL *easy,
+    curl_write_callback write, curl_write_callback header)
+{
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = cl->mcf;
+
+    if (mcf->socket.len) {
+        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
+                         (char *) mcf->socket.data);
+    }
+
+#if (LIBCURL_VERSION_NUM >= 0x075500)
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
+#else
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
+#endif
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "ngx_http_swarm");
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) mcf->timeout);
+    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write);
+    curl_easy_setopt(easy, CURLOPT_WRITEDATA, cl);
+    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header);
+    curl_easy_setopt(easy, CURLOPT_HEADERDATA, cl);
 }
 
 
@@ -1289,23 +1285,21 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
     ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_main_conf_t  *mcf;
 
-    static const char  *steps[] = { "/_ping", "/version", "/services",
-                                    "/tasks" };
-
     mcf = cl->mcf;
 
     if (result != CURLE_OK) {
         if (cl->overflow) {
             ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
                          "GET %s: answer larger than swarm_max_response "
-                         "%uz bytes%Z", steps[cl->step], mcf->max_response);
+                         "%uz bytes%Z", ngx_http_swarm_steps[cl->step],
+                         mcf->max_response);
 
         } else {
             err = 0;
             curl_easy_getinfo(cl->easy, CURLINFO_OS_ERRNO, &err);
 
             p = ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                             "GET %s: %s", steps[cl->step],
+                             "GET %s: %s", ngx_http_swarm_steps[cl->step],
                              curl_easy_strerror(result));
             if (err) {
                 p = ngx_snprintf(p, (u_char *) cl->err + sizeof(cl->err) - 1
@@ -1323,8 +1317,8 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
     curl_easy_getinfo(cl->easy, CURLINFO_RESPONSE_CODE, &code);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cl->log, 0,
-                   "swarm: GET %s: %l, %uz bytes", steps[cl->step], code,
-                   cl->len);
+                   "swarm: GET %s: %l, %uz bytes",
+                   ngx_http_swarm_steps[cl->step], code, cl->len);
 
     if (ngx_http_swarm_refused_version(cl, code) == NGX_OK) {
         return;
@@ -1517,15 +1511,12 @@ ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl, long code)
     json_t        *root, *msg;
     json_error_t   jerr;
 
-    static const char  *steps[] = { "/_ping", "/version", "/services",
-                                    "/tasks" };
-
     root = json_loadb((char *) cl->body, cl->len, 0, &jerr);
     msg = json_object_get(root, "message");
 
     ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                 "GET %s: HTTP %l%s%s%Z", steps[cl->step], code,
-                 json_is_string(msg) ? ": " : "",
+                 "GET %s: HTTP %l%s%s%Z", ngx_http_swarm_steps[cl->step],
+                 code, json_is_string(msg) ? ": " : "",
                  json_is_string(msg) ? json_string_value(msg) : "");
 
     json_decref(root);
@@ -1783,8 +1774,9 @@ ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl)
 
     last = (u_char *) cl->events_url + cl->mcf->base.len + 1024 - 1;
 
-    p = ngx_slprintf((u_char *) cl->events_url, last, "%V/v%s/events?filters=%s",
-                     &cl->mcf->base, cl->api_version, q);
+    p = ngx_slprintf((u_char *) cl->events_url, last,
+                     "%V/v%s/events?filters=%s", &cl->mcf->base,
+                     cl->api_version, q);
     *p = '\0';
     curl_free(q);
 

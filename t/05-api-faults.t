@@ -112,6 +112,7 @@ unlike($after, qr{/v1\.41/}, 'the refused version is not used again');
 
 # no Api-Version header on /_ping: GET /version
 
+$before = () = failures();
 $t->state({ tasks => 'tasks-all.json', fault => '500' });
 ok(wait_for(sub { failures() > $before }, 5), 'failure to force a new ping');
 $t->state({ tasks => 'tasks-all.json', ping_header => JSON::PP::false,
@@ -122,8 +123,8 @@ like($t->api_log, qr{GET /version\n}, '/version asked');
 
 # an engine too old for the services API
 
-$t->state({ tasks => 'tasks-all.json', fault => '500' });
 $before = () = failures();
+$t->state({ tasks => 'tasks-all.json', fault => '500' });
 ok(wait_for(sub { failures() > $before }, 5), 'failure to force a new ping');
 $t->state({ tasks => 'tasks-all.json', version => '1.12' });
 ok(wait_for(sub { ($t->status->{upstreams}{app}{last_error} // '')

@@ -86,8 +86,8 @@ is_deeply([$t->peers], ["127.0.2.3:$p active", "127.0.2.4:$p active"],
 
 # a worker killed: replaced, and discovery goes on
 
-$t->start_api;
 my $before = () = $t->api_log =~ /_ping/g;
+$t->start_api;
 ok(wait_for(sub { (() = $t->api_log =~ /_ping/g) > $before }, 5),
     'new workers ask the API');
 my ($poller) = $t->api_log =~ /(\d+) GET \S+\n\z/;
