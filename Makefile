@@ -22,12 +22,13 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
         ngx_http_swarm_docker.c ngx_http_swarm_cookie.c
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
-TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl
+TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl \
+             valgrind
 
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t t-nginx-1.26 t-e2e test clean \
+.PHONY: all module deps test-deps unit t test-asan t-e2e test clean \
         demo demo-down
 
 all: module
@@ -76,24 +77,34 @@ $(BUILD)/unit: t/unit/test_swarm.c ngx_http_swarm_docker.c \
 	    -o $@ t/unit/test_swarm.c ngx_http_swarm_docker.c \
 	    ngx_http_swarm_cookie.c $(UNIT_LIBS)
 
+# under valgrind: a leak or a bad access fails the run
 unit: $(BUILD)/unit
-	$(BUILD)/unit
+	valgrind --error-exitcode=1 --leak-check=full \
+	    --errors-for-leak-kinds=definite,indirect -q $(BUILD)/unit
 
 t:
 	@test -f $(MODULE) || { echo "no $(MODULE): run make first"; exit 1; }
 	@echo "t/ on $$($(NGINX_BIN) -v 2>&1) with $(MODULE)"
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) prove -I t/lib t/
 
-# the same t/ suite on nginx 1.26.3 built from Debian's pristine source
-t-nginx-1.26:
+# The t/ suite on nginx 1.26.3, built from Debian's pristine source with
+# AddressSanitizer and UndefinedBehaviorSanitizer, the module with them
+# too, and nginx's own -Werror: any report fails the test it shows in.
+ASAN_DIR := $(BUILD)/asan-1.26.3
+ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize=nonnull-attribute \
+              -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+test-asan:
 	set -e; \
 	src=$$($(TOP)/t/fetch-nginx 1.26.3 $(BUILD)/src); \
-	$(MAKE) --no-print-directory NGINX_SRC=$$src BUILD=$(BUILD)/1.26.3 \
-	    module; \
-	$(MAKE) -C $(BUILD)/1.26.3/nginx -f objs/Makefile binary >/dev/null; \
-	$(MAKE) --no-print-directory \
-	    MODULE=$(BUILD)/1.26.3/ngx_http_swarm_module.so \
-	    NGINX_BIN=$(BUILD)/1.26.3/nginx/objs/nginx t
+	$(MAKE) --no-print-directory NGINX_SRC=$$src BUILD=$(ASAN_DIR) \
+	    NGINX_CONFIGURE="--with-compat --with-threads --with-debug \
+	        --without-http_rewrite_module --without-http_gzip_module \
+	        --with-cc-opt='$(ASAN_FLAGS)' \
+	        --with-ld-opt='-fsanitize=address,undefined'" module; \
+	$(MAKE) -C $(ASAN_DIR)/nginx -f objs/Makefile binary >/dev/null; \
+	$(MAKE) --no-print-directory MODULE=$(ASAN_DIR)/ngx_http_swarm_module.so \
+	    NGINX_BIN=$(ASAN_DIR)/nginx/objs/nginx t
 
 # end to end on a real Docker engine and swarm, which it starts if none
 # answers (see docker/demo.sh); fails, never skips, if it cannot
@@ -103,7 +114,7 @@ t-e2e:
 test: test-deps
 	$(MAKE) --no-print-directory module
 	$(MAKE) --no-print-directory unit
-	$(MAKE) --no-print-directory t-nginx-1.26
+	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory t-e2e
 	$(MAKE) --no-print-directory t
 

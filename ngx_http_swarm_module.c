@@ -1539,8 +1539,7 @@ ngx_http_swarm_report(void *data, unsigned upstream, const char *service,
         return;
     }
 
-    ngx_snprintf((u_char *) note, len - 1, "service \"%s\": %s%Z",
-                 service, msg);
+    ngx_snprintf((u_char *) note, len, "service \"%s\": %s%Z", service, msg);
 
     /* the first note of a sync for an upstream is the one shown */
 
@@ -2112,7 +2111,12 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
     old = up->view;
 
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, log);
+    /*
+     * a view outlives the request that made it: its pool logs to the
+     * cycle's log, not to the request's, which goes with the request
+     */
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
     if (pool == NULL) {
         return old;
     }

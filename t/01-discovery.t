@@ -132,4 +132,4 @@ ok((grep { m{ GET /v1\.41/services\?filters=.*name.*mystack_api} } @log),
 ok((grep { m{ GET /v1\.41/tasks\?filters=.*service} } @log),
     'tasks filtered by service');
 
-done_testing;
+$t->done_testing;

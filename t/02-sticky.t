@@ -117,4 +117,4 @@ is_deeply([sort keys %{ $t->upstream_addrs }],
     ["127.0.2.3:$p", "127.0.2.4:$p"],
     'no request reached an address that is not a task');
 
-done_testing;
+$t->done_testing;

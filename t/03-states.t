@@ -114,6 +114,19 @@ ok(wait_for(sub { $t->peers == 1 }, 3), 'mixed states');
 is_deeply([$t->peers], ["127.0.2.3:$p active"],
     'shutdown, failed and ready tasks are not peers');
 
+# task sets that keep changing under requests and status queries: each
+# worker frees its old copies once the requests that used them are gone
+
+my $flips = 0;
+for my $i (1 .. 40) {
+    my $odd = $i % 2;
+    $t->state({ tasks => $odd ? 'tasks-all.json' : 'tasks-mixed.json' });
+    $flips++ if wait_for(sub { $t->peers == ($odd ? 2 : 1) }, 3);
+    $t->get('/');
+}
+is($flips, 40, 'forty changes seen');
+unlike($t->error_log, qr/exited on signal/, 'no worker crashed');
+
 # one process asks Docker, whatever the number of workers
 
 my %pids = map { (split)[0] => 1 } split /\n/, $t->api_log;
@@ -123,4 +136,4 @@ is(scalar keys %pids, 1, 'one process polls')
     or diag $t->api_log;
 ok((grep { $pids{$_} } @workers), 'and it is a worker');
 
-done_testing;
+$t->done_testing;

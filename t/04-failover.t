@@ -86,4 +86,4 @@ like($t->read_file('access.log'),
     qr/upstream="127\.0\.2\.[67]:$p, 127\.0\.2\.[67]:$p"/,
     'every task tried once');
 
-done_testing;
+$t->done_testing;

@@ -132,4 +132,4 @@ ok(wait_for(sub { ($t->status->{upstreams}{app}{last_error} // '')
     'an engine older than API 1.24 is refused');
 serve_ok('engine too old');
 
-done_testing;
+$t->done_testing;

@@ -105,4 +105,4 @@ ok(wait_for(sub { $t->peers == 4 }, 5), 'discovery goes on after the kill');
 my ($new) = $t->api_log =~ /(\d+) GET \S+\n\z/;
 isnt($new, $poller, 'the new worker polls');
 
-done_testing;
+$t->done_testing;

@@ -77,4 +77,4 @@ for my $b (@bad) {
     . 'upstream app { swarm_service label=a=b=c; }');
 is($rc, 0, 'http endpoint, label value with "="') or diag $out;
 
-done_testing;
+$t->done_testing;

@@ -13,6 +13,7 @@ use Exporter 'import';
 use File::Temp qw(tempdir);
 use IO::Socket::INET;
 use JSON::PP;
+use Test::More ();
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Cwd qw(abs_path);
@@ -38,6 +39,9 @@ sub new {
 
     # nginx workers run as an unprivileged user: let them reach the socket
     chmod 0755, $self->{dir};
+
+    # nginx opens its built-in error log before it reads the configuration
+    mkdir "$self->{dir}/logs";
 
     $self->{port} = free_port();
     $self->{socket} = "$self->{dir}/docker.sock";
@@ -119,6 +123,13 @@ sub conf {
     my $port = $self->{port};
     my $level = $opts{log_level} || 'info';
 
+    # SWARM_CORE=1: workers leave core files in the test directory
+    my $core = '';
+    if ($ENV{SWARM_CORE}) {
+        chmod 0777, $dir;
+        $core = "worker_rlimit_core 1g; working_directory $dir;";
+    }
+
     $http =~ s/%%ENDPOINT%%/$endpoint/g;
     $http =~ s/%%PORT%%/$port/g;
     $http =~ s/%%DIR%%/$dir/g;
@@ -131,6 +142,7 @@ master_process on;
 worker_processes $workers;
 error_log $dir/error.log $level;
 pid $dir/nginx.pid;
+$core
 events { worker_connections 1024; }
 http {
     log_format swarm '\$remote_addr "\$request" \$status '
@@ -150,6 +162,14 @@ EOC
 
 sub run_nginx {
     my ($self, @args) = @_;
+    # freed memory is filled with garbage: a use after free shows
+    local $ENV{MALLOC_PERTURB_} = 165;
+
+    # for an nginx built with sanitizers: nginx frees nothing at exit,
+    # and a dynamic module repeats the binary's ngx_module_names
+    local $ENV{ASAN_OPTIONS} = $ENV{ASAN_OPTIONS}
+        || 'detect_leaks=0:detect_odr_violation=0';
+    local $ENV{UBSAN_OPTIONS} = $ENV{UBSAN_OPTIONS} || 'print_stacktrace=1';
     my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf @args 2>&1`;
     return ($? >> 8, $out);
 }
@@ -231,6 +251,19 @@ sub peers {
 sub get {
     my ($self, $path, @headers) = @_;
     return http_get($self->{port}, $path, @headers);
+}
+
+# Ends a test file: stops nginx, then fails if a sanitizer (in an nginx
+# built with them) reported anything in the error log.
+
+sub done_testing {
+    my ($self) = @_;
+    $self->stop_nginx;
+    my @reports = $self->error_log
+        =~ /^(.*(?:ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer).*)$/mg;
+    Test::More::is(scalar @reports, 0, 'no sanitizer report')
+        or Test::More::diag($self->error_log);
+    Test::More::done_testing();
 }
 
 sub DESTROY {
