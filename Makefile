@@ -28,7 +28,7 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t test-asan t-e2e test clean \
+.PHONY: all module deps test-deps unit t test-asan t-e2e test bench clean \
         demo demo-down
 
 all: module
@@ -117,6 +117,12 @@ test: test-deps
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory t-e2e
 	$(MAKE) --no-print-directory t
+
+# a benchmark that prints figures, not a timed test: see t/bench/bench.pl
+bench:
+	@TEST_PKGS="$(TEST_PKGS) wrk haproxy" $(TOP)/t/install-deps
+	$(MAKE) --no-print-directory module
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
 
 clean:
 	rm -rf $(BUILD)

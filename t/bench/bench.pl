@@ -1,0 +1,203 @@
+#!/usr/bin/perl
+
+# make bench: requests per second through three proxies in one run, on
+# loopback, each with one worker and keepalive to the same three
+# backends, rounds interleaved (A B C A B C ...) so that the machine's
+# drift hits all alike:
+#
+#   swarm     nginx + this module, tasks from the Docker API stand-in,
+#             swarm_sticky on
+#   static    the same nginx, a static upstream of the same three servers
+#             (round robin): the ceiling
+#   haproxy   Debian's HAProxy, "cookie route insert indirect nocache"
+#
+# and two workloads: new visitors (no cookie: every response assigns a
+# task) and returning visitors (each request carries a valid cookie,
+# spread over the tasks).  Prints the median req/s of each proxy and
+# workload and the ratios swarm/static and swarm/haproxy.
+#
+# Environment: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32).
+
+use strict;
+use warnings;
+use lib 't/lib';
+use SwarmTest;
+use JSON::PP;
+use Time::HiRes qw(sleep);
+
+my $rounds = $ENV{BENCH_ROUNDS} || 5;
+my $seconds = $ENV{BENCH_SECONDS} || 5;
+my $conns = $ENV{BENCH_CONNECTIONS} || 32;
+
+my $t = SwarmTest->new;
+my $dir = $t->dir;
+my $bp = free_port();
+my @tasks = map { "127.0.3.$_" } 1 .. 3;
+
+# the backends: one nginx (no module), three addresses
+
+open my $fh, '>', "$dir/backends.conf" or die $!;
+print $fh "daemon on; worker_processes 1; pid $dir/backends.pid;\n"
+    . "error_log $dir/backends.log; events { worker_connections 4096; }\n"
+    . "http { access_log off; keepalive_requests 100000;\n"
+    . join('', map { "server { listen $_:$bp; location / { return 200 \"$_\\n\"; } }\n" } @tasks)
+    . "}\n";
+close $fh;
+system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf") == 0
+    or die 'backends did not start';
+
+# the stand-in: three tasks of mystack_app at 10.0.3.x (served as 127.0.3.x)
+
+open my $in, '<', 't/fixtures/docker-20.10/tasks-all.json' or die $!;
+my $all = decode_json(do { local $/; <$in> });
+my ($template) = grep { $_->{ServiceID} =~ /^y25ovm7r32/ } @$all;
+my @list;
+for my $i (1 .. 3) {
+    my $task = decode_json(encode_json($template));
+    $task->{ID} = "benchtask$i";
+    $task->{Slot} = $i;
+    $task->{NetworksAttachments}[0]{Addresses} = ["10.0.3.$i/24"];
+    push @list, $task;
+}
+$t->start_api(tasks => \@list);
+
+my $swarm = free_port();
+my $static = free_port();
+my $haproxy = free_port();
+
+my $servers = join '', map { "        server $_:$bp;\n" } @tasks;
+
+$t->conf(<<"EOF", log_level => 'error');
+    access_log off;
+    swarm_endpoint %%ENDPOINT%%;
+
+    upstream swarm {
+        swarm_service label=swarm.upstream=app port=$bp;
+        swarm_sticky;
+        keepalive 32;
+    }
+    upstream static {
+$servers        keepalive 32;
+    }
+
+    server {
+        listen 127.0.0.1:$swarm;
+        location / {
+            proxy_pass http://swarm;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location = /swarm { swarm_status; }
+    }
+    server {
+        listen 127.0.0.1:$static;
+        location / {
+            proxy_pass http://static;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+    server { listen 127.0.0.1:%%PORT%%; location = /swarm { swarm_status; } }
+EOF
+$t->start_nginx;
+wait_for(sub { $t->peers('swarm') == 3 }, 10) or die 'no tasks discovered';
+
+open $fh, '>', "$dir/haproxy.cfg" or die $!;
+print $fh <<"EOF";
+global
+    nbthread 1
+    maxconn 4096
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    http-reuse always
+frontend fe
+    bind 127.0.0.1:$haproxy
+    default_backend be
+backend be
+    balance roundrobin
+    cookie route insert indirect nocache
+EOF
+print $fh "    server s$_ $tasks[$_ - 1]:$bp cookie s$_\n" for 1 .. 3;
+close $fh;
+system("haproxy -D -f $dir/haproxy.cfg -p $dir/haproxy.pid") == 0
+    or die 'haproxy did not start';
+
+# wrk scripts: returning visitors carry one of the valid cookies in turn
+
+sub script {
+    my ($name, @cookies) = @_;
+    open my $fh, '>', "$dir/$name.lua" or die $!;
+    if (@cookies) {
+        print $fh 'local c = {' . join(',', map { "\"$_\"" } @cookies)
+            . "}\nlocal i = 0\nrequest = function()\n"
+            . "  i = i % #c + 1\n"
+            . "  return wrk.format(nil, nil, { Cookie = c[i] })\nend\n";
+    } else {
+        print $fh "request = function() return wrk.format() end\n";
+    }
+    close $fh;
+    return "$dir/$name.lua";
+}
+
+my %proxies = (
+    swarm => [$swarm, [map { "route=$_" } @tasks]],
+    static => [$static, []],
+    haproxy => [$haproxy, [map { "route=s$_" } 1 .. 3]],
+);
+
+# what each returning-visitor cookie reaches: a check that it is sticky
+
+for my $p (qw(swarm haproxy)) {
+    my ($port, $cookies) = @{ $proxies{$p} };
+    for my $i (0 .. 2) {
+        my $r = SwarmTest::http_get($port, '/', "Cookie: $cookies->[$i]");
+        $r->{body} eq $tasks[$i]
+            or die "$p: cookie $cookies->[$i] reached $r->{body}";
+    }
+}
+
+my %rps;
+for my $round (1 .. $rounds) {
+    for my $workload (qw(new returning)) {
+        for my $p (qw(swarm static haproxy)) {
+            my ($port, $cookies) = @{ $proxies{$p} };
+            my $lua = script("$p-$workload",
+                $workload eq 'returning' ? @$cookies : ());
+            my $out = `wrk -t1 -c$conns -d${seconds}s -s $lua http://127.0.0.1:$port/ 2>&1`;
+            my ($v) = $out =~ /Requests\/sec:\s+([\d.]+)/
+                or die "wrk: $out";
+            my ($errors) = $out =~ /Non-2xx or 3xx responses: (\d+)/;
+            die "$p $workload: $errors failed responses\n$out" if $errors;
+            push @{ $rps{$p}{$workload} }, $v;
+            printf "round %d  %-9s %-9s %10.0f req/s\n", $round, $workload,
+                $p, $v;
+        }
+    }
+}
+
+sub median {
+    my @v = sort { $a <=> $b } @_;
+    return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+}
+
+print "\nmedian req/s ($rounds rounds of ${seconds}s, $conns connections, "
+    . "one worker each)\n";
+printf "%-10s %12s %12s\n", 'workload', 'new', 'returning';
+for my $p (qw(swarm static haproxy)) {
+    printf "%-10s %12.0f %12.0f\n", $p, median(@{ $rps{$p}{new} }),
+        median(@{ $rps{$p}{returning} });
+}
+print "\n";
+for my $w (qw(new returning)) {
+    my $s = median(@{ $rps{swarm}{$w} });
+    printf "%-9s swarm/static %.3f   swarm/haproxy %.3f\n", $w,
+        $s / median(@{ $rps{static}{$w} }),
+        $s / median(@{ $rps{haproxy}{$w} });
+}
+
+system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");
+system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf", '-s', 'stop');
+$t->cleanup;
