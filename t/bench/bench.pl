@@ -199,5 +199,5 @@ for my $w (qw(new returning)) {
 }
 
 system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");
-system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf", '-s', 'stop');
+system("$t->{nginx} -p $dir/ -c $dir/backends.conf -s stop 2>/dev/null");
 $t->cleanup;
