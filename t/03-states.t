@@ -17,21 +17,7 @@ my $p = free_port();
 $t->start_api(tasks => 'tasks-all.json');
 $t->start_backends(map { "127.0.2.$_:$p" } 3, 4, 9, 10);
 
-$t->conf(<<"EOF", workers => 2);
-    swarm_endpoint %%ENDPOINT%%;
-    swarm_interval 200ms;
-
-    upstream app {
-        swarm_service label=swarm.upstream=app port=$p;
-        swarm_sticky;
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location / { proxy_pass http://app; }
-        location = /swarm { swarm_status; }
-    }
-EOF
+$t->conf_app($p, 'swarm_interval 200ms;', workers => 2);
 
 $t->start_nginx;
 ok(wait_for(sub { $t->peers == 2 }, 5), 'steady: two tasks');

@@ -18,23 +18,7 @@ my $p = free_port();
 $t->start_api(tasks => 'tasks-all.json');
 $t->start_backends("127.0.2.3:$p", "127.0.2.4:$p");
 
-$t->conf(<<"EOF");
-    swarm_endpoint %%ENDPOINT%%;
-    swarm_interval 300ms;
-    swarm_timeout 1s;
-    swarm_max_response 64k;
-
-    upstream app {
-        swarm_service label=swarm.upstream=app port=$p;
-        swarm_sticky;
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location / { proxy_pass http://app; }
-        location = /swarm { swarm_status; }
-    }
-EOF
+$t->conf_app($p, 'swarm_interval 300ms; swarm_timeout 1s; swarm_max_response 64k;');
 
 $t->start_nginx;
 ok(wait_for(sub { $t->peers == 2 }, 5), 'two tasks');

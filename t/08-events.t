@@ -20,21 +20,7 @@ $t->start_backends(map { "127.0.2.$_:$p" } 3, 4, 9, 10);
 
 # a periodic refresh far away: only events can explain a quick change
 
-$t->conf(<<"EOF");
-    swarm_endpoint %%ENDPOINT%%;
-    swarm_interval 60s;
-
-    upstream app {
-        swarm_service label=swarm.upstream=app port=$p;
-        swarm_sticky;
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        location / { proxy_pass http://app; }
-        location = /swarm { swarm_status; }
-    }
-EOF
+$t->conf_app($p, 'swarm_interval 60s;');
 
 $t->start_nginx;
 ok(wait_for(sub { $t->peers == 2 }, 5), 'first refresh at start');

@@ -160,6 +160,29 @@ EOC
     close $fh;
 }
 
+# The configuration most tests use: the upstream "app" of the tasks
+# labelled swarm.upstream=app on the backends' port, sticky, proxied at
+# "/", with swarm_status at "/swarm"; $globals go to the http block.
+
+sub conf_app {
+    my ($self, $port, $globals, %opts) = @_;
+    $self->conf(<<"EOC", %opts);
+    swarm_endpoint %%ENDPOINT%%;
+    $globals
+
+    upstream app {
+        swarm_service label=swarm.upstream=app port=$port;
+        swarm_sticky;
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / { proxy_pass http://app; }
+        location = /swarm { swarm_status; }
+    }
+EOC
+}
+
 sub run_nginx {
     my ($self, @args) = @_;
     # freed memory is filled with garbage: a use after free shows
