@@ -1598,7 +1598,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
                           &upp[i]->name, cl->notes[i]);
         }
 
-        ngx_http_swarm_set_error(upp[i], cl->notes[i], len);
+        ngx_http_swarm_set_error(upp[i], len ? cl->notes[i] : "", len);
     }
 
     ngx_http_swarm_sync_reset(cl);
