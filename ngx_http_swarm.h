@@ -44,6 +44,10 @@ typedef struct {
     ngx_http_swarm_shm_up_t    *upstreams;
     size_t                      api_version_len;
     u_char                      api_version[16];
+
+    /* the last successful sync: bytes read from the API, and its time */
+    ngx_atomic_t                sync_bytes;
+    ngx_atomic_t                sync_msec;
 } ngx_http_swarm_shm_t;
 
 

@@ -76,6 +76,9 @@ typedef struct {
     char                      **notes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
 
+    size_t                      sync_bytes;
+    ngx_msec_t                  sync_start;
+
     ngx_uint_t                  changed;
     ngx_uint_t                  stable;
     ngx_msec_t                  fast_since;
@@ -1110,6 +1113,10 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
 
     cl->busy = 1;
     cl->renegotiated = 0;
+    cl->sync_bytes = 0;
+
+    ngx_time_update();
+    cl->sync_start = ngx_current_msec;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "swarm: sync with %V", &cl->mcf->endpoint);
@@ -1315,6 +1322,8 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
 
     code = 0;
     curl_easy_getinfo(cl->easy, CURLINFO_RESPONSE_CODE, &code);
+
+    cl->sync_bytes += cl->len;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "swarm: GET %s: %l, %uz bytes",
@@ -1573,6 +1582,11 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     cl->failures = 0;
     cl->changed = 0;
+
+    ngx_time_update();
+
+    mcf->sh->sync_bytes = cl->sync_bytes;
+    mcf->sh->sync_msec = ngx_current_msec - cl->sync_start;
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
         rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]);
@@ -2298,6 +2312,13 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     json_object_set_new(root, "api_version",
                         len ? json_stringn((char *) version, len)
                             : json_null());
+
+    if (sh) {
+        json_object_set_new(root, "sync_bytes",
+                            json_integer((json_int_t) sh->sync_bytes));
+        json_object_set_new(root, "sync_ms",
+                            json_integer((json_int_t) sh->sync_msec));
+    }
 
     upp = mcf->upstreams.elts;
 

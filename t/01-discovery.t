@@ -122,6 +122,15 @@ ok($s->{upstreams}{app}{generation} >= 1, 'status: generation');
 ok(abs($s->{upstreams}{app}{last_sync} - time) < 5, 'status: last sync');
 is($s->{upstreams}{app}{last_error}, undef, 'status: no error');
 
+# what a sync reads: at least the whole /tasks answer, and not much more
+
+my ($tasks_path) = $t->api_log =~ m{.* GET (/v1\.41/tasks\S+)}s;
+my $tasks_len = length `curl -s --unix-socket ${\ $t->socket_path } 'http://localhost$tasks_path'`;
+cmp_ok($tasks_len, '>', 1000, "a /tasks answer: $tasks_len bytes");
+cmp_ok($s->{sync_bytes}, '>=', $tasks_len, 'status: bytes read by a sync');
+cmp_ok($s->{sync_bytes}, '<', 3 * $tasks_len, 'status: no more than needed');
+cmp_ok($s->{sync_ms}, '<', 1000, 'status: time a sync took');
+
 # the queries: one /services per selector, one /tasks per sync
 
 my @log = split /\n/, $t->api_log;
