@@ -23,12 +23,12 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl \
-             valgrind
+             valgrind clang libclang-rt-14-dev
 
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t test-asan t-e2e test bench clean \
+.PHONY: all module deps test-deps unit t test-asan t-e2e test fuzz bench clean \
         demo demo-down
 
 all: module
@@ -114,9 +114,37 @@ t-e2e:
 test: test-deps
 	$(MAKE) --no-print-directory module
 	$(MAKE) --no-print-directory unit
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 	$(MAKE) --no-print-directory test-asan
 	$(MAKE) --no-print-directory t-e2e
 	$(MAKE) --no-print-directory t
+
+# libFuzzer targets for the parsers (t/fuzz), seeded from t/fixtures;
+# each runs FUZZ_SECONDS; make test runs a short smoke of each
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)
+
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c ngx_http_swarm_docker.c \
+                      ngx_http_swarm_cookie.c ngx_http_swarm_lib.h
+	mkdir -p $(BUILD)/fuzz
+	clang $(FUZZ_CFLAGS) -o $@ $< ngx_http_swarm_docker.c \
+	    ngx_http_swarm_cookie.c -ljansson
+
+fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie
+	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie
+	cp t/fixtures/docker-20.10/* $(BUILD)/fuzz/corpus-docker/
+	i=0; while IFS= read -r line; do \
+	    i=$$((i + 1)); \
+	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-cookie/seed$$i; \
+	done < t/fuzz/cookie.seeds
+	cd $(BUILD)/fuzz && ./fuzz_docker -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=65536 -print_final_stats=1 corpus-docker 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
+	    test $${PIPESTATUS[0]} = 0
+	cd $(BUILD)/fuzz && ./fuzz_cookie -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -print_final_stats=1 corpus-cookie 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
+	    test $${PIPESTATUS[0]} = 0
 
 # a benchmark that prints figures, not a timed test: see t/bench/bench.pl
 bench:
