@@ -222,6 +222,18 @@ ngx_http_swarm_parse_services(const char *buf, size_t len,
 }
 
 
+/* by ID: a service selected for several upstreams comes as a run */
+
+void
+ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs)
+{
+    if (svcs->n > 1) {
+        qsort(svcs->services, svcs->n, sizeof(ngx_http_swarm_service_t),
+              ngx_http_swarm_service_cmp);
+    }
+}
+
+
 void
 ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs)
 {
@@ -435,8 +447,7 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     rc = -1;
     nets = NULL;
 
-    qsort(svcs->services, svcs->n, sizeof(ngx_http_swarm_service_t),
-          ngx_http_swarm_service_cmp);
+    ngx_http_swarm_services_sort(svcs);
 
     if (svcs->n) {
         nets = calloc(svcs->n, sizeof(ngx_http_swarm_nets_t));

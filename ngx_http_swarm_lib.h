@@ -123,6 +123,7 @@ int ngx_http_swarm_parse_services(const char *buf, size_t len,
 int ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
+void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
 void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,

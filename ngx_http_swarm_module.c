@@ -1249,6 +1249,10 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
         return NGX_OK;
     }
 
+    /* each service once, though several selectors may match it */
+
+    ngx_http_swarm_services_sort(&cl->svcs);
+
     list = json_array();
 
     for (i = 0; list && i < cl->svcs.n; i++) {

@@ -140,5 +140,12 @@ ok((grep { m{ GET /v1\.41/services\?filters=.*name.*mystack_api} } @log),
     'services filtered by name');
 ok((grep { m{ GET /v1\.41/tasks\?filters=.*service} } @log),
     'tasks filtered by service');
+my ($ids) = $t->api_log =~ m{.*/tasks\?filters=(\S+)}s;
+$ids =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+my @ids = @{ JSON::PP::decode_json($ids)->{service} };
+my %once = map { $_ => 1 } @ids;
+is(scalar @ids, scalar keys %once,
+    'each service asked for once, though several upstreams select it');
+is(scalar @ids, 4, 'the four services selected');
 
 $t->done_testing;
