@@ -48,6 +48,11 @@ typedef struct {
     /* the last successful sync: bytes read from the API, and its time */
     ngx_atomic_t                sync_bytes;
     ngx_atomic_t                sync_msec;
+
+    /* its CPU time, and how many tasks were parsed or known unchanged */
+    ngx_atomic_t                sync_cpu_usec;
+    ngx_atomic_t                sync_parsed;
+    ngx_atomic_t                sync_reused;
 } ngx_http_swarm_shm_t;
 
 

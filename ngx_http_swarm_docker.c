@@ -24,9 +24,52 @@
 #define NGX_HTTP_SWARM_NETWORK_LABEL  "swarm.network"
 
 
+/* one network attachment of a task */
+
 typedef struct {
-    const char                *first;
-    const char                *second;
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    char                       id[NGX_HTTP_SWARM_ID_LEN];
+    char                       ip[NGX_HTTP_SWARM_IP_LEN];
+    uint8_t                    addr[16];
+    uint8_t                    family;
+    uint8_t                    named;
+    uint8_t                    long_name;
+    uint8_t                    ingress;
+} ngx_http_swarm_att_t;
+
+
+/* what a peer needs of one element of the tasks answer, and its bytes */
+
+typedef struct {
+    uint64_t                   hash;
+    size_t                     len;
+    char                      *bytes;
+    ngx_http_swarm_att_t      *att;
+    size_t                     natt;
+    char                       sid[NGX_HTTP_SWARM_ID_LEN];
+    char                       tid[NGX_HTTP_SWARM_ID_LEN];
+    char                       node[NGX_HTTP_SWARM_ID_LEN];
+    uint32_t                   slot;
+    uint8_t                    state;
+    uint8_t                    used;
+} ngx_http_swarm_task_t;
+
+
+struct ngx_http_swarm_tasks_s {
+    ngx_http_swarm_array_t     array;
+    ngx_http_swarm_task_t    **tasks;
+    size_t                     n;
+    size_t                     cap;
+    ngx_http_swarm_task_t    **cache;
+    size_t                     mask;
+    size_t                     parsed;
+    size_t                     reused;
+};
+
+
+typedef struct {
+    const ngx_http_swarm_att_t  *first;
+    const ngx_http_swarm_att_t  *second;
 } ngx_http_swarm_nets_t;
 
 
@@ -39,12 +82,29 @@ static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 static ngx_http_swarm_service_t *ngx_http_swarm_services_find(
     ngx_http_swarm_services_t *svcs, const char *id, size_t *n);
 static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
+static size_t ngx_http_swarm_skip_space(const char *buf, size_t len,
+    size_t i);
+static int ngx_http_swarm_array_next(ngx_http_swarm_array_t *a,
+    const char **elem, size_t *elen, const char *what, char *err,
+    size_t errlen);
+static void ngx_http_swarm_not_array(const char *buf, size_t len,
+    const char *what, char *err, size_t errlen);
+static json_t *ngx_http_swarm_element(ngx_http_swarm_array_t *a,
+    const char *elem, size_t elen, const char *what, char *err,
+    size_t errlen);
+static int ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    const char *network, unsigned port, ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_task_state(json_t *task);
-static int ngx_http_swarm_task_address(json_t *task,
-    const char *network, ngx_http_swarm_peer_t *peer);
-static int ngx_http_swarm_network_match(json_t *attachment,
+static int ngx_http_swarm_attachment_address(json_t *addrs,
+    ngx_http_swarm_att_t *att);
+static int ngx_http_swarm_task_record(json_t *task,
+    ngx_http_swarm_task_t *rec);
+static int ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
     const char *network);
-static int ngx_http_swarm_ingress(json_t *attachment);
+static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
+static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
+static uint64_t ngx_http_swarm_hash(const char *p, size_t len);
 
 
 static void
@@ -94,83 +154,297 @@ ngx_http_swarm_string(json_t *obj, const char *key)
 }
 
 
+void
+ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
+    size_t len)
+{
+    a->buf = buf;
+    a->len = len;
+    a->pos = 0;
+    a->phase = NGX_HTTP_SWARM_ARRAY_START;
+}
+
+
+/*
+ * The next element of a top level JSON array: its bytes, for jansson to
+ * parse on their own.  Only the array's punctuation is checked here, and
+ * the end of an element is found by counting brackets outside strings;
+ * whatever is inside an element is jansson's to check.  Returns 1 with
+ * an element, 0 at the end of the array, -1 on an error, -2 if the answer
+ * is not an array at all.
+ */
+
+static int
+ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
+    size_t *elen, const char *what, char *err, size_t errlen)
+{
+    char         c;
+    size_t       i, start, depth;
+    unsigned     string;
+    const char  *p;
+
+    p = a->buf;
+    i = ngx_http_swarm_skip_space(a->buf, a->len, a->pos);
+
+    switch (a->phase) {
+
+    case NGX_HTTP_SWARM_ARRAY_START:
+
+        if (i == a->len || p[i] != '[') {
+            return -2;
+        }
+
+        i = ngx_http_swarm_skip_space(a->buf, a->len, i + 1);
+
+        if (i < a->len && p[i] == ']') {
+            i++;
+            goto end;
+        }
+
+        break;
+
+    case NGX_HTTP_SWARM_ARRAY_NEXT:
+
+        if (i < a->len && p[i] == ']') {
+            i++;
+            goto end;
+        }
+
+        if (i == a->len || p[i] != ',') {
+            snprintf(err, errlen, "invalid JSON in %s: ',' or ']' expected "
+                     "at offset %zu", what, i);
+            return -1;
+        }
+
+        i = ngx_http_swarm_skip_space(a->buf, a->len, i + 1);
+        break;
+
+    default: /* NGX_HTTP_SWARM_ARRAY_DONE */
+        return 0;
+    }
+
+    start = i;
+    depth = 0;
+    string = 0;
+
+    for ( /* void */ ; i < a->len; i++) {
+        c = p[i];
+
+        if (string) {
+            if (c == '\\') {
+                i++;
+
+            } else if (c == '"') {
+                string = 0;
+
+                if (depth == 0) {
+                    i++;
+                    break;
+                }
+            }
+
+            continue;
+        }
+
+        if (c == '"') {
+            string = 1;
+
+        } else if (c == '{' || c == '[') {
+            depth++;
+
+        } else if (c == '}' || c == ']') {
+            if (depth == 0) {
+                break;
+            }
+
+            if (--depth == 0) {
+                i++;
+                break;
+            }
+
+        } else if (depth == 0
+                   && (c == ',' || c == ' ' || c == '\t' || c == '\n'
+                       || c == '\r'))
+        {
+            break;
+        }
+    }
+
+    if (i > a->len || string || depth) {
+        snprintf(err, errlen, "invalid JSON in %s: unexpected end of answer "
+                 "at offset %zu", what, a->len);
+        return -1;
+    }
+
+    if (i == start) {
+        snprintf(err, errlen, "invalid JSON in %s: value expected at offset "
+                 "%zu", what, start);
+        return -1;
+    }
+
+    *elem = p + start;
+    *elen = i - start;
+
+    a->pos = i;
+    a->phase = NGX_HTTP_SWARM_ARRAY_NEXT;
+
+    return 1;
+
+end:
+
+    i = ngx_http_swarm_skip_space(a->buf, a->len, i);
+
+    if (i != a->len) {
+        snprintf(err, errlen, "invalid JSON in %s: end of answer expected "
+                 "at offset %zu", what, i);
+        return -1;
+    }
+
+    a->pos = i;
+    a->phase = NGX_HTTP_SWARM_ARRAY_DONE;
+
+    return 0;
+}
+
+
+static size_t
+ngx_http_swarm_skip_space(const char *buf, size_t len, size_t i)
+{
+    while (i < len
+           && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'
+               || buf[i] == '\r'))
+    {
+        i++;
+    }
+
+    return i;
+}
+
+
+/* an answer that is no array: jansson says whether it is JSON at all */
+
+static void
+ngx_http_swarm_not_array(const char *buf, size_t len, const char *what,
+    char *err, size_t errlen)
+{
+    json_t        *root;
+    json_error_t   jerr;
+
+    root = json_loadb(buf, len, 0, &jerr);
+
+    if (root == NULL) {
+        snprintf(err, errlen, "invalid JSON in %s: %s at offset %d",
+                 what, jerr.text, jerr.position);
+        return;
+    }
+
+    json_decref(root);
+
+    snprintf(err, errlen, "%s answer is not a JSON array", what);
+}
+
+
+/* one element, by jansson; offsets in errors count from the answer */
+
+static json_t *
+ngx_http_swarm_element(ngx_http_swarm_array_t *a, const char *elem,
+    size_t elen, const char *what, char *err, size_t errlen)
+{
+    json_t        *v;
+    json_error_t   jerr;
+
+    v = json_loadb(elem, elen, JSON_DECODE_ANY, &jerr);
+
+    if (v == NULL) {
+        snprintf(err, errlen, "invalid JSON in %s: %s at offset %zu",
+                 what, jerr.text,
+                 (size_t) (elem - a->buf) + (size_t) jerr.position);
+    }
+
+    return v;
+}
+
+
 int
 ngx_http_swarm_parse_services(const char *buf, size_t len,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
     ngx_http_swarm_report_t *report, char *err, size_t errlen)
 {
-    char                      *end;
-    long                       port;
-    size_t                     i;
-    json_t                    *root, *svc, *spec, *labels;
-    const char                *id, *name, *value;
-    json_error_t               jerr;
-    ngx_http_swarm_service_t  *s, *p;
+    int                     rc;
+    ngx_http_swarm_array_t  a;
 
-    root = json_loadb(buf, len, 0, &jerr);
+    ngx_http_swarm_array_init(&a, buf, len);
 
-    if (root == NULL) {
-        snprintf(err, errlen, "invalid JSON in services: %s at offset %d",
-                 jerr.text, jerr.position);
-        return -1;
-    }
+    do {
+        rc = ngx_http_swarm_services_read(&a, sel, out, report, 64, err,
+                                          errlen);
+    } while (rc == 1);
 
-    if (!json_is_array(root)) {
-        snprintf(err, errlen, "services answer is not a JSON array");
-        json_decref(root);
-        return -1;
-    }
+    return rc;
+}
 
-    json_array_foreach(root, i, svc) {
+
+/*
+ * Up to max services of the answer: 1 if more are left, 0 at the end,
+ * -1 on an error (err says which).
+ */
+
+int
+ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
+    ngx_http_swarm_report_t *report, size_t max, char *err, size_t errlen)
+{
+    int          rc;
+    char        *end;
+    long         port;
+    size_t       k, elen;
+    json_t      *svc, *spec, *labels;
+    const char  *id, *name, *value, *elem;
+
+    for (k = 0; k < max; k++) {
+
+        rc = ngx_http_swarm_array_next(a, &elem, &elen, "services", err,
+                                       errlen);
+        if (rc == -2) {
+            ngx_http_swarm_not_array(a->buf, a->len, "services", err,
+                                     errlen);
+            return -1;
+        }
+
+        if (rc != 1) {
+            return rc;
+        }
+
+        svc = ngx_http_swarm_element(a, elem, elen, "services", err, errlen);
+        if (svc == NULL) {
+            return -1;
+        }
 
         id = ngx_http_swarm_string(svc, "ID");
         spec = json_object_get(svc, "Spec");
         name = ngx_http_swarm_string(spec, "Name");
+        labels = json_object_get(spec, "Labels");
 
         if (id == NULL || name == NULL) {
+            json_decref(svc);
             continue;
         }
-
-        labels = json_object_get(spec, "Labels");
 
         if (sel->label_key) {
             value = ngx_http_swarm_string(labels, sel->label_key);
 
             if (value == NULL || strcmp(value, sel->label_value) != 0) {
+                json_decref(svc);
                 continue;
             }
 
         } else if (sel->name == NULL || strcmp(name, sel->name) != 0) {
-            continue;
-        }
-
-        if (out->n == out->cap) {
-            p = realloc(out->services,
-                        (out->cap ? out->cap * 2 : 8) * sizeof(*p));
-            if (p == NULL) {
-                snprintf(err, errlen, "out of memory");
-                json_decref(root);
-                return -1;
-            }
-
-            out->services = p;
-            out->cap = out->cap ? out->cap * 2 : 8;
-        }
-
-        s = &out->services[out->n];
-        memset(s, 0, sizeof(*s));
-        s->upstream = sel->upstream;
-
-        if (ngx_http_swarm_copy(s->id, sizeof(s->id), id) != 0
-            || ngx_http_swarm_copy(s->name, sizeof(s->name), name) != 0)
-        {
-            ngx_http_swarm_report(report, sel->upstream, name,
-                                  "service ID or name too long, skipped");
+            json_decref(svc);
             continue;
         }
 
         if (sel->port) {
-            s->port = sel->port;
+            port = sel->port;
 
         } else {
             value = ngx_http_swarm_string(labels, NGX_HTTP_SWARM_PORT_LABEL);
@@ -180,6 +454,7 @@ ngx_http_swarm_parse_services(const char *buf, size_t len,
                                       "no port: set port= or the service "
                                       "label " NGX_HTTP_SWARM_PORT_LABEL
                                       ", skipped");
+                json_decref(svc);
                 continue;
             }
 
@@ -191,10 +466,9 @@ ngx_http_swarm_parse_services(const char *buf, size_t len,
                 ngx_http_swarm_report(report, sel->upstream, name,
                                       "invalid " NGX_HTTP_SWARM_PORT_LABEL
                                       " label \"%.32s\", skipped", value);
+                json_decref(svc);
                 continue;
             }
-
-            s->port = (unsigned) port;
         }
 
         value = sel->network;
@@ -204,19 +478,61 @@ ngx_http_swarm_parse_services(const char *buf, size_t len,
                                           NGX_HTTP_SWARM_NETWORK_LABEL);
         }
 
-        if (value && ngx_http_swarm_copy(s->network, sizeof(s->network),
-                                         value)
-                     != 0)
-        {
-            ngx_http_swarm_report(report, sel->upstream, name,
-                                  "network name too long, skipped");
-            continue;
-        }
+        rc = ngx_http_swarm_service_add(out, sel, id, name, value,
+                                        (unsigned) port, report);
 
-        out->n++;
+        json_decref(svc);
+
+        if (rc != 0) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
     }
 
-    json_decref(root);
+    return 1;
+}
+
+
+static int
+ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    const char *network, unsigned port, ngx_http_swarm_report_t *report)
+{
+    ngx_http_swarm_service_t  *s, *p;
+
+    if (out->n == out->cap) {
+        p = realloc(out->services, (out->cap ? out->cap * 2 : 8) * sizeof(*p));
+        if (p == NULL) {
+            return -1;
+        }
+
+        out->services = p;
+        out->cap = out->cap ? out->cap * 2 : 8;
+    }
+
+    s = &out->services[out->n];
+    memset(s, 0, sizeof(*s));
+    s->upstream = sel->upstream;
+    s->port = port;
+
+    if (ngx_http_swarm_copy(s->id, sizeof(s->id), id) != 0
+        || ngx_http_swarm_copy(s->name, sizeof(s->name), name) != 0)
+    {
+        ngx_http_swarm_report(report, sel->upstream, name,
+                              "service ID or name too long, skipped");
+        return 0;
+    }
+
+    if (network && ngx_http_swarm_copy(s->network, sizeof(s->network),
+                                       network)
+                   != 0)
+    {
+        ngx_http_swarm_report(report, sel->upstream, name,
+                              "network name too long, skipped");
+        return 0;
+    }
+
+    out->n++;
 
     return 0;
 }
@@ -322,129 +638,415 @@ ngx_http_swarm_task_state(json_t *task)
 }
 
 
-static int
-ngx_http_swarm_ingress(json_t *attachment)
-{
-    json_t      *net, *spec;
-    const char  *name;
-
-    net = json_object_get(attachment, "Network");
-    spec = json_object_get(net, "Spec");
-
-    if (json_is_true(json_object_get(spec, "Ingress"))) {
-        return 1;
-    }
-
-    name = ngx_http_swarm_string(spec, "Name");
-
-    return name != NULL && strcmp(name, "ingress") == 0;
-}
-
+/* the first address of an attachment that parses, in canonical text */
 
 static int
-ngx_http_swarm_network_match(json_t *attachment, const char *network)
-{
-    json_t      *net;
-    const char  *name, *id;
-
-    net = json_object_get(attachment, "Network");
-    name = ngx_http_swarm_string(json_object_get(net, "Spec"), "Name");
-    id = ngx_http_swarm_string(net, "ID");
-
-    return (name != NULL && strcmp(name, network) == 0)
-           || (id != NULL && strcmp(id, network) == 0);
-}
-
-
-static int
-ngx_http_swarm_task_address(json_t *task, const char *network,
-    ngx_http_swarm_peer_t *peer)
+ngx_http_swarm_attachment_address(json_t *addrs, ngx_http_swarm_att_t *att)
 {
     char         ip[NGX_HTTP_SWARM_IP_LEN + 4];
-    size_t       i, j, len;
-    json_t      *att, *addrs, *a;
+    size_t       j, len;
+    json_t      *a;
     const char  *cidr, *slash;
 
-    json_array_foreach(json_object_get(task, "NetworksAttachments"), i, att) {
-
-        if (!ngx_http_swarm_network_match(att, network)) {
+    json_array_foreach(addrs, j, a) {
+        cidr = json_string_value(a);
+        if (cidr == NULL) {
             continue;
         }
 
-        addrs = json_object_get(att, "Addresses");
+        slash = strchr(cidr, '/');
+        len = slash ? (size_t) (slash - cidr) : strlen(cidr);
 
-        json_array_foreach(addrs, j, a) {
-            cidr = json_string_value(a);
-            if (cidr == NULL) {
-                continue;
-            }
-
-            slash = strchr(cidr, '/');
-            len = slash ? (size_t) (slash - cidr) : strlen(cidr);
-
-            if (len == 0 || len >= sizeof(ip)) {
-                continue;
-            }
-
-            memcpy(ip, cidr, len);
-            ip[len] = '\0';
-
-            if (inet_pton(AF_INET, ip, peer->addr) == 1) {
-                peer->family = AF_INET;
-
-            } else if (inet_pton(AF_INET6, ip, peer->addr) == 1) {
-                peer->family = AF_INET6;
-
-            } else {
-                continue;
-            }
-
-            /* canonical text: the cookie value and the lookup key */
-
-            if (inet_ntop(peer->family, peer->addr, peer->ip,
-                          sizeof(peer->ip))
-                == NULL)
-            {
-                continue;
-            }
-
-            return 0;
+        if (len == 0 || len >= sizeof(ip)) {
+            continue;
         }
+
+        memcpy(ip, cidr, len);
+        ip[len] = '\0';
+
+        if (inet_pton(AF_INET, ip, att->addr) == 1) {
+            att->family = AF_INET;
+
+        } else if (inet_pton(AF_INET6, ip, att->addr) == 1) {
+            att->family = AF_INET6;
+
+        } else {
+            continue;
+        }
+
+        /* canonical text: the cookie value and the lookup key */
+
+        if (inet_ntop(att->family, att->addr, att->ip, sizeof(att->ip))
+            == NULL)
+        {
+            att->family = 0;
+            continue;
+        }
+
+        return 0;
     }
 
     return -1;
 }
 
 
+/* what a peer needs of one task, taken out of jansson's tree */
+
+static int
+ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
+{
+    size_t                 i;
+    json_t                *atts, *att, *net, *spec;
+    const char            *s;
+    ngx_http_swarm_att_t  *a;
+
+    rec->state = (uint8_t) ngx_http_swarm_task_state(task);
+
+    if (rec->state == 0) {
+        return 0;
+    }
+
+    s = ngx_http_swarm_string(task, "ServiceID");
+    if (s) {
+        (void) ngx_http_swarm_copy(rec->sid, sizeof(rec->sid), s);
+    }
+
+    s = ngx_http_swarm_string(task, "ID");
+    if (s) {
+        (void) ngx_http_swarm_copy(rec->tid, sizeof(rec->tid), s);
+    }
+
+    s = ngx_http_swarm_string(task, "NodeID");
+    if (s) {
+        (void) ngx_http_swarm_copy(rec->node, sizeof(rec->node), s);
+    }
+
+    rec->slot = (uint32_t) json_integer_value(json_object_get(task, "Slot"));
+
+    atts = json_object_get(task, "NetworksAttachments");
+
+    if (json_array_size(atts) == 0) {
+        return 0;
+    }
+
+    rec->att = calloc(json_array_size(atts), sizeof(ngx_http_swarm_att_t));
+    if (rec->att == NULL) {
+        return -1;
+    }
+
+    json_array_foreach(atts, i, att) {
+        a = &rec->att[rec->natt++];
+
+        net = json_object_get(att, "Network");
+        spec = json_object_get(net, "Spec");
+
+        s = ngx_http_swarm_string(net, "ID");
+        if (s) {
+            (void) ngx_http_swarm_copy(a->id, sizeof(a->id), s);
+        }
+
+        s = ngx_http_swarm_string(spec, "Name");
+        if (s) {
+            a->named = 1;
+            a->long_name = ngx_http_swarm_copy(a->name, sizeof(a->name), s)
+                           != 0;
+        }
+
+        a->ingress = json_is_true(json_object_get(spec, "Ingress"))
+                     || (s && strcmp(s, "ingress") == 0);
+
+        (void) ngx_http_swarm_attachment_address(
+                                   json_object_get(att, "Addresses"), a);
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
+    const char *network)
+{
+    return (att->named && !att->long_name && strcmp(att->name, network) == 0)
+           || (att->id[0] != '\0' && strcmp(att->id, network) == 0);
+}
+
+
+ngx_http_swarm_tasks_t *
+ngx_http_swarm_tasks_create(void)
+{
+    return calloc(1, sizeof(ngx_http_swarm_tasks_t));
+}
+
+
+void
+ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t)
+{
+    size_t  i;
+
+    if (t == NULL) {
+        return;
+    }
+
+    ngx_http_swarm_tasks_uncache(t);
+
+    for (i = 0; i < t->n; i++) {
+        ngx_http_swarm_task_free(t->tasks[i]);
+    }
+
+    free(t->tasks);
+    free(t);
+}
+
+
+static void
+ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec)
+{
+    free(rec->att);
+    free(rec);
+}
+
+
+/* the records of the last answer not met again in this one go */
+
+static void
+ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t)
+{
+    size_t  i;
+
+    if (t->cache == NULL) {
+        return;
+    }
+
+    for (i = 0; i <= t->mask; i++) {
+        if (t->cache[i] && !t->cache[i]->used) {
+            ngx_http_swarm_task_free(t->cache[i]);
+        }
+    }
+
+    free(t->cache);
+    t->cache = NULL;
+    t->mask = 0;
+}
+
+
+/*
+ * A new answer: the records of the last one become a cache, keyed by
+ * the bytes of their element, so that an unchanged task is not parsed
+ * again.  Swarm lists every task of a service, its history too, and
+ * most of them are the same from one answer to the next.
+ */
+
+void
+ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t, const char *buf,
+    size_t len)
+{
+    size_t                  i, j, size;
+    ngx_http_swarm_task_t  *rec;
+
+    ngx_http_swarm_tasks_uncache(t);
+
+    ngx_http_swarm_array_init(&t->array, buf, len);
+    t->parsed = 0;
+    t->reused = 0;
+
+    if (t->n == 0) {
+        return;
+    }
+
+    for (size = 16; size < t->n * 2; size *= 2) { /* void */ }
+
+    t->cache = calloc(size, sizeof(ngx_http_swarm_task_t *));
+
+    if (t->cache == NULL) {
+
+        /* no cache: everything is parsed again */
+
+        for (i = 0; i < t->n; i++) {
+            ngx_http_swarm_task_free(t->tasks[i]);
+        }
+
+        t->n = 0;
+        return;
+    }
+
+    t->mask = size - 1;
+
+    for (i = 0; i < t->n; i++) {
+        rec = t->tasks[i];
+        rec->used = 0;
+
+        for (j = rec->hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
+            /* void */
+        }
+
+        t->cache[j] = rec;
+    }
+
+    t->n = 0;
+}
+
+
+/*
+ * Up to max tasks of the answer: 1 if more are left, 0 at the end, -1
+ * on an error (err says which).
+ */
+
 int
-ngx_http_swarm_parse_tasks(const char *buf, size_t len,
+ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
+    size_t errlen)
+{
+    int                      rc;
+    size_t                   k, j, elen, cap;
+    json_t                  *task;
+    uint64_t                 hash;
+    const char              *elem;
+    ngx_http_swarm_task_t   *rec, **p;
+
+    for (k = 0; k < max; k++) {
+
+        rc = ngx_http_swarm_array_next(&t->array, &elem, &elen, "tasks", err,
+                                       errlen);
+        if (rc == -2) {
+            ngx_http_swarm_not_array(t->array.buf, t->array.len, "tasks",
+                                     err, errlen);
+            rc = -1;
+        }
+
+        if (rc != 1) {
+            ngx_http_swarm_tasks_uncache(t);
+            return rc;
+        }
+
+        if (t->n == t->cap) {
+            cap = t->cap ? t->cap * 2 : 64;
+
+            p = realloc(t->tasks, cap * sizeof(ngx_http_swarm_task_t *));
+            if (p == NULL) {
+                goto nomem;
+            }
+
+            t->tasks = p;
+            t->cap = cap;
+        }
+
+        hash = ngx_http_swarm_hash(elem, elen);
+        rec = NULL;
+
+        if (t->cache) {
+            for (j = hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
+                rec = t->cache[j];
+
+                if (!rec->used && rec->hash == hash && rec->len == elen
+                    && memcmp(rec->bytes, elem, elen) == 0)
+                {
+                    break;
+                }
+
+                rec = NULL;
+            }
+        }
+
+        if (rec) {
+            rec->used = 1;
+            t->tasks[t->n++] = rec;
+            t->reused++;
+            continue;
+        }
+
+        task = ngx_http_swarm_element(&t->array, elem, elen, "tasks", err,
+                                      errlen);
+        if (task == NULL) {
+            ngx_http_swarm_tasks_uncache(t);
+            return -1;
+        }
+
+        rec = calloc(1, sizeof(ngx_http_swarm_task_t) + elen);
+
+        if (rec == NULL || ngx_http_swarm_task_record(task, rec) != 0) {
+            json_decref(task);
+
+            if (rec) {
+                ngx_http_swarm_task_free(rec);
+            }
+
+            goto nomem;
+        }
+
+        json_decref(task);
+
+        rec->hash = hash;
+        rec->len = elen;
+        rec->bytes = (char *) (rec + 1);
+        memcpy(rec->bytes, elem, elen);
+
+        t->tasks[t->n++] = rec;
+        t->parsed++;
+    }
+
+    return 1;
+
+nomem:
+
+    ngx_http_swarm_tasks_uncache(t);
+    snprintf(err, errlen, "out of memory");
+
+    return -1;
+}
+
+
+void
+ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
+    size_t *reused)
+{
+    *parsed = t->parsed;
+    *reused = t->reused;
+}
+
+
+/* 64 bits at a time: this sees every byte of every answer */
+
+static uint64_t
+ngx_http_swarm_hash(const char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  h, w;
+
+    h = 0x9e3779b97f4a7c15ULL ^ len;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+
+    w = 0;
+    memcpy(&w, p + i, len - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+
+    return h;
+}
+
+
+/*
+ * The task sets of a read answer: the peers of each upstream, from the
+ * tasks of its services that run, at their address on the service's
+ * network.
+ */
+
+int
+ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen)
 {
-    int                        state, rc;
-    size_t                     i, j, k, n;
-    json_t                    *root, *task, *att;
-    const char                *sid, *name, *tid, *node;
-    json_error_t               jerr;
-    ngx_http_swarm_nets_t     *nets;
-    ngx_http_swarm_peer_t      peer;
-    ngx_http_swarm_service_t  *s;
+    size_t                      i, j, k, n;
+    ngx_http_swarm_att_t       *a;
+    ngx_http_swarm_nets_t      *nets;
+    ngx_http_swarm_peer_t       peer;
+    ngx_http_swarm_task_t      *rec;
+    ngx_http_swarm_service_t   *s;
 
-    root = json_loadb(buf, len, 0, &jerr);
-
-    if (root == NULL) {
-        snprintf(err, errlen, "invalid JSON in tasks: %s at offset %d",
-                 jerr.text, jerr.position);
-        return -1;
-    }
-
-    if (!json_is_array(root)) {
-        snprintf(err, errlen, "tasks answer is not a JSON array");
-        json_decref(root);
-        return -1;
-    }
-
-    rc = -1;
     nets = NULL;
 
     ngx_http_swarm_services_sort(svcs);
@@ -452,22 +1054,20 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     if (svcs->n) {
         nets = calloc(svcs->n, sizeof(ngx_http_swarm_nets_t));
         if (nets == NULL) {
-            snprintf(err, errlen, "out of memory");
-            goto done;
+            goto nomem;
         }
     }
 
     /* pass 1: the networks of running tasks, where none is configured */
 
-    json_array_foreach(root, i, task) {
+    for (i = 0; i < t->n; i++) {
+        rec = t->tasks[i];
 
-        sid = ngx_http_swarm_string(task, "ServiceID");
-
-        if (sid == NULL || ngx_http_swarm_task_state(task) == 0) {
+        if (rec->state == 0 || rec->sid[0] == '\0') {
             continue;
         }
 
-        s = ngx_http_swarm_services_find(svcs, sid, &n);
+        s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
         if (s == NULL) {
             continue;
         }
@@ -477,28 +1077,21 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
                 continue;
             }
 
-            json_array_foreach(json_object_get(task, "NetworksAttachments"),
-                               j, att)
-            {
-                if (ngx_http_swarm_ingress(att)) {
-                    continue;
-                }
+            for (j = 0; j < rec->natt; j++) {
+                a = &rec->att[j];
 
-                name = ngx_http_swarm_string(
-                           json_object_get(json_object_get(att, "Network"),
-                                           "Spec"),
-                           "Name");
-                if (name == NULL) {
+                if (a->ingress || !a->named) {
                     continue;
                 }
 
                 if (nets[s - svcs->services + k].first == NULL) {
-                    nets[s - svcs->services + k].first = name;
+                    nets[s - svcs->services + k].first = a;
 
-                } else if (strcmp(nets[s - svcs->services + k].first, name)
+                } else if (strcmp(nets[s - svcs->services + k].first->name,
+                                  a->name)
                            != 0)
                 {
-                    nets[s - svcs->services + k].second = name;
+                    nets[s - svcs->services + k].second = a;
                 }
             }
         }
@@ -517,41 +1110,32 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
                                   "(%s, %s): set network= or the service "
                                   "label " NGX_HTTP_SWARM_NETWORK_LABEL
                                   ", skipped",
-                                  nets[i].first, nets[i].second);
+                                  nets[i].first->name, nets[i].second->name);
             s->skip = 1;
             continue;
         }
 
-        if (ngx_http_swarm_copy(s->network, sizeof(s->network),
-                                nets[i].first)
-            != 0)
-        {
+        if (nets[i].first->long_name) {
             s->skip = 1;
+            continue;
         }
+
+        memcpy(s->network, nets[i].first->name, sizeof(s->network));
     }
 
     /* pass 2: peers */
 
-    json_array_foreach(root, i, task) {
+    for (i = 0; i < t->n; i++) {
+        rec = t->tasks[i];
 
-        sid = ngx_http_swarm_string(task, "ServiceID");
-
-        if (sid == NULL) {
+        if (rec->state == 0 || rec->sid[0] == '\0' || rec->tid[0] == '\0') {
             continue;
         }
 
-        state = ngx_http_swarm_task_state(task);
-        if (state == 0) {
-            continue;
-        }
-
-        s = ngx_http_swarm_services_find(svcs, sid, &n);
+        s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
         if (s == NULL) {
             continue;
         }
-
-        tid = ngx_http_swarm_string(task, "ID");
-        node = ngx_http_swarm_string(task, "NodeID");
 
         for (k = 0; k < n; k++) {
             if (s[k].skip || s[k].network[0] == '\0'
@@ -560,34 +1144,34 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
                 continue;
             }
 
+            for (j = 0; j < rec->natt; j++) {
+                a = &rec->att[j];
+
+                if (a->family && ngx_http_swarm_network_match(a,
+                                                              s[k].network))
+                {
+                    break;
+                }
+            }
+
+            if (j == rec->natt) {
+                continue;
+            }
+
             memset(&peer, 0, sizeof(peer));
 
-            if (ngx_http_swarm_task_address(task, s[k].network, &peer) != 0) {
-                continue;
-            }
-
-            if (tid == NULL
-                || ngx_http_swarm_copy(peer.task, sizeof(peer.task), tid)
-                   != 0)
-            {
-                continue;
-            }
-
-            if (node) {
-                (void) ngx_http_swarm_copy(peer.node, sizeof(peer.node), node);
-            }
-
-            (void) ngx_http_swarm_copy(peer.service, sizeof(peer.service),
-                                       s[k].name);
-
-            peer.slot = (uint32_t) json_integer_value(
-                                       json_object_get(task, "Slot"));
+            memcpy(peer.ip, a->ip, sizeof(peer.ip));
+            memcpy(peer.addr, a->addr, sizeof(peer.addr));
+            peer.family = a->family;
+            memcpy(peer.task, rec->tid, sizeof(peer.task));
+            memcpy(peer.node, rec->node, sizeof(peer.node));
+            memcpy(peer.service, s[k].name, sizeof(peer.service));
+            peer.slot = rec->slot;
             peer.port = (uint16_t) s[k].port;
-            peer.state = (uint8_t) state;
+            peer.state = rec->state;
 
             if (ngx_http_swarm_set_add(&sets[s[k].upstream], &peer) != 0) {
-                snprintf(err, errlen, "out of memory");
-                goto done;
+                goto nomem;
             }
         }
     }
@@ -616,12 +1200,45 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
         sets[i].n = k;
     }
 
-    rc = 0;
+    free(nets);
 
-done:
+    return 0;
+
+nomem:
 
     free(nets);
-    json_decref(root);
+    snprintf(err, errlen, "out of memory");
+
+    return -1;
+}
+
+
+int
+ngx_http_swarm_parse_tasks(const char *buf, size_t len,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
+    size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen)
+{
+    int                      rc;
+    ngx_http_swarm_tasks_t  *t;
+
+    t = ngx_http_swarm_tasks_create();
+    if (t == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+
+    ngx_http_swarm_tasks_begin(t, buf, len);
+
+    do {
+        rc = ngx_http_swarm_tasks_read(t, 64, err, errlen);
+    } while (rc == 1);
+
+    if (rc == 0) {
+        rc = ngx_http_swarm_tasks_sets(t, svcs, sets, nsets, report, err,
+                                       errlen);
+    }
+
+    ngx_http_swarm_tasks_destroy(t);
 
     return rc;
 }

@@ -49,6 +49,25 @@ typedef struct {
 } ngx_http_swarm_set_t;
 
 
+/* a JSON array answer, read one element at a time */
+
+#define NGX_HTTP_SWARM_ARRAY_START   0
+#define NGX_HTTP_SWARM_ARRAY_NEXT    1
+#define NGX_HTTP_SWARM_ARRAY_DONE    2
+
+typedef struct {
+    const char                *buf;
+    size_t                     len;
+    size_t                     pos;
+    unsigned                   phase;
+} ngx_http_swarm_array_t;
+
+
+/* the tasks answers read so far, with what they gave */
+
+typedef struct ngx_http_swarm_tasks_s  ngx_http_swarm_tasks_t;
+
+
 /* "swarm_service label=KEY=VALUE|name=NAME [network=NET] [port=N]" */
 
 typedef struct {
@@ -123,6 +142,25 @@ int ngx_http_swarm_parse_services(const char *buf, size_t len,
 int ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
+
+void ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
+    size_t len);
+int ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
+    ngx_http_swarm_report_t *report, size_t max, char *err, size_t errlen);
+
+ngx_http_swarm_tasks_t *ngx_http_swarm_tasks_create(void);
+void ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t, const char *buf,
+    size_t len);
+int ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max,
+    char *err, size_t errlen);
+int ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
+    size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
+void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
+    size_t *reused);
+void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
+
 void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
 void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 

@@ -32,6 +32,9 @@
 #define NGX_HTTP_SWARM_FAST_STABLE    8
 #define NGX_HTTP_SWARM_FAST_MAX       60000
 
+/* the longest the worker reads an answer before serving again, in ns */
+#define NGX_HTTP_SWARM_SLICE          2000000
+
 #define NGX_HTTP_SWARM_EVENTS_LINE    65536
 #define NGX_HTTP_SWARM_EVENTS_RETRY   30000
 
@@ -72,12 +75,17 @@ typedef struct {
     char                        api_version[16];
     char                        header_version[16];
     ngx_http_swarm_services_t   svcs;
+    ngx_http_swarm_array_t      array;
+    ngx_http_swarm_tasks_t     *tasks;
+    ngx_http_swarm_report_t     report;
+    ngx_event_t                 parse;
     ngx_http_swarm_set_t       *sets;
     char                      **notes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
 
     size_t                      sync_bytes;
     ngx_msec_t                  sync_start;
+    uint64_t                    sync_cpu;
 
     ngx_uint_t                  changed;
     ngx_uint_t                  stable;
@@ -132,6 +140,8 @@ static void ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_request(ngx_http_swarm_client_t *cl,
     ngx_uint_t step, const char *path, json_t *filters);
 static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_parse(ngx_event_t *ev);
+static uint64_t ngx_http_swarm_clock(clockid_t id);
 static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
     CURLcode result);
 static ngx_int_t ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl);
@@ -807,6 +817,18 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     cl->timer.log = cycle->log;
     cl->timer.cancelable = 1;
 
+    cl->parse.handler = ngx_http_swarm_parse;
+    cl->parse.data = cl;
+    cl->parse.log = cycle->log;
+
+    cl->report.handler = ngx_http_swarm_report;
+    cl->report.data = cl;
+
+    cl->tasks = ngx_http_swarm_tasks_create();
+    if (cl->tasks == NULL) {
+        return NGX_ERROR;
+    }
+
     ngx_http_swarm_client = cl;
 
     /* the first sync at once: tasks appear as soon as Docker answers */
@@ -1114,6 +1136,7 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
     cl->busy = 1;
     cl->renegotiated = 0;
     cl->sync_bytes = 0;
+    cl->sync_cpu = 0;
 
     ngx_time_update();
     cl->sync_start = ngx_current_msec;
@@ -1291,9 +1314,6 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
 {
     long                         code, err;
     u_char                      *p;
-    ngx_uint_t                   i;
-    ngx_http_swarm_report_t      report;
-    ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = cl->mcf;
@@ -1343,9 +1363,6 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
         return;
     }
 
-    report.handler = ngx_http_swarm_report;
-    report.data = cl;
-
     switch (cl->step) {
 
     case NGX_HTTP_SWARM_PING:
@@ -1368,47 +1385,120 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
         }
 
         cl->selector = 0;
-        break;
 
-    case NGX_HTTP_SWARM_SERVICES:
-
-        sel = mcf->selectors.elts;
-
-        if (ngx_http_swarm_parse_services((char *) cl->body, cl->len,
-                                          &sel[cl->selector], &cl->svcs,
-                                          &report, cl->err,
-                                          sizeof(cl->err))
-            != 0)
-        {
+        if (ngx_http_swarm_next(cl) != NGX_OK) {
             ngx_http_swarm_sync_failed(cl);
-            return;
         }
 
-        cl->selector++;
+        return;
+
+    case NGX_HTTP_SWARM_SERVICES:
+        ngx_http_swarm_array_init(&cl->array, (char *) cl->body, cl->len);
         break;
 
     default: /* NGX_HTTP_SWARM_TASKS */
+        ngx_http_swarm_tasks_begin(cl->tasks, (char *) cl->body, cl->len);
+        break;
+    }
 
-        if (ngx_http_swarm_parse_tasks((char *) cl->body, cl->len, &cl->svcs,
-                                       cl->sets, mcf->upstreams.nelts,
-                                       &report, cl->err, sizeof(cl->err))
-            != 0)
-        {
-            for (i = 0; i < mcf->upstreams.nelts; i++) {
-                cl->sets[i].n = 0;
-            }
+    /* called from curl callbacks, where curl may not be called again */
 
-            ngx_http_swarm_sync_failed(cl);
-            return;
+    ngx_post_event(&cl->parse, &ngx_posted_events);
+}
+
+
+/*
+ * The answers of /services and /tasks are read a few elements at a time,
+ * for at most NGX_HTTP_SWARM_SLICE at once: between slices the worker
+ * goes back to its connections, so a large swarm never stalls requests.
+ */
+
+static void
+ngx_http_swarm_parse(ngx_event_t *ev)
+{
+    ngx_int_t                    rc;
+    ngx_uint_t                   i;
+    uint64_t                     start, cpu;
+    ngx_http_swarm_selector_t   *sel;
+    ngx_http_swarm_client_t     *cl;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    cl = ev->data;
+    mcf = cl->mcf;
+    sel = mcf->selectors.elts;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
+
+    do {
+        if (cl->step == NGX_HTTP_SWARM_SERVICES) {
+            rc = ngx_http_swarm_services_read(&cl->array,
+                                              &sel[cl->selector], &cl->svcs,
+                                              &cl->report, 4, cl->err,
+                                              sizeof(cl->err));
+
+        } else {
+            rc = ngx_http_swarm_tasks_read(cl->tasks, 4, cl->err,
+                                           sizeof(cl->err));
         }
 
-        ngx_http_swarm_sync_done(cl);
+    } while (rc == 1
+             && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                < NGX_HTTP_SWARM_SLICE);
+
+    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+
+    if (rc == 1) {
+        ngx_post_event(ev, &ngx_posted_next_events);
         return;
     }
 
-    if (ngx_http_swarm_next(cl) != NGX_OK) {
+    if (rc != 0) {
         ngx_http_swarm_sync_failed(cl);
+        return;
     }
+
+    if (cl->step == NGX_HTTP_SWARM_SERVICES) {
+        cl->selector++;
+
+        if (ngx_http_swarm_next(cl) != NGX_OK) {
+            ngx_http_swarm_sync_failed(cl);
+        }
+
+        return;
+    }
+
+    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
+
+    rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
+                                   mcf->upstreams.nelts, &cl->report,
+                                   cl->err, sizeof(cl->err));
+
+    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+
+    if (rc != 0) {
+        for (i = 0; i < mcf->upstreams.nelts; i++) {
+            cl->sets[i].n = 0;
+        }
+
+        ngx_http_swarm_sync_failed(cl);
+        return;
+    }
+
+    ngx_http_swarm_sync_done(cl);
+}
+
+
+static uint64_t
+ngx_http_swarm_clock(clockid_t id)
+{
+    struct timespec  ts;
+
+    if (clock_gettime(id, &ts) != 0) {
+        return 0;
+    }
+
+    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
 }
 
 
@@ -1568,7 +1658,8 @@ ngx_http_swarm_report(void *data, unsigned upstream, const char *service,
 static void
 ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 {
-    size_t                       len;
+    size_t                       len, parsed, reused;
+    uint64_t                     cpu;
     ngx_int_t                    rc;
     ngx_msec_t                   delay;
     ngx_uint_t                   i;
@@ -1589,8 +1680,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     ngx_time_update();
 
-    mcf->sh->sync_bytes = cl->sync_bytes;
-    mcf->sh->sync_msec = ngx_current_msec - cl->sync_start;
+    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
         rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]);
@@ -1618,6 +1708,16 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
         ngx_http_swarm_set_error(upp[i], len ? cl->notes[i] : "", len);
     }
+
+    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+
+    ngx_http_swarm_tasks_counts(cl->tasks, &parsed, &reused);
+
+    mcf->sh->sync_bytes = cl->sync_bytes;
+    mcf->sh->sync_msec = ngx_current_msec - cl->sync_start;
+    mcf->sh->sync_cpu_usec = cl->sync_cpu / 1000;
+    mcf->sh->sync_parsed = parsed;
+    mcf->sh->sync_reused = reused;
 
     ngx_http_swarm_sync_reset(cl);
 
@@ -2322,6 +2422,12 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
                             json_integer((json_int_t) sh->sync_bytes));
         json_object_set_new(root, "sync_ms",
                             json_integer((json_int_t) sh->sync_msec));
+        json_object_set_new(root, "sync_cpu_us",
+                            json_integer((json_int_t) sh->sync_cpu_usec));
+        json_object_set_new(root, "sync_tasks_parsed",
+                            json_integer((json_int_t) sh->sync_parsed));
+        json_object_set_new(root, "sync_tasks_reused",
+                            json_integer((json_int_t) sh->sync_reused));
     }
 
     upp = mcf->upstreams.elts;
@@ -2463,6 +2569,12 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_swarm_client = NULL;
+
+    if (cl->parse.posted) {
+        ngx_delete_posted_event(&cl->parse);
+    }
+
+    ngx_http_swarm_tasks_destroy(cl->tasks);
 
     if (cl->multi) {
         if (cl->easy) {

@@ -2,7 +2,8 @@
 
 # Lifecycle: nginx starts with no Docker API, tasks appear within a
 # second of the first good answer, reloads keep the task sets (even with
-# the API gone), and a killed worker is replaced and discovery goes on.
+# the API gone), a killed worker is replaced and discovery goes on, and
+# a refresh parses only the tasks that changed.
 
 use strict;
 use warnings;
@@ -90,5 +91,19 @@ $t->state({ tasks => 'tasks-scaling-up.json',
 ok(wait_for(sub { $t->peers == 4 }, 5), 'discovery goes on after the kill');
 my ($new) = $t->api_log =~ /(\d+) GET \S+\n\z/;
 isnt($new, $poller, 'the new worker polls');
+
+# unchanged tasks are not parsed again: only the one that changed is
+
+ok(wait_for(sub { my $s = $t->status;
+        $s->{sync_tasks_parsed} == 0 && $s->{sync_tasks_reused} > 0 }, 4),
+    'a refresh with nothing new parses no task');
+my $known = $t->status->{sync_tasks_reused};
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { DesiredState => 'shutdown' } } });
+ok(wait_for(sub { $t->status->{sync_tasks_parsed} == 1 }, 4),
+    'a task that changed is parsed again');
+is($t->status->{sync_tasks_reused}, $known - 1, 'the others are not');
+like($t->status->{sync_cpu_us}, qr/^\d+$/, 'the CPU time of a refresh is shown');
 
 $t->done_testing;

@@ -4,12 +4,16 @@
  *
  * libFuzzer target: Docker API answers (any bytes) through the services
  * parser and then the tasks parser, as a refresh does, with selectors by
- * label and by name, network given or left to the tasks.
+ * label and by name, network given or left to the tasks.  The tasks are
+ * read twice: fresh, and through a reader that keeps the tasks of every
+ * earlier input, a few at a time; both must give the same sets.  Both
+ * must agree with jansson on the whole answer about what is JSON.
  */
 
 
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
 
@@ -20,10 +24,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    int                        rc, rc2;
     char                       err[NGX_HTTP_SWARM_ERR_LEN];
     size_t                     i, j;
-    ngx_http_swarm_set_t       sets[2];
-    ngx_http_swarm_services_t  svcs;
+    json_t                    *root;
+    json_error_t               jerr;
+    ngx_http_swarm_set_t       sets[2], again[2];
+    ngx_http_swarm_services_t  svcs, copy;
+
+    static ngx_http_swarm_tasks_t  *reader;
 
     static const ngx_http_swarm_selector_t  sel[] = {
         { "swarm.upstream", "app", NULL, NULL, 0, 0 },
@@ -31,8 +40,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         { "swarm.upstream", "api", NULL, NULL, 0, 1 },
     };
 
+    if (reader == NULL) {
+        reader = ngx_http_swarm_tasks_create();
+        if (reader == NULL) {
+            abort();
+        }
+    }
+
     memset(&svcs, 0, sizeof(svcs));
     memset(sets, 0, sizeof(sets));
+    memset(again, 0, sizeof(again));
 
     for (i = 0; i < sizeof(sel) / sizeof(sel[0]); i++) {
         (void) ngx_http_swarm_parse_services((const char *) data, size,
@@ -40,13 +57,65 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                              sizeof(err));
     }
 
+    copy = svcs;
+    copy.services = NULL;
+
+    if (svcs.n) {
+        copy.services = malloc(svcs.n * sizeof(ngx_http_swarm_service_t));
+        if (copy.services == NULL) {
+            abort();
+        }
+
+        memcpy(copy.services, svcs.services,
+               svcs.n * sizeof(ngx_http_swarm_service_t));
+        copy.cap = svcs.n;
+    }
+
     /* the same bytes as a tasks answer for whatever services matched */
 
-    if (ngx_http_swarm_parse_tasks((const char *) data, size, &svcs, sets, 2,
-                                   NULL, err, sizeof(err))
-        == 0)
-    {
+    rc = ngx_http_swarm_parse_tasks((const char *) data, size, &svcs, sets,
+                                    2, NULL, err, sizeof(err));
+
+    /* jansson on the whole answer: one JSON array, or not */
+
+    root = json_loadb((const char *) data, size, 0, &jerr);
+
+    if (root && json_is_array(root) && rc != 0) {
+        abort();
+    }
+
+    if (root == NULL && rc == 0 && strstr(jerr.text, "depth") == NULL) {
+        abort();
+    }
+
+    json_decref(root);
+
+    ngx_http_swarm_tasks_begin(reader, (const char *) data, size);
+
+    do {
+        rc2 = ngx_http_swarm_tasks_read(reader, 3, err, sizeof(err));
+    } while (rc2 == 1);
+
+    if (rc2 == 0) {
+        rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 2, NULL, err,
+                                        sizeof(err));
+    }
+
+    if (rc != rc2) {
+        abort();
+    }
+
+    if (rc == 0) {
         for (i = 0; i < 2; i++) {
+            if (sets[i].n != again[i].n
+                || (sets[i].n
+                    && memcmp(sets[i].peers, again[i].peers,
+                              sets[i].n * sizeof(ngx_http_swarm_peer_t))
+                       != 0))
+            {
+                abort();
+            }
+
             for (j = 0; j < sets[i].n; j++) {
                 if (sets[i].peers[j].ip[NGX_HTTP_SWARM_IP_LEN - 1] != '\0'
                     || (sets[i].peers[j].state != NGX_HTTP_SWARM_ACTIVE
@@ -63,9 +132,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     for (i = 0; i < 2; i++) {
         ngx_http_swarm_set_free(&sets[i]);
+        ngx_http_swarm_set_free(&again[i]);
     }
 
     ngx_http_swarm_services_free(&svcs);
+    ngx_http_swarm_services_free(&copy);
 
     return 0;
 }

@@ -492,6 +492,208 @@ test_tasks_errors(void **state)
 }
 
 
+/* the array framing: elements found by brackets outside strings */
+
+static int
+tasks_rc(const char *json, char *err, size_t errlen)
+{
+    ngx_http_swarm_set_t       set;
+    ngx_http_swarm_services_t  svcs;
+
+    memset(&svcs, 0, sizeof(svcs));
+    memset(&set, 0, sizeof(set));
+
+    err[0] = '\0';
+
+    return ngx_http_swarm_parse_tasks(json, strlen(json), &svcs, &set, 1,
+                                      NULL, err, errlen);
+}
+
+
+static void
+test_array_framing(void **state)
+{
+    char                     err[256];
+    const char              *elem;
+    ngx_http_swarm_array_t   a;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0 };
+
+    (void) state;
+
+    /* brackets, braces, commas and escaped quotes inside strings */
+
+    memset(&svcs, 0, sizeof(svcs));
+    elem = " [ {\"ID\":\"a]\\\"}[,\",\"Spec\":{\"Name\":\"web\"}} ,\n"
+           "{\"ID\":\"b\",\"Spec\":{\"Name\":\"web\",\"Labels\":"
+           "{\"x\":\"{{\"}}}, 1, \"s]\", null, [[]] ]\r\n";
+    ngx_http_swarm_array_init(&a, elem, strlen(elem));
+    assert_int_equal(ngx_http_swarm_services_read(&a, &sel, &svcs, NULL, 1,
+                                                  err, sizeof(err)),
+                     1);
+    assert_int_equal(svcs.n, 1);
+    assert_string_equal(svcs.services[0].id, "a]\"}[,");
+    assert_int_equal(ngx_http_swarm_services_read(&a, &sel, &svcs, NULL, 100,
+                                                  err, sizeof(err)),
+                     0);
+    assert_int_equal(svcs.n, 2);
+    assert_string_equal(svcs.services[1].id, "b");
+    ngx_http_swarm_services_free(&svcs);
+
+    assert_int_equal(tasks_rc("[]", err, sizeof(err)), 0);
+    assert_int_equal(tasks_rc(" [ ] ", err, sizeof(err)), 0);
+    assert_int_equal(tasks_rc("[{}, {\"a\":[1,{\"b\":\"]\"}]}]", err,
+                              sizeof(err)),
+                     0);
+
+    /* each broken array is an error, and the error says where */
+
+    assert_int_equal(tasks_rc("[1,]", err, sizeof(err)), -1);
+    assert_string_equal(err, "invalid JSON in tasks: value expected at "
+                             "offset 3");
+    assert_int_equal(tasks_rc("[,1]", err, sizeof(err)), -1);
+    assert_int_equal(tasks_rc("[1 2]", err, sizeof(err)), -1);
+    assert_string_equal(err, "invalid JSON in tasks: ',' or ']' expected "
+                             "at offset 3");
+    assert_int_equal(tasks_rc("[1}", err, sizeof(err)), -1);
+    assert_int_equal(tasks_rc("[{\"a\":\"]}", err, sizeof(err)), -1);
+    assert_string_equal(err, "invalid JSON in tasks: unexpected end of "
+                             "answer at offset 9");
+    assert_int_equal(tasks_rc("[\"\\", err, sizeof(err)), -1);
+    assert_int_equal(tasks_rc("[{]}]", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "invalid JSON in tasks"));
+    assert_int_equal(tasks_rc("[{\"a\":tru}]", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "near 'tru' at offset 9"));
+    assert_int_equal(tasks_rc("[] []", err, sizeof(err)), -1);
+    assert_string_equal(err, "invalid JSON in tasks: end of answer "
+                             "expected at offset 3");
+    assert_int_equal(tasks_rc("[1", err, sizeof(err)), -1);
+    assert_int_equal(tasks_rc("[", err, sizeof(err)), -1);
+    assert_int_equal(tasks_rc("{\"a\":1}", err, sizeof(err)), -1);
+    assert_string_equal(err, "tasks answer is not a JSON array");
+    assert_int_equal(tasks_rc("nul", err, sizeof(err)), -1);
+    assert_non_null(strstr(err, "invalid JSON in tasks"));
+}
+
+
+/*
+ * A second answer: the tasks whose bytes are the same are not parsed
+ * again, and the sets are the same as from a fresh read.
+ */
+
+static int
+tasks_read_all(ngx_http_swarm_tasks_t *t, const char *json,
+    ngx_http_swarm_set_t *set)
+{
+    int                        rc;
+    char                       err[256];
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_service_t   s;
+
+    memset(&s, 0, sizeof(s));
+    strcpy(s.id, "svc1");
+    strcpy(s.name, "web");
+    strcpy(s.network, "net");
+    s.port = 80;
+
+    svcs.services = &s;
+    svcs.n = 1;
+    svcs.cap = 1;
+
+    memset(set, 0, sizeof(*set));
+
+    ngx_http_swarm_tasks_begin(t, json, strlen(json));
+
+    do {
+        rc = ngx_http_swarm_tasks_read(t, 1, err, sizeof(err));
+    } while (rc == 1);
+
+    if (rc != 0) {
+        return rc;
+    }
+
+    return ngx_http_swarm_tasks_sets(t, &svcs, set, 1, NULL, err,
+                                     sizeof(err));
+}
+
+
+static void
+tasks_expect(ngx_http_swarm_tasks_t *t, const char *json, size_t parsed,
+    size_t reused, size_t npeers)
+{
+    size_t                p, r;
+    ngx_http_swarm_set_t  set;
+
+    assert_int_equal(tasks_read_all(t, json, &set), 0);
+    ngx_http_swarm_tasks_counts(t, &p, &r);
+    assert_int_equal(p, parsed);
+    assert_int_equal(r, reused);
+    assert_int_equal(set.n, npeers);
+    ngx_http_swarm_set_free(&set);
+}
+
+
+static void
+test_tasks_cache(void **state)
+{
+    size_t                   parsed, reused;
+    ngx_http_swarm_set_t     set, fresh;
+    ngx_http_swarm_tasks_t  *t, *f;
+    const char              *one, *two, *three;
+
+    (void) state;
+
+    one = "["
+        TASK("t1", "running", "running", "net", "10.0.0.1/24") ","
+        TASK("t2", "running", "running", "net", "10.0.0.2/24") ","
+        TASK("t3", "shutdown", "shutdown", "net", "10.0.0.3/24")
+        "]";
+
+    /* t2 is stopping, t4 is new, t3 is gone, t1 comes twice */
+
+    two = "[\n"
+        TASK("t4", "running", "running", "net", "10.0.0.4/24") ",\n"
+        TASK("t2", "shutdown", "running", "net", "10.0.0.2/24") ",\n"
+        TASK("t1", "running", "running", "net", "10.0.0.1/24") ",\n"
+        TASK("t1", "running", "running", "net", "10.0.0.1/24")
+        "]";
+
+    three = "[" TASK("t1", "running", "running", "net", "10.0.0.1/24") "]";
+
+    t = ngx_http_swarm_tasks_create();
+    assert_non_null(t);
+
+    tasks_expect(t, one, 3, 0, 2);
+    tasks_expect(t, one, 0, 3, 2);
+
+    assert_int_equal(tasks_read_all(t, two, &set), 0);
+    ngx_http_swarm_tasks_counts(t, &parsed, &reused);
+    assert_int_equal(parsed, 3);
+    assert_int_equal(reused, 1);
+
+    f = ngx_http_swarm_tasks_create();
+    assert_int_equal(tasks_read_all(f, two, &fresh), 0);
+    assert_int_equal(set.n, 3);
+    assert_int_equal(fresh.n, 3);
+    assert_memory_equal(set.peers, fresh.peers,
+                        3 * sizeof(ngx_http_swarm_peer_t));
+    assert_int_equal(set.peers[1].state, NGX_HTTP_SWARM_DRAINING);
+    ngx_http_swarm_set_free(&fresh);
+    ngx_http_swarm_tasks_destroy(f);
+    ngx_http_swarm_set_free(&set);
+
+    /* a broken answer, then a good one: what was known still counts */
+
+    assert_int_equal(tasks_read_all(t, "[" TASK("t1", "running", "running",
+                                                "net", "10.0.0.1/24")
+                                        ", {", &set),
+                     -1);
+    tasks_expect(t, three, 0, 1, 1);
+
+    ngx_http_swarm_tasks_destroy(t);
+}
+
+
 /*
  * Every recorded engine answer through both parsers: what each must
  * give.  A file added to the fixtures and missing here fails the test.
@@ -884,6 +1086,8 @@ main(void)
         cmocka_unit_test(test_tasks_mixed),
         cmocka_unit_test(test_tasks_states),
         cmocka_unit_test(test_tasks_errors),
+        cmocka_unit_test(test_array_framing),
+        cmocka_unit_test(test_tasks_cache),
         cmocka_unit_test(test_every_fixture),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_index),
