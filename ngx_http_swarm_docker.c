@@ -60,6 +60,8 @@ struct ngx_http_swarm_tasks_s {
     ngx_http_swarm_task_t    **tasks;
     size_t                     n;
     size_t                     cap;
+    ngx_http_swarm_task_t    **byid;
+    size_t                     nbyid;
     ngx_http_swarm_task_t    **cache;
     size_t                     mask;
     size_t                     parsed;
@@ -105,6 +107,8 @@ static int ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static uint64_t ngx_http_swarm_hash(const char *p, size_t len);
+static int ngx_http_swarm_task_id_cmp(const void *a, const void *b);
+static int ngx_http_swarm_task_id_find(const void *key, const void *elt);
 
 
 static void
@@ -700,6 +704,11 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
     const char            *s;
     ngx_http_swarm_att_t  *a;
 
+    s = ngx_http_swarm_string(task, "ID");
+    if (s) {
+        (void) ngx_http_swarm_copy(rec->tid, sizeof(rec->tid), s);
+    }
+
     rec->state = (uint8_t) ngx_http_swarm_task_state(task);
 
     if (rec->state == 0) {
@@ -709,11 +718,6 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
     s = ngx_http_swarm_string(task, "ServiceID");
     if (s) {
         (void) ngx_http_swarm_copy(rec->sid, sizeof(rec->sid), s);
-    }
-
-    s = ngx_http_swarm_string(task, "ID");
-    if (s) {
-        (void) ngx_http_swarm_copy(rec->tid, sizeof(rec->tid), s);
     }
 
     s = ngx_http_swarm_string(task, "NodeID");
@@ -795,6 +799,7 @@ ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t)
     }
 
     free(t->tasks);
+    free(t->byid);
     free(t);
 }
 
@@ -831,24 +836,23 @@ ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t)
 
 
 /*
- * A new answer: the records of the last one become a cache, keyed by
+ * A new refresh: the records of the last one become a cache, keyed by
  * the bytes of their element, so that an unchanged task is not parsed
- * again.  Swarm lists every task of a service, its history too, and
- * most of them are the same from one answer to the next.
+ * again.  Most tasks are the same from one answer to the next.
  */
 
 void
-ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t, const char *buf,
-    size_t len)
+ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
 {
     size_t                  i, j, size;
     ngx_http_swarm_task_t  *rec;
 
     ngx_http_swarm_tasks_uncache(t);
 
-    ngx_http_swarm_array_init(&t->array, buf, len);
+    ngx_http_swarm_array_init(&t->array, "", 0);
     t->parsed = 0;
     t->reused = 0;
+    t->nbyid = 0;
 
     if (t->n == 0) {
         return;
@@ -887,6 +891,16 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t, const char *buf,
 }
 
 
+/* one more answer of the refresh: its tasks add to those read before */
+
+void
+ngx_http_swarm_tasks_feed(ngx_http_swarm_tasks_t *t, const char *buf,
+    size_t len)
+{
+    ngx_http_swarm_array_init(&t->array, buf, len);
+}
+
+
 /*
  * Up to max tasks of the answer: 1 if more are left, 0 at the end, -1
  * on an error (err says which).
@@ -914,7 +928,6 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
         }
 
         if (rc != 1) {
-            ngx_http_swarm_tasks_uncache(t);
             return rc;
         }
 
@@ -957,7 +970,6 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
         task = ngx_http_swarm_element(&t->array, elem, elen, "tasks", err,
                                       errlen);
         if (task == NULL) {
-            ngx_http_swarm_tasks_uncache(t);
             return -1;
         }
 
@@ -988,10 +1000,62 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
 nomem:
 
-    ngx_http_swarm_tasks_uncache(t);
     snprintf(err, errlen, "out of memory");
 
     return -1;
+}
+
+
+/* whether the answers read so far list a task, in whatever state */
+
+int
+ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
+{
+    size_t                   i;
+    ngx_http_swarm_task_t  **p;
+
+    if (t->n == 0) {
+        return 0;
+    }
+
+    if (t->nbyid != t->n) {
+        p = realloc(t->byid, (t->n ? t->n : 1) * sizeof(*p));
+        if (p == NULL) {
+            return -1;
+        }
+
+        t->byid = p;
+
+        for (i = 0; i < t->n; i++) {
+            t->byid[i] = t->tasks[i];
+        }
+
+        t->nbyid = t->n;
+
+        qsort(t->byid, t->n, sizeof(*p), ngx_http_swarm_task_id_cmp);
+    }
+
+    return bsearch(tid, t->byid, t->nbyid, sizeof(*p),
+                   ngx_http_swarm_task_id_find)
+           != NULL;
+}
+
+
+static int
+ngx_http_swarm_task_id_cmp(const void *a, const void *b)
+{
+    ngx_http_swarm_task_t * const  *ta = a, * const *tb = b;
+
+    return strcmp((*ta)->tid, (*tb)->tid);
+}
+
+
+static int
+ngx_http_swarm_task_id_find(const void *key, const void *elt)
+{
+    ngx_http_swarm_task_t * const  *t = elt;
+
+    return strcmp(key, (*t)->tid);
 }
 
 
@@ -1048,6 +1112,8 @@ ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
     ngx_http_swarm_service_t   *s;
 
     nets = NULL;
+
+    ngx_http_swarm_tasks_uncache(t);
 
     ngx_http_swarm_services_sort(svcs);
 
@@ -1227,7 +1293,8 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
         return -1;
     }
 
-    ngx_http_swarm_tasks_begin(t, buf, len);
+    ngx_http_swarm_tasks_begin(t);
+    ngx_http_swarm_tasks_feed(t, buf, len);
 
     do {
         rc = ngx_http_swarm_tasks_read(t, 64, err, errlen);

@@ -150,10 +150,12 @@ int ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
     ngx_http_swarm_report_t *report, size_t max, char *err, size_t errlen);
 
 ngx_http_swarm_tasks_t *ngx_http_swarm_tasks_create(void);
-void ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t, const char *buf,
+void ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t);
+void ngx_http_swarm_tasks_feed(ngx_http_swarm_tasks_t *t, const char *buf,
     size_t len);
 int ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max,
     char *err, size_t errlen);
+int ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid);
 int ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);

@@ -24,6 +24,10 @@
 #define NGX_HTTP_SWARM_VERSION    1
 #define NGX_HTTP_SWARM_SERVICES   2
 #define NGX_HTTP_SWARM_TASKS      3
+#define NGX_HTTP_SWARM_GONE       4
+
+/* tasks asked again by ID in one query, to fit the URL */
+#define NGX_HTTP_SWARM_GONE_MAX   1000
 
 #define NGX_HTTP_SWARM_MIN_API    "1.24"
 
@@ -72,6 +76,7 @@ typedef struct {
     size_t                      cap;
     unsigned                    overflow:1;
     unsigned                    busy:1;
+    unsigned                    full:1;
     char                        api_version[16];
     char                        header_version[16];
     ngx_http_swarm_services_t   svcs;
@@ -140,6 +145,7 @@ static void ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_request(ngx_http_swarm_client_t *cl,
     ngx_uint_t step, const char *path, json_t *filters);
 static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
+static ngx_int_t ngx_http_swarm_gone(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_parse(ngx_event_t *ev);
 static uint64_t ngx_http_swarm_clock(clockid_t id);
 static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
@@ -266,7 +272,8 @@ static ngx_str_t  ngx_http_swarm_zone_name = ngx_string("swarm");
 
 /* the paths of the requests of a sync, by step, for messages */
 static const char  *ngx_http_swarm_steps[] = { "/_ping", "/version",
-                                               "/services", "/tasks" };
+                                               "/services", "/tasks",
+                                               "/tasks" };
 
 static ngx_http_swarm_client_t  *ngx_http_swarm_client;
 
@@ -1240,6 +1247,7 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
     json_t                     *filters, *list;
     ngx_int_t                   rc;
     ngx_uint_t                  i;
+    ngx_http_swarm_upstream_t **upp;
     ngx_http_swarm_selector_t  *sel;
 
     if (cl->selector < cl->mcf->selectors.nelts) {
@@ -1294,7 +1302,28 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
         }
     }
 
-    filters = list ? json_pack("{so}", "service", list) : NULL;
+    /*
+     * Swarm keeps the history of each slot (5 tasks by default), all of
+     * them shut down: only the tasks it wants running are asked for.  A
+     * task it is stopping leaves this list while its container still
+     * runs; the tasks that were peers and are missing are then asked by
+     * ID (ngx_http_swarm_gone()).  Until a set is published, that is at
+     * the first start, every task is asked for, to see those draining.
+     */
+
+    cl->full = 1;
+    upp = cl->mcf->upstreams.elts;
+
+    for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
+        if (upp[i]->shm->npeers) {
+            cl->full = 0;
+            break;
+        }
+    }
+
+    filters = list ? json_pack(cl->full ? "{so}" : "{so s[s]}", "service",
+                               list, "desired-state", "running")
+                   : NULL;
 
     if (filters == NULL) {
         ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
@@ -1306,6 +1335,86 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
     json_decref(filters);
 
     return rc;
+}
+
+
+/*
+ * The tasks published last time and missing from the tasks Swarm wants
+ * running: those it stops, which drain while their container runs, and
+ * those that are gone.  One query by ID tells which.
+ */
+
+static ngx_int_t
+ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
+{
+    int                          known;
+    json_t                      *list, *filters;
+    ngx_int_t                    rc;
+    ngx_uint_t                   i, k, n;
+    ngx_http_swarm_view_t       *view;
+    ngx_http_swarm_upstream_t  **upp;
+
+    list = json_array();
+    if (list == NULL) {
+        goto nomem;
+    }
+
+    n = 0;
+    upp = cl->mcf->upstreams.elts;
+
+    for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
+
+        view = ngx_http_swarm_view_acquire(upp[i], cl->log);
+        if (view == NULL) {
+            continue;
+        }
+
+        for (k = 0; k < view->npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
+            known = ngx_http_swarm_tasks_known(cl->tasks,
+                                               view->tasks[k].task);
+            if (known == 1) {
+                continue;
+            }
+
+            if (known == -1
+                || json_array_append_new(list,
+                                         json_string(view->tasks[k].task))
+                   != 0)
+            {
+                ngx_http_swarm_view_release(upp[i], view);
+                json_decref(list);
+                goto nomem;
+            }
+
+            n++;
+        }
+
+        ngx_http_swarm_view_release(upp[i], view);
+    }
+
+    if (n == 0) {
+        json_decref(list);
+        return NGX_DECLINED;
+    }
+
+    filters = json_pack("{so}", "id", list);
+    if (filters == NULL) {
+        goto nomem;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
+                   "swarm: %ui tasks no longer wanted running", n);
+
+    rc = ngx_http_swarm_request(cl, NGX_HTTP_SWARM_GONE, "/tasks", filters);
+    json_decref(filters);
+
+    return rc;
+
+nomem:
+
+    ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
+                 "out of memory%Z");
+    return NGX_ERROR;
 }
 
 
@@ -1396,8 +1505,13 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
         ngx_http_swarm_array_init(&cl->array, (char *) cl->body, cl->len);
         break;
 
-    default: /* NGX_HTTP_SWARM_TASKS */
-        ngx_http_swarm_tasks_begin(cl->tasks, (char *) cl->body, cl->len);
+    case NGX_HTTP_SWARM_TASKS:
+        ngx_http_swarm_tasks_begin(cl->tasks);
+        ngx_http_swarm_tasks_feed(cl->tasks, (char *) cl->body, cl->len);
+        break;
+
+    default: /* NGX_HTTP_SWARM_GONE */
+        ngx_http_swarm_tasks_feed(cl->tasks, (char *) cl->body, cl->len);
         break;
     }
 
@@ -1448,7 +1562,12 @@ ngx_http_swarm_parse(ngx_event_t *ev)
 
     cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
 
-    if (rc == 1) {
+    /* what comes next gets a slice of its own */
+
+    if (rc == 1
+        || (rc == 0 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                       > NGX_HTTP_SWARM_SLICE / 4))
+    {
         ngx_post_event(ev, &ngx_posted_next_events);
         return;
     }
@@ -1466,6 +1585,19 @@ ngx_http_swarm_parse(ngx_event_t *ev)
         }
 
         return;
+    }
+
+    if (cl->step == NGX_HTTP_SWARM_TASKS && !cl->full) {
+        rc = ngx_http_swarm_gone(cl);
+
+        if (rc == NGX_ERROR) {
+            ngx_http_swarm_sync_failed(cl);
+            return;
+        }
+
+        if (rc == NGX_OK) {
+            return;
+        }
     }
 
     cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);

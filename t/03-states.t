@@ -3,7 +3,8 @@
 # Task states: only running tasks are peers; a task Swarm is stopping
 # (desired shutdown or remove, still running) drains: it keeps the
 # visitors whose cookie names it and gets no new ones.  Changes reach
-# every worker; unchanged answers publish nothing.
+# every worker; unchanged answers publish nothing.  Docker is asked for
+# the tasks it wants running, and for the stopping ones by ID.
 
 use strict;
 use warnings;
@@ -80,6 +81,20 @@ is_deeply([keys %seen], ["127.0.2.4:$p"],
     'a cookie naming a draining task still reaches it');
 is($cookies, 0, 'and gets no new cookie');
 
+# what was asked: the tasks Swarm wants running, then those that left
+# that list by ID; everything only at the start
+
+my @asked = map { my $q = $_; $q =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $q }
+    grep { m{ /v[\d.]+/tasks} } split /\n/, $t->api_log;
+unlike($asked[0], qr/desired-state/, 'the first query asks every task');
+ok((grep { /"desired-state":\["running"\]/ } @asked[1 .. $#asked])
+    == @asked - 1 - (grep { /"id":/ } @asked),
+    'then only those wanted running');
+ok((grep { /"id":\["iqksi7o3do\w*","jh4cj5tr1e\w*"\]/
+           || /"id":\["jh4cj5tr1e\w*","iqksi7o3do\w*"\]/ } @asked),
+    'and the two stopping tasks by ID')
+    or diag join "\n", @asked[-3 .. -1];
+
 # the task is gone: its visitors move, with a new cookie
 
 $t->state({ tasks => 'tasks-scaling-up.json',
@@ -121,5 +136,17 @@ is(scalar @workers, 2, 'two workers');
 is(scalar keys %pids, 1, 'one process polls')
     or diag $t->api_log;
 ok((grep { $pids{$_} } @workers), 'and it is a worker');
+
+# started while Swarm stops a task: it is seen draining at once
+
+$t->stop_nginx;
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { iqksi7o3do => { DesiredState => 'shutdown' },
+                  jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+$t->start_nginx;
+ok(wait_for(sub { $t->peers == 4 }, 5), 'started during an update');
+is_deeply([grep { /draining/ } $t->peers], ["127.0.2.4:$p draining"],
+    'the stopping task drains');
 
 $t->done_testing;

@@ -18,6 +18,11 @@ State file keys (all optional):
   ping_header       false: /_ping answers without Api-Version
   fault             "hang", "500", "garbage", "truncate", "big", "slow"
   fault_paths       paths the fault applies to (default: all)
+  services_raw,     a file served byte for byte as the answer, filters
+  tasks_raw         ignored, for generated swarms too large to rebuild
+                    on every request (see t/bench/gen-swarm.py); tasks
+                    asked with desired-state get X.running.json for
+                    X.json, tasks asked by ID are looked up in X.json
   events            "refuse": /events answers 403; "drop": streams end
 """
 
@@ -70,6 +75,16 @@ class Handler(BaseHTTPRequestHandler):
             return value
         with open(os.path.join(FIXTURES, value)) as f:
             return json.load(f)
+
+    def load_raw(self, path):
+        """A raw tasks file as a list, kept while the file is unchanged."""
+        key = (path, os.stat(path).st_mtime_ns)
+        cache = getattr(self.server, "raw_cache", None)
+        if cache is None or cache[0] != key:
+            with open(path) as f:
+                cache = (key, json.load(f))
+            self.server.raw_cache = cache
+        return cache[1]
 
     def load_services(self, st):
         if "services" in st:
@@ -205,6 +220,16 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(500, {"message": "invalid character: %s" % e})
                 return
 
+        raw = st.get(path[1:] + "_raw")
+        if raw and path in ("/services", "/tasks") and "id" not in filters:
+            if "desired-state" in filters and path == "/tasks":
+                raw = re.sub(r"\.json$", ".running.json", raw)
+            with open(raw, "rb") as f:
+                self.send(200, f.read(), version=maxv)
+            return
+        if raw and path == "/tasks":
+            st["tasks"] = self.load_raw(raw)
+
         if path == "/services":
             self.send(200, self.services(st, filters), version=maxv)
             return
@@ -223,9 +248,16 @@ class Handler(BaseHTTPRequestHandler):
             if not isinstance(tasks, list):
                 self.send(200, tasks, version=maxv)
                 return
-            tasks = [self.task(st, t) for t in tasks]
             if "service" in filters:
                 tasks = [t for t in tasks if t["ServiceID"] in ids]
+            if "id" in filters:
+                # Docker matches task IDs by prefix
+                tasks = [t for t in tasks
+                         if any(t["ID"].startswith(i) for i in filters["id"])]
+            tasks = [self.task(st, t) for t in tasks]
+            if "desired-state" in filters:
+                tasks = [t for t in tasks
+                         if t["DesiredState"] in filters["desired-state"]]
             self.send(200, tasks, version=maxv)
             return
 

@@ -90,7 +90,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     json_decref(root);
 
-    ngx_http_swarm_tasks_begin(reader, (const char *) data, size);
+    ngx_http_swarm_tasks_begin(reader);
+    ngx_http_swarm_tasks_feed(reader, (const char *) data, size);
 
     do {
         rc2 = ngx_http_swarm_tasks_read(reader, 3, err, sizeof(err));

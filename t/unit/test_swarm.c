@@ -602,7 +602,8 @@ tasks_read_all(ngx_http_swarm_tasks_t *t, const char *json,
 
     memset(set, 0, sizeof(*set));
 
-    ngx_http_swarm_tasks_begin(t, json, strlen(json));
+    ngx_http_swarm_tasks_begin(t);
+    ngx_http_swarm_tasks_feed(t, json, strlen(json));
 
     do {
         rc = ngx_http_swarm_tasks_read(t, 1, err, sizeof(err));
@@ -671,7 +672,16 @@ test_tasks_cache(void **state)
     assert_int_equal(parsed, 3);
     assert_int_equal(reused, 1);
 
+    /* what a refresh asks again by ID: the tasks it no longer lists */
+
+    assert_int_equal(ngx_http_swarm_tasks_known(t, "t1"), 1);
+    assert_int_equal(ngx_http_swarm_tasks_known(t, "t2"), 1);
+    assert_int_equal(ngx_http_swarm_tasks_known(t, "t4"), 1);
+    assert_int_equal(ngx_http_swarm_tasks_known(t, "t3"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_known(t, "t"), 0);
+
     f = ngx_http_swarm_tasks_create();
+    assert_int_equal(ngx_http_swarm_tasks_known(f, "t1"), 0);
     assert_int_equal(tasks_read_all(f, two, &fresh), 0);
     assert_int_equal(set.n, 3);
     assert_int_equal(fresh.n, 3);
