@@ -28,7 +28,8 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t test-asan t-e2e test fuzz bench clean \
+.PHONY: all module deps test-deps unit t test-asan t-e2e test fuzz bench \
+        bench-scale bench-deps clean \
         demo demo-down
 
 all: module
@@ -147,10 +148,17 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie
 	    test $${PIPESTATUS[0]} = 0
 
 # a benchmark that prints figures, not a timed test: see t/bench/bench.pl
-bench:
+# and t/bench/scale.pl: the same module with 10,000 tasks (bench-scale)
+bench: bench-deps
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
+
+bench-scale: bench-deps
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
+
+bench-deps:
 	@TEST_PKGS="$(TEST_PKGS) wrk haproxy" $(TOP)/t/install-deps
 	$(MAKE) --no-print-directory module
-	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
 
 clean:
 	rm -rf $(BUILD)

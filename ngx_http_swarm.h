@@ -36,6 +36,9 @@ struct ngx_http_swarm_shm_up_s {
     ngx_uint_t                  npeers;
     size_t                      error_len;
     u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
+
+    /* how long the last worker took to make its copy of the set */
+    ngx_atomic_t                view_usec;
 };
 
 
@@ -53,6 +56,9 @@ typedef struct {
     ngx_atomic_t                sync_cpu_usec;
     ngx_atomic_t                sync_parsed;
     ngx_atomic_t                sync_reused;
+
+    /* the longest the polling worker spent on it at once */
+    ngx_atomic_t                sync_longest_usec;
 } ngx_http_swarm_shm_t;
 
 
@@ -61,6 +67,7 @@ typedef struct {
 typedef struct {
     struct sockaddr            *sockaddr;
     socklen_t                   socklen;
+    ngx_sockaddr_t              addr;
     ngx_str_t                   name;
     ngx_uint_t                  fails;
     time_t                      accessed;

@@ -40,7 +40,9 @@ typedef struct {
 
 /* what a peer needs of one element of the tasks answer, and its bytes */
 
-typedef struct {
+typedef struct ngx_http_swarm_task_s  ngx_http_swarm_task_t;
+
+struct ngx_http_swarm_task_s {
     uint64_t                   hash;
     size_t                     len;
     char                      *bytes;
@@ -52,7 +54,8 @@ typedef struct {
     uint32_t                   slot;
     uint8_t                    state;
     uint8_t                    used;
-} ngx_http_swarm_task_t;
+    ngx_http_swarm_task_t     *same;
+};
 
 
 struct ngx_http_swarm_tasks_s {
@@ -62,11 +65,21 @@ struct ngx_http_swarm_tasks_s {
     size_t                     cap;
     ngx_http_swarm_task_t    **byid;
     size_t                     nbyid;
+    size_t                     idmask;
     ngx_http_swarm_task_t    **cache;
     size_t                     mask;
     size_t                     parsed;
     size_t                     reused;
 };
+
+
+/* a peer's place in the order of a set */
+
+typedef struct {
+    uint64_t                   key;
+    ngx_http_swarm_peer_t     *peer;
+    size_t                     from;
+} ngx_http_swarm_key_t;
 
 
 typedef struct {
@@ -106,9 +119,10 @@ static int ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
     const char *network);
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
+static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
+    uint64_t hash, const char *bytes, size_t len);
 static uint64_t ngx_http_swarm_hash(const char *p, size_t len);
-static int ngx_http_swarm_task_id_cmp(const void *a, const void *b);
-static int ngx_http_swarm_task_id_find(const void *key, const void *elt);
+static int ngx_http_swarm_key_cmp(const void *a, const void *b);
 
 
 static void
@@ -817,15 +831,27 @@ ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec)
 static void
 ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t)
 {
-    size_t  i;
+    size_t                  i;
+    ngx_http_swarm_task_t  *rec, *same, *next;
 
     if (t->cache == NULL) {
         return;
     }
 
     for (i = 0; i <= t->mask; i++) {
-        if (t->cache[i] && !t->cache[i]->used) {
-            ngx_http_swarm_task_free(t->cache[i]);
+        rec = t->cache[i];
+
+        if (rec == NULL) {
+            continue;
+        }
+
+        for (same = rec->same; same; same = next) {
+            next = same->same;
+            ngx_http_swarm_task_free(same);
+        }
+
+        if (!rec->used) {
+            ngx_http_swarm_task_free(rec);
         }
     }
 
@@ -879,9 +905,22 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
     for (i = 0; i < t->n; i++) {
         rec = t->tasks[i];
         rec->used = 0;
+        rec->same = NULL;
 
         for (j = rec->hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
-            /* void */
+            if (ngx_http_swarm_task_is(t->cache[j], rec->hash, rec->bytes,
+                                       rec->len))
+            {
+                break;
+            }
+        }
+
+        /* the same bytes again: one entry, the others chained to it */
+
+        if (t->cache[j]) {
+            rec->same = t->cache[j]->same;
+            t->cache[j]->same = rec;
+            continue;
         }
 
         t->cache[j] = rec;
@@ -915,7 +954,7 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
     json_t                  *task;
     uint64_t                 hash;
     const char              *elem;
-    ngx_http_swarm_task_t   *rec, **p;
+    ngx_http_swarm_task_t   *rec, *same, **p;
 
     for (k = 0; k < max; k++) {
 
@@ -948,16 +987,25 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
         if (t->cache) {
             for (j = hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
-                rec = t->cache[j];
-
-                if (!rec->used && rec->hash == hash && rec->len == elen
-                    && memcmp(rec->bytes, elem, elen) == 0)
-                {
+                if (ngx_http_swarm_task_is(t->cache[j], hash, elem, elen)) {
+                    rec = t->cache[j];
                     break;
                 }
-
-                rec = NULL;
             }
+        }
+
+        if (rec && rec->used) {
+
+            /* taken already: one with the same bytes, if any is left */
+
+            same = rec->same;
+
+            if (same) {
+                rec->same = same->same;
+                same->same = NULL;
+            }
+
+            rec = same;
         }
 
         if (rec) {
@@ -1011,51 +1059,61 @@ nomem:
 int
 ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
 {
-    size_t                   i;
-    ngx_http_swarm_task_t  **p;
+    size_t                   i, j, size, len;
+    ngx_http_swarm_task_t   *rec, **p;
 
     if (t->n == 0) {
         return 0;
     }
 
+    /* a table of the task IDs, made again when tasks were added */
+
     if (t->nbyid != t->n) {
-        p = realloc(t->byid, (t->n ? t->n : 1) * sizeof(*p));
+        for (size = 16; size < t->n * 2; size *= 2) { /* void */ }
+
+        p = realloc(t->byid, size * sizeof(*p));
         if (p == NULL) {
             return -1;
         }
 
+        memset(p, 0, size * sizeof(*p));
+
         t->byid = p;
-
-        for (i = 0; i < t->n; i++) {
-            t->byid[i] = t->tasks[i];
-        }
-
+        t->idmask = size - 1;
         t->nbyid = t->n;
 
-        qsort(t->byid, t->n, sizeof(*p), ngx_http_swarm_task_id_cmp);
+        for (i = 0; i < t->n; i++) {
+            rec = t->tasks[i];
+
+            if (rec->tid[0] == '\0') {
+                continue;
+            }
+
+            len = strlen(rec->tid);
+
+            for (j = ngx_http_swarm_hash(rec->tid, len) & t->idmask;
+                 p[j];
+                 j = (j + 1) & t->idmask)
+            {
+                /* void */
+            }
+
+            p[j] = rec;
+        }
     }
 
-    return bsearch(tid, t->byid, t->nbyid, sizeof(*p),
-                   ngx_http_swarm_task_id_find)
-           != NULL;
-}
+    len = strlen(tid);
 
+    for (j = ngx_http_swarm_hash(tid, len) & t->idmask;
+         t->byid[j];
+         j = (j + 1) & t->idmask)
+    {
+        if (strcmp(t->byid[j]->tid, tid) == 0) {
+            return 1;
+        }
+    }
 
-static int
-ngx_http_swarm_task_id_cmp(const void *a, const void *b)
-{
-    ngx_http_swarm_task_t * const  *ta = a, * const *tb = b;
-
-    return strcmp((*ta)->tid, (*tb)->tid);
-}
-
-
-static int
-ngx_http_swarm_task_id_find(const void *key, const void *elt)
-{
-    ngx_http_swarm_task_t * const  *t = elt;
-
-    return strcmp(key, (*t)->tid);
+    return 0;
 }
 
 
@@ -1065,6 +1123,15 @@ ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
 {
     *parsed = t->parsed;
     *reused = t->reused;
+}
+
+
+static int
+ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec, uint64_t hash,
+    const char *bytes, size_t len)
+{
+    return rec->hash == hash && rec->len == len
+           && memcmp(rec->bytes, bytes, len) == 0;
 }
 
 
@@ -1096,7 +1163,7 @@ ngx_http_swarm_hash(const char *p, size_t len)
 /*
  * The task sets of a read answer: the peers of each upstream, from the
  * tasks of its services that run, at their address on the service's
- * network.
+ * network; ngx_http_swarm_set_finish() then puts each in order.
  */
 
 int
@@ -1242,30 +1309,6 @@ ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
         }
     }
 
-    /* canonical order; the cookie names an IP, so one task per IP */
-
-    for (i = 0; i < nsets; i++) {
-        ngx_http_swarm_set_sort(&sets[i]);
-
-        for (j = 0, k = 0; j < sets[i].n; j++) {
-            if (k > 0
-                && strcmp(sets[i].peers[k - 1].ip, sets[i].peers[j].ip) == 0)
-            {
-                ngx_http_swarm_report(report, (unsigned) i,
-                                      sets[i].peers[j].service,
-                                      "task %s has the address %s of task "
-                                      "%s, ignored", sets[i].peers[j].task,
-                                      sets[i].peers[j].ip,
-                                      sets[i].peers[k - 1].task);
-                continue;
-            }
-
-            sets[i].peers[k++] = sets[i].peers[j];
-        }
-
-        sets[i].n = k;
-    }
-
     free(nets);
 
     return 0;
@@ -1279,12 +1322,42 @@ nomem:
 }
 
 
+/*
+ * A set in canonical order, as published; the cookie names an IP, so one
+ * task an IP.
+ */
+
+void
+ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
+    ngx_http_swarm_report_t *report)
+{
+    size_t  j, k;
+
+    ngx_http_swarm_set_sort(set);
+
+    for (j = 0, k = 0; j < set->n; j++) {
+        if (k > 0 && strcmp(set->peers[k - 1].ip, set->peers[j].ip) == 0) {
+            ngx_http_swarm_report(report, upstream, set->peers[j].service,
+                                  "task %s has the address %s of task %s, "
+                                  "ignored", set->peers[j].task,
+                                  set->peers[j].ip, set->peers[k - 1].task);
+            continue;
+        }
+
+        set->peers[k++] = set->peers[j];
+    }
+
+    set->n = k;
+}
+
+
 int
 ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen)
 {
     int                      rc;
+    size_t                   i;
     ngx_http_swarm_tasks_t  *t;
 
     t = ngx_http_swarm_tasks_create();
@@ -1303,6 +1376,10 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     if (rc == 0) {
         rc = ngx_http_swarm_tasks_sets(t, svcs, sets, nsets, report, err,
                                        errlen);
+    }
+
+    for (i = 0; rc == 0 && i < nsets; i++) {
+        ngx_http_swarm_set_finish(&sets[i], (unsigned) i, report);
     }
 
     ngx_http_swarm_tasks_destroy(t);
@@ -1365,13 +1442,87 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
 }
 
 
+/*
+ * Keys are sorted, then the peers moved.  A key holds the family,
+ * and an IPv4 address and port, in the order ngx_http_swarm_peer_cmp()
+ * compares them; equal keys (IPv6 peers) are compared in full.
+ */
+
 void
 ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
 {
-    if (set->n > 1) {
+    size_t                   i, j, k;
+    ngx_http_swarm_key_t    *keys;
+    ngx_http_swarm_peer_t   *p, tmp;
+
+    if (set->n < 2) {
+        return;
+    }
+
+    keys = malloc(set->n * sizeof(ngx_http_swarm_key_t));
+
+    if (keys == NULL) {
         qsort(set->peers, set->n, sizeof(ngx_http_swarm_peer_t),
               ngx_http_swarm_peer_cmp);
+        return;
     }
+
+    for (i = 0; i < set->n; i++) {
+        p = &set->peers[i];
+
+        keys[i].key = (uint64_t) p->family << 48;
+
+        if (p->family == AF_INET) {
+            keys[i].key |= (uint64_t) p->addr[0] << 40
+                           | (uint64_t) p->addr[1] << 32
+                           | (uint64_t) p->addr[2] << 24
+                           | (uint64_t) p->addr[3] << 16
+                           | (uint64_t) p->port;
+        }
+
+        keys[i].peer = p;
+        keys[i].from = i;
+    }
+
+    qsort(keys, set->n, sizeof(ngx_http_swarm_key_t),
+          ngx_http_swarm_key_cmp);
+
+    /*
+     * the peers move in place, cycle by cycle: position j takes the peer
+     * at keys[j].from, and is done once keys[j].from is j
+     */
+
+    for (i = 0; i < set->n; i++) {
+        if (keys[i].from == i) {
+            continue;
+        }
+
+        tmp = set->peers[i];
+
+        for (j = i; keys[j].from != i; j = k) {
+            k = keys[j].from;
+            set->peers[j] = set->peers[k];
+            keys[j].from = j;
+        }
+
+        set->peers[j] = tmp;
+        keys[j].from = j;
+    }
+
+    free(keys);
+}
+
+
+static int
+ngx_http_swarm_key_cmp(const void *a, const void *b)
+{
+    const ngx_http_swarm_key_t  *ka = a, *kb = b;
+
+    if (ka->key != kb->key) {
+        return ka->key < kb->key ? -1 : 1;
+    }
+
+    return ngx_http_swarm_peer_cmp(ka->peer, kb->peer);
 }
 
 

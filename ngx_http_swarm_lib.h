@@ -169,6 +169,8 @@ void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer);
 void ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set);
+void ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
+    ngx_http_swarm_report_t *report);
 void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
 ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
     const ngx_http_swarm_peer_t *old, size_t nold,

@@ -26,6 +26,13 @@
 #define NGX_HTTP_SWARM_TASKS      3
 #define NGX_HTTP_SWARM_GONE       4
 
+/* the phases of a /tasks answer, after reading (ngx_http_swarm_parse()) */
+#define NGX_HTTP_SWARM_READ       0
+#define NGX_HTTP_SWARM_MISSING    1
+#define NGX_HTTP_SWARM_SETS       2
+#define NGX_HTTP_SWARM_SORT       3
+#define NGX_HTTP_SWARM_PUBLISH    4
+
 /* tasks asked again by ID in one query, to fit the URL */
 #define NGX_HTTP_SWARM_GONE_MAX   1000
 
@@ -74,9 +81,11 @@ typedef struct {
     u_char                     *body;
     size_t                      len;
     size_t                      cap;
+    size_t                      largest;
+    ngx_uint_t                  phase;
+    ngx_uint_t                  sorted;
     unsigned                    overflow:1;
     unsigned                    busy:1;
-    unsigned                    full:1;
     char                        api_version[16];
     char                        header_version[16];
     ngx_http_swarm_services_t   svcs;
@@ -91,6 +100,8 @@ typedef struct {
     size_t                      sync_bytes;
     ngx_msec_t                  sync_start;
     uint64_t                    sync_cpu;
+    uint64_t                    longest;
+    uint64_t                    publish_start;
 
     ngx_uint_t                  changed;
     ngx_uint_t                  stable;
@@ -148,6 +159,8 @@ static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_gone(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_parse(ngx_event_t *ev);
 static uint64_t ngx_http_swarm_clock(clockid_t id);
+static void ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl,
+    uint64_t start);
 static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
     CURLcode result);
 static ngx_int_t ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl);
@@ -979,6 +992,7 @@ static void
 ngx_http_swarm_curl_event(ngx_event_t *ev)
 {
     int                       running;
+    uint64_t                  start;
     ngx_socket_t              fd;
     ngx_connection_t         *c;
     ngx_http_swarm_client_t  *cl;
@@ -987,6 +1001,8 @@ ngx_http_swarm_curl_event(ngx_event_t *ev)
     cl = c->data;
     fd = c->fd;
 
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
     /* curl may remove the socket, and so free "c", in this call */
 
     curl_multi_socket_action(cl->multi, fd,
@@ -994,6 +1010,23 @@ ngx_http_swarm_curl_event(ngx_event_t *ev)
                              &running);
 
     ngx_http_swarm_curl_done(cl);
+
+    ngx_http_swarm_step_took(cl, start);
+}
+
+
+/* the longest the worker was away from its connections in this sync */
+
+static void
+ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl, uint64_t start)
+{
+    uint64_t  took;
+
+    took = ngx_http_swarm_clock(CLOCK_MONOTONIC) - start;
+
+    if (took > cl->longest) {
+        cl->longest = took;
+    }
 }
 
 
@@ -1001,13 +1034,18 @@ static void
 ngx_http_swarm_curl_timeout(ngx_event_t *ev)
 {
     int                       running;
+    uint64_t                  start;
     ngx_http_swarm_client_t  *cl;
 
     cl = ev->data;
 
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
     curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
 
     ngx_http_swarm_curl_done(cl);
+
+    ngx_http_swarm_step_took(cl, start);
 }
 
 
@@ -1057,14 +1095,13 @@ ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n, void *userdata)
         cap = ngx_max(cap, 16384);
         cap = ngx_min(cap, cl->mcf->max_response);
 
-        p = ngx_alloc(cap, cl->log);
-        if (p == NULL) {
-            return 0;
-        }
+        /* large blocks grow in place (mremap), without a copy */
 
-        if (cl->body) {
-            ngx_memcpy(p, cl->body, cl->len);
-            ngx_free(cl->body);
+        p = realloc(cl->body, cap);
+        if (p == NULL) {
+            ngx_log_error(NGX_LOG_ALERT, cl->log, ngx_errno,
+                          "realloc(%uz) failed", cap);
+            return 0;
         }
 
         cl->body = p;
@@ -1144,6 +1181,8 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
     cl->renegotiated = 0;
     cl->sync_bytes = 0;
     cl->sync_cpu = 0;
+    cl->longest = 0;
+    cl->publish_start = 0;
 
     ngx_time_update();
     cl->sync_start = ngx_current_msec;
@@ -1247,7 +1286,6 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
     json_t                     *filters, *list;
     ngx_int_t                   rc;
     ngx_uint_t                  i;
-    ngx_http_swarm_upstream_t **upp;
     ngx_http_swarm_selector_t  *sel;
 
     if (cl->selector < cl->mcf->selectors.nelts) {
@@ -1307,22 +1345,11 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
      * them shut down: only the tasks it wants running are asked for.  A
      * task it is stopping leaves this list while its container still
      * runs; the tasks that were peers and are missing are then asked by
-     * ID (ngx_http_swarm_gone()).  Until a set is published, that is at
-     * the first start, every task is asked for, to see those draining.
+     * ID (ngx_http_swarm_gone()).
      */
 
-    cl->full = 1;
-    upp = cl->mcf->upstreams.elts;
-
-    for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
-        if (upp[i]->shm->npeers) {
-            cl->full = 0;
-            break;
-        }
-    }
-
-    filters = list ? json_pack(cl->full ? "{so}" : "{so s[s]}", "service",
-                               list, "desired-state", "running")
+    filters = list ? json_pack("{so s[s]}", "service", list,
+                               "desired-state", "running")
                    : NULL;
 
     if (filters == NULL) {
@@ -1457,6 +1484,7 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
     curl_easy_getinfo(cl->easy, CURLINFO_RESPONSE_CODE, &code);
 
     cl->sync_bytes += cl->len;
+    cl->largest = ngx_max(cl->largest, cl->len);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "swarm: GET %s: %l, %uz bytes",
@@ -1517,6 +1545,7 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
 
     /* called from curl callbacks, where curl may not be called again */
 
+    cl->phase = NGX_HTTP_SWARM_READ;
     ngx_post_event(&cl->parse, &ngx_posted_events);
 }
 
@@ -1531,7 +1560,7 @@ static void
 ngx_http_swarm_parse(ngx_event_t *ev)
 {
     ngx_int_t                    rc;
-    ngx_uint_t                   i;
+    ngx_uint_t                   i, again;
     uint64_t                     start, cpu;
     ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_client_t     *cl;
@@ -1544,80 +1573,122 @@ ngx_http_swarm_parse(ngx_event_t *ev)
     start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
     cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
 
-    do {
+    again = 1;
+
+    switch (cl->phase) {
+
+    case NGX_HTTP_SWARM_READ:
+
+        do {
+            if (cl->step == NGX_HTTP_SWARM_SERVICES) {
+                rc = ngx_http_swarm_services_read(&cl->array,
+                                                  &sel[cl->selector],
+                                                  &cl->svcs, &cl->report, 4,
+                                                  cl->err, sizeof(cl->err));
+
+            } else {
+                rc = ngx_http_swarm_tasks_read(cl->tasks, 4, cl->err,
+                                               sizeof(cl->err));
+            }
+
+        } while (rc == 1
+                 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                    < NGX_HTTP_SWARM_SLICE);
+
+        if (rc == 1) {
+            break;
+        }
+
+        if (rc != 0) {
+            goto failed;
+        }
+
         if (cl->step == NGX_HTTP_SWARM_SERVICES) {
-            rc = ngx_http_swarm_services_read(&cl->array,
-                                              &sel[cl->selector], &cl->svcs,
-                                              &cl->report, 4, cl->err,
-                                              sizeof(cl->err));
+            cl->selector++;
+            again = 0;
 
-        } else {
-            rc = ngx_http_swarm_tasks_read(cl->tasks, 4, cl->err,
-                                           sizeof(cl->err));
+            if (ngx_http_swarm_next(cl) != NGX_OK) {
+                goto failed;
+            }
+
+            break;
         }
 
-    } while (rc == 1
-             && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-                < NGX_HTTP_SWARM_SLICE);
+        cl->phase = (cl->step == NGX_HTTP_SWARM_TASKS)
+                    ? NGX_HTTP_SWARM_MISSING : NGX_HTTP_SWARM_SETS;
+        break;
 
-    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    case NGX_HTTP_SWARM_MISSING:
 
-    /* what comes next gets a slice of its own */
-
-    if (rc == 1
-        || (rc == 0 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-                       > NGX_HTTP_SWARM_SLICE / 4))
-    {
-        ngx_post_event(ev, &ngx_posted_next_events);
-        return;
-    }
-
-    if (rc != 0) {
-        ngx_http_swarm_sync_failed(cl);
-        return;
-    }
-
-    if (cl->step == NGX_HTTP_SWARM_SERVICES) {
-        cl->selector++;
-
-        if (ngx_http_swarm_next(cl) != NGX_OK) {
-            ngx_http_swarm_sync_failed(cl);
-        }
-
-        return;
-    }
-
-    if (cl->step == NGX_HTTP_SWARM_TASKS && !cl->full) {
         rc = ngx_http_swarm_gone(cl);
 
         if (rc == NGX_ERROR) {
-            ngx_http_swarm_sync_failed(cl);
-            return;
+            goto failed;
         }
 
         if (rc == NGX_OK) {
-            return;
-        }
-    }
-
-    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
-
-    rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
-                                   mcf->upstreams.nelts, &cl->report,
-                                   cl->err, sizeof(cl->err));
-
-    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
-
-    if (rc != 0) {
-        for (i = 0; i < mcf->upstreams.nelts; i++) {
-            cl->sets[i].n = 0;
+            /* the answer comes */
+            cl->phase = NGX_HTTP_SWARM_READ;
+            again = 0;
+            break;
         }
 
-        ngx_http_swarm_sync_failed(cl);
+        cl->phase = NGX_HTTP_SWARM_SETS;
+        break;
+
+    case NGX_HTTP_SWARM_SETS:
+
+        rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
+                                       mcf->upstreams.nelts, &cl->report,
+                                       cl->err, sizeof(cl->err));
+        if (rc != 0) {
+            for (i = 0; i < mcf->upstreams.nelts; i++) {
+                cl->sets[i].n = 0;
+            }
+
+            goto failed;
+        }
+
+        cl->phase = NGX_HTTP_SWARM_SORT;
+        cl->sorted = 0;
+        break;
+
+    case NGX_HTTP_SWARM_SORT:
+
+        /* one upstream a cycle */
+
+        ngx_http_swarm_set_finish(&cl->sets[cl->sorted], cl->sorted,
+                                  &cl->report);
+
+        if (++cl->sorted == mcf->upstreams.nelts) {
+            cl->phase = NGX_HTTP_SWARM_PUBLISH;
+        }
+
+        break;
+
+    default: /* NGX_HTTP_SWARM_PUBLISH */
+        cl->phase = NGX_HTTP_SWARM_READ;
+        cl->publish_start = start;
+        ngx_http_swarm_sync_done(cl);
         return;
     }
 
-    ngx_http_swarm_sync_done(cl);
+    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+
+    ngx_http_swarm_step_took(cl, start);
+
+    /* each phase, and each slice of a long one, in a cycle of its own */
+
+    if (again) {
+        ngx_post_event(ev, &ngx_posted_next_events);
+    }
+
+    return;
+
+failed:
+
+    cl->phase = NGX_HTTP_SWARM_READ;
+    ngx_http_swarm_sync_failed(cl);
 }
 
 
@@ -1843,6 +1914,10 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
 
+    if (cl->publish_start) {
+        ngx_http_swarm_step_took(cl, cl->publish_start);
+    }
+
     ngx_http_swarm_tasks_counts(cl->tasks, &parsed, &reused);
 
     mcf->sh->sync_bytes = cl->sync_bytes;
@@ -1850,6 +1925,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
     mcf->sh->sync_cpu_usec = cl->sync_cpu / 1000;
     mcf->sh->sync_parsed = parsed;
     mcf->sh->sync_reused = reused;
+    mcf->sh->sync_longest_usec = cl->longest / 1000;
 
     ngx_http_swarm_sync_reset(cl);
 
@@ -1945,14 +2021,18 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
     cl->busy = 0;
     cl->err[0] = '\0';
 
-    /* do not keep a large answer's buffer between syncs */
+    /*
+     * the buffer is kept for the next sync, unless it is much larger
+     * than the answers of this one (after an answer too large, say)
+     */
 
-    if (cl->cap > 1024 * 1024) {
+    if (cl->cap > 1024 * 1024 && cl->cap > 4 * cl->largest) {
         ngx_free(cl->body);
         cl->body = NULL;
         cl->cap = 0;
     }
 
+    cl->largest = 0;
     cl->len = 0;
 }
 
@@ -2350,16 +2430,15 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     uint32_t                *slots;
     ngx_uint_t               i, n;
     ngx_pool_t              *pool;
-    struct sockaddr_in      *sin;
     ngx_http_swarm_peer_t   *t;
     ngx_http_swarm_view_t   *view, *old;
     ngx_http_swarm_rpeer_t  *peer;
-#if (NGX_HAVE_INET6)
-    struct sockaddr_in6     *sin6;
-#endif
     long                     k;
+    uint64_t                 start;
+    u_char                   name[NGX_SOCKADDR_STRLEN];
 
     old = up->view;
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
 
     /*
      * a view outlives the request that made it: its pool logs to the
@@ -2382,7 +2461,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
     n = up->shm->npeers;
     view->generation = up->shm->generation;
-    view->tasks = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_http_swarm_peer_t));
+    view->tasks = ngx_palloc(pool,
+                             (n ? n : 1) * sizeof(ngx_http_swarm_peer_t));
 
     if (view->tasks && n) {
         ngx_memcpy(view->tasks, up->shm->peers,
@@ -2414,45 +2494,35 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         t = &view->tasks[i];
         peer = &view->peers[i];
 
-        len = NGX_SOCKADDR_STRLEN;
+        peer->sockaddr = &peer->addr.sockaddr;
+
+#if (NGX_HAVE_INET6)
+        if (t->family == AF_INET6) {
+            peer->addr.sockaddr_in6.sin6_family = AF_INET6;
+            peer->addr.sockaddr_in6.sin6_port = htons(t->port);
+            ngx_memcpy(&peer->addr.sockaddr_in6.sin6_addr, t->addr, 16);
+            peer->socklen = sizeof(struct sockaddr_in6);
+
+            len = ngx_sprintf(name, "[%s]:%d", t->ip, t->port) - name;
+
+        } else
+#endif
+        {
+            peer->addr.sockaddr_in.sin_family = AF_INET;
+            peer->addr.sockaddr_in.sin_port = htons(t->port);
+            ngx_memcpy(&peer->addr.sockaddr_in.sin_addr, t->addr, 4);
+            peer->socklen = sizeof(struct sockaddr_in);
+
+            len = ngx_sprintf(name, "%s:%d", t->ip, t->port) - name;
+        }
+
         p = ngx_pnalloc(pool, len);
         if (p == NULL) {
             goto failed;
         }
 
-#if (NGX_HAVE_INET6)
-        if (t->family == AF_INET6) {
-            sin6 = ngx_pcalloc(pool, sizeof(struct sockaddr_in6));
-            if (sin6 == NULL) {
-                goto failed;
-            }
-
-            sin6->sin6_family = AF_INET6;
-            sin6->sin6_port = htons(t->port);
-            ngx_memcpy(&sin6->sin6_addr, t->addr, 16);
-
-            peer->sockaddr = (struct sockaddr *) sin6;
-            peer->socklen = sizeof(struct sockaddr_in6);
-            peer->name.data = p;
-            peer->name.len = ngx_sprintf(p, "[%s]:%d", t->ip, t->port) - p;
-
-        } else
-#endif
-        {
-            sin = ngx_pcalloc(pool, sizeof(struct sockaddr_in));
-            if (sin == NULL) {
-                goto failed;
-            }
-
-            sin->sin_family = AF_INET;
-            sin->sin_port = htons(t->port);
-            ngx_memcpy(&sin->sin_addr, t->addr, 4);
-
-            peer->sockaddr = (struct sockaddr *) sin;
-            peer->socklen = sizeof(struct sockaddr_in);
-            peer->name.data = p;
-            peer->name.len = ngx_sprintf(p, "%s:%d", t->ip, t->port) - p;
-        }
+        peer->name.data = ngx_cpymem(p, name, len) - len;
+        peer->name.len = len;
 
         if (t->state == NGX_HTTP_SWARM_ACTIVE) {
             view->active[view->nactive++] = i;
@@ -2478,6 +2548,9 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         ngx_destroy_pool(old->pool);
     }
 
+    up->shm->view_usec = (ngx_http_swarm_clock(CLOCK_MONOTONIC) - start)
+                         / 1000;
+
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
                    "swarm: upstream \"%V\": generation %uA, %ui tasks",
                    &up->name, view->generation, n);
@@ -2500,8 +2573,9 @@ static ngx_int_t
 ngx_http_swarm_status_handler(ngx_http_request_t *r)
 {
     char                        *s;
-    size_t                       len;
+    size_t                       len, pages, used;
     json_t                      *root, *ups, *u;
+    ngx_slab_pool_t             *shpool;
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
     ngx_uint_t                   i;
@@ -2560,6 +2634,22 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
                             json_integer((json_int_t) sh->sync_parsed));
         json_object_set_new(root, "sync_tasks_reused",
                             json_integer((json_int_t) sh->sync_reused));
+        json_object_set_new(root, "sync_longest_step_us",
+                            json_integer((json_int_t) sh->sync_longest_usec));
+
+        /* swarm_zone: its size, and what its pages in use hold */
+
+        shpool = mcf->shpool;
+
+        ngx_shmtx_lock(&shpool->mutex);
+        pages = (shpool->end - shpool->start) / ngx_pagesize;
+        used = (pages - shpool->pfree) * ngx_pagesize;
+        ngx_shmtx_unlock(&shpool->mutex);
+
+        json_object_set_new(root, "zone_size",
+                            json_integer((json_int_t) mcf->zone_size));
+        json_object_set_new(root, "zone_used",
+                            json_integer((json_int_t) used));
     }
 
     upp = mcf->upstreams.elts;
@@ -2625,10 +2715,16 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     time_t                  last_sync;
     size_t                  len;
     json_t                 *u, *peers, *p;
-    ngx_uint_t              i;
+    ngx_str_t               arg;
+    ngx_uint_t              i, list;
     ngx_http_swarm_peer_t  *t;
     ngx_http_swarm_view_t  *view;
     u_char                  error[NGX_HTTP_SWARM_ERR_LEN];
+
+    /* "?peers=off": counts only, for swarms too large to list often */
+
+    list = !(ngx_http_arg(r, (u_char *) "peers", 5, &arg) == NGX_OK
+             && arg.len == 3 && ngx_strncmp(arg.data, "off", 3) == 0);
 
     view = ngx_http_swarm_view_acquire(up, r->connection->log);
     if (view == NULL) {
@@ -2651,7 +2747,7 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
         return NULL;
     }
 
-    for (i = 0; i < view->npeers; i++) {
+    for (i = 0; list && i < view->npeers; i++) {
         t = &view->tasks[i];
 
         p = json_pack("{s:s%,s:s,s:s,s:s,s:I,s:s}",
@@ -2680,7 +2776,20 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     json_object_set_new(u, "last_error",
                         len ? json_stringn((char *) error, len)
                             : json_null());
-    json_object_set_new(u, "peers", peers);
+    json_object_set_new(u, "view_build_us",
+                        json_integer((json_int_t) up->shm->view_usec));
+    json_object_set_new(u, "active",
+                        json_integer((json_int_t) view->nactive));
+    json_object_set_new(u, "draining",
+                        json_integer((json_int_t) (view->npeers
+                                                   - view->nactive)));
+
+    if (list) {
+        json_object_set_new(u, "peers", peers);
+
+    } else {
+        json_decref(peers);
+    }
 
     ngx_http_swarm_view_release(up, view);
 

@@ -22,6 +22,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use SwarmTest;
+use SwarmBench qw(rounds median);
 use JSON::PP;
 use Time::HiRes qw(sleep);
 
@@ -125,23 +126,6 @@ close $fh;
 system("haproxy -D -f $dir/haproxy.cfg -p $dir/haproxy.pid") == 0
     or die 'haproxy did not start';
 
-# wrk scripts: returning visitors carry one of the valid cookies in turn
-
-sub script {
-    my ($name, @cookies) = @_;
-    open my $fh, '>', "$dir/$name.lua" or die $!;
-    if (@cookies) {
-        print $fh 'local c = {' . join(',', map { "\"$_\"" } @cookies)
-            . "}\nlocal i = 0\nrequest = function()\n"
-            . "  i = i % #c + 1\n"
-            . "  return wrk.format(nil, nil, { Cookie = c[i] })\nend\n";
-    } else {
-        print $fh "request = function() return wrk.format() end\n";
-    }
-    close $fh;
-    return "$dir/$name.lua";
-}
-
 my %proxies = (
     swarm => [$swarm, [map { "route=$_" } @tasks]],
     static => [$static, []],
@@ -159,29 +143,10 @@ for my $p (qw(swarm haproxy)) {
     }
 }
 
-my %rps;
-for my $round (1 .. $rounds) {
-    for my $workload (qw(new returning)) {
-        for my $p (qw(swarm static haproxy)) {
-            my ($port, $cookies) = @{ $proxies{$p} };
-            my $lua = script("$p-$workload",
-                $workload eq 'returning' ? @$cookies : ());
-            my $out = `wrk -t1 -c$conns -d${seconds}s -s $lua http://127.0.0.1:$port/ 2>&1`;
-            my ($v) = $out =~ /Requests\/sec:\s+([\d.]+)/
-                or die "wrk: $out";
-            my ($errors) = $out =~ /Non-2xx or 3xx responses: (\d+)/;
-            die "$p $workload: $errors failed responses\n$out" if $errors;
-            push @{ $rps{$p}{$workload} }, $v;
-            printf "round %d  %-9s %-9s %10.0f req/s\n", $round, $workload,
-                $p, $v;
-        }
-    }
-}
-
-sub median {
-    my @v = sort { $a <=> $b } @_;
-    return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
-}
+my $rps = rounds(dir => $dir, rounds => $rounds, seconds => $seconds,
+    connections => $conns, workloads => [qw(new returning)],
+    proxies => [map { $_ => $proxies{$_} } qw(swarm static haproxy)]);
+my %rps = %$rps;
 
 print "\nmedian req/s ($rounds rounds of ${seconds}s, $conns connections, "
     . "one worker each)\n";

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Generates a large swarm for the Docker API stand-in, from the real
 engine answers in t/fixtures: services and tasks shaped exactly like
-them (same fields, compact JSON as the engine writes it), with new IDs
-and addresses.
+them (same fields, compact JSON as the engine writes it), with new IDs,
+and loopback addresses, since the stand-in serves these files byte for
+byte (state keys services_raw and tasks_raw).
 
     gen-swarm.py DIR PORT [SERVICES REPLICAS HISTORY CHANGED]
 
@@ -10,12 +11,14 @@ writes into DIR:
   services.json       SERVICES services labelled swarm.upstream=big, and
                       one labelled swarm.upstream=small, all on PORT
   tasks.json          REPLICAS running tasks of each big service at
-                      10.1.x.y (the stand-in serves 127.1.x.y), 3 of the
-                      small one at 10.4.0.1-3, and HISTORY shut down tasks
+                      127.1.x.y, 3 of the small one at 127.4.0.1-3, and
+                      HISTORY shut down tasks (at 127.3.x.y)
                       per slot beside them, as Swarm keeps them
   tasks-changed.json  the same swarm after a rolling update of CHANGED
-                      tasks: each replaced by a new task at 10.2.x.y, the
+                      tasks: each replaced by a new task at 127.2.x.y, the
                       old one shut down and kept in the history
+  X.running.json      for each tasks file X.json, the tasks of X.json
+                      Swarm wants running (the answer to desired-state)
 
 Defaults: 1000 services, 10 replicas, 2 shut down tasks per slot, 100
 changed.  The same arguments give the same bytes.
@@ -75,19 +78,24 @@ def main():
             running.append(task(s["ID"], slot, "running", addr(slot)))
             for h in range(history):
                 old.append(task(s["ID"], slot, "shutdown",
-                                "10.3.%d.%d" % (len(old) // 250,
+                                "127.3.%d.%d" % (len(old) // 250,
                                                 len(old) % 250 + 1)))
 
     for i in range(nservices):
         add_service("big_%04d" % i, "big", replicas,
-                    lambda slot, i=i: "10.1.%d.%d"
+                    lambda slot, i=i: "127.1.%d.%d"
                     % ((i * replicas + slot - 1) // 250,
                        (i * replicas + slot - 1) % 250 + 1))
-    add_service("small", "small", 3, lambda slot: "10.4.0.%d" % slot)
+    add_service("small", "small", 3, lambda slot: "127.4.0.%d" % slot)
 
     def write(name, data):
         with open(os.path.join(out, name), "w") as f:
             json.dump(data, f, separators=(",", ":"))
+        if name.startswith("tasks"):
+            with open(os.path.join(out, name[:-5] + ".running.json"),
+                      "w") as f:
+                json.dump([t for t in data if t["DesiredState"] == "running"],
+                          f, separators=(",", ":"))
 
     write("services.json", services)
     write("tasks.json", running + old)
@@ -102,7 +110,7 @@ def main():
         stopped.append(dict(t, DesiredState="shutdown",
                             Status=dict(t["Status"], State="shutdown")))
         after[i] = task(t["ServiceID"], t["Slot"], "running",
-                        "10.2.%d.%d" % (k // 250, k % 250 + 1))
+                        "127.2.%d.%d" % (k // 250, k % 250 + 1))
     write("tasks-changed.json", after + stopped + old)
 
     print("%d services, %d running tasks, %d shut down; %d changed"

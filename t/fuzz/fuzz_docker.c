@@ -5,9 +5,10 @@
  * libFuzzer target: Docker API answers (any bytes) through the services
  * parser and then the tasks parser, as a refresh does, with selectors by
  * label and by name, network given or left to the tasks.  The tasks are
- * read twice: fresh, and through a reader that keeps the tasks of every
- * earlier input, a few at a time; both must give the same sets.  Both
- * must agree with jansson on the whole answer about what is JSON.
+ * read twice: fresh, and a few at a time by a reader that read the first
+ * half of the input before, as the answer of the last refresh; both must
+ * give the same sets, and agree with jansson on the whole answer about
+ * what is JSON.
  */
 
 
@@ -32,7 +33,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ngx_http_swarm_set_t       sets[2], again[2];
     ngx_http_swarm_services_t  svcs, copy;
 
-    static ngx_http_swarm_tasks_t  *reader;
+    ngx_http_swarm_tasks_t    *reader;
 
     static const ngx_http_swarm_selector_t  sel[] = {
         { "swarm.upstream", "app", NULL, NULL, 0, 0 },
@@ -40,11 +41,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         { "swarm.upstream", "api", NULL, NULL, 0, 1 },
     };
 
+    reader = ngx_http_swarm_tasks_create();
     if (reader == NULL) {
-        reader = ngx_http_swarm_tasks_create();
-        if (reader == NULL) {
-            abort();
-        }
+        abort();
     }
 
     memset(&svcs, 0, sizeof(svcs));
@@ -91,6 +90,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     json_decref(root);
 
     ngx_http_swarm_tasks_begin(reader);
+    ngx_http_swarm_tasks_feed(reader, (const char *) data, size / 2);
+
+    while (ngx_http_swarm_tasks_read(reader, 3, err, sizeof(err)) == 1) {
+        /* void */
+    }
+
+    ngx_http_swarm_tasks_begin(reader);
     ngx_http_swarm_tasks_feed(reader, (const char *) data, size);
 
     do {
@@ -100,6 +106,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc2 == 0) {
         rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 2, NULL, err,
                                         sizeof(err));
+
+        for (i = 0; rc2 == 0 && i < 2; i++) {
+            ngx_http_swarm_set_finish(&again[i], (unsigned) i, NULL);
+        }
     }
 
     if (rc != rc2) {
@@ -136,6 +146,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ngx_http_swarm_set_free(&again[i]);
     }
 
+    ngx_http_swarm_tasks_destroy(reader);
     ngx_http_swarm_services_free(&svcs);
     ngx_http_swarm_services_free(&copy);
 

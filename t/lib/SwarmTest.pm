@@ -258,8 +258,8 @@ sub upstream_addrs {
 sub api_log { $_[0]->read_file('api.log') }
 
 sub status {
-    my ($self) = @_;
-    my $r = http_get($self->{port}, '/swarm');
+    my ($self, $query) = @_;
+    my $r = http_get($self->{port}, '/swarm' . ($query // ''));
     return undef unless $r->{status} == 200;
     return decode_json($r->{body});
 }

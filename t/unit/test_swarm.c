@@ -613,8 +613,13 @@ tasks_read_all(ngx_http_swarm_tasks_t *t, const char *json,
         return rc;
     }
 
-    return ngx_http_swarm_tasks_sets(t, &svcs, set, 1, NULL, err,
-                                     sizeof(err));
+    rc = ngx_http_swarm_tasks_sets(t, &svcs, set, 1, NULL, err,
+                                   sizeof(err));
+    if (rc == 0) {
+        ngx_http_swarm_set_finish(set, 0, NULL);
+    }
+
+    return rc;
 }
 
 
@@ -637,7 +642,8 @@ tasks_expect(ngx_http_swarm_tasks_t *t, const char *json, size_t parsed,
 static void
 test_tasks_cache(void **state)
 {
-    size_t                   parsed, reused;
+    char                    *many;
+    size_t                   i, parsed, reused;
     ngx_http_swarm_set_t     set, fresh;
     ngx_http_swarm_tasks_t  *t, *f;
     const char              *one, *two, *three;
@@ -699,6 +705,20 @@ test_tasks_cache(void **state)
                                         ", {", &set),
                      -1);
     tasks_expect(t, three, 0, 1, 1);
+
+    /* many elements alike: each found at once, none parsed twice */
+
+    many = malloc(20000 * 3 + 2);
+    assert_non_null(many);
+    strcpy(many, "[{}");
+    for (i = 1; i < 20000; i++) {
+        strcat(many + i * 3, ",{}");
+    }
+    strcat(many, "]");
+
+    tasks_expect(t, many, 20000, 0, 0);
+    tasks_expect(t, many, 0, 20000, 0);
+    free(many);
 
     ngx_http_swarm_tasks_destroy(t);
 }

@@ -1,0 +1,254 @@
+#!/usr/bin/perl
+
+# make bench (second part): the module with a large generated swarm
+# (t/bench/gen-swarm.py: 1,000 services of 10 tasks labelled
+# swarm.upstream=big, one of 3 tasks labelled swarm.upstream=small, and
+# two shut down tasks per slot beside them), one nginx worker, and
+# prints:
+#
+#   - the refreshes: the first (every task new), one with nothing new,
+#     and one after a rolling update of 100 tasks; for each, its CPU
+#     time in the worker, its wall time, bytes asked from the API, tasks
+#     parsed and tasks known unchanged (swarm_status);
+#   - the worst and 99th percentile latency of requests the same worker
+#     answers while those refreshes run;
+#   - the swarm_zone memory in use with 10,003 peers;
+#   - req/s through the upstream of 10,000 peers and the one of 3 peers,
+#     rounds interleaved, for returning visitors (cookies naming 3 tasks
+#     of each, keepalive to the backends) and new visitors (every
+#     request assigned a task, a new backend connection each), and the
+#     ratios big/small.
+#
+# One backend nginx listens on the wildcard address and answers for every
+# task address (127.1.x.y).
+#
+# Environment: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS
+# (32), SCALE_SERVICES (1000), SCALE_REPLICAS (10), SCALE_HISTORY (2).
+
+use strict;
+use warnings;
+use lib 't/lib';
+use SwarmTest;
+use SwarmBench qw(rounds median);
+use IO::Socket::INET;
+use POSIX ();
+use Time::HiRes qw(time sleep);
+
+my $rounds = $ENV{BENCH_ROUNDS} || 5;
+my $seconds = $ENV{BENCH_SECONDS} || 5;
+my $conns = $ENV{BENCH_CONNECTIONS} || 32;
+my @shape = ($ENV{SCALE_SERVICES} || 1000, $ENV{SCALE_REPLICAS} || 10,
+    $ENV{SCALE_HISTORY} // 2, 100);
+
+my $t = SwarmTest->new;
+my $dir = $t->dir;
+my $bp = free_port();
+
+print "generating the swarm: ";
+system('python3', 't/bench/gen-swarm.py', $dir, $bp, @shape) == 0
+    or die 'gen-swarm.py failed';
+
+open my $fh, '>', "$dir/backends.conf" or die $!;
+print $fh "daemon on; worker_processes 1; pid $dir/backends.pid;\n"
+    . "error_log $dir/backends.log; events { worker_connections 8192; }\n"
+    . "http { access_log off; keepalive_requests 100000;\n"
+    . "server { listen $bp; location / { return 200 \"\$server_addr\\n\"; } }\n"
+    . "}\n";
+close $fh;
+system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf") == 0
+    or die 'backends did not start';
+
+$t->start_api(services_raw => "$dir/services.json",
+    tasks_raw => "$dir/tasks.json");
+
+my $big = free_port();
+my $small = free_port();
+
+my $locations = <<'EOF';
+        location / {
+            proxy_pass http://UP;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+        location /new {
+            proxy_pass http://UP;
+        }
+EOF
+
+my ($lbig, $lsmall) = map { (my $l = $locations) =~ s/UP/$_/g; $l }
+    qw(big small);
+
+$t->conf(<<"EOF", log_level => 'error', workers => 1);
+    access_log off;
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 1s;
+    swarm_zone 16m;
+
+    upstream big {
+        swarm_service label=swarm.upstream=big;
+        swarm_sticky;
+        keepalive 32;
+    }
+    upstream small {
+        swarm_service label=swarm.upstream=small;
+        swarm_sticky;
+        keepalive 32;
+    }
+
+    server {
+        listen 127.0.0.1:$big;
+$lbig    }
+    server {
+        listen 127.0.0.1:$small;
+$lsmall    }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+        location = /ping { return 204; }
+    }
+EOF
+
+# a probe: one keepalive connection, one request after another, to the
+# worker that refreshes; latencies over 1 ms are written down
+
+my $probe_file = "$dir/probe.out";
+my $probe_end = "$dir/probe.stop";
+
+sub probe {
+    my $pid = fork();
+    return $pid if $pid;
+    my ($n, @slow, @all) = (0);
+    my $deadline = time + 300;
+    my $s;
+    while (!-e $probe_end && time < $deadline && $n < 5_000_000) {
+        $s ||= IO::Socket::INET->new(PeerAddr => '127.0.0.1',
+            PeerPort => $t->port, Proto => 'tcp');
+        unless ($s) { sleep 0.01; next; }
+        my $t0 = time;
+        print $s "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n";
+        my $resp = '';
+        while ($resp !~ /\r\n\r\n/) {
+            my $got = sysread($s, $resp, 4096, length $resp);
+            last unless $got;
+        }
+        my $dt = time - $t0;
+        if ($resp !~ m{^HTTP/1.1 204}) { undef $s; next; }
+        $n++;
+        push @slow, sprintf("%.6f %.6f", $t0, $dt) if $dt > 0.001;
+        push @all, $dt if $n % 16 == 0;
+    }
+    open my $out, '>', $probe_file;
+    my @sorted = sort { $a <=> $b } @all;
+    printf $out "%d %.6f\n", $n, @sorted ? $sorted[int(@sorted * 0.99)] : 0;
+    print $out "$_\n" for @slow;
+    close $out;
+    POSIX::_exit(0);
+}
+
+sub probe_stop {
+    my ($pid) = @_;
+    open my $f, '>', $probe_end; close $f;
+    waitpid $pid, 0;
+    unlink $probe_end;
+    my @lines = split /\n/, $t->read_file('probe.out');
+    my ($n, $p99) = split ' ', shift @lines;
+    my $max = 0;
+    for (@lines) { my (undef, $dt) = split; $max = $dt if $dt > $max; }
+    return ($n, $p99, $max, scalar @lines);
+}
+
+sub refresh {
+    my ($what, $s) = @_;
+    printf "  %-28s %8.1f %8d %7.1f %10d %7d %9d\n", $what,
+        $s->{sync_cpu_us} / 1000, $s->{sync_ms},
+        $s->{sync_longest_step_us} / 1000, $s->{sync_bytes},
+        $s->{sync_tasks_parsed}, $s->{sync_tasks_reused};
+}
+
+my $running = -s "$dir/tasks.running.json";
+my $all = -s "$dir/tasks.json";
+
+print "\nrefreshes (one worker, swarm_interval 1s)\n";
+printf "  %-28s %8s %8s %7s %10s %7s %9s\n", '', 'cpu ms', 'wall ms',
+    'step ms', 'bytes', 'parsed', 'unchanged';
+
+my $probe = probe();
+$t->start_nginx;
+my $brief = '?peers=off';
+wait_for(sub { my $s = $t->status($brief); $s && $s->{upstreams}{big}
+        && $s->{upstreams}{big}{active} >= 10000 }, 120)
+    or die 'the big upstream did not fill';
+my $st = $t->status($brief);
+refresh('first (every task new)', $st);
+
+wait_for(sub { ($t->status($brief)->{sync_tasks_parsed} // 1) == 0 }, 30)
+    or die 'no unchanged refresh';
+refresh('nothing new', $t->status($brief));
+
+my $gen = $st->{upstreams}{big}{generation};
+$t->state({ services_raw => "$dir/services.json",
+    tasks_raw => "$dir/tasks-changed.json" });
+wait_for(sub { $t->status($brief)->{upstreams}{big}{generation} > $gen },
+    30) or die 'the rolling update was not seen';
+refresh('rolling update of 100 tasks', $t->status($brief));
+
+# and more refreshes, the update undone and done again
+
+for my $file (qw(tasks tasks-changed tasks)) {
+    $gen = $t->status($brief)->{upstreams}{big}{generation};
+    $t->state({ services_raw => "$dir/services.json",
+        tasks_raw => "$dir/$file.json" });
+    wait_for(sub { $t->status($brief)->{upstreams}{big}{generation} > $gen },
+        30) or die 'a change was not seen';
+}
+my ($n, $p99, $max, $slow) = probe_stop($probe);
+
+printf "  answers asked per refresh: /services %d bytes, /tasks %d bytes"
+    . " (all tasks with their history: %d bytes)\n",
+    -s "$dir/services.json", $running, $all;
+printf "  (step: the longest the worker spent on the refresh at once; wall"
+    . " includes the stand-in's own time)\n";
+printf "\nrequests to the same worker meanwhile: %d, 99th percentile "
+    . "%.2f ms, worst %.2f ms, %d over 1 ms\n", $n, $p99 * 1000, $max * 1000,
+    $slow;
+
+$st = $t->status($brief);
+my $npeers = $st->{upstreams}{big}{active} + $st->{upstreams}{small}{active};
+printf "\nswarm_zone: %d peers, %.2f MB in use (%d bytes a peer; while a "
+    . "new set is published the old one stays until it is swapped in)\n",
+    $npeers, $st->{zone_used} / 1048576, $st->{zone_used} / $npeers;
+printf "a worker's own copy of the 10,000 peers, made once a generation: "
+    . "%.1f ms\n", $st->{upstreams}{big}{view_build_us} / 1000;
+
+# throughput: 10,003 peers against 3
+
+my @bigtasks = map { "127.1.0.$_" } 1 .. 3;
+my @smalltasks = map { "127.4.0.$_" } 1 .. 3;
+
+for my $i (0 .. 2) {
+    my $r = SwarmTest::http_get($big, '/', "Cookie: route=$bigtasks[$i]");
+    $r->{body} =~ /^\Q$bigtasks[$i]\E\n?$/
+        or die "big: cookie $bigtasks[$i] reached "
+            . join(' ', map { "$_=" . ($r->{$_} // '') } sort keys %$r);
+}
+
+print "\n";
+my $rps = rounds(dir => $dir, rounds => $rounds, seconds => $seconds,
+    connections => $conns, workloads => [qw(returning new)],
+    proxies => [big => [$big, [map { "route=$_" } @bigtasks], '/new'],
+                small => [$small, [map { "route=$_" } @smalltasks], '/new']]);
+my %rps = %$rps;
+
+print "\nmedian req/s ($rounds rounds of ${seconds}s, $conns connections, "
+    . "one worker)\n";
+printf "%-22s %12s %12s\n", 'upstream', 'returning', 'new';
+printf "%-22s %12.0f %12.0f\n", "big (" . ($npeers - 3) . " peers)",
+    median(@{ $rps{big}{returning} }), median(@{ $rps{big}{new} });
+printf "%-22s %12.0f %12.0f\n", 'small (3 peers)',
+    median(@{ $rps{small}{returning} }), median(@{ $rps{small}{new} });
+printf "big/small              %12.3f %12.3f\n",
+    median(@{ $rps{big}{returning} }) / median(@{ $rps{small}{returning} }),
+    median(@{ $rps{big}{new} }) / median(@{ $rps{small}{new} });
+
+system("kill `cat $dir/backends.pid`");
+$t->stop_nginx;
