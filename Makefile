@@ -104,7 +104,8 @@ test-asan:
 	        --with-cc-opt='$(ASAN_FLAGS)' \
 	        --with-ld-opt='-fsanitize=address,undefined'" module; \
 	$(MAKE) -C $(ASAN_DIR)/nginx -f objs/Makefile binary >/dev/null; \
-	$(MAKE) --no-print-directory MODULE=$(ASAN_DIR)/ngx_http_swarm_module.so \
+	SWARM_ASAN=1 $(MAKE) --no-print-directory \
+	    MODULE=$(ASAN_DIR)/ngx_http_swarm_module.so \
 	    NGINX_BIN=$(ASAN_DIR)/nginx/objs/nginx t
 
 # end to end on a real Docker engine and swarm, which it starts if none

@@ -19,7 +19,7 @@ use Time::HiRes qw(time sleep);
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 
-our @EXPORT = qw(http_get wait_for free_port);
+our @EXPORT = qw(http_get wait_for free_port rss rss_slack);
 
 my $T = abs_path(dirname(__FILE__) . '/..');
 my @all;
@@ -191,7 +191,7 @@ sub run_nginx {
     # for an nginx built with sanitizers: nginx frees nothing at exit,
     # and a dynamic module repeats the binary's ngx_module_names
     local $ENV{ASAN_OPTIONS} = $ENV{ASAN_OPTIONS}
-        || 'detect_leaks=0:detect_odr_violation=0';
+        || 'detect_leaks=0:detect_odr_violation=0:quarantine_size_mb=8';
     local $ENV{UBSAN_OPTIONS} = $ENV{UBSAN_OPTIONS} || 'print_stacktrace=1';
     my $out = `$self->{nginx} -p $self->{dir}/ -c $self->{dir}/nginx.conf @args 2>&1`;
     return ($? >> 8, $out);
@@ -274,6 +274,80 @@ sub peers {
 sub get {
     my ($self, $path, @headers) = @_;
     return http_get($self->{port}, $path, @headers);
+}
+
+# Background load: $clients processes, each requesting $path one after
+# another (a new connection each, 10 ms apart) until load_stop() or
+# $seconds; load_stop() returns the totals: requests, failed (not 200
+# or an answer from no known task), the worst latency, and the answers
+# seen.  $ok (a regexp) says what a good answer body is.
+
+sub load_start {
+    my ($self, %o) = @_;
+    my $clients = $o{clients} || 6;
+    my $seconds = $o{seconds} || 60;
+    my $ok = $o{ok} || qr/^127\./;
+    my $stop = "$self->{dir}/load.stop";
+    unlink $stop;
+    my @pids;
+    for my $c (1 .. $clients) {
+        my $pid = fork();
+        if ($pid == 0) {
+            my ($n, $bad, $worst, %seen) = (0, 0, 0);
+            my $end = time + $seconds;
+            while (!-e $stop && time < $end && $n < 100000) {
+                my $r = http_get($self->{port}, $o{path} || '/');
+                $n++;
+                if ($r->{status} == 200 && $r->{body} =~ $ok) {
+                    my ($who) = $r->{body} =~ /^(\S+)/;
+                    $seen{$who}++;
+                } else {
+                    $bad++;
+                }
+                $worst = $r->{time} if $r->{time} > $worst;
+                sleep 0.01;
+            }
+            open my $fh, '>', "$self->{dir}/load.$c";
+            print $fh "$n $bad $worst " . join(',', sort keys %seen) . "\n";
+            close $fh;
+            POSIX::_exit(0);
+        }
+        push @pids, $pid;
+    }
+    return { pids => \@pids, stop => $stop };
+}
+
+sub load_stop {
+    my ($self, $load) = @_;
+    open my $fh, '>', $load->{stop}; close $fh;
+    waitpid $_, 0 for @{ $load->{pids} };
+    my %t = (n => 0, bad => 0, worst => 0, seen => {});
+    for my $c (1 .. @{ $load->{pids} }) {
+        my ($n, $bad, $worst, $seen) = split ' ', $self->read_file("load.$c");
+        $t{n} += $n;
+        $t{bad} += $bad;
+        $t{worst} = $worst if $worst > $t{worst};
+        $t{seen}{$_} = 1 for split /,/, $seen // '';
+    }
+    return \%t;
+}
+
+# Memory a test may see a worker take on, in kB: an nginx built with
+# AddressSanitizer holds freed memory and its shadow for a while, so
+# there the allowance is larger (SWARM_ASAN=1, set by make test-asan).
+
+sub rss_slack {
+    my ($kb) = @_;
+    return $ENV{SWARM_ASAN} ? $kb * 4 : $kb;
+}
+
+# resident memory of a process, in kB
+
+sub rss {
+    my ($pid) = @_;
+    open my $fh, '<', "/proc/$pid/status" or return 0;
+    while (<$fh>) { return $1 if /^VmRSS:\s+(\d+)/ }
+    return 0;
 }
 
 # Ends a test file: stops nginx, then fails if a sanitizer (in an nginx
