@@ -66,6 +66,15 @@ typedef struct {
 } ngx_http_swarm_main_conf_t;
 
 
+/* what worker 0 last published for an upstream, to compare with */
+
+typedef struct {
+    ngx_http_swarm_set_t        set;
+    ngx_atomic_uint_t           generation;
+    ngx_uint_t                  known;
+} ngx_http_swarm_last_t;
+
+
 typedef struct {
     ngx_http_swarm_main_conf_t  *mcf;
     ngx_log_t                  *log;
@@ -94,6 +103,7 @@ typedef struct {
     ngx_http_swarm_report_t     report;
     ngx_event_t                 parse;
     ngx_http_swarm_set_t       *sets;
+    ngx_http_swarm_last_t      *last;
     char                      **notes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
 
@@ -184,8 +194,11 @@ static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
     u_char *line, size_t len);
 static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
     CURLcode result);
+static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
+    ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation);
 static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
-    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set);
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set,
+    ngx_http_swarm_last_t *last);
 static void ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up,
     const char *msg, size_t len);
 static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
@@ -777,9 +790,12 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     cl->sets = ngx_pcalloc(cycle->pool,
                            mcf->upstreams.nelts
                            * sizeof(ngx_http_swarm_set_t));
+    cl->last = ngx_pcalloc(cycle->pool,
+                           mcf->upstreams.nelts
+                           * sizeof(ngx_http_swarm_last_t));
     cl->notes = ngx_pcalloc(cycle->pool, mcf->upstreams.nelts
                                          * sizeof(char *));
-    if (cl->sets == NULL || cl->notes == NULL) {
+    if (cl->sets == NULL || cl->last == NULL || cl->notes == NULL) {
         return NGX_ERROR;
     }
 
@@ -1377,7 +1393,9 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
     int                          known;
     json_t                      *list, *filters;
     ngx_int_t                    rc;
-    ngx_uint_t                   i, k, n;
+    ngx_uint_t                   i, k, n, npeers;
+    ngx_http_swarm_peer_t       *tasks;
+    ngx_http_swarm_last_t       *last;
     ngx_http_swarm_view_t       *view;
     ngx_http_swarm_upstream_t  **upp;
 
@@ -1391,24 +1409,37 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
 
-        view = ngx_http_swarm_view_acquire(upp[i], cl->log);
-        if (view == NULL) {
-            continue;
+        last = &cl->last[i];
+        view = NULL;
+
+        if (last->known && last->generation == upp[i]->shm->generation) {
+            tasks = last->set.peers;
+            npeers = last->set.n;
+
+        } else {
+            view = ngx_http_swarm_view_acquire(upp[i], cl->log);
+            if (view == NULL) {
+                continue;
+            }
+
+            tasks = view->tasks;
+            npeers = view->npeers;
         }
 
-        for (k = 0; k < view->npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
-            known = ngx_http_swarm_tasks_known(cl->tasks,
-                                               view->tasks[k].task);
+        for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
+            known = ngx_http_swarm_tasks_known(cl->tasks, tasks[k].task);
             if (known == 1) {
                 continue;
             }
 
             if (known == -1
-                || json_array_append_new(list,
-                                         json_string(view->tasks[k].task))
+                || json_array_append_new(list, json_string(tasks[k].task))
                    != 0)
             {
-                ngx_http_swarm_view_release(upp[i], view);
+                if (view) {
+                    ngx_http_swarm_view_release(upp[i], view);
+                }
+
                 json_decref(list);
                 goto nomem;
             }
@@ -1416,7 +1447,9 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
             n++;
         }
 
-        ngx_http_swarm_view_release(upp[i], view);
+        if (view) {
+            ngx_http_swarm_view_release(upp[i], view);
+        }
     }
 
     if (n == 0) {
@@ -1886,7 +1919,8 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
     cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
-        rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i]);
+        rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i],
+                                    &cl->last[i]);
 
         if (rc == NGX_ERROR) {
             continue;
@@ -2310,7 +2344,8 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
 
 static ngx_int_t
 ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
-    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set)
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set,
+    ngx_http_swarm_last_t *last)
 {
     size_t                   size;
     ngx_uint_t               old_n;
@@ -2319,18 +2354,35 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_peer_t   *peers, *old;
     ngx_http_swarm_view_t   *view;
 
-    view = ngx_http_swarm_view_acquire(up, cl->log);
-    if (view == NULL) {
-        return NGX_ERROR;
+    /*
+     * compared with the copy of what this worker published last, while
+     * that is what shared memory holds; else (after a reload, say) with
+     * the worker's view of shared memory
+     */
+
+    if (last->known && last->generation == up->shm->generation) {
+        d = ngx_http_swarm_set_diff(last->set.peers, last->set.n,
+                                    set->peers, set->n);
+        old_n = last->set.n;
+
+    } else {
+        view = ngx_http_swarm_view_acquire(up, cl->log);
+        if (view == NULL) {
+            return NGX_ERROR;
+        }
+
+        d = ngx_http_swarm_set_diff(view->tasks, view->npeers, set->peers,
+                                    set->n);
+        old_n = view->npeers;
+
+        ngx_http_swarm_view_release(up, view);
     }
 
-    d = ngx_http_swarm_set_diff(view->tasks, view->npeers, set->peers,
-                                set->n);
-    old_n = view->npeers;
-
-    ngx_http_swarm_view_release(up, view);
-
     if (d.added == 0 && d.removed == 0 && d.changed == 0) {
+        if (!last->known || last->generation != up->shm->generation) {
+            ngx_http_swarm_remember(last, set, up->shm->generation);
+        }
+
         return NGX_DECLINED;
     }
 
@@ -2365,12 +2417,43 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
         ngx_slab_free(shpool, old);
     }
 
+    ngx_http_swarm_remember(last, set, up->shm->generation);
+
     ngx_log_error(NGX_LOG_INFO, cl->log, 0,
                   "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
                   "generation %uA", &up->name, set->n, d.added, d.removed,
                   d.changed, up->shm->generation);
 
     return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
+    ngx_atomic_uint_t generation)
+{
+    ngx_http_swarm_peer_t  *p;
+
+    last->known = 0;
+
+    if (set->n > last->set.cap) {
+        p = realloc(last->set.peers, set->n * sizeof(ngx_http_swarm_peer_t));
+        if (p == NULL) {
+            return;
+        }
+
+        last->set.peers = p;
+        last->set.cap = set->n;
+    }
+
+    if (set->n) {
+        ngx_memcpy(last->set.peers, set->peers,
+                   set->n * sizeof(ngx_http_swarm_peer_t));
+    }
+
+    last->set.n = set->n;
+    last->generation = generation;
+    last->known = 1;
 }
 
 
@@ -2841,6 +2924,7 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
         ngx_http_swarm_set_free(&cl->sets[i]);
+        ngx_http_swarm_set_free(&cl->last[i].set);
 
         if (cl->notes[i]) {
             ngx_free(cl->notes[i]);
