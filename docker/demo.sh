@@ -114,17 +114,24 @@ deploy() {
 }
 
 wait_ready() {
-    say "waiting for http://127.0.0.1:$LB_PORT/"
-    local i
+    say "waiting for http://127.0.0.1:$LB_PORT/ and every app task in it"
+    local i want active="" pick='.*"app":{[^}]*"active":\([0-9]*\).*'
+    want=$(docker service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' \
+           "${STACK}_app")
     for i in $(seq 1 240); do
         if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
                  "http://127.0.0.1:$LB_PORT/")" = 200 ]; then
-            return 0
+            # swarm_status: the app upstream's active tasks, all of them
+            active=$(curl -s --max-time 2 \
+                         "http://127.0.0.1:$STATUS_PORT/swarm?peers=off" \
+                     | tr -d ' \n' | sed -n "s/$pick/\\1/p")
+            [ "$active" = "$want" ] && return 0
         fi
         sleep 0.5
     done
     docker stack ps --no-trunc "$STACK" >&2 || true
-    die "http://127.0.0.1:$LB_PORT/ does not answer"
+    die "http://127.0.0.1:$LB_PORT/ does not answer with $want tasks" \
+        "(swarm_status: ${active:-no} active)"
 }
 
 show() {

@@ -58,7 +58,21 @@ $ENV{SOCK_DIR} = $sockdir;
 $ENV{LB_CONF} = "$dir/nginx.conf";
 $ENV{STACK_FILES} = "$top/t/e2e/stack-test.yml";
 
+# what the run measured, printed again at the end if a test failed (a
+# log's tail may be all that is kept of it)
+my @said;
+
+sub say_diag {
+    my ($text) = @_;
+    push @said, $text;
+    diag $text;
+}
+
 my $cleanup = sub {
+    if (@said && !Test::More->builder->is_passing) {
+        diag "what this run measured:";
+        diag "  $_" for @said;
+    }
     system("$top/docker/demo.sh down");
     unlink "$sockdir/docker.sock";
     rmdir $sockdir;
@@ -93,6 +107,12 @@ sub tasks_running {
         @{ api("/tasks?filters=$f") };
 }
 
+# deploy waited for both app tasks in swarm_status; as Docker sees them
+
+my @running = tasks_running();
+say_diag(sprintf 'deployed: %d app tasks running, %d active in nginx',
+    scalar @running, scalar(active()));
+
 # spread and stickiness
 
 my %hosts;
@@ -123,10 +143,17 @@ is(scalar(active()), 2, 'swarm_status: two active tasks');
 
 # scale 2 -> 5: how soon do new tasks get visitors?
 
+# the scale command runs beside the loop that watches for the new tasks:
+# the loop must not wait for the command to return
+
 my %before = map { $_ => 1 } active();
 my $t0 = time;
-system("docker service scale -d ${stack}_app=5 >/dev/null 2>&1") == 0
-    or die 'scale failed';
+my $scale = fork();
+die "fork: $!" unless defined $scale;
+if ($scale == 0) {
+    exec("docker service scale -d ${stack}_app=5 >/dev/null 2>&1")
+        or POSIX::_exit(127);
+}
 
 my (%listed, %served);
 my $end = time + 90;
@@ -137,8 +164,10 @@ while (time < $end && (keys %served < 5 || keys %listed < 5)) {
     my (undef, $a) = split ' ', $r->{body} // '';
     $served{$a} //= time if $r->{status} == 200 && $a;
 }
+waitpid $scale, 0;
+is($?, 0, 'docker service scale');
 is(scalar keys %served, 5, 'all five tasks receive visitors');
-diag sprintf 'scale 2 -> 5: all five receive visitors %.1f s after the '
+say_diag sprintf 'scale 2 -> 5: all five receive visitors %.1f s after the '
     . 'scale command', (sort { $b <=> $a } values %served)[0] - $t0;
 
 # against what Swarm reports: the time each new task turned running
@@ -156,7 +185,7 @@ for my $task (tasks_running()) {
         - POSIX::mktime(gmtime(0)) + ("0." . ($frac // 0));
     my $delay = ($listed{$addr} // 1e9) - $running;
     $worst = $delay if $delay > $worst;
-    diag sprintf 'task %s: running at %s, active in nginx %.0f ms later, '
+    say_diag sprintf 'task %s: running at %s, active in nginx %.0f ms later, '
         . 'first visitor %.0f ms later', $addr, $ts, $delay * 1000,
         (($served{$addr} // 1e9) - $running) * 1000;
 }
@@ -245,7 +274,7 @@ ok(wait_for(sub { converged(2) }, 90), 'scaled down to 2');
 my ($ok, $bad, $moved) = collect(@pids);
 cmp_ok($ok, '>', 100, "rolling update and scale-down: $ok requests");
 is($bad, 0, 'no failed request') or diag `cat $dir/errors`;
-diag "rolling update and scale 5 -> 2: $ok requests, $bad failed, "
+say_diag "rolling update and scale 5 -> 2: $ok requests, $bad failed, "
     . "$moved cookie re-binds";
 
 # reloads inside the load balancer under load
