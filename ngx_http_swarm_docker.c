@@ -23,6 +23,8 @@
 #define NGX_HTTP_SWARM_PORT_LABEL     "swarm.port"
 #define NGX_HTTP_SWARM_NETWORK_LABEL  "swarm.network"
 
+#define ngx_http_swarm_min(a, b)      ((a) < (b) ? (a) : (b))
+
 
 /* one network attachment of a task */
 
@@ -58,6 +60,14 @@ struct ngx_http_swarm_task_s {
 };
 
 
+/* the networks the running tasks of a service are attached to */
+
+typedef struct {
+    const ngx_http_swarm_att_t  *first;
+    const ngx_http_swarm_att_t  *second;
+} ngx_http_swarm_nets_t;
+
+
 struct ngx_http_swarm_tasks_s {
     ngx_http_swarm_array_t     array;
     ngx_http_swarm_task_t    **tasks;
@@ -70,6 +80,9 @@ struct ngx_http_swarm_tasks_s {
     size_t                     mask;
     size_t                     parsed;
     size_t                     reused;
+    ngx_http_swarm_nets_t     *nets;
+    size_t                     next;
+    unsigned                   pass;
 };
 
 
@@ -80,12 +93,6 @@ typedef struct {
     ngx_http_swarm_peer_t     *peer;
     size_t                     from;
 } ngx_http_swarm_key_t;
-
-
-typedef struct {
-    const ngx_http_swarm_att_t  *first;
-    const ngx_http_swarm_att_t  *second;
-} ngx_http_swarm_nets_t;
 
 
 static void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
@@ -117,6 +124,15 @@ static int ngx_http_swarm_task_record(json_t *task,
     ngx_http_swarm_task_t *rec);
 static int ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
     const char *network);
+static void ngx_http_swarm_task_nets(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_nets_t *nets);
+static void ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
+    ngx_http_swarm_nets_t *nets, ngx_http_swarm_report_t *report);
+static int ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
+    size_t nsets);
+static ngx_http_swarm_peer_t *ngx_http_swarm_set_push(
+    ngx_http_swarm_set_t *set);
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
@@ -814,6 +830,7 @@ ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t)
 
     free(t->tasks);
     free(t->byid);
+    free(t->nets);
     free(t);
 }
 
@@ -879,6 +896,10 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
     t->parsed = 0;
     t->reused = 0;
     t->nbyid = 0;
+
+    free(t->nets);
+    t->nets = NULL;
+    t->pass = 0;
 
     if (t->n == 0) {
         return;
@@ -1163,162 +1184,238 @@ ngx_http_swarm_hash(const char *p, size_t len)
 /*
  * The task sets of a read answer: the peers of each upstream, from the
  * tasks of its services that run, at their address on the service's
- * network; ngx_http_swarm_set_finish() then puts each in order.
+ * network; ngx_http_swarm_set_finish() then puts each in order.  Up to
+ * max tasks a call: 1 if more are left, 0 once the sets are built, -1
+ * on an error (err says which).
  */
 
 int
 ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
-    size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen)
+    size_t nsets, ngx_http_swarm_report_t *report, size_t max, char *err,
+    size_t errlen)
 {
-    size_t                      i, j, k, n;
-    ngx_http_swarm_att_t       *a;
-    ngx_http_swarm_nets_t      *nets;
-    ngx_http_swarm_peer_t       peer;
-    ngx_http_swarm_task_t      *rec;
-    ngx_http_swarm_service_t   *s;
+    size_t  i, end;
 
-    nets = NULL;
+    switch (t->pass) {
 
-    ngx_http_swarm_tasks_uncache(t);
+    case 0:
+        ngx_http_swarm_tasks_uncache(t);
+        ngx_http_swarm_services_sort(svcs);
 
-    ngx_http_swarm_services_sort(svcs);
+        free(t->nets);
+        t->nets = NULL;
 
-    if (svcs->n) {
-        nets = calloc(svcs->n, sizeof(ngx_http_swarm_nets_t));
-        if (nets == NULL) {
-            goto nomem;
-        }
-    }
-
-    /* pass 1: the networks of running tasks, where none is configured */
-
-    for (i = 0; i < t->n; i++) {
-        rec = t->tasks[i];
-
-        if (rec->state == 0 || rec->sid[0] == '\0') {
-            continue;
-        }
-
-        s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
-        if (s == NULL) {
-            continue;
-        }
-
-        for (k = 0; k < n; k++) {
-            if (s[k].network[0] != '\0') {
-                continue;
-            }
-
-            for (j = 0; j < rec->natt; j++) {
-                a = &rec->att[j];
-
-                if (a->ingress || !a->named) {
-                    continue;
-                }
-
-                if (nets[s - svcs->services + k].first == NULL) {
-                    nets[s - svcs->services + k].first = a;
-
-                } else if (strcmp(nets[s - svcs->services + k].first->name,
-                                  a->name)
-                           != 0)
-                {
-                    nets[s - svcs->services + k].second = a;
-                }
-            }
-        }
-    }
-
-    for (i = 0; i < svcs->n; i++) {
-        s = &svcs->services[i];
-
-        if (s->network[0] != '\0' || nets[i].first == NULL) {
-            continue;
-        }
-
-        if (nets[i].second) {
-            ngx_http_swarm_report(report, s->upstream, s->name,
-                                  "tasks are attached to several networks "
-                                  "(%s, %s): set network= or the service "
-                                  "label " NGX_HTTP_SWARM_NETWORK_LABEL
-                                  ", skipped",
-                                  nets[i].first->name, nets[i].second->name);
-            s->skip = 1;
-            continue;
-        }
-
-        if (nets[i].first->long_name) {
-            s->skip = 1;
-            continue;
-        }
-
-        memcpy(s->network, nets[i].first->name, sizeof(s->network));
-    }
-
-    /* pass 2: peers */
-
-    for (i = 0; i < t->n; i++) {
-        rec = t->tasks[i];
-
-        if (rec->state == 0 || rec->sid[0] == '\0' || rec->tid[0] == '\0') {
-            continue;
-        }
-
-        s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
-        if (s == NULL) {
-            continue;
-        }
-
-        for (k = 0; k < n; k++) {
-            if (s[k].skip || s[k].network[0] == '\0'
-                || s[k].upstream >= nsets)
-            {
-                continue;
-            }
-
-            for (j = 0; j < rec->natt; j++) {
-                a = &rec->att[j];
-
-                if (a->family && ngx_http_swarm_network_match(a,
-                                                              s[k].network))
-                {
-                    break;
-                }
-            }
-
-            if (j == rec->natt) {
-                continue;
-            }
-
-            memset(&peer, 0, sizeof(peer));
-
-            memcpy(peer.ip, a->ip, sizeof(peer.ip));
-            memcpy(peer.addr, a->addr, sizeof(peer.addr));
-            peer.family = a->family;
-            memcpy(peer.task, rec->tid, sizeof(peer.task));
-            memcpy(peer.node, rec->node, sizeof(peer.node));
-            memcpy(peer.service, s[k].name, sizeof(peer.service));
-            peer.slot = rec->slot;
-            peer.port = (uint16_t) s[k].port;
-            peer.state = rec->state;
-
-            if (ngx_http_swarm_set_add(&sets[s[k].upstream], &peer) != 0) {
+        if (svcs->n) {
+            t->nets = calloc(svcs->n, sizeof(ngx_http_swarm_nets_t));
+            if (t->nets == NULL) {
                 goto nomem;
             }
         }
+
+        t->pass = 1;
+        t->next = 0;
+
+        return 1;
+
+    case 1:
+
+        /* the networks of running tasks, where none is configured */
+
+        end = ngx_http_swarm_min(t->n, t->next + max);
+
+        for (i = t->next; i < end; i++) {
+            ngx_http_swarm_task_nets(t->tasks[i], svcs, t->nets);
+        }
+
+        t->next = end;
+
+        if (end < t->n) {
+            return 1;
+        }
+
+        for (i = 0; i < svcs->n; i++) {
+            ngx_http_swarm_service_network(&svcs->services[i], &t->nets[i],
+                                           report);
+        }
+
+        free(t->nets);
+        t->nets = NULL;
+
+        t->pass = 2;
+        t->next = 0;
+
+        return 1;
+
+    default: /* 2 */
+
+        /* the peers */
+
+        end = ngx_http_swarm_min(t->n, t->next + max);
+
+        for (i = t->next; i < end; i++) {
+            if (ngx_http_swarm_task_peers(t->tasks[i], svcs, sets, nsets)
+                != 0)
+            {
+                goto nomem;
+            }
+        }
+
+        t->next = end;
+
+        if (end < t->n) {
+            return 1;
+        }
+
+        t->pass = 0;
+
+        return 0;
     }
-
-    free(nets);
-
-    return 0;
 
 nomem:
 
-    free(nets);
+    free(t->nets);
+    t->nets = NULL;
+    t->pass = 0;
+
     snprintf(err, errlen, "out of memory");
 
     return -1;
+}
+
+
+/* the networks the task is attached to, for its services without one */
+
+static void
+ngx_http_swarm_task_nets(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_nets_t *nets)
+{
+    size_t                     j, k, n;
+    ngx_http_swarm_att_t      *a;
+    ngx_http_swarm_nets_t     *nt;
+    ngx_http_swarm_service_t  *s;
+
+    if (rec->state == 0 || rec->sid[0] == '\0') {
+        return;
+    }
+
+    s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
+    if (s == NULL) {
+        return;
+    }
+
+    for (k = 0; k < n; k++) {
+        if (s[k].network[0] != '\0') {
+            continue;
+        }
+
+        nt = &nets[s - svcs->services + k];
+
+        for (j = 0; j < rec->natt; j++) {
+            a = &rec->att[j];
+
+            if (a->ingress || !a->named) {
+                continue;
+            }
+
+            if (nt->first == NULL) {
+                nt->first = a;
+
+            } else if (strcmp(nt->first->name, a->name) != 0) {
+                nt->second = a;
+            }
+        }
+    }
+}
+
+
+/* a service without a configured network: the one its tasks are on */
+
+static void
+ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
+    ngx_http_swarm_nets_t *nets, ngx_http_swarm_report_t *report)
+{
+    if (s->network[0] != '\0' || nets->first == NULL) {
+        return;
+    }
+
+    if (nets->second) {
+        ngx_http_swarm_report(report, s->upstream, s->name,
+                              "tasks are attached to several networks "
+                              "(%s, %s): set network= or the service "
+                              "label " NGX_HTTP_SWARM_NETWORK_LABEL
+                              ", skipped",
+                              nets->first->name, nets->second->name);
+        s->skip = 1;
+        return;
+    }
+
+    if (nets->first->long_name) {
+        s->skip = 1;
+        return;
+    }
+
+    memcpy(s->network, nets->first->name, sizeof(s->network));
+}
+
+
+/* the task as a peer of each upstream one of its services is in */
+
+static int
+ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
+    size_t nsets)
+{
+    size_t                     j, k, n;
+    ngx_http_swarm_att_t      *a;
+    ngx_http_swarm_peer_t     *peer;
+    ngx_http_swarm_service_t  *s;
+
+    if (rec->state == 0 || rec->sid[0] == '\0' || rec->tid[0] == '\0') {
+        return 0;
+    }
+
+    s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
+    if (s == NULL) {
+        return 0;
+    }
+
+    for (k = 0; k < n; k++) {
+        if (s[k].skip || s[k].network[0] == '\0' || s[k].upstream >= nsets) {
+            continue;
+        }
+
+        for (j = 0; j < rec->natt; j++) {
+            a = &rec->att[j];
+
+            if (a->family && ngx_http_swarm_network_match(a, s[k].network)) {
+                break;
+            }
+        }
+
+        if (j == rec->natt) {
+            continue;
+        }
+
+        peer = ngx_http_swarm_set_push(&sets[s[k].upstream]);
+        if (peer == NULL) {
+            return -1;
+        }
+
+        memset(peer, 0, sizeof(ngx_http_swarm_peer_t));
+
+        memcpy(peer->ip, a->ip, sizeof(peer->ip));
+        memcpy(peer->addr, a->addr, sizeof(peer->addr));
+        peer->family = a->family;
+        memcpy(peer->task, rec->tid, sizeof(peer->task));
+        memcpy(peer->node, rec->node, sizeof(peer->node));
+        memcpy(peer->service, s[k].name, sizeof(peer->service));
+        peer->slot = rec->slot;
+        peer->port = (uint16_t) s[k].port;
+        peer->state = rec->state;
+    }
+
+    return 0;
 }
 
 
@@ -1344,7 +1441,11 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
             continue;
         }
 
-        set->peers[k++] = set->peers[j];
+        if (k != j) {
+            set->peers[k] = set->peers[j];
+        }
+
+        k++;
     }
 
     set->n = k;
@@ -1374,8 +1475,10 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     } while (rc == 1);
 
     if (rc == 0) {
-        rc = ngx_http_swarm_tasks_sets(t, svcs, sets, nsets, report, err,
-                                       errlen);
+        do {
+            rc = ngx_http_swarm_tasks_sets(t, svcs, sets, nsets, report, 64,
+                                           err, errlen);
+        } while (rc == 1);
     }
 
     for (i = 0; rc == 0 && i < nsets; i++) {
@@ -1392,6 +1495,22 @@ int
 ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer)
 {
+    ngx_http_swarm_peer_t  *p;
+
+    p = ngx_http_swarm_set_push(set);
+    if (p == NULL) {
+        return -1;
+    }
+
+    *p = *peer;
+
+    return 0;
+}
+
+
+static ngx_http_swarm_peer_t *
+ngx_http_swarm_set_push(ngx_http_swarm_set_t *set)
+{
     size_t                  cap;
     ngx_http_swarm_peer_t  *p;
 
@@ -1400,16 +1519,18 @@ ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
 
         p = realloc(set->peers, cap * sizeof(ngx_http_swarm_peer_t));
         if (p == NULL) {
-            return -1;
+            return NULL;
         }
 
         set->peers = p;
         set->cap = cap;
     }
 
-    set->peers[set->n++] = *peer;
+    /* an order found before is no longer the set's */
 
-    return 0;
+    set->nkeys = 0;
+
+    return &set->peers[set->n++];
 }
 
 
@@ -1443,29 +1564,36 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
 
 
 /*
- * Keys are sorted, then the peers moved.  A key holds the family,
- * and an IPv4 address and port, in the order ngx_http_swarm_peer_cmp()
- * compares them; equal keys (IPv6 peers) are compared in full.
+ * The order of a set, kept in the set: a key a peer, sorted.  A key
+ * holds the family, and an IPv4 address and port, in the order
+ * ngx_http_swarm_peer_cmp() compares them; equal keys (IPv6 peers) are
+ * compared in full.  The peers move in ngx_http_swarm_set_sort().
  */
 
 void
-ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
+ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
 {
-    size_t                   i, j, k;
+    size_t                   i;
     ngx_http_swarm_key_t    *keys;
-    ngx_http_swarm_peer_t   *p, tmp;
+    ngx_http_swarm_peer_t   *p;
+
+    set->nkeys = 0;
 
     if (set->n < 2) {
         return;
     }
 
-    keys = malloc(set->n * sizeof(ngx_http_swarm_key_t));
+    if (set->n > set->kcap) {
+        keys = realloc(set->keys, set->n * sizeof(ngx_http_swarm_key_t));
+        if (keys == NULL) {
+            return;
+        }
 
-    if (keys == NULL) {
-        qsort(set->peers, set->n, sizeof(ngx_http_swarm_peer_t),
-              ngx_http_swarm_peer_cmp);
-        return;
+        set->keys = keys;
+        set->kcap = set->n;
     }
+
+    keys = set->keys;
 
     for (i = 0; i < set->n; i++) {
         p = &set->peers[i];
@@ -1486,6 +1614,37 @@ ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
 
     qsort(keys, set->n, sizeof(ngx_http_swarm_key_t),
           ngx_http_swarm_key_cmp);
+
+    set->nkeys = set->n;
+}
+
+
+/* the peers in order: by the keys of ngx_http_swarm_set_order() */
+
+void
+ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
+{
+    size_t                   i, j, k;
+    ngx_http_swarm_key_t    *keys;
+    ngx_http_swarm_peer_t    tmp;
+
+    if (set->n < 2) {
+        return;
+    }
+
+    if (set->nkeys != set->n) {
+        ngx_http_swarm_set_order(set);
+    }
+
+    if (set->nkeys != set->n) {
+        /* no memory for keys */
+        qsort(set->peers, set->n, sizeof(ngx_http_swarm_peer_t),
+              ngx_http_swarm_peer_cmp);
+        return;
+    }
+
+    keys = set->keys;
+    set->nkeys = 0;
 
     /*
      * the peers move in place, cycle by cycle: position j takes the peer
@@ -1508,8 +1667,6 @@ ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
         set->peers[j] = tmp;
         keys[j].from = j;
     }
-
-    free(keys);
 }
 
 
@@ -1530,9 +1687,13 @@ void
 ngx_http_swarm_set_free(ngx_http_swarm_set_t *set)
 {
     free(set->peers);
+    free(set->keys);
     set->peers = NULL;
+    set->keys = NULL;
     set->n = 0;
     set->cap = 0;
+    set->nkeys = 0;
+    set->kcap = 0;
 }
 
 

@@ -46,6 +46,11 @@ typedef struct {
     ngx_http_swarm_peer_t     *peers;
     size_t                     n;
     size_t                     cap;
+
+    /* the order ngx_http_swarm_set_order() found, for the first nkeys */
+    void                      *keys;
+    size_t                     nkeys;
+    size_t                     kcap;
 } ngx_http_swarm_set_t;
 
 
@@ -158,7 +163,8 @@ int ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max,
 int ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid);
 int ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
-    size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
+    size_t nsets, ngx_http_swarm_report_t *report, size_t max, char *err,
+    size_t errlen);
 void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
     size_t *reused);
 void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
@@ -168,6 +174,7 @@ void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer);
+void ngx_http_swarm_set_order(ngx_http_swarm_set_t *set);
 void ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set);
 void ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
     ngx_http_swarm_report_t *report);

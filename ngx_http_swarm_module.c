@@ -46,6 +46,12 @@
 /* the longest the worker reads an answer before serving again, in ns */
 #define NGX_HTTP_SWARM_SLICE          2000000
 
+/* peers copied into shared memory a cycle */
+#define NGX_HTTP_SWARM_PUBLISH_STEP   2048
+
+/* bytes of an answer taken a cycle; curl holds the rest meanwhile */
+#define NGX_HTTP_SWARM_RECV_STEP      262144
+
 #define NGX_HTTP_SWARM_EVENTS_LINE    65536
 #define NGX_HTTP_SWARM_EVENTS_RETRY   30000
 
@@ -90,11 +96,21 @@ typedef struct {
     u_char                     *body;
     size_t                      len;
     size_t                      cap;
+    size_t                      touched;
     size_t                      largest;
     ngx_uint_t                  phase;
     ngx_uint_t                  sorted;
+    ngx_uint_t                  pub;
+    ngx_http_swarm_peer_t      *pub_peers;
+    size_t                      pub_copied;
+    ngx_http_swarm_diff_t       pub_diff;
+    ngx_uint_t                  pub_old;
     unsigned                    overflow:1;
     unsigned                    busy:1;
+    unsigned                    paused:1;
+    unsigned                    ordered:1;
+    size_t                      received;
+    ngx_event_t                 resume;
     char                        api_version[16];
     char                        header_version[16];
     ngx_http_swarm_services_t   svcs;
@@ -111,7 +127,6 @@ typedef struct {
     ngx_msec_t                  sync_start;
     uint64_t                    sync_cpu;
     uint64_t                    longest;
-    uint64_t                    publish_start;
 
     ngx_uint_t                  changed;
     ngx_uint_t                  stable;
@@ -144,6 +159,8 @@ static ngx_int_t ngx_http_swarm_init_zone(ngx_shm_zone_t *shm_zone,
     void *data);
 static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
+static void ngx_http_swarm_views_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_main_conf_t *mcf);
 static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
 
 static ngx_int_t ngx_http_swarm_client_init(ngx_cycle_t *cycle,
@@ -156,6 +173,7 @@ static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
     void *userp);
 static void ngx_http_swarm_curl_event(ngx_event_t *ev);
 static void ngx_http_swarm_curl_timeout(ngx_event_t *ev);
+static void ngx_http_swarm_resume(ngx_event_t *ev);
 static void ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl);
 static size_t ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n,
     void *userdata);
@@ -194,6 +212,9 @@ static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
     u_char *line, size_t len);
 static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
     CURLcode result);
+static void ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl);
+static void ngx_http_swarm_published(ngx_http_swarm_client_t *cl,
+    ngx_uint_t i, ngx_int_t rc);
 static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
     ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation);
 static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
@@ -759,7 +780,13 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
 
-    if (mcf == NULL || mcf->upstreams.nelts == 0 || ngx_worker != 0) {
+    if (mcf == NULL || mcf->upstreams.nelts == 0) {
+        return NGX_OK;
+    }
+
+    ngx_http_swarm_views_init(cycle, mcf);
+
+    if (ngx_worker != 0) {
         return NGX_OK;
     }
 
@@ -769,6 +796,43 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * After a reload the zone holds the task sets: a new worker copies them
+ * as it starts, before it accepts requests, and not on a first request
+ * (a process touching a large set for the first time takes long).
+ */
+
+static void
+ngx_http_swarm_views_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_main_conf_t *mcf)
+{
+    ngx_uint_t                   i;
+    ngx_http_swarm_view_t       *view;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = mcf->upstreams.elts;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        if (upp[i]->shm->npeers == 0) {
+            continue;
+        }
+
+        view = ngx_http_swarm_view_acquire(upp[i], cycle->log);
+        if (view == NULL) {
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                      "swarm: upstream \"%V\": %ui tasks of generation %uA "
+                      "copied at start in %ui us", &upp[i]->name,
+                      view->npeers, view->generation,
+                      (ngx_uint_t) upp[i]->shm->view_usec);
+
+        ngx_http_swarm_view_release(upp[i], view);
+    }
 }
 
 
@@ -813,6 +877,23 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
+    /*
+     * answers go to one reservation of swarm_max_response bytes: memory
+     * is taken as they are written, and an answer never moves as it grows
+     */
+
+    cl->body = mmap(NULL, mcf->max_response, PROT_READ|PROT_WRITE,
+                    MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0);
+
+    if (cl->body == MAP_FAILED) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
+                      "swarm: mmap(%uz) failed", mcf->max_response);
+        cl->body = NULL;
+        return NGX_ERROR;
+    }
+
+    cl->cap = mcf->max_response;
+
     cl->multi = curl_multi_init();
     cl->easy = curl_easy_init();
     cl->events = curl_easy_init();
@@ -856,6 +937,10 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     cl->parse.handler = ngx_http_swarm_parse;
     cl->parse.data = cl;
     cl->parse.log = cycle->log;
+
+    cl->resume.handler = ngx_http_swarm_resume;
+    cl->resume.data = cl;
+    cl->resume.log = cycle->log;
 
     cl->report.handler = ngx_http_swarm_report;
     cl->report.data = cl;
@@ -1018,6 +1103,7 @@ ngx_http_swarm_curl_event(ngx_event_t *ev)
     fd = c->fd;
 
     start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    cl->received = 0;
 
     /* curl may remove the socket, and so free "c", in this call */
 
@@ -1056,8 +1142,38 @@ ngx_http_swarm_curl_timeout(ngx_event_t *ev)
     cl = ev->data;
 
     start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    cl->received = 0;
 
     curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+
+    ngx_http_swarm_curl_done(cl);
+
+    ngx_http_swarm_step_took(cl, start);
+}
+
+
+/* the next part of a large answer, in a cycle of its own */
+
+static void
+ngx_http_swarm_resume(ngx_event_t *ev)
+{
+    uint64_t                  start;
+    ngx_http_swarm_client_t  *cl;
+
+    cl = ev->data;
+
+    if (!cl->paused) {
+        return;
+    }
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
+    cl->paused = 0;
+    cl->received = 0;
+
+    /* the data curl held comes to ngx_http_swarm_curl_write() now */
+
+    curl_easy_pause(cl->easy, CURLPAUSE_CONT);
 
     ngx_http_swarm_curl_done(cl);
 
@@ -1096,8 +1212,7 @@ ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n, void *userdata)
 {
     ngx_http_swarm_client_t *cl = userdata;
 
-    u_char  *p;
-    size_t   len, cap;
+    size_t  len;
 
     len = size * n;
 
@@ -1106,26 +1221,27 @@ ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n, void *userdata)
         return 0;
     }
 
-    if (cl->len + len > cl->cap) {
-        cap = ngx_max(cl->cap * 2, cl->len + len);
-        cap = ngx_max(cap, 16384);
-        cap = ngx_min(cap, cl->mcf->max_response);
+    /*
+     * a large answer comes in parts, a cycle each: copying it, into
+     * memory touched for the first time, may take long
+     */
 
-        /* large blocks grow in place (mremap), without a copy */
+    if (cl->received >= NGX_HTTP_SWARM_RECV_STEP) {
+        cl->paused = 1;
 
-        p = realloc(cl->body, cap);
-        if (p == NULL) {
-            ngx_log_error(NGX_LOG_ALERT, cl->log, ngx_errno,
-                          "realloc(%uz) failed", cap);
-            return 0;
+        if (!cl->resume.posted) {
+            ngx_post_event(&cl->resume, &ngx_posted_next_events);
         }
 
-        cl->body = p;
-        cl->cap = cap;
+        return CURL_WRITEFUNC_PAUSE;
     }
+
+    cl->received += len;
 
     ngx_memcpy(cl->body + cl->len, ptr, len);
     cl->len += len;
+
+    cl->touched = ngx_max(cl->touched, cl->len);
 
     return len;
 }
@@ -1198,7 +1314,6 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
     cl->sync_bytes = 0;
     cl->sync_cpu = 0;
     cl->longest = 0;
-    cl->publish_start = 0;
 
     ngx_time_update();
     cl->sync_start = ngx_current_msec;
@@ -1330,7 +1445,9 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
     }
 
     if (cl->svcs.n == 0) {
-        ngx_http_swarm_sync_done(cl);
+        /* no service: empty sets to publish */
+        ngx_http_swarm_publish_begin(cl);
+        ngx_post_event(&cl->parse, &ngx_posted_next_events);
         return NGX_OK;
     }
 
@@ -1487,6 +1604,8 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
 
     mcf = cl->mcf;
 
+    cl->paused = 0;
+
     if (result != CURLE_OK) {
         if (cl->overflow) {
             ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
@@ -1597,6 +1716,7 @@ ngx_http_swarm_parse(ngx_event_t *ev)
     uint64_t                     start, cpu;
     ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_client_t     *cl;
+    ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
 
     cl = ev->data;
@@ -1671,9 +1791,18 @@ ngx_http_swarm_parse(ngx_event_t *ev)
 
     case NGX_HTTP_SWARM_SETS:
 
-        rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
-                                       mcf->upstreams.nelts, &cl->report,
-                                       cl->err, sizeof(cl->err));
+        do {
+            rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
+                                           mcf->upstreams.nelts, &cl->report,
+                                           64, cl->err, sizeof(cl->err));
+        } while (rc == 1
+                 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                    < NGX_HTTP_SWARM_SLICE);
+
+        if (rc == 1) {
+            break;
+        }
+
         if (rc != 0) {
             for (i = 0; i < mcf->upstreams.nelts; i++) {
                 cl->sets[i].n = 0;
@@ -1684,24 +1813,51 @@ ngx_http_swarm_parse(ngx_event_t *ev)
 
         cl->phase = NGX_HTTP_SWARM_SORT;
         cl->sorted = 0;
+        cl->ordered = 0;
         break;
 
     case NGX_HTTP_SWARM_SORT:
 
-        /* one upstream a cycle */
+        /* an upstream in two cycles: the order, then the peers moved */
+
+        if (!cl->ordered) {
+            ngx_http_swarm_set_order(&cl->sets[cl->sorted]);
+            cl->ordered = 1;
+            break;
+        }
 
         ngx_http_swarm_set_finish(&cl->sets[cl->sorted], cl->sorted,
                                   &cl->report);
+        cl->ordered = 0;
 
         if (++cl->sorted == mcf->upstreams.nelts) {
-            cl->phase = NGX_HTTP_SWARM_PUBLISH;
+            ngx_http_swarm_publish_begin(cl);
         }
 
         break;
 
     default: /* NGX_HTTP_SWARM_PUBLISH */
+
+        /* one upstream after another, a large set over several cycles */
+
+        upp = mcf->upstreams.elts;
+
+        rc = ngx_http_swarm_publish(cl, upp[cl->pub], &cl->sets[cl->pub],
+                                    &cl->last[cl->pub]);
+        if (rc == NGX_AGAIN) {
+            break;
+        }
+
+        ngx_http_swarm_published(cl, cl->pub, rc);
+
+        if (++cl->pub < mcf->upstreams.nelts) {
+            break;
+        }
+
+        cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+        ngx_http_swarm_step_took(cl, start);
+
         cl->phase = NGX_HTTP_SWARM_READ;
-        cl->publish_start = start;
         ngx_http_swarm_sync_done(cl);
         return;
     }
@@ -1892,18 +2048,59 @@ ngx_http_swarm_report(void *data, unsigned upstream, const char *service,
 
 
 static void
+ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl)
+{
+    cl->phase = NGX_HTTP_SWARM_PUBLISH;
+    cl->pub = 0;
+    cl->changed = 0;
+}
+
+
+/* an upstream published, or its set kept: its time and its problems */
+
+static void
+ngx_http_swarm_published(ngx_http_swarm_client_t *cl, ngx_uint_t i,
+    ngx_int_t rc)
+{
+    size_t                       len;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = cl->mcf->upstreams.elts;
+
+    if (rc == NGX_ERROR) {
+        return;
+    }
+
+    if (rc == NGX_OK) {
+        cl->changed++;
+    }
+
+    ngx_time_update();
+
+    upp[i]->shm->last_sync = ngx_time();
+
+    len = cl->notes[i] ? ngx_strlen(cl->notes[i]) : 0;
+
+    if (len && (upp[i]->shm->error_len != len
+                || ngx_strncmp(upp[i]->shm->error, cl->notes[i], len) != 0))
+    {
+        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                      "swarm: upstream \"%V\": %s",
+                      &upp[i]->name, cl->notes[i]);
+    }
+
+    ngx_http_swarm_set_error(upp[i], len ? cl->notes[i] : "", len);
+}
+
+
+static void
 ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 {
-    size_t                       len, parsed, reused;
-    uint64_t                     cpu;
-    ngx_int_t                    rc;
+    size_t                       parsed, reused;
     ngx_msec_t                   delay;
-    ngx_uint_t                   i;
-    ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = cl->mcf;
-    upp = mcf->upstreams.elts;
 
     if (cl->failures) {
         ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
@@ -1912,45 +2109,6 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
     }
 
     cl->failures = 0;
-    cl->changed = 0;
-
-    ngx_time_update();
-
-    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
-
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        rc = ngx_http_swarm_publish(cl, upp[i], &cl->sets[i],
-                                    &cl->last[i]);
-
-        if (rc == NGX_ERROR) {
-            continue;
-        }
-
-        if (rc == NGX_OK) {
-            cl->changed++;
-        }
-
-        upp[i]->shm->last_sync = ngx_time();
-
-        len = cl->notes[i] ? ngx_strlen(cl->notes[i]) : 0;
-
-        if (len && (upp[i]->shm->error_len != len
-                    || ngx_strncmp(upp[i]->shm->error, cl->notes[i], len)
-                       != 0))
-        {
-            ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                          "swarm: upstream \"%V\": %s",
-                          &upp[i]->name, cl->notes[i]);
-        }
-
-        ngx_http_swarm_set_error(upp[i], len ? cl->notes[i] : "", len);
-    }
-
-    cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
-
-    if (cl->publish_start) {
-        ngx_http_swarm_step_took(cl, cl->publish_start);
-    }
 
     ngx_http_swarm_tasks_counts(cl->tasks, &parsed, &reused);
 
@@ -2040,6 +2198,7 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl)
 static void
 ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
 {
+    size_t      keep;
     ngx_uint_t  i;
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
@@ -2056,14 +2215,19 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
     cl->err[0] = '\0';
 
     /*
-     * the buffer is kept for the next sync, unless it is much larger
-     * than the answers of this one (after an answer too large, say)
+     * the memory answers were written to is kept for the next sync,
+     * unless much more was written than the answers of this one take
+     * (after an answer too large, say): that goes back to the system
      */
 
-    if (cl->cap > 1024 * 1024 && cl->cap > 4 * cl->largest) {
-        ngx_free(cl->body);
-        cl->body = NULL;
-        cl->cap = 0;
+    keep = ngx_align(ngx_max(cl->largest, 1024 * 1024), ngx_pagesize);
+
+    if (cl->touched > keep && cl->touched > 4 * cl->largest) {
+        if (madvise(cl->body + keep, cl->touched - keep, MADV_DONTNEED)
+            == 0)
+        {
+            cl->touched = keep;
+        }
     }
 
     cl->largest = 0;
@@ -2342,17 +2506,30 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
  * the old array is no longer read once the write lock is released.
  */
 
+/*
+ * An upstream's new set into shared memory, in steps: the comparison
+ * with what is published; the copy, NGX_HTTP_SWARM_PUBLISH_STEP peers a
+ * step, into memory no worker sees yet; then the swap, under the write
+ * lock.  NGX_AGAIN while steps are left, NGX_OK once published,
+ * NGX_DECLINED if nothing changed, NGX_ERROR if it cannot be published.
+ */
+
 static ngx_int_t
 ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set,
     ngx_http_swarm_last_t *last)
 {
-    size_t                   size;
-    ngx_uint_t               old_n;
+    size_t                   n;
     ngx_slab_pool_t         *shpool;
     ngx_http_swarm_diff_t    d;
-    ngx_http_swarm_peer_t   *peers, *old;
+    ngx_http_swarm_peer_t   *old;
     ngx_http_swarm_view_t   *view;
+
+    shpool = cl->mcf->shpool;
+
+    if (cl->pub_peers) {
+        goto copy;
+    }
 
     /*
      * compared with the copy of what this worker published last, while
@@ -2363,7 +2540,7 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     if (last->known && last->generation == up->shm->generation) {
         d = ngx_http_swarm_set_diff(last->set.peers, last->set.n,
                                     set->peers, set->n);
-        old_n = last->set.n;
+        cl->pub_old = last->set.n;
 
     } else {
         view = ngx_http_swarm_view_acquire(up, cl->log);
@@ -2373,7 +2550,7 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
 
         d = ngx_http_swarm_set_diff(view->tasks, view->npeers, set->peers,
                                     set->n);
-        old_n = view->npeers;
+        cl->pub_old = view->npeers;
 
         ngx_http_swarm_view_release(up, view);
     }
@@ -2386,72 +2563,83 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
         return NGX_DECLINED;
     }
 
-    shpool = cl->mcf->shpool;
-    peers = NULL;
+    cl->pub_diff = d;
+    cl->pub_copied = 0;
 
-    if (set->n) {
-        size = set->n * sizeof(ngx_http_swarm_peer_t);
-
-        peers = ngx_slab_alloc(shpool, size);
-        if (peers == NULL) {
-            ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                          "swarm: upstream \"%V\": swarm_zone is too small "
-                          "for %uz tasks, keeping the last %ui",
-                          &up->name, set->n, old_n);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(peers, set->peers, size);
+    if (set->n == 0) {
+        goto swap;
     }
+
+    cl->pub_peers = ngx_slab_alloc(shpool,
+                                   set->n * sizeof(ngx_http_swarm_peer_t));
+    if (cl->pub_peers == NULL) {
+        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                      "swarm: upstream \"%V\": swarm_zone is too small "
+                      "for %uz tasks, keeping the last %ui",
+                      &up->name, set->n, cl->pub_old);
+        return NGX_ERROR;
+    }
+
+    return NGX_AGAIN;
+
+copy:
+
+    n = ngx_min(set->n - cl->pub_copied, NGX_HTTP_SWARM_PUBLISH_STEP);
+
+    ngx_memcpy(&cl->pub_peers[cl->pub_copied], &set->peers[cl->pub_copied],
+               n * sizeof(ngx_http_swarm_peer_t));
+
+    cl->pub_copied += n;
+
+    if (cl->pub_copied < set->n) {
+        return NGX_AGAIN;
+    }
+
+swap:
 
     ngx_rwlock_wlock(&up->sh->lock);
 
     old = up->shm->peers;
-    up->shm->peers = peers;
+    up->shm->peers = cl->pub_peers;
     up->shm->npeers = set->n;
     up->shm->generation++;
 
     ngx_rwlock_unlock(&up->sh->lock);
 
+    cl->pub_peers = NULL;
+
     if (old) {
         ngx_slab_free(shpool, old);
     }
 
-    ngx_http_swarm_remember(last, set, up->shm->generation);
-
     ngx_log_error(NGX_LOG_INFO, cl->log, 0,
                   "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
-                  "generation %uA", &up->name, set->n, d.added, d.removed,
-                  d.changed, up->shm->generation);
+                  "generation %uA", &up->name, set->n, cl->pub_diff.added,
+                  cl->pub_diff.removed, cl->pub_diff.changed,
+                  up->shm->generation);
+
+    ngx_http_swarm_remember(last, set, up->shm->generation);
 
     return NGX_OK;
 }
 
 
+/*
+ * The set just published becomes the worker's copy of it: the two swap
+ * their memory, as the next refresh builds its sets anew.
+ */
+
 static void
 ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
     ngx_atomic_uint_t generation)
 {
-    ngx_http_swarm_peer_t  *p;
+    ngx_http_swarm_set_t  tmp;
 
-    last->known = 0;
+    tmp = last->set;
+    last->set = *set;
+    *set = tmp;
+    set->n = 0;
 
-    if (set->n > last->set.cap) {
-        p = realloc(last->set.peers, set->n * sizeof(ngx_http_swarm_peer_t));
-        if (p == NULL) {
-            return;
-        }
-
-        last->set.peers = p;
-        last->set.cap = set->n;
-    }
-
-    if (set->n) {
-        ngx_memcpy(last->set.peers, set->peers,
-                   set->n * sizeof(ngx_http_swarm_peer_t));
-    }
-
-    last->set.n = set->n;
     last->generation = generation;
     last->known = 1;
 }
@@ -2898,7 +3086,17 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
         ngx_delete_posted_event(&cl->parse);
     }
 
+    if (cl->resume.posted) {
+        ngx_delete_posted_event(&cl->resume);
+    }
+
     ngx_http_swarm_tasks_destroy(cl->tasks);
+
+    /* a set that was being copied into shared memory */
+
+    if (cl->pub_peers) {
+        ngx_slab_free(cl->mcf->shpool, cl->pub_peers);
+    }
 
     if (cl->multi) {
         if (cl->easy) {
@@ -2932,6 +3130,6 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     }
 
     if (cl->body) {
-        ngx_free(cl->body);
+        munmap(cl->body, cl->cap);
     }
 }

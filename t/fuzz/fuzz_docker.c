@@ -104,8 +104,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } while (rc2 == 1);
 
     if (rc2 == 0) {
-        rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 2, NULL, err,
-                                        sizeof(err));
+        do {
+            rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 2, NULL, 2,
+                                            err, sizeof(err));
+        } while (rc2 == 1);
 
         for (i = 0; rc2 == 0 && i < 2; i++) {
             ngx_http_swarm_set_finish(&again[i], (unsigned) i, NULL);

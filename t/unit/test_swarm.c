@@ -613,8 +613,13 @@ tasks_read_all(ngx_http_swarm_tasks_t *t, const char *json,
         return rc;
     }
 
-    rc = ngx_http_swarm_tasks_sets(t, &svcs, set, 1, NULL, err,
-                                   sizeof(err));
+    /* one task a call: the sets are built over several calls */
+
+    do {
+        rc = ngx_http_swarm_tasks_sets(t, &svcs, set, 1, NULL, 1, err,
+                                       sizeof(err));
+    } while (rc == 1);
+
     if (rc == 0) {
         ngx_http_swarm_set_finish(set, 0, NULL);
     }
