@@ -138,6 +138,8 @@ static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
     uint64_t hash, const char *bytes, size_t len);
 static uint64_t ngx_http_swarm_hash(const char *p, size_t len);
+static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
+    ngx_http_swarm_key_t *tmp, size_t n);
 static int ngx_http_swarm_key_cmp(const void *a, const void *b);
 
 
@@ -1583,8 +1585,11 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
         return;
     }
 
+    /* the keys, and as many again to sort them */
+
     if (set->n > set->kcap) {
-        keys = realloc(set->keys, set->n * sizeof(ngx_http_swarm_key_t));
+        keys = realloc(set->keys,
+                       2 * set->n * sizeof(ngx_http_swarm_key_t));
         if (keys == NULL) {
             return;
         }
@@ -1612,10 +1617,70 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
         keys[i].from = i;
     }
 
-    qsort(keys, set->n, sizeof(ngx_http_swarm_key_t),
-          ngx_http_swarm_key_cmp);
+    ngx_http_swarm_keys_sort(keys, keys + set->n, set->n);
 
     set->nkeys = set->n;
+}
+
+
+/*
+ * A radix sort of the keys, a byte at a time from the lowest (the keys
+ * use 7 bytes; a byte the same in every key is skipped), then the runs
+ * of equal keys in full: sorting 10,000 keys takes a fraction of what
+ * qsort() takes.
+ */
+
+static void
+ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
+    ngx_http_swarm_key_t *tmp, size_t n)
+{
+    size_t                 i, j, b, sum, c, count[256];
+    unsigned               shift;
+    ngx_http_swarm_key_t  *from, *to, *t;
+
+    from = keys;
+    to = tmp;
+
+    for (shift = 0; shift < 56; shift += 8) {
+        memset(count, 0, sizeof(count));
+
+        for (i = 0; i < n; i++) {
+            count[(from[i].key >> shift) & 0xff]++;
+        }
+
+        if (count[(from[0].key >> shift) & 0xff] == n) {
+            continue;
+        }
+
+        for (sum = 0, b = 0; b < 256; b++) {
+            c = count[b];
+            count[b] = sum;
+            sum += c;
+        }
+
+        for (i = 0; i < n; i++) {
+            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
+        }
+
+        t = from;
+        from = to;
+        to = t;
+    }
+
+    if (from != keys) {
+        memcpy(keys, from, n * sizeof(ngx_http_swarm_key_t));
+    }
+
+    for (i = 0; i < n; i = j) {
+        for (j = i + 1; j < n && keys[j].key == keys[i].key; j++) {
+            /* void */
+        }
+
+        if (j - i > 1) {
+            qsort(&keys[i], j - i, sizeof(ngx_http_swarm_key_t),
+                  ngx_http_swarm_key_cmp);
+        }
+    }
 }
 
 

@@ -849,6 +849,104 @@ peer(const char *ip, int port, int state, const char *task)
 }
 
 
+/*
+ * The order of a set, told another way: the fields it orders by, laid
+ * end to end (the port big-endian, the task zero-padded) and compared as
+ * bytes.
+ */
+
+#define REFERENCE_KEY_LEN  (1 + 16 + 2 + 1 + NGX_HTTP_SWARM_ID_LEN)
+
+static void
+reference_key(const ngx_http_swarm_peer_t *p, unsigned char *k)
+{
+    k[0] = p->family;
+    memcpy(&k[1], p->addr, 16);
+    k[17] = (unsigned char) (p->port >> 8);
+    k[18] = (unsigned char) (p->port & 0xff);
+    k[19] = p->state;
+    memcpy(&k[20], p->task, NGX_HTTP_SWARM_ID_LEN);
+}
+
+
+static int
+reference_cmp(const void *a, const void *b)
+{
+    unsigned char  ka[REFERENCE_KEY_LEN], kb[REFERENCE_KEY_LEN];
+
+    reference_key(a, ka);
+    reference_key(b, kb);
+
+    return memcmp(ka, kb, REFERENCE_KEY_LEN);
+}
+
+
+/*
+ * 5,000 peers, IPv4 with addresses and ports met several times, and IPv6
+ * (whose keys are all equal), sorted as qsort() with the reference
+ * comparison sorts them; the set is used again, with its keys, as
+ * worker 0 does.
+ */
+
+static void
+test_sort_large(void **state)
+{
+    size_t                  i, round;
+    ngx_http_swarm_set_t    set;
+    ngx_http_swarm_peer_t   p, *want;
+
+    (void) state;
+
+    memset(&set, 0, sizeof(set));
+    srand(7);
+
+    for (round = 0; round < 3; round++) {
+        set.n = 0;
+
+        for (i = 0; i < 5000; i++) {
+            memset(&p, 0, sizeof(p));
+
+            if (i % 10 == 0) {
+                p.family = AF_INET6;
+                p.addr[0] = 0xfd;
+                p.addr[15] = (uint8_t) (rand() % 50);
+                p.port = 80;
+
+            } else {
+                p.family = AF_INET;
+                p.addr[0] = 10;
+                p.addr[1] = (uint8_t) (rand() % 3);
+                p.addr[2] = (uint8_t) (rand() % 256);
+                p.addr[3] = (uint8_t) (rand() % 256);
+                p.port = (uint16_t) (80 + rand() % 2);
+            }
+
+            p.state = (uint8_t) (1 + rand() % 2);
+            snprintf(p.task, sizeof(p.task), "t%d", rand() % 100000);
+            ngx_http_swarm_set_add(&set, &p);
+        }
+
+        want = malloc(set.n * sizeof(ngx_http_swarm_peer_t));
+        assert_non_null(want);
+        memcpy(want, set.peers, set.n * sizeof(ngx_http_swarm_peer_t));
+        qsort(want, set.n, sizeof(ngx_http_swarm_peer_t), reference_cmp);
+
+        if (round > 0) {
+            /* the order found in a cycle of its own */
+            ngx_http_swarm_set_order(&set);
+        }
+
+        ngx_http_swarm_set_sort(&set);
+
+        assert_memory_equal(set.peers, want,
+                            set.n * sizeof(ngx_http_swarm_peer_t));
+        free(want);
+    }
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
 static void
 test_diff(void **state)
 {
@@ -1124,6 +1222,7 @@ main(void)
         cmocka_unit_test(test_array_framing),
         cmocka_unit_test(test_tasks_cache),
         cmocka_unit_test(test_every_fixture),
+        cmocka_unit_test(test_sort_large),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_cookie_scan),
