@@ -18,11 +18,13 @@ State file keys (all optional):
   ping_header       false: /_ping answers without Api-Version
   fault             "hang", "500", "garbage", "truncate", "big", "slow"
   fault_paths       paths the fault applies to (default: all)
-  services_raw,     a file served byte for byte as the answer, filters
-  tasks_raw         ignored, for generated swarms too large to rebuild
-                    on every request (see t/bench/gen-swarm.py); tasks
-                    asked with desired-state get X.running.json for
-                    X.json, tasks asked by ID are looked up in X.json
+  services_raw      a file of services for generated swarms (see
+                    t/bench/gen-swarm.py), filtered as the engine does
+  tasks_raw         a file served byte for byte as the answer, filters
+                    ignored, for generated swarms too large to rebuild
+                    on every request; tasks asked with desired-state
+                    get X.running.json for X.json, tasks asked by ID are
+                    looked up in X.json
   events            "refuse": /events answers 403; "drop": streams end
 """
 
@@ -226,7 +228,11 @@ class Handler(BaseHTTPRequestHandler):
                 return
 
         raw = st.get(path[1:] + "_raw")
-        if raw and path in ("/services", "/tasks") and "id" not in filters:
+        if raw and path == "/services":
+            # the services a filter matches, as the engine answers
+            st["services"] = raw
+            raw = None
+        if raw and path == "/tasks" and "id" not in filters:
             if "desired-state" in filters and path == "/tasks":
                 raw = re.sub(r"\.json$", ".running.json", raw)
             with open(raw, "rb") as f:

@@ -22,7 +22,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use SwarmTest;
-use SwarmBench qw(rounds median);
+use SwarmBench qw(rounds median ratio);
 use JSON::PP;
 use Time::HiRes qw(sleep);
 
@@ -156,11 +156,11 @@ for my $p (qw(swarm static haproxy)) {
         median(@{ $rps{$p}{returning} });
 }
 print "\n";
+print "ratios (medians of the ratios round by round)\n";
 for my $w (qw(new returning)) {
-    my $s = median(@{ $rps{swarm}{$w} });
     printf "%-9s swarm/static %.3f   swarm/haproxy %.3f\n", $w,
-        $s / median(@{ $rps{static}{$w} }),
-        $s / median(@{ $rps{haproxy}{$w} });
+        ratio($rps{swarm}{$w}, $rps{static}{$w}),
+        ratio($rps{swarm}{$w}, $rps{haproxy}{$w});
 }
 
 system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");

@@ -2,8 +2,8 @@
 """Generates a large swarm for the Docker API stand-in, from the real
 engine answers in t/fixtures: services and tasks shaped exactly like
 them (same fields, compact JSON as the engine writes it), with new IDs,
-and loopback addresses, since the stand-in serves these files byte for
-byte (state keys services_raw and tasks_raw).
+and loopback addresses, for the stand-in's state keys services_raw and
+tasks_raw (tasks files are served byte for byte).
 
     gen-swarm.py DIR PORT [SERVICES REPLICAS HISTORY CHANGED]
 

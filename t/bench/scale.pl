@@ -30,7 +30,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use SwarmTest;
-use SwarmBench qw(rounds median);
+use SwarmBench qw(rounds median ratio);
 use IO::Socket::INET;
 use POSIX ();
 use Time::HiRes qw(time sleep);
@@ -249,9 +249,9 @@ printf "%-22s %12.0f %12.0f\n", "big (" . ($npeers - 3) . " peers)",
     median(@{ $rps{big}{returning} }), median(@{ $rps{big}{new} });
 printf "%-22s %12.0f %12.0f\n", 'small (3 peers)',
     median(@{ $rps{small}{returning} }), median(@{ $rps{small}{new} });
-printf "big/small              %12.3f %12.3f\n",
-    median(@{ $rps{big}{returning} }) / median(@{ $rps{small}{returning} }),
-    median(@{ $rps{big}{new} }) / median(@{ $rps{small}{new} });
+printf "big/small, round by round %9.3f %12.3f\n",
+    ratio($rps{big}{returning}, $rps{small}{returning}),
+    ratio($rps{big}{new}, $rps{small}{new});
 
 system("kill `cat $dir/backends.pid`");
 $t->stop_nginx;

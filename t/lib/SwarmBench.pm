@@ -1,12 +1,14 @@
 package SwarmBench;
 
 # What the benchmarks in t/bench share: wrk rounds interleaved over
-# proxies and workloads, and medians.
+# proxies and workloads, each round starting with the next proxy so that
+# none is always measured first, medians, and ratios of the same rounds.
 #
 #   my $rps = SwarmBench::rounds(dir => $dir, rounds => 5, seconds => 5,
 #       connections => 32, workloads => [qw(new returning)],
 #       proxies => [name => [port, [cookie, ...], path], ...]);
 #   SwarmBench::median(@{ $rps->{name}{new} });
+#   SwarmBench::ratio($rps->{a}{new}, $rps->{b}{new});
 #
 # A returning visitor sends the proxy's cookies in turn; a new one sends
 # none.  Any non-2xx answer ends the run.
@@ -15,7 +17,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(rounds median);
+our @EXPORT_OK = qw(rounds median ratio);
 
 sub script {
     my ($file, @cookies) = @_;
@@ -35,10 +37,12 @@ sub script {
 sub rounds {
     my (%o) = @_;
     my @proxies = @{ $o{proxies} };
+    my $n = @proxies / 2;
     my %rps;
     for my $round (1 .. $o{rounds}) {
         for my $workload (@{ $o{workloads} }) {
-            for (my $i = 0; $i < @proxies; $i += 2) {
+            for my $k (0 .. $n - 1) {
+                my $i = 2 * (($k + $round - 1) % $n);
                 my ($p, $how) = @proxies[$i, $i + 1];
                 my ($port, $cookies, $path) = @$how;
                 my $ret = $workload eq 'returning';
@@ -63,6 +67,14 @@ sub rounds {
 sub median {
     my @v = sort { $a <=> $b } @_;
     return @v % 2 ? $v[$#v / 2] : ($v[@v / 2 - 1] + $v[@v / 2]) / 2;
+}
+
+# a against b: the median of their ratios round by round, as the two
+# ran within seconds of each other, on the same state of the machine
+
+sub ratio {
+    my ($a, $b) = @_;
+    return median(map { $a->[$_] / $b->[$_] } 0 .. $#$a);
 }
 
 1;
