@@ -2220,9 +2220,9 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
      * (after an answer too large, say): that goes back to the system
      */
 
-    keep = ngx_align(ngx_max(cl->largest, 1024 * 1024), ngx_pagesize);
+    keep = ngx_align(cl->largest, ngx_pagesize);
 
-    if (cl->touched > keep && cl->touched > 4 * cl->largest) {
+    if (cl->touched > 1024 * 1024 && cl->touched > 4 * cl->largest) {
         if (madvise(cl->body + keep, cl->touched - keep, MADV_DONTNEED)
             == 0)
         {

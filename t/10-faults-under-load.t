@@ -112,6 +112,13 @@ diag sprintf 'workers RSS: %d kB before, %d kB at most, %d kB after',
     $rss0, $rss_max, $rss1;
 cmp_ok($rss_max - $rss0, '<', rss_slack(48 * 1024),
     'memory bounded during the faults (swarm_max_response 32m)');
-cmp_ok($rss1 - $rss0, '<', rss_slack(8 * 1024), 'and given back after');
+
+# with AddressSanitizer more stays: freed memory waits in its quarantine
+# and size-class caches (curl's buffers for a held transfer among it),
+# and shadow memory stays for worker 0's answer reservation; measured
+# there, 24 to 35 MB, against under 1 MB without it
+
+cmp_ok($rss1 - $rss0, '<', rss_slack(8 * 1024)
+    + ($ENV{SWARM_ASAN} ? 16 * 1024 : 0), 'and given back after');
 
 $t->done_testing;
