@@ -187,6 +187,7 @@ static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_gone(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_parse(ngx_event_t *ev);
 static uint64_t ngx_http_swarm_clock(clockid_t id);
+static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
 static void ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl,
     uint64_t start);
 static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
@@ -213,6 +214,9 @@ static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
 static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
     CURLcode result);
 static void ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl);
+static ngx_int_t ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl,
+    ngx_uint_t i, ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
+    ngx_http_swarm_view_t **view);
 static void ngx_http_swarm_published(ngx_http_swarm_client_t *cl,
     ngx_uint_t i, ngx_int_t rc);
 static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
@@ -1512,7 +1516,6 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
     ngx_int_t                    rc;
     ngx_uint_t                   i, k, n, npeers;
     ngx_http_swarm_peer_t       *tasks;
-    ngx_http_swarm_last_t       *last;
     ngx_http_swarm_view_t       *view;
     ngx_http_swarm_upstream_t  **upp;
 
@@ -1526,21 +1529,10 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
 
-        last = &cl->last[i];
-        view = NULL;
-
-        if (last->known && last->generation == upp[i]->shm->generation) {
-            tasks = last->set.peers;
-            npeers = last->set.n;
-
-        } else {
-            view = ngx_http_swarm_view_acquire(upp[i], cl->log);
-            if (view == NULL) {
-                continue;
-            }
-
-            tasks = view->tasks;
-            npeers = view->npeers;
+        if (ngx_http_swarm_published_peers(cl, i, &tasks, &npeers, &view)
+            != NGX_OK)
+        {
+            continue;
         }
 
         for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
@@ -1744,9 +1736,7 @@ ngx_http_swarm_parse(ngx_event_t *ev)
                                                sizeof(cl->err));
             }
 
-        } while (rc == 1
-                 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-                    < NGX_HTTP_SWARM_SLICE);
+        } while (rc == 1 && ngx_http_swarm_in_slice(start));
 
         if (rc == 1) {
             break;
@@ -1795,9 +1785,7 @@ ngx_http_swarm_parse(ngx_event_t *ev)
             rc = ngx_http_swarm_tasks_sets(cl->tasks, &cl->svcs, cl->sets,
                                            mcf->upstreams.nelts, &cl->report,
                                            64, cl->err, sizeof(cl->err));
-        } while (rc == 1
-                 && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-                    < NGX_HTTP_SWARM_SLICE);
+        } while (rc == 1 && ngx_http_swarm_in_slice(start));
 
         if (rc == 1) {
             break;
@@ -1878,6 +1866,16 @@ failed:
 
     cl->phase = NGX_HTTP_SWARM_READ;
     ngx_http_swarm_sync_failed(cl);
+}
+
+
+/* whether a step begun at start may go on */
+
+static ngx_uint_t
+ngx_http_swarm_in_slice(uint64_t start)
+{
+    return ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+           < NGX_HTTP_SWARM_SLICE;
 }
 
 
@@ -2507,6 +2505,43 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
  */
 
 /*
+ * What an upstream has published: worker 0's copy of it, while that is
+ * what shared memory holds, else (after a reload, say) the worker's view
+ * of shared memory, acquired for the caller to release (*view is NULL
+ * for the copy).
+ */
+
+static ngx_int_t
+ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl, ngx_uint_t i,
+    ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
+    ngx_http_swarm_view_t **view)
+{
+    ngx_http_swarm_last_t       *last;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = cl->mcf->upstreams.elts;
+    last = &cl->last[i];
+
+    if (last->known && last->generation == upp[i]->shm->generation) {
+        *peers = last->set.peers;
+        *n = last->set.n;
+        *view = NULL;
+        return NGX_OK;
+    }
+
+    *view = ngx_http_swarm_view_acquire(upp[i], cl->log);
+    if (*view == NULL) {
+        return NGX_ERROR;
+    }
+
+    *peers = (*view)->tasks;
+    *n = (*view)->npeers;
+
+    return NGX_OK;
+}
+
+
+/*
  * An upstream's new set into shared memory, in steps: the comparison
  * with what is published; the copy, NGX_HTTP_SWARM_PUBLISH_STEP peers a
  * step, into memory no worker sees yet; then the swap, under the write
@@ -2520,9 +2555,10 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_last_t *last)
 {
     size_t                   n;
+    ngx_uint_t               np;
     ngx_slab_pool_t         *shpool;
     ngx_http_swarm_diff_t    d;
-    ngx_http_swarm_peer_t   *old;
+    ngx_http_swarm_peer_t   *old, *peers;
     ngx_http_swarm_view_t   *view;
 
     shpool = cl->mcf->shpool;
@@ -2531,27 +2567,16 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
         goto copy;
     }
 
-    /*
-     * compared with the copy of what this worker published last, while
-     * that is what shared memory holds; else (after a reload, say) with
-     * the worker's view of shared memory
-     */
+    if (ngx_http_swarm_published_peers(cl, cl->pub, &peers, &np, &view)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
-    if (last->known && last->generation == up->shm->generation) {
-        d = ngx_http_swarm_set_diff(last->set.peers, last->set.n,
-                                    set->peers, set->n);
-        cl->pub_old = last->set.n;
+    d = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
+    cl->pub_old = np;
 
-    } else {
-        view = ngx_http_swarm_view_acquire(up, cl->log);
-        if (view == NULL) {
-            return NGX_ERROR;
-        }
-
-        d = ngx_http_swarm_set_diff(view->tasks, view->npeers, set->peers,
-                                    set->n);
-        cl->pub_old = view->npeers;
-
+    if (view) {
         ngx_http_swarm_view_release(up, view);
     }
 
