@@ -602,6 +602,15 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
+            if (value[i].len - 8 >= NGX_HTTP_SWARM_NAME_LEN) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid parameter \"%V\": Docker "
+                                   "allows network names of at most %d "
+                                   "bytes", &value[i],
+                                   NGX_HTTP_SWARM_NAME_LEN - 1);
+                return NGX_CONF_ERROR;
+            }
+
             sel->network = (const char *) value[i].data + 8;
             continue;
         }

@@ -40,6 +40,7 @@ typedef struct {
 } ngx_http_swarm_sticky_data_t;
 
 
+static ngx_int_t ngx_http_swarm_sticky_check(ngx_conf_t *cf);
 static void *ngx_http_swarm_sticky_create_conf(ngx_conf_t *cf);
 static char *ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -75,7 +76,7 @@ static ngx_command_t  ngx_http_swarm_sticky_commands[] = {
 
 static ngx_http_module_t  ngx_http_swarm_sticky_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_swarm_sticky_check,           /* postconfiguration */
 
     NULL,                                  /* create main configuration */
     NULL,                                  /* init main configuration */
@@ -201,6 +202,14 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                 goto invalid;
             }
 
+            if (age == 0) {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid parameter \"%V\": browsers "
+                                   "drop a cookie of Max-Age=0 at once, "
+                                   "so nothing would be sticky", &value[i]);
+                return NGX_CONF_ERROR;
+            }
+
             scf->cookie.max_age = (long) age;
             continue;
         }
@@ -275,10 +284,79 @@ ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value, size_t skip,
 }
 
 
+/*
+ * Once every directive is read: an upstream's balancer is still this
+ * one where swarm_service set it (a later "ip_hash", "hash", "random" or
+ * "least_conn" would take its place and balance over nothing), and
+ * swarm_sticky is only where swarm_service is.
+ */
+
+static ngx_int_t
+ngx_http_swarm_sticky_check(ngx_conf_t *cf)
+{
+    ngx_uint_t                      i;
+    ngx_http_swarm_upstream_t      *up;
+    ngx_http_upstream_srv_conf_t  **uscfp, *uscf;
+    ngx_http_swarm_sticky_conf_t   *scf;
+    ngx_http_upstream_main_conf_t  *umcf;
+
+    umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
+    uscfp = umcf->upstreams.elts;
+
+    for (i = 0; i < umcf->upstreams.nelts; i++) {
+        uscf = uscfp[i];
+
+        if (uscf->srv_conf == NULL) {
+            continue;
+        }
+
+        up = ngx_http_conf_upstream_srv_conf(uscf, ngx_http_swarm_module);
+        scf = ngx_http_conf_upstream_srv_conf(uscf,
+                                              ngx_http_swarm_sticky_module);
+
+        if (up->selectors
+            && uscf->peer.init_upstream != ngx_http_swarm_sticky_init_upstream)
+        {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "upstream \"%V\" in %s:%ui: a load balancing "
+                          "method after \"swarm_service\" replaces the "
+                          "balancer of the Swarm tasks", &uscf->host,
+                          uscf->file_name, uscf->line);
+            return NGX_ERROR;
+        }
+
+        if (scf->enabled && up->selectors == NULL) {
+            ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                          "upstream \"%V\" in %s:%ui: \"swarm_sticky\" "
+                          "needs \"swarm_service\"", &uscf->host,
+                          uscf->file_name, uscf->line);
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
 ngx_int_t
 ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us)
 {
+#if (NGX_HTTP_UPSTREAM_ZONE)
+
+    /* the task set is already shared: swarm_zone holds it */
+
+    if (us->shm_zone) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "upstream \"%V\" in %s:%ui: \"zone\" cannot be "
+                           "used with \"swarm_service\", the tasks are "
+                           "shared by \"swarm_zone\"", &us->host,
+                           us->file_name, us->line);
+        return NGX_ERROR;
+    }
+
+#endif
+
     /* the one entry swarm_service adds; any other came from "server" */
 
     if (us->servers == NULL || us->servers->nelts != 1) {

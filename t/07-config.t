@@ -64,6 +64,22 @@ my @bad = (
         qr/"swarm_zone" of 1024 is too small/],
     ['upstream app { swarm_service name=a; } server { swarm_service name=b; }',
         qr/"swarm_service" directive is not allowed here/],
+    ['upstream app { zone z 64k; swarm_service name=web port=80; }',
+        qr/upstream "app" in \S+:\d+: "zone" cannot be used with "swarm_service"/],
+    ['upstream app { swarm_service name=web port=80; zone z 64k; }',
+        qr/"zone" cannot be used with "swarm_service"/],
+    (map { ["upstream app { server 127.0.0.1:1; swarm_service name=a port=80; $_; }",
+        qr/upstream "app" in \S+:\d+: a load balancing method after "swarm_service" replaces/] }
+        'ip_hash', 'hash $remote_addr', 'random', 'least_conn'),
+    # nginx's own check comes first where no server is left to balance
+    ['upstream app { swarm_service name=a port=80; ip_hash; }',
+        qr/no servers in upstream "app"/],
+    ['upstream app { server 127.0.0.1:1; swarm_sticky; }',
+        qr/upstream "app" in \S+:\d+: "swarm_sticky" needs "swarm_service"/],
+    ['upstream app { swarm_service name=a network=' . ('n' x 64) . '; }',
+        qr/invalid parameter "network=n+": Docker allows network names of at most 63 bytes/],
+    ['upstream app { swarm_service name=a; swarm_sticky max_age=0; }',
+        qr/invalid parameter "max_age=0": browsers drop a cookie of Max-Age=0/],
 );
 
 for my $b (@bad) {
@@ -72,6 +88,14 @@ for my $b (@bad) {
     isnt($rc, 0, "rejected: $conf");
     like($out, $pattern, "message: $conf");
 }
+
+($rc, $out) = check('upstream app { swarm_service name=a port=80 network='
+    . ('n' x 63) . '; }');
+is($rc, 0, 'a network name of 63 bytes') or diag $out;
+
+($rc, $out) = check('upstream app { ip_hash; swarm_service name=a port=80; }');
+is($rc, 0, 'a method before swarm_service gives way to it') or diag $out;
+like($out, qr/load balancing method redefined/, 'with a warning');
 
 ($rc, $out) = check('swarm_endpoint http://127.0.0.1:2375/; '
     . 'upstream app { swarm_service label=a=b=c; }');
