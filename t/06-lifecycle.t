@@ -10,10 +10,12 @@ use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use POSIX qw(:sys_wait_h);
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;
+$t->allow(qr/worker process \d+ exited on signal 9/);
 my $p = free_port();
 
 $t->start_backends(map { "127.0.2.$_:$p" } 3, 4, 9, 10);

@@ -6,7 +6,8 @@
 use strict;
 use warnings;
 use Test::More;
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;

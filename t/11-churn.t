@@ -9,7 +9,8 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;

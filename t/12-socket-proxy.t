@@ -9,7 +9,8 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;
@@ -19,7 +20,7 @@ my $dir = $t->dir;
 
 $t->start_api(tasks => 'tasks-all.json');
 $t->start_backends(map { "127.0.2.$_:$p" } 3, 4, 9, 10);
-$t->spawn('proxy', 'python3', 't/sockproxy.py', "127.0.0.1:$pp",
+$t->spawn('proxy', 'python3', "$FindBin::Bin/sockproxy.py", "127.0.0.1:$pp",
     $t->socket_path, "$dir/proxy.log");
 ok(wait_for(sub { IO::Socket::INET->new("127.0.0.1:$pp") }, 10),
     'the socket proxy listens');

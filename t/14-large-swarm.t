@@ -13,7 +13,8 @@
 use strict;
 use warnings;
 use Test::More;
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;
@@ -23,7 +24,7 @@ my $bp = free_port();
 # with AddressSanitizer every step is slower
 my $bound = ($ENV{SWARM_ASAN} ? 30 : 12) * 1000;
 
-system('python3', 't/bench/gen-swarm.py', $dir, $bp, 1000, 10, 0, 100) == 0
+system('python3', "$FindBin::Bin/bench/gen-swarm.py", $dir, $bp, 1000, 10, 0, 100) == 0
     or BAIL_OUT('gen-swarm.py failed');
 
 # no events: each worker refreshes once as it starts, then every 30 s,

@@ -15,7 +15,8 @@ use POSIX qw(:sys_wait_h);
 use JSON::PP;
 use File::Temp qw(tempdir);
 use Cwd qw(abs_path);
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/../lib";
 use SwarmTest;
 
 my $top = abs_path('.');

@@ -350,12 +350,37 @@ sub rss {
     return 0;
 }
 
-# Ends a test file: stops nginx, then fails if a sanitizer (in an nginx
-# built with them) reported anything in the error log.
+# Lines of the error log a test expects, as nginx-tests' Test::Nginx
+# has them said: an [alert], an [emerg] or a worker that exited on a
+# signal fails the test file unless one of these patterns matches it.
+
+sub allow {
+    my ($self, @patterns) = @_;
+    push @{ $self->{allowed} }, @patterns;
+}
+
+# The lines of the error log that fail a test file: alerts, emergencies
+# and crashed workers that the test did not say it expects.
+
+sub unexpected {
+    my ($self) = @_;
+    my @lines = $self->error_log
+        =~ /^(.*(?:\[alert\]|\[emerg\]|exited on signal).*)$/mg;
+    my @allowed = @{ $self->{allowed} || [] };
+    return grep { my $l = $_; !grep { $l =~ $_ } @allowed } @lines;
+}
+
+# Ends a test file: stops nginx, then fails if the error log holds an
+# alert, an emergency or a crashed worker the test does not expect, or
+# a sanitizer (in an nginx built with them) reported anything.
 
 sub done_testing {
     my ($self) = @_;
     $self->stop_nginx;
+    my @bad = $self->unexpected;
+    Test::More::is(scalar @bad, 0,
+        'no alert, emerg or crashed worker in the error log')
+        or Test::More::diag(join "\n", @bad);
     my @reports = $self->error_log
         =~ /^(.*(?:ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer).*)$/mg;
     Test::More::is(scalar @reports, 0, 'no sanitizer report')
