@@ -18,11 +18,12 @@ NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
-        ngx_http_swarm_module.c ngx_http_swarm_sticky.c \
+        ngx_http_swarm_module.c ngx_http_swarm_zone.c \
+        ngx_http_swarm_sticky.c \
         ngx_http_swarm_docker.c ngx_http_swarm_cookie.c
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
-TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl \
+TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              valgrind clang libclang-rt-14-dev
 
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)

@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * What the discovery module (ngx_http_swarm_module.c) and the balancer
- * (ngx_http_swarm_sticky.c) share: the task sets in shared memory, each
- * worker's own copy of them, and the upstream configuration.
+ * What the discovery module (ngx_http_swarm_module.c), the zone
+ * (ngx_http_swarm_zone.c) and the balancer (ngx_http_swarm_sticky.c)
+ * share: the task sets in shared memory, each worker's own copy of
+ * them, and the upstream configuration.
  */
 
 
@@ -25,25 +26,32 @@
 
 typedef struct ngx_http_swarm_shm_up_s  ngx_http_swarm_shm_up_t;
 
-/* one upstream's task set in shared memory, found by upstream name */
+/*
+ * One upstream's task set in shared memory, found by upstream name; its
+ * epoch is that of the newest configuration that has the upstream.
+ */
 
 struct ngx_http_swarm_shm_up_s {
     ngx_http_swarm_shm_up_t    *next;
     ngx_str_t                   name;
+    ngx_atomic_uint_t           epoch;
     ngx_atomic_t                generation;
     ngx_atomic_t                last_sync;
     ngx_http_swarm_peer_t      *peers;
     ngx_uint_t                  npeers;
     size_t                      error_len;
     u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
-
-    /* how long the last worker took to make its copy of the set */
-    ngx_atomic_t                view_usec;
 };
 
 
 typedef struct {
-    ngx_atomic_t                lock;
+    /* odd while a writer changes the zone */
+    ngx_atomic_t                seq;
+
+    /* configuration loads so far, and the one whose worker 0 writes */
+    ngx_atomic_t                epoch_next;
+    ngx_atomic_t                epoch;
+
     ngx_http_swarm_shm_up_t    *upstreams;
     size_t                      api_version_len;
     u_char                      api_version[16];
@@ -62,6 +70,17 @@ typedef struct {
 } ngx_http_swarm_shm_t;
 
 
+/* the zone as one process sees it */
+
+typedef struct {
+    ngx_http_swarm_shm_t       *sh;
+    ngx_slab_pool_t            *shpool;
+    ngx_atomic_uint_t           epoch;
+    ngx_array_t                *upstreams;
+    ngx_event_t                 check;
+} ngx_http_swarm_zone_t;
+
+
 /* a peer as a worker connects to it; failure accounting is per worker */
 
 typedef struct {
@@ -70,7 +89,6 @@ typedef struct {
     ngx_sockaddr_t              addr;
     ngx_str_t                   name;
     ngx_uint_t                  fails;
-    time_t                      accessed;
     time_t                      checked;
 } ngx_http_swarm_rpeer_t;
 
@@ -78,8 +96,7 @@ typedef struct {
 /*
  * A worker's private copy of one generation of a task set.  Requests
  * hold a reference to it until their pool goes, so nothing they point
- * to changes under them; shared memory is only read, under the read
- * lock, to make a new copy when the generation moves.
+ * to changes under them; the copy is made between requests.
  */
 
 typedef struct {
@@ -92,6 +109,9 @@ typedef struct {
     ngx_uint_t                 *active;
     ngx_uint_t                  nactive;
     ngx_http_swarm_index_t      index;
+
+    /* how long the copy took */
+    ngx_uint_t                  build_usec;
 } ngx_http_swarm_view_t;
 
 
@@ -99,7 +119,7 @@ typedef struct {
     ngx_str_t                   name;
     ngx_array_t                *selectors;
     ngx_http_upstream_srv_conf_t  *uscf;
-    ngx_http_swarm_shm_t       *sh;
+    ngx_http_swarm_zone_t      *zone;
     ngx_http_swarm_shm_up_t    *shm;
     ngx_http_swarm_view_t      *view;
     ngx_uint_t                  rr;
@@ -107,10 +127,31 @@ typedef struct {
 } ngx_http_swarm_upstream_t;
 
 
+ngx_int_t ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
+ngx_uint_t ngx_http_swarm_zone_claim(ngx_http_swarm_zone_t *zone,
+    ngx_log_t *log);
+ngx_uint_t ngx_http_swarm_zone_writer(ngx_http_swarm_zone_t *zone);
+ngx_int_t ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n,
+    ngx_atomic_uint_t *generation);
+ngx_int_t ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
+    const char *msg, size_t len, time_t synced);
+void ngx_http_swarm_zone_set_version(ngx_http_swarm_zone_t *zone,
+    const char *version);
+size_t ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf);
+ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
+    u_char *buf, size_t *len, time_t *last_sync);
+
+ngx_int_t ngx_http_swarm_views_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_zone_t *zone);
 ngx_http_swarm_view_t *ngx_http_swarm_view_acquire(
+    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
+ngx_http_swarm_view_t *ngx_http_swarm_view_current(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view);
+
+uint64_t ngx_http_swarm_clock(clockid_t id);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);

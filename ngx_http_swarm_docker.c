@@ -23,6 +23,14 @@
 #define NGX_HTTP_SWARM_PORT_LABEL     "swarm.port"
 #define NGX_HTTP_SWARM_NETWORK_LABEL  "swarm.network"
 
+/*
+ * What one task may hold: a real one is 1.4 to 4 KB of JSON with a few
+ * network attachments.  A larger one is not parsed, so that no element
+ * of an answer holds the worker long or takes much memory.
+ */
+#define NGX_HTTP_SWARM_TASK_MAX       65536
+#define NGX_HTTP_SWARM_ATT_MAX        64
+
 #define ngx_http_swarm_min(a, b)      ((a) < (b) ? (a) : (b))
 
 
@@ -57,6 +65,9 @@ struct ngx_http_swarm_task_s {
     uint8_t                    state;
     uint8_t                    used;
     ngx_http_swarm_task_t     *same;
+
+    /* why a task of a selected service is no peer, to report */
+    const char                *why;
 };
 
 
@@ -65,6 +76,7 @@ struct ngx_http_swarm_task_s {
 typedef struct {
     const ngx_http_swarm_att_t  *first;
     const ngx_http_swarm_att_t  *second;
+    size_t                       running;
 } ngx_http_swarm_nets_t;
 
 
@@ -122,12 +134,18 @@ static int ngx_http_swarm_attachment_address(json_t *addrs,
     ngx_http_swarm_att_t *att);
 static int ngx_http_swarm_task_record(json_t *task,
     ngx_http_swarm_task_t *rec);
+static void ngx_http_swarm_task_oversized(ngx_http_swarm_task_t *rec,
+    const char *elem);
+static void ngx_http_swarm_task_field(char *dst, size_t size,
+    const char *elem, const char *key);
 static int ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
     const char *network);
 static void ngx_http_swarm_task_nets(ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_nets_t *nets);
 static void ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
     ngx_http_swarm_nets_t *nets, ngx_http_swarm_report_t *report);
+static void ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets);
@@ -147,6 +165,7 @@ static void
 ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
     const char *service, const char *fmt, ...)
 {
+    int      n;
     char     msg[NGX_HTTP_SWARM_ERR_LEN];
     va_list  args;
 
@@ -155,10 +174,85 @@ ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
     }
 
     va_start(args, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, args);
+    n = vsnprintf(msg, sizeof(msg), fmt, args);
     va_end(args);
 
+    /* cut short: not in the middle of a character */
+
+    if (n >= (int) sizeof(msg)) {
+        msg[ngx_http_swarm_utf8_cut((u_char *) msg, sizeof(msg) - 1)] = '\0';
+    }
+
     report->handler(report->data, upstream, service, msg);
+}
+
+
+/*
+ * Where to cut UTF-8 text at len bytes or fewer so that no character is
+ * split: s holds more than len bytes, so s[len] is the first left out.
+ */
+
+size_t
+ngx_http_swarm_utf8_cut(const u_char *s, size_t len)
+{
+    size_t  n;
+
+    /* a character is a lead byte and at most three more */
+
+    for (n = len; n + 3 >= len; n--) {
+        if ((s[n] & 0xc0) != 0x80) {
+            return n;
+        }
+
+        if (n == 0) {
+            break;
+        }
+    }
+
+    return len;
+}
+
+
+/*
+ * Text from Docker for the error log: control bytes and backslashes as
+ * \xNN, so that nothing it holds starts a line of its own.  Returns the
+ * length written; dst is always terminated.
+ */
+
+size_t
+ngx_http_swarm_escape(u_char *dst, size_t size, const u_char *src,
+    size_t len)
+{
+    size_t              i, n;
+    static const char   hex[] = "0123456789abcdef";
+
+    if (size == 0) {
+        return 0;
+    }
+
+    for (i = 0, n = 0; i < len; i++) {
+        if (src[i] >= 0x20 && src[i] != 0x7f && src[i] != '\\') {
+            if (n + 1 >= size) {
+                break;
+            }
+
+            dst[n++] = src[i];
+            continue;
+        }
+
+        if (n + 4 >= size) {
+            break;
+        }
+
+        dst[n++] = '\\';
+        dst[n++] = 'x';
+        dst[n++] = hex[src[i] >> 4];
+        dst[n++] = hex[src[i] & 0xf];
+    }
+
+    dst[n] = '\0';
+
+    return n;
 }
 
 
@@ -198,6 +292,7 @@ ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
     a->len = len;
     a->pos = 0;
     a->phase = NGX_HTTP_SWARM_ARRAY_START;
+    a->scanning = 0;
 }
 
 
@@ -207,7 +302,8 @@ ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
  * the end of an element is found by counting brackets outside strings;
  * whatever is inside an element is jansson's to check.  Returns 1 with
  * an element, 0 at the end of the array, -1 on an error, -2 if the answer
- * is not an array at all.
+ * is not an array at all, and 2 where NGX_HTTP_SWARM_SCAN_STEP bytes of
+ * an element were scanned and its end is still to find (call again).
  */
 
 static int
@@ -215,11 +311,20 @@ ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
     size_t *elen, const char *what, char *err, size_t errlen)
 {
     char         c;
-    size_t       i, start, depth;
+    size_t       i, start, depth, end;
     unsigned     string;
     const char  *p;
 
     p = a->buf;
+
+    if (a->scanning) {
+        i = a->pos;
+        start = a->start;
+        depth = a->depth;
+        string = a->string;
+        goto scan;
+    }
+
     i = ngx_http_swarm_skip_space(a->buf, a->len, a->pos);
 
     switch (a->phase) {
@@ -263,7 +368,11 @@ ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
     depth = 0;
     string = 0;
 
-    for ( /* void */ ; i < a->len; i++) {
+scan:
+
+    end = ngx_http_swarm_min(a->len, i + NGX_HTTP_SWARM_SCAN_STEP);
+
+    for ( /* void */ ; i < end; i++) {
         c = p[i];
 
         if (string) {
@@ -305,6 +414,21 @@ ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
             break;
         }
     }
+
+    if (i >= end && end < a->len) {
+
+        /* a large element: the rest of it in the next call */
+
+        a->pos = i;
+        a->start = start;
+        a->depth = depth;
+        a->string = string;
+        a->scanning = 1;
+
+        return 2;
+    }
+
+    a->scanning = 0;
 
     if (i > a->len || string || depth) {
         snprintf(err, errlen, "invalid JSON in %s: unexpected end of answer "
@@ -441,6 +565,10 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
 
         rc = ngx_http_swarm_array_next(a, &elem, &elen, "services", err,
                                        errlen);
+        if (rc == 2) {
+            return 1;
+        }
+
         if (rc == -2) {
             ngx_http_swarm_not_array(a->buf, a->len, "services", err,
                                      errlen);
@@ -501,7 +629,12 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             {
                 ngx_http_swarm_report(report, sel->upstream, name,
                                       "invalid " NGX_HTTP_SWARM_PORT_LABEL
-                                      " label \"%.32s\", skipped", value);
+                                      " label \"%.*s\", skipped",
+                                      (int) (strlen(value) > 32
+                                             ? ngx_http_swarm_utf8_cut(
+                                                   (u_char *) value, 32)
+                                             : strlen(value)),
+                                      value);
                 json_decref(svc);
                 continue;
             }
@@ -765,6 +898,12 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
         return 0;
     }
 
+    if (json_array_size(atts) > NGX_HTTP_SWARM_ATT_MAX) {
+        rec->state = 0;
+        rec->why = "has more than 64 network attachments";
+        return 0;
+    }
+
     rec->att = calloc(json_array_size(atts), sizeof(ngx_http_swarm_att_t));
     if (rec->att == NULL) {
         return -1;
@@ -796,6 +935,65 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
     }
 
     return 0;
+}
+
+
+/*
+ * A task too large to parse: only its service and ID, taken from its
+ * bytes as Docker writes them ("ID" first, "ServiceID" after "Spec"),
+ * to say which service it is in and which task is skipped.
+ */
+
+static void
+ngx_http_swarm_task_oversized(ngx_http_swarm_task_t *rec, const char *elem)
+{
+    ngx_http_swarm_task_field(rec->tid, sizeof(rec->tid), elem, "\"ID\":\"");
+    ngx_http_swarm_task_field(rec->sid, sizeof(rec->sid), elem,
+                              "\"ServiceID\":\"");
+
+    rec->state = 0;
+    rec->why = "is over 64 KB of JSON";
+}
+
+
+/* a string field of an unparsed task, in its first 64 KB */
+
+static void
+ngx_http_swarm_task_field(char *dst, size_t size, const char *elem,
+    const char *key)
+{
+    size_t       i, klen;
+    const char  *p, *last;
+
+    klen = strlen(key);
+    last = elem + NGX_HTTP_SWARM_TASK_MAX - klen;
+
+    for (p = elem; p < last; p++) {
+        if (*p == '"' && memcmp(p, key, klen) == 0) {
+            break;
+        }
+    }
+
+    if (p >= last) {
+        return;
+    }
+
+    p += klen;
+
+    for (i = 0; i < size - 1 && p + i < last; i++) {
+        if (!((p[i] >= '0' && p[i] <= '9') || (p[i] >= 'a' && p[i] <= 'z'))) {
+            break;
+        }
+
+        dst[i] = p[i];
+    }
+
+    if (p + i < last && p[i] == '"') {
+        dst[i] = '\0';
+
+    } else {
+        dst[0] = '\0';
+    }
 }
 
 
@@ -983,6 +1181,10 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
         rc = ngx_http_swarm_array_next(&t->array, &elem, &elen, "tasks", err,
                                        errlen);
+        if (rc == 2) {
+            return 1;
+        }
+
         if (rc == -2) {
             ngx_http_swarm_not_array(t->array.buf, t->array.len, "tasks",
                                      err, errlen);
@@ -1003,6 +1205,22 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
             t->tasks = p;
             t->cap = cap;
+        }
+
+        /* too large to parse, or to keep for the next refresh */
+
+        if (elen > NGX_HTTP_SWARM_TASK_MAX) {
+            rec = calloc(1, sizeof(ngx_http_swarm_task_t) + 1);
+            if (rec == NULL) {
+                goto nomem;
+            }
+
+            ngx_http_swarm_task_oversized(rec, elem);
+            rec->bytes = (char *) (rec + 1);
+
+            t->tasks[t->n++] = rec;
+            t->parsed++;
+            continue;
         }
 
         hash = ngx_http_swarm_hash(elem, elen);
@@ -1256,6 +1474,11 @@ ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
         end = ngx_http_swarm_min(t->n, t->next + max);
 
         for (i = t->next; i < end; i++) {
+            if (t->tasks[i]->why) {
+                ngx_http_swarm_task_skipped(t->tasks[i], svcs, report);
+                continue;
+            }
+
             if (ngx_http_swarm_task_peers(t->tasks[i], svcs, sets, nsets)
                 != 0)
             {
@@ -1312,6 +1535,7 @@ ngx_http_swarm_task_nets(ngx_http_swarm_task_t *rec,
         }
 
         nt = &nets[s - svcs->services + k];
+        nt->running++;
 
         for (j = 0; j < rec->natt; j++) {
             a = &rec->att[j];
@@ -1337,7 +1561,16 @@ static void
 ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
     ngx_http_swarm_nets_t *nets, ngx_http_swarm_report_t *report)
 {
-    if (s->network[0] != '\0' || nets->first == NULL) {
+    if (s->network[0] != '\0' || nets->running == 0) {
+        return;
+    }
+
+    if (nets->first == NULL) {
+        ngx_http_swarm_report(report, s->upstream, s->name,
+                              "running tasks are attached to no network "
+                              "but ingress: attach the service to an "
+                              "overlay network or set network=, skipped");
+        s->skip = 1;
         return;
     }
 
@@ -1352,12 +1585,39 @@ ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
         return;
     }
 
-    if (nets->first->long_name) {
+    if (nets->first->long_name || (nets->second && nets->second->long_name))
+    {
+        ngx_http_swarm_report(report, s->upstream, s->name,
+                              "the name of the network its tasks are "
+                              "attached to is over %d bytes, skipped",
+                              NGX_HTTP_SWARM_NAME_LEN - 1);
         s->skip = 1;
         return;
     }
 
     memcpy(s->network, nets->first->name, sizeof(s->network));
+}
+
+
+/* a task that is no peer for what it holds: said to its upstreams */
+
+static void
+ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
+    ngx_http_swarm_services_t *svcs, ngx_http_swarm_report_t *report)
+{
+    size_t                     k, n;
+    ngx_http_swarm_service_t  *s;
+
+    s = ngx_http_swarm_services_find(svcs, rec->sid, &n);
+    if (s == NULL) {
+        return;
+    }
+
+    for (k = 0; k < n; k++) {
+        ngx_http_swarm_report(report, s[k].upstream, s[k].name,
+                              "task %s %s, skipped",
+                              rec->tid[0] ? rec->tid : "(no ID)", rec->why);
+    }
 }
 
 

@@ -23,6 +23,9 @@
 #define NGX_HTTP_SWARM_NAME_LEN      64
 #define NGX_HTTP_SWARM_ERR_LEN       256
 
+/* an error as the log shows it, every byte escaped at the most */
+#define NGX_HTTP_SWARM_ESC_LEN       (4 * NGX_HTTP_SWARM_ERR_LEN + 1)
+
 #define NGX_HTTP_SWARM_ACTIVE        1
 #define NGX_HTTP_SWARM_DRAINING      2
 
@@ -60,11 +63,20 @@ typedef struct {
 #define NGX_HTTP_SWARM_ARRAY_NEXT    1
 #define NGX_HTTP_SWARM_ARRAY_DONE    2
 
+/* an element is scanned for its end this many bytes a call at the most */
+#define NGX_HTTP_SWARM_SCAN_STEP     262144
+
 typedef struct {
     const char                *buf;
     size_t                     len;
     size_t                     pos;
     unsigned                   phase;
+
+    /* an element whose end is still looked for */
+    size_t                     start;
+    size_t                     depth;
+    unsigned                   string:1;
+    unsigned                   scanning:1;
 } ngx_http_swarm_array_t;
 
 
@@ -189,6 +201,10 @@ void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
     size_t npeers);
 long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
     const ngx_http_swarm_peer_t *peers, const u_char *key, size_t len);
+
+size_t ngx_http_swarm_utf8_cut(const u_char *s, size_t len);
+size_t ngx_http_swarm_escape(u_char *dst, size_t size, const u_char *src,
+    size_t len);
 
 int ngx_http_swarm_cookie_scan(const u_char *hdr, size_t len,
     const u_char *name, size_t nlen, const u_char **value, size_t *vlen);

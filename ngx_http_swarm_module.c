@@ -58,6 +58,7 @@
 
 typedef struct {
     ngx_str_t                   endpoint;
+    ngx_str_t                   shown;
     ngx_str_t                   socket;
     ngx_str_t                   base;
     ngx_msec_t                  interval;
@@ -67,8 +68,7 @@ typedef struct {
     ngx_array_t                 upstreams;
     ngx_array_t                 selectors;
     ngx_shm_zone_t             *shm_zone;
-    ngx_http_swarm_shm_t       *sh;
-    ngx_slab_pool_t            *shpool;
+    ngx_http_swarm_zone_t       zone;
 } ngx_http_swarm_main_conf_t;
 
 
@@ -133,6 +133,7 @@ typedef struct {
     ngx_msec_t                  fast_since;
     unsigned                    fast:1;
     unsigned                    again:1;
+    unsigned                    initial:1;
 
     CURL                       *events;
     char                       *events_url;
@@ -151,16 +152,14 @@ static char *ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_swarm_create_srv_conf(ngx_conf_t *cf);
 static char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_swarm_endpoint_shown(ngx_pool_t *pool,
+    ngx_str_t *endpoint, ngx_str_t *shown);
 static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_swarm_init_zone(ngx_shm_zone_t *shm_zone,
-    void *data);
 static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
-static void ngx_http_swarm_views_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_main_conf_t *mcf);
 static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
 
 static ngx_int_t ngx_http_swarm_client_init(ngx_cycle_t *cycle,
@@ -186,7 +185,6 @@ static ngx_int_t ngx_http_swarm_request(ngx_http_swarm_client_t *cl,
 static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_gone(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_parse(ngx_event_t *ev);
-static uint64_t ngx_http_swarm_clock(clockid_t id);
 static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
 static void ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl,
     uint64_t start);
@@ -211,6 +209,7 @@ static size_t ngx_http_swarm_events_write(char *ptr, size_t size, size_t n,
     void *userdata);
 static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
     u_char *line, size_t len);
+static ngx_uint_t ngx_http_swarm_event_changes(const char *action);
 static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
     CURLcode result);
 static void ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl);
@@ -224,13 +223,10 @@ static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
 static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set,
     ngx_http_swarm_last_t *last);
-static void ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up,
-    const char *msg, size_t len);
-static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
-    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 static ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up);
+static json_t *ngx_http_swarm_status_string(u_char *s, size_t len);
 
 
 static ngx_command_t  ngx_http_swarm_commands[] = {
@@ -371,6 +367,7 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
 
     if (mcf->endpoint.len == 0) {
         mcf->endpoint = endpoint;
+        mcf->shown = endpoint;
         ngx_str_set(&mcf->socket, "/var/run/docker.sock");
         ngx_str_set(&mcf->base, "http://localhost");
     }
@@ -417,8 +414,10 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    mcf->shm_zone->init = ngx_http_swarm_init_zone;
-    mcf->shm_zone->data = mcf;
+    mcf->zone.upstreams = &mcf->upstreams;
+
+    mcf->shm_zone->init = ngx_http_swarm_zone_init;
+    mcf->shm_zone->data = &mcf->zone;
 
     return NGX_CONF_OK;
 }
@@ -460,6 +459,7 @@ ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
     mcf->endpoint = value[1];
+    mcf->shown = value[1];
 
     if (value[1].len > 5 && ngx_strncmp(value[1].data, "unix:", 5) == 0) {
         mcf->socket.data = value[1].data + 5;
@@ -484,6 +484,12 @@ ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             mcf->base.len--;
         }
 
+        if (ngx_http_swarm_endpoint_shown(cf->pool, &mcf->base, &mcf->shown)
+            != NGX_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
         return NGX_CONF_OK;
     }
 
@@ -492,6 +498,55 @@ ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
                        "\"http://host:port\"", &value[1]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/*
+ * The endpoint as logs and swarm_status show it: the password of
+ * "http://user:password@host:port" masked.
+ */
+
+static ngx_int_t
+ngx_http_swarm_endpoint_shown(ngx_pool_t *pool, ngx_str_t *endpoint,
+    ngx_str_t *shown)
+{
+    u_char  *host, *at, *colon, *end, *p;
+
+    host = endpoint->data + sizeof("http://") - 1;
+    end = endpoint->data + endpoint->len;
+
+    p = ngx_strlchr(host, end, '/');
+    if (p) {
+        end = p;
+    }
+
+    at = NULL;
+
+    for (p = host; p < end; p++) {
+        if (*p == '@') {
+            at = p;
+        }
+    }
+
+    colon = at ? ngx_strlchr(host, at, ':') : NULL;
+
+    if (colon == NULL) {
+        *shown = *endpoint;
+        return NGX_OK;
+    }
+
+    shown->len = (colon + 1 - endpoint->data) + sizeof("***") - 1
+                 + (endpoint->data + endpoint->len - at);
+    shown->data = ngx_pnalloc(pool, shown->len);
+    if (shown->data == NULL) {
+        return NGX_ERROR;
+    }
+
+    p = ngx_cpymem(shown->data, endpoint->data, colon + 1 - endpoint->data);
+    p = ngx_cpymem(p, "***", sizeof("***") - 1);
+    ngx_memcpy(p, at, endpoint->data + endpoint->len - at);
+
+    return NGX_OK;
 }
 
 
@@ -667,96 +722,6 @@ ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
-/*
- * Runs in the master at every configuration load.  An unchanged zone
- * comes back with "data", the previous cycle's root, and keeps its task
- * sets: a reload never leaves an upstream without peers.
- */
-
-static ngx_int_t
-ngx_http_swarm_init_zone(ngx_shm_zone_t *shm_zone, void *data)
-{
-    ngx_http_swarm_shm_t *osh = data;
-
-    size_t                       len;
-    ngx_uint_t                   i;
-    ngx_slab_pool_t             *shpool;
-    ngx_http_swarm_shm_t        *sh;
-    ngx_http_swarm_shm_up_t     *su;
-    ngx_http_swarm_upstream_t  **upp, *up;
-    ngx_http_swarm_main_conf_t  *mcf;
-
-    mcf = shm_zone->data;
-    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
-
-    if (osh) {
-        sh = osh;
-
-    } else if (shm_zone->shm.exists) {
-        sh = shpool->data;
-
-    } else {
-        sh = ngx_slab_calloc(shpool, sizeof(ngx_http_swarm_shm_t));
-        if (sh == NULL) {
-            return NGX_ERROR;
-        }
-
-        shpool->data = sh;
-
-        len = sizeof(" in swarm zone \"\"") + shm_zone->shm.name.len;
-
-        shpool->log_ctx = ngx_slab_alloc(shpool, len);
-        if (shpool->log_ctx == NULL) {
-            return NGX_ERROR;
-        }
-
-        ngx_sprintf(shpool->log_ctx, " in swarm zone \"%V\"%Z",
-                    &shm_zone->shm.name);
-    }
-
-    mcf->sh = sh;
-    mcf->shpool = shpool;
-    shm_zone->data = sh;
-
-    upp = mcf->upstreams.elts;
-
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        up = upp[i];
-
-        for (su = sh->upstreams; su; su = su->next) {
-            if (su->name.len == up->name.len
-                && ngx_strncmp(su->name.data, up->name.data, up->name.len)
-                   == 0)
-            {
-                break;
-            }
-        }
-
-        if (su == NULL) {
-            su = ngx_slab_calloc(shpool, sizeof(ngx_http_swarm_shm_up_t)
-                                         + up->name.len);
-            if (su == NULL) {
-                return NGX_ERROR;
-            }
-
-            su->name.data = (u_char *) (su + 1);
-            su->name.len = up->name.len;
-            ngx_memcpy(su->name.data, up->name.data, up->name.len);
-
-            ngx_rwlock_wlock(&sh->lock);
-            su->next = sh->upstreams;
-            sh->upstreams = su;
-            ngx_rwlock_unlock(&sh->lock);
-        }
-
-        up->sh = sh;
-        up->shm = su;
-    }
-
-    return NGX_OK;
-}
-
-
 static ngx_int_t
 ngx_http_swarm_init_module(ngx_cycle_t *cycle)
 {
@@ -797,7 +762,18 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    ngx_http_swarm_views_init(cycle, mcf);
+    /* a new worker 0 takes the zone over from the last configuration's */
+
+    if (ngx_worker == 0 && !ngx_http_swarm_zone_claim(&mcf->zone, cycle->log))
+    {
+        ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
+                      "swarm: a newer configuration asks Docker");
+        return ngx_http_swarm_views_init(cycle, &mcf->zone);
+    }
+
+    if (ngx_http_swarm_views_init(cycle, &mcf->zone) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     if (ngx_worker != 0) {
         return NGX_OK;
@@ -812,49 +788,14 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 }
 
 
-/*
- * After a reload the zone holds the task sets: a new worker copies them
- * as it starts, before it accepts requests, and not on a first request
- * (a process touching a large set for the first time takes long).
- */
-
-static void
-ngx_http_swarm_views_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_main_conf_t *mcf)
-{
-    ngx_uint_t                   i;
-    ngx_http_swarm_view_t       *view;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = mcf->upstreams.elts;
-
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        if (upp[i]->shm->npeers == 0) {
-            continue;
-        }
-
-        view = ngx_http_swarm_view_acquire(upp[i], cycle->log);
-        if (view == NULL) {
-            continue;
-        }
-
-        ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                      "swarm: upstream \"%V\": %ui tasks of generation %uA "
-                      "copied at start in %ui us", &upp[i]->name,
-                      view->npeers, view->generation,
-                      (ngx_uint_t) upp[i]->shm->view_usec);
-
-        ngx_http_swarm_view_release(upp[i], view);
-    }
-}
-
-
 static ngx_int_t
 ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf)
 {
-    size_t                    len;
-    ngx_http_swarm_client_t  *cl;
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_http_swarm_client_t     *cl;
+    ngx_http_swarm_upstream_t  **upp;
 
     cl = ngx_pcalloc(cycle->pool, sizeof(ngx_http_swarm_client_t));
     if (cl == NULL) {
@@ -863,6 +804,17 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
 
     cl->mcf = mcf;
     cl->log = cycle->log;
+
+    /* nothing known: the first sync asks for the tasks being stopped */
+
+    cl->initial = 1;
+    upp = mcf->upstreams.elts;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        if (upp[i]->view->npeers) {
+            cl->initial = 0;
+        }
+    }
 
     cl->sets = ngx_pcalloc(cycle->pool,
                            mcf->upstreams.nelts
@@ -1302,7 +1254,9 @@ ngx_http_swarm_poll_handler(ngx_event_t *ev)
 {
     ngx_http_swarm_client_t *cl = ev->data;
 
-    if (ngx_exiting || ngx_terminate || ngx_quit) {
+    /* on its way out, or a newer configuration's worker 0 asks now */
+
+    if (!ngx_http_swarm_zone_writer(&cl->mcf->zone)) {
         return;
     }
 
@@ -1332,7 +1286,7 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
     cl->sync_start = ngx_current_msec;
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
-                   "swarm: sync with %V", &cl->mcf->endpoint);
+                   "swarm: sync with %V", &cl->mcf->shown);
 
     if (cl->api_version[0] == '\0') {
         if (ngx_http_swarm_request(cl, NGX_HTTP_SWARM_PING, "/_ping", NULL)
@@ -1491,12 +1445,21 @@ ngx_http_swarm_next(ngx_http_swarm_client_t *cl)
      * them shut down: only the tasks it wants running are asked for.  A
      * task it is stopping leaves this list while its container still
      * runs; the tasks that were peers and are missing are then asked by
-     * ID (ngx_http_swarm_gone()).
+     * ID (ngx_http_swarm_gone()).  Until a sync has succeeded with no
+     * task known, the tasks it stops are asked for too, history and all:
+     * those still running drain.
      */
 
-    filters = list ? json_pack("{so s[s]}", "service", list,
-                               "desired-state", "running")
-                   : NULL;
+    if (list && cl->initial) {
+        filters = json_pack("{so s[sss]}", "service", list,
+                            "desired-state", "running", "shutdown",
+                            "remove");
+
+    } else {
+        filters = list ? json_pack("{so s[s]}", "service", list,
+                                   "desired-state", "running")
+                       : NULL;
+    }
 
     if (filters == NULL) {
         ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
@@ -1888,26 +1851,12 @@ ngx_http_swarm_in_slice(uint64_t start)
 }
 
 
-static uint64_t
-ngx_http_swarm_clock(clockid_t id)
-{
-    struct timespec  ts;
-
-    if (clock_gettime(id, &ts) != 0) {
-        return 0;
-    }
-
-    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
-}
-
-
 static ngx_int_t
 ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl)
 {
     json_t                      *root, *v;
     json_error_t                 jerr;
     const char                  *s;
-    ngx_http_swarm_shm_t        *sh;
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = cl->mcf;
@@ -1957,12 +1906,7 @@ ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl)
     ngx_cpystrn((u_char *) cl->api_version, (u_char *) s,
                 sizeof(cl->api_version));
 
-    sh = mcf->sh;
-
-    ngx_rwlock_wlock(&sh->lock);
-    sh->api_version_len = ngx_strlen(cl->api_version);
-    ngx_memcpy(sh->api_version, cl->api_version, sh->api_version_len);
-    ngx_rwlock_unlock(&sh->lock);
+    ngx_http_swarm_zone_set_version(&mcf->zone, cl->api_version);
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "swarm: API version %s", cl->api_version);
@@ -1991,7 +1935,7 @@ ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl, long code)
 
     ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
                   "swarm: %V refused API version %s, negotiating again",
-                  &cl->mcf->endpoint, cl->api_version);
+                  &cl->mcf->shown, cl->api_version);
 
     cl->renegotiated = 1;
     cl->api_version[0] = '\0';
@@ -2071,10 +2015,11 @@ ngx_http_swarm_published(ngx_http_swarm_client_t *cl, ngx_uint_t i,
 {
     size_t                       len;
     ngx_http_swarm_upstream_t  **upp;
+    u_char                       note[NGX_HTTP_SWARM_ESC_LEN];
 
     upp = cl->mcf->upstreams.elts;
 
-    if (rc == NGX_ERROR) {
+    if (rc == NGX_ABORT) {
         return;
     }
 
@@ -2084,19 +2029,20 @@ ngx_http_swarm_published(ngx_http_swarm_client_t *cl, ngx_uint_t i,
 
     ngx_time_update();
 
-    upp[i]->shm->last_sync = ngx_time();
+    /* a set that does not fit: the error shows, the last sync stays */
 
     len = cl->notes[i] ? ngx_strlen(cl->notes[i]) : 0;
 
-    if (len && (upp[i]->shm->error_len != len
-                || ngx_strncmp(upp[i]->shm->error, cl->notes[i], len) != 0))
+    if (ngx_http_swarm_zone_set_error(upp[i], len ? cl->notes[i] : "", len,
+                                      rc == NGX_ERROR ? 0 : ngx_time())
+        == NGX_OK && len)
     {
-        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                      "swarm: upstream \"%V\": %s",
-                      &upp[i]->name, cl->notes[i]);
-    }
+        (void) ngx_http_swarm_escape(note, sizeof(note),
+                                     (u_char *) cl->notes[i], len);
 
-    ngx_http_swarm_set_error(upp[i], len ? cl->notes[i] : "", len);
+        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
+                      "swarm: upstream \"%V\": %s", &upp[i]->name, note);
+    }
 }
 
 
@@ -2105,6 +2051,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 {
     size_t                       parsed, reused;
     ngx_msec_t                   delay;
+    ngx_http_swarm_shm_t        *sh;
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = cl->mcf;
@@ -2112,19 +2059,22 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
     if (cl->failures) {
         ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
                       "swarm: Docker API at %V answers again",
-                      &mcf->endpoint);
+                      &mcf->shown);
     }
 
     cl->failures = 0;
+    cl->initial = 0;
 
     ngx_http_swarm_tasks_counts(cl->tasks, &parsed, &reused);
 
-    mcf->sh->sync_bytes = cl->sync_bytes;
-    mcf->sh->sync_msec = ngx_current_msec - cl->sync_start;
-    mcf->sh->sync_cpu_usec = cl->sync_cpu / 1000;
-    mcf->sh->sync_parsed = parsed;
-    mcf->sh->sync_reused = reused;
-    mcf->sh->sync_longest_usec = cl->longest / 1000;
+    sh = mcf->zone.sh;
+
+    sh->sync_bytes = cl->sync_bytes;
+    sh->sync_msec = ngx_current_msec - cl->sync_start;
+    sh->sync_cpu_usec = cl->sync_cpu / 1000;
+    sh->sync_parsed = parsed;
+    sh->sync_reused = reused;
+    sh->sync_longest_usec = cl->longest / 1000;
 
     ngx_http_swarm_sync_reset(cl);
 
@@ -2163,29 +2113,43 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl)
     ngx_uint_t                   i;
     ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
+    u_char                       err[NGX_HTTP_SWARM_ESC_LEN];
 
     mcf = cl->mcf;
     upp = mcf->upstreams.elts;
 
     len = ngx_strlen(cl->err);
 
+    /* what Docker said, with no line breaks to forge log lines with */
+
+    (void) ngx_http_swarm_escape(err, sizeof(err), (u_char *) cl->err, len);
+
     if (cl->failures == 0) {
         ngx_log_error(NGX_LOG_ERR, cl->log, 0,
                       "swarm: Docker API at %V failed: %s; "
                       "keeping the last task sets of all upstreams",
-                      &mcf->endpoint, cl->err);
+                      &mcf->shown, err);
 
     } else {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                        "swarm: Docker API at %V failed again: %s",
-                       &mcf->endpoint, cl->err);
+                       &mcf->shown, err);
     }
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
-        ngx_http_swarm_set_error(upp[i], cl->err, len);
+        (void) ngx_http_swarm_zone_set_error(upp[i], cl->err, len, 0);
     }
 
     cl->failures++;
+
+    /*
+     * the tasks being stopped are asked once: on a large swarm their
+     * history alone may be more than swarm_max_response
+     */
+
+    if (cl->step == NGX_HTTP_SWARM_TASKS) {
+        cl->initial = 0;
+    }
 
     /* a refused or broken version may be fixed by negotiating again */
 
@@ -2294,8 +2258,11 @@ ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl)
         return;
     }
 
-    filters = json_pack("{s[sss]}", "type", "service", "container",
-                        "network");
+    filters = json_pack("{s[sss]s[sssssssss]}",
+                        "type", "service", "container", "network",
+                        "event", "create", "update", "remove", "start",
+                        "die", "destroy", "health_status", "connect",
+                        "disconnect");
     s = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
     json_decref(filters);
 
@@ -2373,7 +2340,7 @@ ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
     if (cl->events_failures) {
         ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
                       "swarm: events stream at %V is back",
-                      &cl->mcf->endpoint);
+                      &cl->mcf->shown);
 
         cl->events_failures = 0;
 
@@ -2436,6 +2403,8 @@ ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl, u_char *line,
     size_t len)
 {
     json_t        *ev;
+    ngx_uint_t     changes;
+    const char    *action;
     json_error_t   jerr;
 
     while (len && (line[len - 1] == '\r' || line[len - 1] == ' ')) {
@@ -2455,13 +2424,58 @@ ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl, u_char *line,
         return;
     }
 
+    action = json_string_value(json_object_get(ev, "Action"));
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: event %s %s",
-                   json_string_value(json_object_get(ev, "Type")),
-                   json_string_value(json_object_get(ev, "Action")));
+                   json_string_value(json_object_get(ev, "Type")), action);
+
+    /* an engine or a proxy that does not filter: the same filter here */
+
+    changes = ngx_http_swarm_event_changes(action);
 
     json_decref(ev);
 
-    ngx_http_swarm_look_now(cl);
+    if (changes) {
+        ngx_http_swarm_look_now(cl);
+    }
+}
+
+
+/*
+ * Whether an event's action may change a task set: a service created,
+ * updated or removed, a container started, dead, gone or newly healthy,
+ * a network (dis)connected.  Health checks and "docker exec" make exec_*
+ * events all the time, and resize, top and attach change nothing.
+ */
+
+static ngx_uint_t
+ngx_http_swarm_event_changes(const char *action)
+{
+    size_t              len;
+    ngx_uint_t          i;
+    const char         *colon;
+    static const char  *actions[] = { "create", "update", "remove", "start",
+                                      "die", "destroy", "health_status",
+                                      "connect", "disconnect", NULL };
+
+    if (action == NULL) {
+        return 0;
+    }
+
+    /* "health_status: healthy", "exec_start: sh -c ...": the part before */
+
+    colon = ngx_strchr(action, ':');
+    len = colon ? (size_t) (colon - action) : ngx_strlen(action);
+
+    for (i = 0; actions[i]; i++) {
+        if (ngx_strlen(actions[i]) == len
+            && ngx_strncmp(action, actions[i], len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 
@@ -2491,7 +2505,7 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
         ngx_log_error(NGX_LOG_WARN, cl->log, 0,
                       "swarm: events stream at %V %s (HTTP %l); polling "
                       "every %M ms and reconnecting",
-                      &cl->mcf->endpoint, why, code, cl->mcf->interval);
+                      &cl->mcf->shown, why, code, cl->mcf->interval);
     }
 
     cl->events_failures++;
@@ -2508,16 +2522,15 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
 
 
 /*
- * Parse and compare outside any lock; the write lock only swaps the
- * array and bumps the generation.  Readers copy under the read lock, so
- * the old array is no longer read once the write lock is released.
+ * Parse and compare outside any lock; the zone's write lock only swaps
+ * the array and bumps the generation (ngx_http_swarm_zone_publish()).
  */
 
 /*
  * What an upstream has published: worker 0's copy of it, while that is
  * what shared memory holds, else (after a reload, say) the worker's view
- * of shared memory, acquired for the caller to release (*view is NULL
- * for the copy).
+ * of shared memory, brought up to date and acquired for the caller to
+ * release (*view is NULL for the copy).
  */
 
 static ngx_int_t
@@ -2538,10 +2551,7 @@ ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl, ngx_uint_t i,
         return NGX_OK;
     }
 
-    *view = ngx_http_swarm_view_acquire(upp[i], cl->log);
-    if (*view == NULL) {
-        return NGX_ERROR;
-    }
+    *view = ngx_http_swarm_view_current(upp[i], cl->log);
 
     *peers = (*view)->tasks;
     *n = (*view)->npeers;
@@ -2555,7 +2565,8 @@ ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl, ngx_uint_t i,
  * with what is published; the copy, NGX_HTTP_SWARM_PUBLISH_STEP peers a
  * step, into memory no worker sees yet; then the swap, under the write
  * lock.  NGX_AGAIN while steps are left, NGX_OK once published,
- * NGX_DECLINED if nothing changed, NGX_ERROR if it cannot be published.
+ * NGX_DECLINED if nothing changed, NGX_ERROR if it does not fit,
+ * NGX_ABORT if a newer configuration's worker 0 publishes now.
  */
 
 static ngx_int_t
@@ -2565,22 +2576,19 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
 {
     size_t                   n;
     ngx_uint_t               np;
+    ngx_atomic_uint_t        generation;
     ngx_slab_pool_t         *shpool;
     ngx_http_swarm_diff_t    d;
-    ngx_http_swarm_peer_t   *old, *peers;
+    ngx_http_swarm_peer_t   *peers;
     ngx_http_swarm_view_t   *view;
 
-    shpool = cl->mcf->shpool;
+    shpool = cl->mcf->zone.shpool;
 
     if (cl->pub_peers) {
         goto copy;
     }
 
-    if (ngx_http_swarm_published_peers(cl, cl->pub, &peers, &np, &view)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
+    (void) ngx_http_swarm_published_peers(cl, cl->pub, &peers, &np, &view);
 
     d = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
     cl->pub_old = np;
@@ -2607,10 +2615,19 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     cl->pub_peers = ngx_slab_alloc(shpool,
                                    set->n * sizeof(ngx_http_swarm_peer_t));
     if (cl->pub_peers == NULL) {
-        ngx_log_error(NGX_LOG_ERR, cl->log, 0,
-                      "swarm: upstream \"%V\": swarm_zone is too small "
-                      "for %uz tasks, keeping the last %ui",
-                      &up->name, set->n, cl->pub_old);
+
+        /* what swarm_status and the log show: it outweighs any other */
+
+        ngx_free(cl->notes[cl->pub]);
+
+        cl->notes[cl->pub] = ngx_alloc(NGX_HTTP_SWARM_ERR_LEN, cl->log);
+        if (cl->notes[cl->pub]) {
+            ngx_snprintf((u_char *) cl->notes[cl->pub],
+                         NGX_HTTP_SWARM_ERR_LEN - 1,
+                         "swarm_zone is too small for %uz tasks, keeping "
+                         "the last %ui%Z", set->n, cl->pub_old);
+        }
+
         return NGX_ERROR;
     }
 
@@ -2631,28 +2648,25 @@ copy:
 
 swap:
 
-    ngx_rwlock_wlock(&up->sh->lock);
+    if (ngx_http_swarm_zone_publish(up, cl->pub_peers, set->n, &generation)
+        != NGX_OK)
+    {
+        if (cl->pub_peers) {
+            ngx_slab_free(shpool, cl->pub_peers);
+            cl->pub_peers = NULL;
+        }
 
-    old = up->shm->peers;
-    up->shm->peers = cl->pub_peers;
-    up->shm->npeers = set->n;
-    up->shm->generation++;
-
-    ngx_rwlock_unlock(&up->sh->lock);
+        return NGX_ABORT;
+    }
 
     cl->pub_peers = NULL;
-
-    if (old) {
-        ngx_slab_free(shpool, old);
-    }
 
     ngx_log_error(NGX_LOG_INFO, cl->log, 0,
                   "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
                   "generation %uA", &up->name, set->n, cl->pub_diff.added,
-                  cl->pub_diff.removed, cl->pub_diff.changed,
-                  up->shm->generation);
+                  cl->pub_diff.removed, cl->pub_diff.changed, generation);
 
-    ngx_http_swarm_remember(last, set, up->shm->generation);
+    ngx_http_swarm_remember(last, set, generation);
 
     return NGX_OK;
 }
@@ -2676,201 +2690,6 @@ ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
 
     last->generation = generation;
     last->known = 1;
-}
-
-
-static void
-ngx_http_swarm_set_error(ngx_http_swarm_upstream_t *up, const char *msg,
-    size_t len)
-{
-    len = ngx_min(len, NGX_HTTP_SWARM_ERR_LEN);
-
-    if (up->shm->error_len == len
-        && ngx_strncmp(up->shm->error, msg, len) == 0)
-    {
-        return;
-    }
-
-    ngx_rwlock_wlock(&up->sh->lock);
-    ngx_memcpy(up->shm->error, msg, len);
-    up->shm->error_len = len;
-    ngx_rwlock_unlock(&up->sh->lock);
-}
-
-
-ngx_http_swarm_view_t *
-ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
-{
-    ngx_http_swarm_view_t  *view;
-
-    view = up->view;
-
-    if (view == NULL || view->generation != up->shm->generation) {
-        view = ngx_http_swarm_view_update(up, log);
-    }
-
-    if (view) {
-        view->refs++;
-    }
-
-    return view;
-}
-
-
-void
-ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view)
-{
-    if (--view->refs == 0 && view != up->view) {
-        ngx_destroy_pool(view->pool);
-    }
-}
-
-
-static ngx_http_swarm_view_t *
-ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
-{
-    u_char                  *p;
-    size_t                   len, nslots;
-    uint32_t                *slots;
-    ngx_uint_t               i, n;
-    ngx_pool_t              *pool;
-    ngx_http_swarm_peer_t   *t;
-    ngx_http_swarm_view_t   *view, *old;
-    ngx_http_swarm_rpeer_t  *peer;
-    long                     k;
-    uint64_t                 start;
-    u_char                   name[NGX_SOCKADDR_STRLEN];
-
-    old = up->view;
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-
-    /*
-     * a view outlives the request that made it: its pool logs to the
-     * cycle's log, not to the request's, which goes with the request
-     */
-
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
-    if (pool == NULL) {
-        return old;
-    }
-
-    view = ngx_pcalloc(pool, sizeof(ngx_http_swarm_view_t));
-    if (view == NULL) {
-        goto failed;
-    }
-
-    view->pool = pool;
-
-    ngx_rwlock_rlock(&up->sh->lock);
-
-    n = up->shm->npeers;
-    view->generation = up->shm->generation;
-    view->tasks = ngx_palloc(pool,
-                             (n ? n : 1) * sizeof(ngx_http_swarm_peer_t));
-
-    if (view->tasks && n) {
-        ngx_memcpy(view->tasks, up->shm->peers,
-                   n * sizeof(ngx_http_swarm_peer_t));
-    }
-
-    ngx_rwlock_unlock(&up->sh->lock);
-
-    if (view->tasks == NULL) {
-        goto failed;
-    }
-
-    view->npeers = n;
-
-    nslots = ngx_http_swarm_index_size(n);
-
-    view->peers = ngx_pcalloc(pool, (n ? n : 1)
-                                    * sizeof(ngx_http_swarm_rpeer_t));
-    view->active = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_uint_t));
-    slots = ngx_palloc(pool, nslots * sizeof(uint32_t));
-
-    if (view->peers == NULL || view->active == NULL || slots == NULL) {
-        goto failed;
-    }
-
-    ngx_http_swarm_index_build(&view->index, slots, nslots, view->tasks, n);
-
-    for (i = 0; i < n; i++) {
-        t = &view->tasks[i];
-        peer = &view->peers[i];
-
-        peer->sockaddr = &peer->addr.sockaddr;
-
-#if (NGX_HAVE_INET6)
-        if (t->family == AF_INET6) {
-            peer->addr.sockaddr_in6.sin6_family = AF_INET6;
-            peer->addr.sockaddr_in6.sin6_port = htons(t->port);
-            ngx_memcpy(&peer->addr.sockaddr_in6.sin6_addr, t->addr, 16);
-            peer->socklen = sizeof(struct sockaddr_in6);
-
-            len = ngx_sprintf(name, "[%s]:%d", t->ip, t->port) - name;
-
-        } else
-#endif
-        {
-            peer->addr.sockaddr_in.sin_family = AF_INET;
-            peer->addr.sockaddr_in.sin_port = htons(t->port);
-            ngx_memcpy(&peer->addr.sockaddr_in.sin_addr, t->addr, 4);
-            peer->socklen = sizeof(struct sockaddr_in);
-
-            len = ngx_sprintf(name, "%s:%d", t->ip, t->port) - name;
-        }
-
-        p = ngx_pnalloc(pool, len);
-        if (p == NULL) {
-            goto failed;
-        }
-
-        peer->name.data = ngx_cpymem(p, name, len) - len;
-        peer->name.len = len;
-
-        if (t->state == NGX_HTTP_SWARM_ACTIVE) {
-            view->active[view->nactive++] = i;
-        }
-
-        /* failure accounting survives a new generation */
-
-        if (old) {
-            k = ngx_http_swarm_index_find(&old->index, old->tasks,
-                                          (u_char *) t->ip,
-                                          ngx_strlen(t->ip));
-            if (k >= 0) {
-                peer->fails = old->peers[k].fails;
-                peer->accessed = old->peers[k].accessed;
-                peer->checked = old->peers[k].checked;
-            }
-        }
-    }
-
-    up->view = view;
-
-    if (old && old->refs == 0) {
-        ngx_destroy_pool(old->pool);
-    }
-
-    up->shm->view_usec = (ngx_http_swarm_clock(CLOCK_MONOTONIC) - start)
-                         / 1000;
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "swarm: upstream \"%V\": generation %uA, %ui tasks",
-                   &up->name, view->generation, n);
-
-    return view;
-
-failed:
-
-    ngx_destroy_pool(pool);
-
-    ngx_log_error(NGX_LOG_ALERT, log, 0,
-                  "swarm: upstream \"%V\": no memory for a new task set",
-                  &up->name);
-
-    return old;
 }
 
 
@@ -2911,18 +2730,11 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     }
 
     json_object_set_new(root, "endpoint",
-                        json_stringn((char *) mcf->endpoint.data,
-                                     mcf->endpoint.len));
+                        json_stringn((char *) mcf->shown.data,
+                                     mcf->shown.len));
 
-    sh = mcf->sh;
-    len = 0;
-
-    if (sh) {
-        ngx_rwlock_rlock(&sh->lock);
-        len = sh->api_version_len;
-        ngx_memcpy(version, sh->api_version, len);
-        ngx_rwlock_unlock(&sh->lock);
-    }
+    sh = mcf->zone.sh;
+    len = sh ? ngx_http_swarm_zone_version(&mcf->zone, version) : 0;
 
     json_object_set_new(root, "api_version",
                         len ? json_stringn((char *) version, len)
@@ -2944,7 +2756,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
 
         /* swarm_zone: its size, and what its pages in use hold */
 
-        shpool = mcf->shpool;
+        shpool = mcf->zone.shpool;
 
         ngx_shmtx_lock(&shpool->mutex);
         pages = (shpool->end - shpool->start) / ngx_pagesize;
@@ -3031,16 +2843,14 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     list = !(ngx_http_arg(r, (u_char *) "peers", 5, &arg) == NGX_OK
              && arg.len == 3 && ngx_strncmp(arg.data, "off", 3) == 0);
 
-    view = ngx_http_swarm_view_acquire(up, r->connection->log);
-    if (view == NULL) {
-        return NULL;
-    }
+    /* what the zone holds now: status is no request to balance */
 
-    ngx_rwlock_rlock(&up->sh->lock);
-    len = up->shm->error_len;
-    ngx_memcpy(error, up->shm->error, len);
-    last_sync = up->shm->last_sync;
-    ngx_rwlock_unlock(&up->sh->lock);
+    view = ngx_http_swarm_view_current(up, r->connection->log);
+
+    len = 0;
+    last_sync = 0;
+
+    (void) ngx_http_swarm_zone_error(up, error, &len, &last_sync);
 
     u = json_object();
     peers = json_array();
@@ -3079,10 +2889,10 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
                         last_sync ? json_integer((json_int_t) last_sync)
                                   : json_null());
     json_object_set_new(u, "last_error",
-                        len ? json_stringn((char *) error, len)
+                        len ? ngx_http_swarm_status_string(error, len)
                             : json_null());
     json_object_set_new(u, "view_build_us",
-                        json_integer((json_int_t) up->shm->view_usec));
+                        json_integer((json_int_t) view->build_usec));
     json_object_set_new(u, "active",
                         json_integer((json_int_t) view->nactive));
     json_object_set_new(u, "draining",
@@ -3099,6 +2909,30 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_view_release(up, view);
 
     return u;
+}
+
+
+/* text from Docker, whatever its bytes: never a key left out */
+
+static json_t *
+ngx_http_swarm_status_string(u_char *s, size_t len)
+{
+    json_t  *v;
+    size_t   i;
+
+    v = json_stringn((char *) s, len);
+
+    if (v) {
+        return v;
+    }
+
+    for (i = 0; i < len; i++) {
+        if (s[i] >= 0x80) {
+            s[i] = '?';
+        }
+    }
+
+    return json_stringn((char *) s, len);
 }
 
 
@@ -3129,7 +2963,7 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     /* a set that was being copied into shared memory */
 
     if (cl->pub_peers) {
-        ngx_slab_free(cl->mcf->shpool, cl->pub_peers);
+        ngx_slab_free(cl->mcf->zone.shpool, cl->pub_peers);
     }
 
     if (cl->multi) {

@@ -396,9 +396,6 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     }
 
     view = ngx_http_swarm_view_acquire(up, r->connection->log);
-    if (view == NULL) {
-        return NGX_ERROR;
-    }
 
     cln->handler = ngx_http_swarm_sticky_cleanup;
     cln->data = sd;
@@ -678,7 +675,6 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
 
     if (state & NGX_PEER_FAILED) {
         peer->fails++;
-        peer->accessed = now;
         peer->checked = now;
 
     } else if (peer->fails) {

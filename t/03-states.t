@@ -9,7 +9,8 @@
 use strict;
 use warnings;
 use Test::More;
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
 my $t = SwarmTest->new;
@@ -88,8 +89,10 @@ my @asked = map { my $q = $_; $q =~ s/%([0-9A-Fa-f]{2})/chr hex $1/ge; $q }
     grep { m{ /v[\d.]+/tasks} } split /\n/, $t->api_log;
 my @by_id = grep { /"id":/ } @asked;
 ok(@by_id > 0 && !grep({ /"service":/ } @by_id), 'some asked by ID only');
+is($asked[0] =~ /"desired-state":\["running","shutdown","remove"\]/, 1,
+    'the first asked for the tasks wanted running and those being stopped');
 is(scalar(grep { /"desired-state":\["running"\]/ } @asked),
-    @asked - @by_id, 'all others asked for the tasks wanted running');
+    @asked - @by_id - 1, 'all others asked for the tasks wanted running');
 ok((grep { /"id":\["iqksi7o3do\w*","jh4cj5tr1e\w*"\]/
            || /"id":\["jh4cj5tr1e\w*","iqksi7o3do\w*"\]/ } @asked),
     'and the two stopping tasks by ID')

@@ -9,8 +9,10 @@ use strict;
 use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
-use lib 't/lib';
+use FindBin;
+use lib "$FindBin::Bin/lib";
 use SwarmTest;
+use JSON::PP ();
 
 my $t = SwarmTest->new;
 my $p = free_port();
@@ -26,8 +28,13 @@ $t->start_nginx;
 ok(wait_for(sub { $t->peers == 2 }, 5), 'first refresh at start');
 ok(wait_for(sub { $t->api_log =~ m{GET /v1\.41/events\?filters=} }, 5),
     'events stream opened');
-like($t->api_log, qr{/events\?filters=%7B%22type%22%3A%5B%22service%22%2C%22container%22%2C%22network%22%5D%7D},
-    'service, container and network events');
+my ($filters) = $t->api_log =~ m{/events\?filters=(\S+)};
+$filters =~ s/%([0-9A-F]{2})/chr hex $1/ge;
+is_deeply(JSON::PP::decode_json($filters),
+    { type => [qw(service container network)],
+      event => [qw(create update remove start die destroy health_status
+                   connect disconnect)] },
+    'service, container and network events that can change a task set');
 
 sub scale {
     my ($what, $state, $want) = @_;

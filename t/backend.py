@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Loopback backends for the tests: one HTTP server on each IP:PORT given,
-each answering every request with its own address ("127.0.2.3:18080")."""
+each answering every request with its own address ("127.0.2.3:18080");
+"/slow?s=N" answers N seconds late (at most 30)."""
 
 import sys
 import threading
+import time
+import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -14,6 +17,10 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        if url.path == "/slow":
+            s = urllib.parse.parse_qs(url.query).get("s", ["1"])[0]
+            time.sleep(min(float(s), 30))
         body = ("%s:%d\n" % self.server.server_address[:2]).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")

@@ -26,6 +26,15 @@ State file keys (all optional):
                     get X.running.json for X.json, tasks asked by ID are
                     looked up in X.json
   events            "refuse": /events answers 403; "drop": streams end
+  exec_events       true: every second, the exec_create, exec_start and
+                    exec_die events of a health check probe
+  unfiltered        true: /events ignores its filters, as a proxy may
+  delay             {"pid": PID, "seconds": S, "paths": [..]}: answers
+                    to that client (on the unix socket) come S late
+
+/events applies the "type" and "event" filters as the engine does (an
+"event" filter naming health_status, exec_create or exec_start matches
+actions by prefix).
 """
 
 import json
@@ -200,11 +209,19 @@ class Handler(BaseHTTPRequestHandler):
                                 "version" % (v, minv)}, version=maxv)
                 return
 
+        delay = st.get("delay") or {}
+        if (delay.get("pid") == self.peer_pid()
+                and path in delay.get("paths", [path])):
+            time.sleep(float(delay.get("seconds", 1)))
+
         if self.fault(st, path):
             return
 
         if path == "/events":
-            self.events(st)
+            filters = {}
+            if "filters" in query and not st.get("unfiltered"):
+                filters = json.loads(query["filters"][0])
+            self.events(st, filters)
             return
 
         if path == "/_ping":
@@ -276,16 +293,51 @@ class Handler(BaseHTTPRequestHandler):
 
     do_HEAD = do_GET
 
-    def events(self, st):
+    @staticmethod
+    def event_passes(line, filters):
+        """Whether the engine sends an event line to a client with these
+        filters (daemon/events/filter.go)."""
+        ev = json.loads(line)
+        types = filters.get("type")
+        if types and ev.get("Type") not in types:
+            return False
+        wanted = filters.get("event")
+        if not wanted:
+            return True
+        action = ev.get("Action", "")
+        if set(wanted) & {"health_status", "exec_create", "exec_start"}:
+            return any(action.startswith(w) for w in wanted)
+        return action in wanted
+
+    def exec_events(self, n):
+        """The events of one health check probe of a container."""
+        cid = "%064x" % (0xc0ffee + n)
+        return [json.dumps({
+            "status": a + ": /bin/sh -c 'wget -qO- localhost'", "id": cid,
+            "from": "bb:local", "Type": "container",
+            "Action": a + ": /bin/sh -c 'wget -qO- localhost'",
+            "Actor": {"ID": cid, "Attributes": {"execID": "%x" % n}},
+            "scope": "local", "time": int(time.time()),
+            "timeNano": time.time_ns()})
+            for a in ("exec_create", "exec_start")] + [json.dumps({
+                "status": "exec_die", "id": cid, "from": "bb:local",
+                "Type": "container", "Action": "exec_die",
+                "Actor": {"ID": cid, "Attributes": {"exitCode": "0"}},
+                "scope": "local", "time": int(time.time()),
+                "timeNano": time.time_ns()})]
+
+    def events(self, st, filters):
         """A stream of engine event lines, one each time the state file
-        changes (as Swarm changes make events), for at most an hour.
-        State "events": "refuse" answers 403 and ends open streams;
-        "drop" ends open streams."""
+        changes (as Swarm changes make events), for at most an hour, and
+        with exec_events, a health check's every second.  State "events":
+        "refuse" answers 403 and ends open streams; "drop" ends open
+        streams."""
         if st.get("events") == "refuse":
             self.send(403, {"message": "stand-in: events forbidden"})
             return
         with open(os.path.join(FIXTURES, "events-sample.jsonl")) as f:
-            samples = [l.strip() for l in f if l.strip()]
+            samples = [l.strip() for l in f if l.strip()
+                       and self.event_passes(l, filters)]
         self.send_response(200)
         self.send_header("Api-Version", st.get("version", "1.41"))
         self.send_header("Content-Type", "application/json")
@@ -294,20 +346,31 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
         mtime = os.stat(self.server.state_file).st_mtime_ns
         n = 0
+        probes = 0
+        next_probe = time.time() + 1
         end = time.time() + 3600
         try:
             while time.time() < end:
                 time.sleep(0.02)
+                lines = []
+                if time.time() >= next_probe:
+                    next_probe += 1
+                    if self.state().get("exec_events"):
+                        probes += 1
+                        lines = [l for l in self.exec_events(probes)
+                                 if self.event_passes(l, filters)]
                 m = os.stat(self.server.state_file).st_mtime_ns
-                if m == mtime:
-                    continue
-                mtime = m
-                if self.state().get("events") in ("refuse", "drop"):
-                    self.wfile.write(b"0\r\n\r\n")
-                    break
-                line = (samples[n % len(samples)] + "\n").encode()
-                n += 1
-                self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
+                if m != mtime:
+                    mtime = m
+                    if self.state().get("events") in ("refuse", "drop"):
+                        self.wfile.write(b"0\r\n\r\n")
+                        break
+                    if samples:
+                        lines.append(samples[n % len(samples)])
+                        n += 1
+                for line in lines:
+                    line = (line + "\n").encode()
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(line), line))
                 self.wfile.flush()
         except OSError:
             pass

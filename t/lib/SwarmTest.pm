@@ -364,8 +364,8 @@ sub allow {
 
 sub unexpected {
     my ($self) = @_;
-    my @lines = $self->error_log
-        =~ /^(.*(?:\[alert\]|\[emerg\]|exited on signal).*)$/mg;
+    my @lines = grep { /^\S+ \S+ \[(?:alert|emerg)\] / || /exited on signal/ }
+        $self->error_log =~ /^(\S+ \S+ \[\w+\] .*)$/mg;
     my @allowed = @{ $self->{allowed} || [] };
     return grep { my $l = $_; !grep { $l =~ $_ } @allowed } @lines;
 }
@@ -376,6 +376,15 @@ sub unexpected {
 
 sub done_testing {
     my ($self) = @_;
+    $self->finish;
+    Test::More::done_testing();
+}
+
+# The same for one of several instances in a test file: nginx stopped
+# and its error log checked.
+
+sub finish {
+    my ($self) = @_;
     $self->stop_nginx;
     my @bad = $self->unexpected;
     Test::More::is(scalar @bad, 0,
@@ -385,7 +394,6 @@ sub done_testing {
         =~ /^(.*(?:ERROR: AddressSanitizer|runtime error:|ERROR: LeakSanitizer).*)$/mg;
     Test::More::is(scalar @reports, 0, 'no sanitizer report')
         or Test::More::diag($self->error_log);
-    Test::More::done_testing();
 }
 
 sub DESTROY {

@@ -1205,6 +1205,91 @@ test_cookie_format(void **state)
 }
 
 
+/* a cut never splits a character; an escape never starts a line */
+
+static void
+test_text(void **state)
+{
+    u_char        buf[64];
+    const u_char  *e = (const u_char *) "a\xc3\xa9\xc3\xa9\xe2\x82\xac!";
+
+    (void) state;
+
+    /* "a" "é" "é" "€" "!": characters start at 0, 1, 3, 5, 8 */
+
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 1), 1);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 2), 1);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 3), 3);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 4), 3);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 6), 5);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 7), 5);
+    assert_int_equal(ngx_http_swarm_utf8_cut(e, 8), 8);
+
+    /* not UTF-8 (four continuation bytes): cut where asked */
+
+    assert_int_equal(ngx_http_swarm_utf8_cut(
+                         (const u_char *) "a\x80\x80\x80\x80\x80", 5), 5);
+
+    assert_int_equal(ngx_http_swarm_escape(buf, sizeof(buf),
+                         (const u_char *) "a\nb\r\\c\x7f\xc3\xa9", 9), 21);
+    assert_string_equal((char *) buf, "a\\x0ab\\x0d\\x5cc\\x7f\xc3\xa9");
+
+    /* never past the end, never half an escape */
+
+    assert_int_equal(ngx_http_swarm_escape(buf, 6,
+                         (const u_char *) "ab\ncd", 5), 2);
+    assert_string_equal((char *) buf, "ab");
+}
+
+
+/* an element larger than a scan step is found over several calls */
+
+static void
+test_array_large_element(void **state)
+{
+    int                      rc;
+    char                     err[256], *json;
+    size_t                   i, n, calls;
+    ngx_http_swarm_array_t   a;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0 };
+
+    (void) state;
+
+    n = 3 * NGX_HTTP_SWARM_SCAN_STEP;
+    json = malloc(n + 128);
+    assert_non_null(json);
+
+    i = (size_t) sprintf(json, "[{\"ID\":\"big\",\"Spec\":{\"Name\":\"web\"},"
+                                "\"X\":[");
+    while (i < n) {
+        memcpy(json + i, "{},", 3);
+        i += 3;
+    }
+    i += (size_t) sprintf(json + i, "{}]},{\"ID\":\"b\",\"Spec\":"
+                                     "{\"Name\":\"web\"}}]");
+
+    memset(&svcs, 0, sizeof(svcs));
+    ngx_http_swarm_array_init(&a, json, i);
+
+    calls = 0;
+    do {
+        rc = ngx_http_swarm_services_read(&a, &sel, &svcs, NULL, 1, err,
+                                          sizeof(err));
+        calls++;
+    } while (rc == 1);
+
+    assert_int_equal(rc, 0);
+    assert_true(calls >= 4);
+    assert_int_equal(svcs.n, 2);
+    assert_string_equal(svcs.services[0].id, "big");
+    assert_string_equal(svcs.services[1].id, "b");
+
+    ngx_http_swarm_services_free(&svcs);
+    free(json);
+}
+
+
 int
 main(void)
 {
@@ -1220,6 +1305,8 @@ main(void)
         cmocka_unit_test(test_tasks_states),
         cmocka_unit_test(test_tasks_errors),
         cmocka_unit_test(test_array_framing),
+        cmocka_unit_test(test_array_large_element),
+        cmocka_unit_test(test_text),
         cmocka_unit_test(test_tasks_cache),
         cmocka_unit_test(test_every_fixture),
         cmocka_unit_test(test_sort_large),

@@ -1,0 +1,847 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * The shared zone "swarm" and each worker's view of it: the records of
+ * the upstreams' task sets, who may write them, the writes (a published
+ * set, an error, the API version), the reads, and each worker's private
+ * copy of each set.
+ *
+ * Writers (the master at a configuration load, worker 0 of the newest
+ * configuration) take the slab pool's mutex, whose owner nginx's master
+ * releases if the owner dies, and make the zone's sequence number odd
+ * while they write.  Readers take no lock: they copy, and copy again if
+ * the sequence number moved meanwhile or was odd, so a process killed
+ * anywhere leaves nobody waiting on it.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+
+
+/* reads torn by a write, tried again before keeping what a worker has */
+#define NGX_HTTP_SWARM_READ_TRIES    64
+
+/* how often a worker looks for new generations without a request */
+#define NGX_HTTP_SWARM_VIEW_CHECK    100
+
+
+static void ngx_http_swarm_zone_write_begin(ngx_http_swarm_zone_t *zone);
+static void ngx_http_swarm_zone_write_end(ngx_http_swarm_zone_t *zone);
+static ngx_uint_t ngx_http_swarm_zone_read_begin(ngx_http_swarm_zone_t *zone,
+    ngx_atomic_uint_t *seq);
+static ngx_uint_t ngx_http_swarm_zone_read_end(ngx_http_swarm_zone_t *zone,
+    ngx_atomic_uint_t seq);
+static ngx_http_swarm_shm_up_t *ngx_http_swarm_zone_record(
+    ngx_http_swarm_zone_t *zone, ngx_str_t *name);
+static void ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
+    ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
+    ngx_atomic_uint_t *generation);
+static void ngx_http_swarm_views_check(ngx_event_t *ev);
+static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
+    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
+
+
+/*
+ * Runs in the master at every configuration load.  An unchanged zone
+ * comes back with "data", the previous load's root, and keeps its task
+ * sets: a reload never leaves an upstream without peers.  Each load has
+ * an epoch; the records it uses carry it.
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
+{
+    ngx_http_swarm_shm_t *osh = data;
+
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_slab_pool_t             *shpool;
+    ngx_http_swarm_shm_t        *sh;
+    ngx_http_swarm_zone_t       *zone;
+    ngx_http_swarm_shm_up_t     *su;
+    ngx_http_swarm_upstream_t  **upp, *up;
+
+    zone = shm_zone->data;
+    shpool = (ngx_slab_pool_t *) shm_zone->shm.addr;
+
+    if (osh) {
+        sh = osh;
+
+    } else {
+        sh = ngx_slab_calloc(shpool, sizeof(ngx_http_swarm_shm_t));
+        if (sh == NULL) {
+            return NGX_ERROR;
+        }
+
+        shpool->data = sh;
+
+        len = sizeof(" in swarm zone \"\"") + shm_zone->shm.name.len;
+
+        shpool->log_ctx = ngx_slab_alloc(shpool, len);
+        if (shpool->log_ctx == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(shpool->log_ctx, " in swarm zone \"%V\"%Z",
+                    &shm_zone->shm.name);
+    }
+
+    zone->sh = sh;
+    zone->shpool = shpool;
+    shm_zone->data = sh;
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    zone->epoch = ++sh->epoch_next;
+
+    upp = zone->upstreams->elts;
+
+    for (i = 0; i < zone->upstreams->nelts; i++) {
+        up = upp[i];
+
+        su = ngx_http_swarm_zone_record(zone, &up->name);
+
+        if (su == NULL) {
+            su = ngx_slab_calloc_locked(shpool,
+                                        sizeof(ngx_http_swarm_shm_up_t)
+                                        + up->name.len);
+            if (su == NULL) {
+                ngx_http_swarm_zone_write_end(zone);
+                return NGX_ERROR;
+            }
+
+            su->name.data = (u_char *) (su + 1);
+            su->name.len = up->name.len;
+            ngx_memcpy(su->name.data, up->name.data, up->name.len);
+
+            su->next = sh->upstreams;
+            sh->upstreams = su;
+        }
+
+        su->epoch = zone->epoch;
+
+        up->zone = zone;
+        up->shm = su;
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+
+    return NGX_OK;
+}
+
+
+static ngx_http_swarm_shm_up_t *
+ngx_http_swarm_zone_record(ngx_http_swarm_zone_t *zone, ngx_str_t *name)
+{
+    ngx_http_swarm_shm_up_t  *su;
+
+    for (su = zone->sh->upstreams; su; su = su->next) {
+        if (su->name.len == name->len
+            && ngx_strncmp(su->name.data, name->data, name->len) == 0)
+        {
+            return su;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Worker 0 of a configuration newer than the zone's writer takes over
+ * as it starts: the older worker 0, which may still run for a while,
+ * writes nothing from then on, and the records no newer configuration
+ * uses are freed.  Returns whether this process writes the zone.
+ */
+
+ngx_uint_t
+ngx_http_swarm_zone_claim(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
+{
+    ngx_uint_t             writer;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (zone->epoch > sh->epoch) {
+        sh->epoch = zone->epoch;
+        ngx_http_swarm_zone_free_stale(zone, log);
+    }
+
+    writer = (sh->epoch == zone->epoch);
+
+    ngx_http_swarm_zone_write_end(zone);
+
+    return writer;
+}
+
+
+/* under the write lock: no process of the records' epochs reads them */
+
+static void
+ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
+{
+    ngx_http_swarm_shm_t      *sh;
+    ngx_http_swarm_shm_up_t  **sup, *su;
+
+    sh = zone->sh;
+    sup = &sh->upstreams;
+
+    while (*sup) {
+        su = *sup;
+
+        if (su->epoch >= sh->epoch) {
+            sup = &su->next;
+            continue;
+        }
+
+        ngx_log_error(NGX_LOG_INFO, log, 0,
+                      "swarm: upstream \"%V\" left the configuration, "
+                      "its %ui tasks are dropped from the zone",
+                      &su->name, su->npeers);
+
+        *sup = su->next;
+
+        if (su->peers) {
+            ngx_slab_free_locked(zone->shpool, su->peers);
+        }
+
+        ngx_slab_free_locked(zone->shpool, su);
+    }
+}
+
+
+/* whether this process writes the zone: a worker 0 not on its way out */
+
+ngx_uint_t
+ngx_http_swarm_zone_writer(ngx_http_swarm_zone_t *zone)
+{
+    return zone->sh->epoch == zone->epoch
+           && !ngx_exiting && !ngx_quit && !ngx_terminate;
+}
+
+
+static void
+ngx_http_swarm_zone_write_begin(ngx_http_swarm_zone_t *zone)
+{
+    ngx_atomic_uint_t  seq;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    /* odd: a writer died in the middle; what it left is overwritten */
+
+    seq = zone->sh->seq;
+
+    if (seq & 1) {
+        seq++;
+    }
+
+    zone->sh->seq = seq + 1;
+    ngx_memory_barrier();
+}
+
+
+static void
+ngx_http_swarm_zone_write_end(ngx_http_swarm_zone_t *zone)
+{
+    ngx_memory_barrier();
+    zone->sh->seq++;
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+/* a read may begin: no write under way and records of this epoch */
+
+static ngx_uint_t
+ngx_http_swarm_zone_read_begin(ngx_http_swarm_zone_t *zone,
+    ngx_atomic_uint_t *seq)
+{
+    *seq = zone->sh->seq;
+    ngx_memory_barrier();
+
+    return !(*seq & 1);
+}
+
+
+/* what was read holds: no write began since the read did */
+
+static ngx_uint_t
+ngx_http_swarm_zone_read_end(ngx_http_swarm_zone_t *zone,
+    ngx_atomic_uint_t seq)
+{
+    ngx_memory_barrier();
+
+    return zone->sh->seq == seq;
+}
+
+
+/*
+ * A set into the upstream's record, in place of the one there, which is
+ * freed.  NGX_DECLINED if this process no longer writes the zone; the
+ * caller keeps "peers" then.
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n,
+    ngx_atomic_uint_t *generation)
+{
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_peer_t    *old;
+    ngx_http_swarm_shm_up_t  *su;
+
+    zone = up->zone;
+    su = up->shm;
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (!ngx_http_swarm_zone_writer(zone)) {
+        ngx_http_swarm_zone_write_end(zone);
+        return NGX_DECLINED;
+    }
+
+    old = su->peers;
+    su->peers = peers;
+    su->npeers = n;
+    *generation = ++su->generation;
+
+    if (old) {
+        ngx_slab_free_locked(zone->shpool, old);
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+
+    /* this worker's own copy, right after */
+
+    if (!zone->check.posted) {
+        ngx_post_event(&zone->check, &ngx_posted_events);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The upstream's error, cut to what the record holds on a character
+ * boundary, and the time of a successful refresh (0 to keep the last):
+ * NGX_OK if the error changed, NGX_DECLINED if not or if this process
+ * does not write.
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
+    const char *msg, size_t len, time_t synced)
+{
+    ngx_int_t                 rc;
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_shm_up_t  *su;
+
+    zone = up->zone;
+    su = up->shm;
+
+    if (len > NGX_HTTP_SWARM_ERR_LEN) {
+        len = ngx_http_swarm_utf8_cut((const u_char *) msg,
+                                      NGX_HTTP_SWARM_ERR_LEN);
+    }
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (!ngx_http_swarm_zone_writer(zone)) {
+        ngx_http_swarm_zone_write_end(zone);
+        return NGX_DECLINED;
+    }
+
+    rc = NGX_DECLINED;
+
+    if (su->error_len != len || ngx_strncmp(su->error, msg, len) != 0) {
+        ngx_memcpy(su->error, msg, len);
+        su->error_len = len;
+        rc = NGX_OK;
+    }
+
+    if (synced) {
+        su->last_sync = synced;
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+
+    return rc;
+}
+
+
+/* the API version the engine speaks, for swarm_status */
+
+void
+ngx_http_swarm_zone_set_version(ngx_http_swarm_zone_t *zone,
+    const char *version)
+{
+    size_t                 len;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+    len = ngx_min(ngx_strlen(version), sizeof(sh->api_version));
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (ngx_http_swarm_zone_writer(zone)) {
+        ngx_memcpy(sh->api_version, version, len);
+        sh->api_version_len = len;
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+}
+
+
+size_t
+ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf)
+{
+    size_t                 len;
+    ngx_uint_t             i;
+    ngx_atomic_uint_t      seq;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)) {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        len = ngx_min(sh->api_version_len, sizeof(sh->api_version));
+        ngx_memcpy(buf, sh->api_version, len);
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            return len;
+        }
+    }
+
+    return 0;
+}
+
+
+/* the upstream's error and last refresh; NGX_BUSY if all reads tore */
+
+ngx_int_t
+ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up, u_char *buf,
+    size_t *len, time_t *last_sync)
+{
+    ngx_uint_t                i;
+    ngx_atomic_uint_t         seq;
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_shm_up_t  *su;
+
+    zone = up->zone;
+    su = up->shm;
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)
+            || zone->epoch < zone->sh->epoch)
+        {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        *len = ngx_min(su->error_len, NGX_HTTP_SWARM_ERR_LEN);
+        ngx_memcpy(buf, su->error, *len);
+        *last_sync = su->last_sync;
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_BUSY;
+}
+
+
+/*
+ * The upstream's task set and its generation, copied into memory of
+ * "pool".  NGX_DECLINED if the record is no longer this configuration's
+ * to read (a newer one took over) or every read tore; nothing is
+ * allocated then.
+ */
+
+static ngx_int_t
+ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
+    ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
+    ngx_atomic_uint_t *generation)
+{
+    size_t                    size, room;
+    ngx_uint_t                i, np;
+    ngx_atomic_uint_t         seq;
+    ngx_http_swarm_peer_t    *peers, *buf;
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_shm_up_t  *su;
+
+    zone = up->zone;
+    su = up->shm;
+    buf = NULL;
+    size = 0;
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)) {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        if (zone->epoch < zone->sh->epoch) {
+            break;
+        }
+
+        peers = su->peers;
+        np = su->npeers;
+        *generation = su->generation;
+
+        /* a torn read may pair any pointer with any count: bound both */
+
+        if (np && (peers == NULL
+                   || (u_char *) peers < zone->shpool->start
+                   || (u_char *) peers >= zone->shpool->end))
+        {
+            continue;
+        }
+
+        room = np ? (size_t) (zone->shpool->end - (u_char *) peers)
+                    / sizeof(ngx_http_swarm_peer_t)
+                  : 0;
+
+        if (np > room) {
+            continue;
+        }
+
+        if (np > size) {
+            /* a set larger than the last try's: a new buffer */
+
+            buf = ngx_palloc(pool, np * sizeof(ngx_http_swarm_peer_t));
+            if (buf == NULL) {
+                return NGX_ERROR;
+            }
+
+            size = np;
+        }
+
+        if (np) {
+            ngx_memcpy(buf, peers, np * sizeof(ngx_http_swarm_peer_t));
+        }
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            *tasks = buf;
+            *n = np;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
+/*
+ * A new worker copies the sets the zone holds (after a reload, all of
+ * them) before it accepts requests; from then on a timer, and any
+ * request that sees a new generation, post the copy of it, which is
+ * made between requests, never inside one.
+ */
+
+ngx_int_t
+ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
+{
+    ngx_uint_t                   i;
+    ngx_http_swarm_view_t       *view;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = zone->upstreams->elts;
+
+    for (i = 0; i < zone->upstreams->nelts; i++) {
+        view = ngx_http_swarm_view_update(upp[i], cycle->log);
+        if (view == NULL) {
+            return NGX_ERROR;
+        }
+
+        if (view->npeers) {
+            ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
+                          "swarm: upstream \"%V\": %ui tasks of generation "
+                          "%uA copied at start in %ui us", &upp[i]->name,
+                          view->npeers, view->generation,
+                          (ngx_uint_t) view->build_usec);
+        }
+    }
+
+    zone->check.handler = ngx_http_swarm_views_check;
+    zone->check.data = zone;
+    zone->check.log = cycle->log;
+    zone->check.cancelable = 1;
+
+    ngx_add_timer(&zone->check, NGX_HTTP_SWARM_VIEW_CHECK);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_views_check(ngx_event_t *ev)
+{
+    ngx_http_swarm_zone_t *zone = ev->data;
+
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = zone->upstreams->elts;
+
+    /* a newer configuration's workers may have freed the records */
+
+    for (i = 0; zone->epoch >= zone->sh->epoch
+                && i < zone->upstreams->nelts; i++)
+    {
+        if (upp[i]->view->generation != upp[i]->shm->generation) {
+            (void) ngx_http_swarm_view_update(upp[i], ev->log);
+        }
+    }
+
+    if (ev->timedout) {
+        ev->timedout = 0;
+    }
+
+    if (!ev->timer_set && !ngx_exiting) {
+        ngx_add_timer(ev, NGX_HTTP_SWARM_VIEW_CHECK);
+    }
+}
+
+
+/*
+ * The worker's copy of the task set for a request, held until released.
+ * A new generation is copied right after the requests of this cycle (a
+ * posted event), and this one goes on with the copy the worker has;
+ * only where that copy has no active task to offer is the new one made
+ * first, as a request would fail without it.
+ */
+
+ngx_http_swarm_view_t *
+ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
+{
+    ngx_http_swarm_view_t  *view;
+    ngx_http_swarm_zone_t  *zone;
+
+    view = up->view;
+    zone = up->zone;
+
+    if (zone->epoch >= zone->sh->epoch
+        && view->generation != up->shm->generation)
+    {
+        if (view->nactive == 0) {
+            view = ngx_http_swarm_view_update(up, log);
+
+        } else if (!zone->check.posted) {
+            ngx_post_event(&zone->check, &ngx_posted_events);
+        }
+    }
+
+    view->refs++;
+
+    return view;
+}
+
+
+/* the same, brought up to date first: for worker 0, outside requests */
+
+ngx_http_swarm_view_t *
+ngx_http_swarm_view_current(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
+{
+    if (up->zone->epoch >= up->zone->sh->epoch
+        && up->view->generation != up->shm->generation)
+    {
+        (void) ngx_http_swarm_view_update(up, log);
+    }
+
+    up->view->refs++;
+
+    return up->view;
+}
+
+
+void
+ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view)
+{
+    if (--view->refs == 0 && view != up->view) {
+        ngx_destroy_pool(view->pool);
+    }
+}
+
+
+/*
+ * A new copy of the upstream's set, with an address, a name and the
+ * failure accounting of the last copy for each task.  The last copy
+ * stays (and NULL comes back only where there is none) if no new one
+ * can be made.
+ */
+
+static ngx_http_swarm_view_t *
+ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
+{
+    u_char                  *p;
+    size_t                   len, nslots;
+    uint32_t                *slots;
+    ngx_int_t                rc;
+    ngx_uint_t               i, n;
+    ngx_pool_t              *pool;
+    ngx_http_swarm_peer_t   *t;
+    ngx_http_swarm_view_t   *view, *old;
+    ngx_http_swarm_rpeer_t  *peer;
+    long                     k;
+    uint64_t                 start;
+    u_char                   name[NGX_SOCKADDR_STRLEN];
+
+    old = up->view;
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
+    /*
+     * a view outlives the request that made it: its pool logs to the
+     * cycle's log, not to the request's, which goes with the request
+     */
+
+    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
+    if (pool == NULL) {
+        return old;
+    }
+
+    view = ngx_pcalloc(pool, sizeof(ngx_http_swarm_view_t));
+    if (view == NULL) {
+        goto failed;
+    }
+
+    view->pool = pool;
+
+    rc = ngx_http_swarm_zone_copy(up, pool, &view->tasks, &n,
+                                  &view->generation);
+
+    if (rc == NGX_ERROR) {
+        goto failed;
+    }
+
+    if (rc == NGX_DECLINED) {
+        if (old) {
+            ngx_destroy_pool(pool);
+            return old;
+        }
+
+        /* no copy yet: an empty one, to be replaced */
+
+        view->tasks = NULL;
+        view->generation = (ngx_atomic_uint_t) -1;
+        n = 0;
+    }
+
+    view->npeers = n;
+
+    nslots = ngx_http_swarm_index_size(n);
+
+    view->peers = ngx_pcalloc(pool, (n ? n : 1)
+                                    * sizeof(ngx_http_swarm_rpeer_t));
+    view->active = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_uint_t));
+    slots = ngx_palloc(pool, nslots * sizeof(uint32_t));
+
+    if (view->peers == NULL || view->active == NULL || slots == NULL) {
+        goto failed;
+    }
+
+    ngx_http_swarm_index_build(&view->index, slots, nslots, view->tasks, n);
+
+    for (i = 0; i < n; i++) {
+        t = &view->tasks[i];
+        peer = &view->peers[i];
+
+        peer->sockaddr = &peer->addr.sockaddr;
+
+#if (NGX_HAVE_INET6)
+        if (t->family == AF_INET6) {
+            peer->addr.sockaddr_in6.sin6_family = AF_INET6;
+            peer->addr.sockaddr_in6.sin6_port = htons(t->port);
+            ngx_memcpy(&peer->addr.sockaddr_in6.sin6_addr, t->addr, 16);
+            peer->socklen = sizeof(struct sockaddr_in6);
+
+            len = ngx_sprintf(name, "[%s]:%d", t->ip, t->port) - name;
+
+        } else
+#endif
+        {
+            peer->addr.sockaddr_in.sin_family = AF_INET;
+            peer->addr.sockaddr_in.sin_port = htons(t->port);
+            ngx_memcpy(&peer->addr.sockaddr_in.sin_addr, t->addr, 4);
+            peer->socklen = sizeof(struct sockaddr_in);
+
+            len = ngx_sprintf(name, "%s:%d", t->ip, t->port) - name;
+        }
+
+        p = ngx_pnalloc(pool, len);
+        if (p == NULL) {
+            goto failed;
+        }
+
+        peer->name.data = ngx_cpymem(p, name, len) - len;
+        peer->name.len = len;
+
+        if (t->state == NGX_HTTP_SWARM_ACTIVE) {
+            view->active[view->nactive++] = i;
+        }
+
+        /* failure accounting survives a new generation */
+
+        if (old) {
+            k = ngx_http_swarm_index_find(&old->index, old->tasks,
+                                          (u_char *) t->ip,
+                                          ngx_strlen(t->ip));
+            if (k >= 0) {
+                peer->fails = old->peers[k].fails;
+                peer->checked = old->peers[k].checked;
+            }
+        }
+    }
+
+    view->build_usec = (ngx_http_swarm_clock(CLOCK_MONOTONIC) - start)
+                       / 1000;
+
+    up->view = view;
+
+    if (old && old->refs == 0) {
+        ngx_destroy_pool(old->pool);
+    }
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
+                   "swarm: upstream \"%V\": generation %uA, %ui tasks",
+                   &up->name, view->generation, n);
+
+    return view;
+
+failed:
+
+    ngx_destroy_pool(pool);
+
+    ngx_log_error(NGX_LOG_ALERT, log, 0,
+                  "swarm: upstream \"%V\": no memory for a new task set",
+                  &up->name);
+
+    return old;
+}
+
+
+uint64_t
+ngx_http_swarm_clock(clockid_t id)
+{
+    struct timespec  ts;
+
+    if (clock_gettime(id, &ts) != 0) {
+        return 0;
+    }
+
+    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
+}
