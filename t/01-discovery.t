@@ -131,7 +131,7 @@ cmp_ok($tasks_len, '>', 1000, "a /tasks answer: $tasks_len bytes");
 cmp_ok($s->{sync_bytes}, '>=', $tasks_len, 'status: bytes read by a sync');
 cmp_ok($s->{sync_bytes}, '<', 3 * $tasks_len, 'status: no more than needed');
 cmp_ok($s->{sync_ms}, '<', 1000, 'status: time a sync took');
-like($s->{sync_longest_step_us}, qr/^\d+$/,
+cmp_ok($s->{sync_longest_step_us}, '>', 0,
     'status: the longest step of a sync');
 cmp_ok($s->{sync_longest_step_us}, '<=', $s->{sync_ms} * 1000 + 1000,
     'status: a step is part of the sync');
@@ -139,7 +139,7 @@ cmp_ok($s->{zone_used}, '>', 0, 'status: swarm_zone in use');
 cmp_ok($s->{zone_used}, '<', $s->{zone_size}, 'status: swarm_zone size');
 is($s->{upstreams}{app}{active}, 1, 'status: active peers counted');
 is($s->{upstreams}{app}{draining}, 0, 'status: draining peers counted');
-like($s->{upstreams}{app}{view_build_us}, qr/^\d+$/,
+cmp_ok($s->{upstreams}{app}{view_build_us}, '>', 0,
     "status: a worker's copy of the set timed");
 
 my $brief = $t->status('?peers=off');

@@ -106,6 +106,6 @@ $t->state({ tasks => 'tasks-scaling-up.json',
 ok(wait_for(sub { $t->status->{sync_tasks_parsed} == 1 }, 4),
     'a task that changed is parsed again');
 is($t->status->{sync_tasks_reused}, $known - 1, 'the others are not');
-like($t->status->{sync_cpu_us}, qr/^\d+$/, 'the CPU time of a refresh is shown');
+cmp_ok($t->status->{sync_cpu_us}, '>', 0, 'the CPU time of a refresh is shown');
 
 $t->done_testing;

@@ -73,7 +73,7 @@ push @headers,
     ['Cookie: ' . join('; ', map { "c$_=$_" } 1 .. 2000)
         . '; route=127.0.2.5'];
 
-cmp_ok(scalar @headers, '>=', 150, scalar(@headers) . ' forged cookies');
+diag scalar(@headers) . ' forged cookies';
 
 my ($bad, $injected, $stray, $fivexx) = (0, 0, 0, 0);
 for my $h (@headers) {
@@ -95,6 +95,9 @@ for my $h (@headers) {
     $stray++ if @{ $r->{cookies} } > 1;
 }
 
+my $proxied = () = $t->read_file('access.log')
+    =~ /" 200 upstream="127\.0\.2\.[34]:$p"/g;
+cmp_ok($proxied, '>=', scalar @headers, 'each went to a task and back');
 is($fivexx, 0, 'no 5xx');
 is($bad, 0, 'every forged cookie is answered by a live task');
 is($injected, 0, 'no header injected into a response');

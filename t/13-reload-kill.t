@@ -56,6 +56,9 @@ for my $i (0, 1) {
 }
 $total = $t->load_stop($load);
 diag "across the kills: $total->{n} requests, $total->{bad} cut off";
+cmp_ok($total->{n}, '>', 100, 'requests went on across the kills');
+cmp_ok($total->{bad}, '<=', 12,
+    'only those under way in a killed worker were cut off');
 my @now = $t->worker_pids;
 is(scalar(grep { my $n = $_; grep { $_ == $n } @killed } @now), 0,
     'no killed worker left');
