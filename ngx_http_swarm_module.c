@@ -2069,12 +2069,14 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     sh = mcf->zone.sh;
 
-    sh->sync_bytes = cl->sync_bytes;
-    sh->sync_msec = ngx_current_msec - cl->sync_start;
-    sh->sync_cpu_usec = cl->sync_cpu / 1000;
-    sh->sync_parsed = parsed;
-    sh->sync_reused = reused;
-    sh->sync_longest_usec = cl->longest / 1000;
+    if (ngx_http_swarm_zone_writer(&mcf->zone)) {
+        sh->sync_bytes = cl->sync_bytes;
+        sh->sync_msec = ngx_current_msec - cl->sync_start;
+        sh->sync_cpu_usec = cl->sync_cpu / 1000;
+        sh->sync_parsed = parsed;
+        sh->sync_reused = reused;
+        sh->sync_longest_usec = cl->longest / 1000;
+    }
 
     ngx_http_swarm_sync_reset(cl);
 

@@ -87,6 +87,45 @@ my %seen;
 $seen{ $t->get('/')->{body} }++ for 1 .. 40;
 is_deeply([sort keys %seen], [sort @four], 'every worker routes to it');
 
+# worker 0 killed while it writes the zone, holding its mutex: the
+# master frees the mutex, and the new worker 0 goes on
+
+($poller) = reverse($t->api_log =~ /^(\d+) /mg);
+my $gpid0 = fork();
+if ($gpid0 == 0) {
+    open STDOUT, '>', "$gdb.0";
+    open STDERR, '>&', \*STDOUT;
+    exec 'timeout', '30', 'gdb', '-q', '-nx', '-batch', '-p', $poller,
+        '-ex', 'set pagination off',
+        '-ex', 'set confirm off',
+        '-ex', 'break ngx_http_swarm_zone_write_end',
+        '-ex', 'continue',
+        '-ex', 'bt',
+        '-ex', 'kill',
+        '-ex', 'quit';
+    exit 1;
+}
+ok(wait_for(sub { $t->read_file('gdb.out.0') =~ /Breakpoint 1 at/ }, 20),
+    'gdb attached to worker 0') or diag $t->read_file('gdb.out.0');
+sleep 0.5;
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { o0fwowdnc9 => { State => 'running' } } });
+waitpid $gpid0, 0;
+like($t->read_file('gdb.out.0'), qr/Breakpoint 1(?:\.\d+)?, .*write_end/,
+    'worker 0 stopped inside a write') or diag $t->read_file('gdb.out.0');
+ok(wait_for(sub { !kill 0, $poller }, 5), 'and killed there');
+ok(wait_for(sub { $t->error_log =~ /shared memory zone "swarm" was locked by $poller/ }, 5),
+    'the master frees the mutex it held');
+$t->allow(qr/shared memory zone "swarm" was locked by $poller/);
+
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { $t->peers == 4 }, 5), 'the new worker 0 publishes');
+%seen = ();
+$seen{ $t->get('/')->{body} }++ for 1 .. 40;
+is_deeply([sort keys %seen], [sort @four], 'and every worker routes to it');
+
 # a reload that adds an upstream completes
 
 $t->conf(<<"EOC", workers => 2);
