@@ -31,6 +31,9 @@
 #define NGX_HTTP_SWARM_TASK_MAX       65536
 #define NGX_HTTP_SWARM_ATT_MAX        64
 
+/* a service's spec may hold many labels and variables, not megabytes */
+#define NGX_HTTP_SWARM_SERVICE_MAX    262144
+
 #define ngx_http_swarm_min(a, b)      ((a) < (b) ? (a) : (b))
 
 
@@ -577,6 +580,13 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
 
         if (rc != 1) {
             return rc;
+        }
+
+        if (elen > NGX_HTTP_SWARM_SERVICE_MAX) {
+            ngx_http_swarm_report(report, sel->upstream, "(not parsed)",
+                                  "a service of %zu bytes of JSON, over "
+                                  "the 256 KB one may take, skipped", elen);
+            continue;
         }
 
         svc = ngx_http_swarm_element(a, elem, elen, "services", err, errlen);
