@@ -2,11 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Discovery: the swarm_* directives, the shared memory zone that holds
- * one task set per upstream, the Docker Engine API client (libcurl's
- * multi_socket API driven by nginx events and timers, in worker 0
- * only), publication of changed task sets, each worker's copy of them,
- * and the swarm_status handler.
+ * Discovery: the swarm_* directives, the Docker Engine API client
+ * (libcurl's multi_socket API driven by nginx events and timers, in
+ * worker 0 only), publication of changed task sets into the zone that
+ * ngx_http_swarm_zone.c keeps, and the swarm_status handler.
  */
 
 
