@@ -19,6 +19,7 @@ MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c \
+        ngx_http_swarm_status.c \
         ngx_http_swarm_sticky.c \
         ngx_http_swarm_docker.c ngx_http_swarm_cookie.c
 
@@ -29,7 +30,7 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps unit t test-asan t-e2e test fuzz bench \
+.PHONY: all module deps test-deps lib-c99 unit t test-asan t-e2e test fuzz bench \
         bench-scale bench-deps clean \
         demo demo-down
 
@@ -79,8 +80,14 @@ $(BUILD)/unit: t/unit/test_swarm.c ngx_http_swarm_docker.c \
 	    -o $@ t/unit/test_swarm.c ngx_http_swarm_docker.c \
 	    ngx_http_swarm_cookie.c $(UNIT_LIBS)
 
+# the pure layer builds on its own: C99, POSIX, jansson, no nginx
+lib-c99:
+	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -pedantic -Wall -Wextra \
+	    -Werror -fsyntax-only ngx_http_swarm_docker.c \
+	    ngx_http_swarm_cookie.c
+
 # under valgrind: a leak or a bad access fails the run
-unit: $(BUILD)/unit
+unit: lib-c99 $(BUILD)/unit
 	valgrind --error-exitcode=1 --leak-check=full \
 	    --errors-for-leak-kinds=definite,indirect -q $(BUILD)/unit
 

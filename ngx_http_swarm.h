@@ -3,9 +3,9 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * What the discovery module (ngx_http_swarm_module.c), the zone
- * (ngx_http_swarm_zone.c) and the balancer (ngx_http_swarm_sticky.c)
- * share: the task sets in shared memory, each worker's own copy of
- * them, and the upstream configuration.
+ * (ngx_http_swarm_zone.c), the status (ngx_http_swarm_status.c) and the
+ * balancer (ngx_http_swarm_sticky.c) share: the task sets in shared
+ * memory, each worker's own copy of them, and the configuration.
  */
 
 
@@ -127,6 +127,24 @@ typedef struct {
 } ngx_http_swarm_upstream_t;
 
 
+/* the http block's swarm_* directives */
+
+typedef struct {
+    ngx_str_t                   endpoint;
+    ngx_str_t                   shown;
+    ngx_str_t                   socket;
+    ngx_str_t                   base;
+    ngx_msec_t                  interval;
+    ngx_msec_t                  timeout;
+    size_t                      zone_size;
+    size_t                      max_response;
+    ngx_array_t                 upstreams;
+    ngx_array_t                 selectors;
+    ngx_shm_zone_t             *shm_zone;
+    ngx_http_swarm_zone_t       zone;
+} ngx_http_swarm_main_conf_t;
+
+
 ngx_int_t ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
 ngx_uint_t ngx_http_swarm_zone_claim(ngx_http_swarm_zone_t *zone,
     ngx_log_t *log);
@@ -152,6 +170,8 @@ void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view);
 
 uint64_t ngx_http_swarm_clock(clockid_t id);
+
+ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);

@@ -15,11 +15,11 @@
 #include "ngx_http_swarm_lib.h"
 
 
-static uint32_t ngx_http_swarm_hash(const u_char *key, size_t len);
+static uint32_t ngx_http_swarm_ip_hash(const unsigned char *key, size_t len);
 
 
 static uint32_t
-ngx_http_swarm_hash(const u_char *key, size_t len)
+ngx_http_swarm_ip_hash(const unsigned char *key, size_t len)
 {
     size_t    i;
     uint32_t  h;
@@ -60,7 +60,7 @@ ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
     index->mask = nslots - 1;
 
     for (i = 0; i < npeers; i++) {
-        h = ngx_http_swarm_hash((const u_char *) peers[i].ip,
+        h = ngx_http_swarm_ip_hash((const unsigned char *) peers[i].ip,
                                 strlen(peers[i].ip));
 
         while (slots[h & index->mask]) {
@@ -74,7 +74,7 @@ ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
 
 long
 ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
-    const ngx_http_swarm_peer_t *peers, const u_char *key, size_t len)
+    const ngx_http_swarm_peer_t *peers, const unsigned char *key, size_t len)
 {
     size_t                        h;
     uint32_t                      slot;
@@ -84,7 +84,7 @@ ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
         return -1;
     }
 
-    h = ngx_http_swarm_hash(key, len);
+    h = ngx_http_swarm_ip_hash(key, len);
 
     for ( ;; ) {
         slot = index->slots[h & index->mask];
@@ -112,10 +112,10 @@ ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
  */
 
 int
-ngx_http_swarm_cookie_valid(const u_char *value, size_t len)
+ngx_http_swarm_cookie_valid(const unsigned char *value, size_t len)
 {
-    size_t  i;
-    u_char  c;
+    size_t         i;
+    unsigned char  c;
 
     if (len == 0 || len >= NGX_HTTP_SWARM_IP_LEN) {
         return 0;
@@ -143,11 +143,12 @@ ngx_http_swarm_cookie_valid(const u_char *value, size_t len)
  */
 
 int
-ngx_http_swarm_cookie_scan(const u_char *hdr, size_t len, const u_char *name,
-    size_t nlen, const u_char **value, size_t *vlen)
+ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
+    const unsigned char *name, size_t nlen, const unsigned char **value,
+    size_t *vlen)
 {
-    int            count;
-    const u_char  *p, *end, *start, *eq, *last;
+    int                   count;
+    const unsigned char  *p, *end, *start, *eq, *last;
 
     count = 0;
     p = hdr;
@@ -209,7 +210,7 @@ ngx_http_swarm_cookie_scan(const u_char *hdr, size_t len, const u_char *name,
 /* like snprintf(): returns the length the whole value needs */
 
 size_t
-ngx_http_swarm_cookie_format(u_char *buf, size_t size,
+ngx_http_swarm_cookie_format(unsigned char *buf, size_t size,
     const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen)
 {
     int  n;

@@ -158,7 +158,7 @@ static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
     uint64_t hash, const char *bytes, size_t len);
-static uint64_t ngx_http_swarm_hash(const char *p, size_t len);
+static uint64_t ngx_http_swarm_bytes_hash(const char *p, size_t len);
 static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     ngx_http_swarm_key_t *tmp, size_t n);
 static int ngx_http_swarm_key_cmp(const void *a, const void *b);
@@ -183,7 +183,9 @@ ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
     /* cut short: not in the middle of a character */
 
     if (n >= (int) sizeof(msg)) {
-        msg[ngx_http_swarm_utf8_cut((u_char *) msg, sizeof(msg) - 1)] = '\0';
+        n = (int) ngx_http_swarm_utf8_cut((unsigned char *) msg,
+                                          sizeof(msg) - 1);
+        msg[n] = '\0';
     }
 
     report->handler(report->data, upstream, service, msg);
@@ -196,7 +198,7 @@ ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
  */
 
 size_t
-ngx_http_swarm_utf8_cut(const u_char *s, size_t len)
+ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len)
 {
     size_t  n;
 
@@ -223,8 +225,8 @@ ngx_http_swarm_utf8_cut(const u_char *s, size_t len)
  */
 
 size_t
-ngx_http_swarm_escape(u_char *dst, size_t size, const u_char *src,
-    size_t len)
+ngx_http_swarm_escape(unsigned char *dst, size_t size,
+    const unsigned char *src, size_t len)
 {
     size_t              i, n;
     static const char   hex[] = "0123456789abcdef";
@@ -642,7 +644,7 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
                                       " label \"%.*s\", skipped",
                                       (int) (strlen(value) > 32
                                              ? ngx_http_swarm_utf8_cut(
-                                                   (u_char *) value, 32)
+                                                   (unsigned char *) value, 32)
                                              : strlen(value)),
                                       value);
                 json_decref(svc);
@@ -1233,7 +1235,7 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
             continue;
         }
 
-        hash = ngx_http_swarm_hash(elem, elen);
+        hash = ngx_http_swarm_bytes_hash(elem, elen);
         rec = NULL;
 
         if (t->cache) {
@@ -1342,7 +1344,7 @@ ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
 
             len = strlen(rec->tid);
 
-            for (j = ngx_http_swarm_hash(rec->tid, len) & t->idmask;
+            for (j = ngx_http_swarm_bytes_hash(rec->tid, len) & t->idmask;
                  p[j];
                  j = (j + 1) & t->idmask)
             {
@@ -1355,7 +1357,7 @@ ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
 
     len = strlen(tid);
 
-    for (j = ngx_http_swarm_hash(tid, len) & t->idmask;
+    for (j = ngx_http_swarm_bytes_hash(tid, len) & t->idmask;
          t->byid[j];
          j = (j + 1) & t->idmask)
     {
@@ -1389,7 +1391,7 @@ ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec, uint64_t hash,
 /* 64 bits at a time: this sees every byte of every answer */
 
 static uint64_t
-ngx_http_swarm_hash(const char *p, size_t len)
+ngx_http_swarm_bytes_hash(const char *p, size_t len)
 {
     size_t    i;
     uint64_t  h, w;

@@ -5,7 +5,8 @@
  * Pure parts of the module: Docker JSON to task sets, task set
  * comparison, the cookie index, Cookie header scanning and Set-Cookie
  * formatting.  Nothing here knows nginx: plain bytes in, plain values
- * out, so that unit tests and fuzzers can call every function directly.
+ * out, so that unit tests and fuzzers can call every function directly;
+ * it builds as C99 with jansson alone (make unit checks).
  */
 
 
@@ -200,16 +201,17 @@ void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
     uint32_t *slots, size_t nslots, const ngx_http_swarm_peer_t *peers,
     size_t npeers);
 long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
-    const ngx_http_swarm_peer_t *peers, const u_char *key, size_t len);
+    const ngx_http_swarm_peer_t *peers, const unsigned char *key, size_t len);
 
-size_t ngx_http_swarm_utf8_cut(const u_char *s, size_t len);
-size_t ngx_http_swarm_escape(u_char *dst, size_t size, const u_char *src,
-    size_t len);
+size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
+size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
+    const unsigned char *src, size_t len);
 
-int ngx_http_swarm_cookie_scan(const u_char *hdr, size_t len,
-    const u_char *name, size_t nlen, const u_char **value, size_t *vlen);
-int ngx_http_swarm_cookie_valid(const u_char *value, size_t len);
-size_t ngx_http_swarm_cookie_format(u_char *buf, size_t size,
+int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
+    const unsigned char *name, size_t nlen, const unsigned char **value,
+    size_t *vlen);
+int ngx_http_swarm_cookie_valid(const unsigned char *value, size_t len);
+size_t ngx_http_swarm_cookie_format(unsigned char *buf, size_t size,
     const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen);
 
 

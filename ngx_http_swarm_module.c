@@ -55,22 +55,6 @@
 #define NGX_HTTP_SWARM_EVENTS_RETRY   30000
 
 
-typedef struct {
-    ngx_str_t                   endpoint;
-    ngx_str_t                   shown;
-    ngx_str_t                   socket;
-    ngx_str_t                   base;
-    ngx_msec_t                  interval;
-    ngx_msec_t                  timeout;
-    size_t                      zone_size;
-    size_t                      max_response;
-    ngx_array_t                 upstreams;
-    ngx_array_t                 selectors;
-    ngx_shm_zone_t             *shm_zone;
-    ngx_http_swarm_zone_t       zone;
-} ngx_http_swarm_main_conf_t;
-
-
 /* what worker 0 last published for an upstream, to compare with */
 
 typedef struct {
@@ -194,7 +178,7 @@ static ngx_int_t ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl,
     long code);
 static void ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl,
     long code);
-static void ngx_http_swarm_report(void *data, unsigned upstream,
+static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl);
@@ -222,10 +206,6 @@ static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
 static ngx_int_t ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_set_t *set,
     ngx_http_swarm_last_t *last);
-static ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
-static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
-    ngx_http_swarm_upstream_t *up);
-static json_t *ngx_http_swarm_status_string(u_char *s, size_t len);
 
 
 static ngx_command_t  ngx_http_swarm_commands[] = {
@@ -906,7 +886,7 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     cl->resume.data = cl;
     cl->resume.log = cycle->log;
 
-    cl->report.handler = ngx_http_swarm_report;
+    cl->report.handler = ngx_http_swarm_note;
     cl->report.data = cl;
 
     cl->tasks = ngx_http_swarm_tasks_create();
@@ -1969,7 +1949,7 @@ ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl, long code)
 
 
 static void
-ngx_http_swarm_report(void *data, unsigned upstream, const char *service,
+ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
     const char *msg)
 {
     ngx_http_swarm_client_t *cl = data;
@@ -2691,249 +2671,6 @@ ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
 
     last->generation = generation;
     last->known = 1;
-}
-
-
-static ngx_int_t
-ngx_http_swarm_status_handler(ngx_http_request_t *r)
-{
-    char                        *s;
-    size_t                       len, pages, used;
-    json_t                      *root, *ups, *u;
-    ngx_slab_pool_t             *shpool;
-    ngx_int_t                    rc;
-    ngx_buf_t                   *b;
-    ngx_uint_t                   i;
-    ngx_chain_t                  out;
-    ngx_http_swarm_shm_t        *sh;
-    ngx_http_swarm_upstream_t  **upp;
-    ngx_http_swarm_main_conf_t  *mcf;
-    u_char                       version[16];
-
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
-
-    root = json_object();
-    ups = json_object();
-
-    if (root == NULL || ups == NULL) {
-        json_decref(root);
-        json_decref(ups);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    json_object_set_new(root, "endpoint",
-                        json_stringn((char *) mcf->shown.data,
-                                     mcf->shown.len));
-
-    sh = mcf->zone.sh;
-    len = sh ? ngx_http_swarm_zone_version(&mcf->zone, version) : 0;
-
-    json_object_set_new(root, "api_version",
-                        len ? json_stringn((char *) version, len)
-                            : json_null());
-
-    if (sh) {
-        json_object_set_new(root, "sync_bytes",
-                            json_integer((json_int_t) sh->sync_bytes));
-        json_object_set_new(root, "sync_ms",
-                            json_integer((json_int_t) sh->sync_msec));
-        json_object_set_new(root, "sync_cpu_us",
-                            json_integer((json_int_t) sh->sync_cpu_usec));
-        json_object_set_new(root, "sync_tasks_parsed",
-                            json_integer((json_int_t) sh->sync_parsed));
-        json_object_set_new(root, "sync_tasks_reused",
-                            json_integer((json_int_t) sh->sync_reused));
-        json_object_set_new(root, "sync_longest_step_us",
-                            json_integer((json_int_t) sh->sync_longest_usec));
-
-        /* swarm_zone: its size, and what its pages in use hold */
-
-        shpool = mcf->zone.shpool;
-
-        ngx_shmtx_lock(&shpool->mutex);
-        pages = (shpool->end - shpool->start) / ngx_pagesize;
-        used = (pages - shpool->pfree) * ngx_pagesize;
-        ngx_shmtx_unlock(&shpool->mutex);
-
-        json_object_set_new(root, "zone_size",
-                            json_integer((json_int_t) mcf->zone_size));
-        json_object_set_new(root, "zone_used",
-                            json_integer((json_int_t) used));
-    }
-
-    upp = mcf->upstreams.elts;
-
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        u = ngx_http_swarm_status_upstream(r, upp[i]);
-        if (u == NULL) {
-            json_decref(root);
-            json_decref(ups);
-            return NGX_HTTP_INTERNAL_SERVER_ERROR;
-        }
-
-        json_object_setn_new(ups, (char *) upp[i]->name.data,
-                             upp[i]->name.len, u);
-    }
-
-    json_object_set_new(root, "upstreams", ups);
-
-    s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(root);
-
-    if (s == NULL) {
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    len = ngx_strlen(s);
-
-    b = ngx_create_temp_buf(r->pool, len + 1);
-    if (b == NULL) {
-        free(s);
-        return NGX_HTTP_INTERNAL_SERVER_ERROR;
-    }
-
-    b->last = ngx_cpymem(b->last, s, len);
-    *b->last++ = '\n';
-    free(s);
-
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
-}
-
-
-static json_t *
-ngx_http_swarm_status_upstream(ngx_http_request_t *r,
-    ngx_http_swarm_upstream_t *up)
-{
-    time_t                  last_sync;
-    size_t                  len;
-    json_t                 *u, *peers, *p;
-    ngx_str_t               arg;
-    ngx_uint_t              i, list;
-    ngx_http_swarm_peer_t  *t;
-    ngx_http_swarm_view_t  *view;
-    u_char                  error[NGX_HTTP_SWARM_ERR_LEN];
-
-    /* "?peers=off": counts only, for swarms too large to list often */
-
-    list = !(ngx_http_arg(r, (u_char *) "peers", 5, &arg) == NGX_OK
-             && arg.len == 3 && ngx_strncmp(arg.data, "off", 3) == 0);
-
-    /* what the zone holds now: status is no request to balance */
-
-    view = ngx_http_swarm_view_current(up, r->connection->log);
-
-    len = 0;
-    last_sync = 0;
-
-    (void) ngx_http_swarm_zone_error(up, error, &len, &last_sync);
-
-    u = json_object();
-    peers = json_array();
-
-    if (u == NULL || peers == NULL) {
-        json_decref(u);
-        json_decref(peers);
-        ngx_http_swarm_view_release(up, view);
-        return NULL;
-    }
-
-    for (i = 0; list && i < view->npeers; i++) {
-        t = &view->tasks[i];
-
-        p = json_pack("{s:s%,s:s,s:s,s:s,s:I,s:s}",
-                      "address", (char *) view->peers[i].name.data,
-                      view->peers[i].name.len,
-                      "state", t->state == NGX_HTTP_SWARM_ACTIVE
-                               ? "active" : "draining",
-                      "task", t->task,
-                      "service", t->service,
-                      "slot", (json_int_t) t->slot,
-                      "node", t->node);
-
-        if (p == NULL || json_array_append_new(peers, p) != 0) {
-            json_decref(u);
-            json_decref(peers);
-            ngx_http_swarm_view_release(up, view);
-            return NULL;
-        }
-    }
-
-    json_object_set_new(u, "generation",
-                        json_integer((json_int_t) view->generation));
-    json_object_set_new(u, "last_sync",
-                        last_sync ? json_integer((json_int_t) last_sync)
-                                  : json_null());
-    json_object_set_new(u, "last_error",
-                        len ? ngx_http_swarm_status_string(error, len)
-                            : json_null());
-    json_object_set_new(u, "view_build_us",
-                        json_integer((json_int_t) view->build_usec));
-    json_object_set_new(u, "active",
-                        json_integer((json_int_t) view->nactive));
-    json_object_set_new(u, "draining",
-                        json_integer((json_int_t) (view->npeers
-                                                   - view->nactive)));
-
-    if (list) {
-        json_object_set_new(u, "peers", peers);
-
-    } else {
-        json_decref(peers);
-    }
-
-    ngx_http_swarm_view_release(up, view);
-
-    return u;
-}
-
-
-/* text from Docker, whatever its bytes: never a key left out */
-
-static json_t *
-ngx_http_swarm_status_string(u_char *s, size_t len)
-{
-    json_t  *v;
-    size_t   i;
-
-    v = json_stringn((char *) s, len);
-
-    if (v) {
-        return v;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (s[i] >= 0x80) {
-            s[i] = '?';
-        }
-    }
-
-    return json_stringn((char *) s, len);
 }
 
 
