@@ -106,6 +106,10 @@ $t->state({ tasks => 'tasks-scaling-up.json',
                   jh4cj5tr1e => { State => 'running' },
                   o0fwowdnc9 => { State => 'running' } } });
 ok(wait_for(sub { !grep { /127\.0\.2\.4:/ } $t->peers }, 3), 'task gone');
+
+# the other worker makes its copy between requests, within 100 ms
+
+select undef, undef, undef, 0.3;
 my $r = $t->get('/', 'Cookie: route=127.0.2.4');
 isnt($r->{body}, "127.0.2.4:$p", 'a cookie naming a gone task moves');
 my ($ip) = $r->{body} =~ /^([\d.]+):/;
