@@ -34,23 +34,32 @@ ok($copier, "the copying worker: $copier, worker 0: $poller");
 
 # a peer is 264 bytes: the three tasks of the next generation are 792
 
-my $gdb = $t->dir . '/gdb.out';
-my $gpid = fork();
-if ($gpid == 0) {
-    open STDOUT, '>', $gdb;
-    open STDERR, '>&', \*STDOUT;
-    exec 'timeout', '30', 'gdb', '-q', '-nx', '-batch', '-p', $copier,
-        '-ex', 'set pagination off',
-        '-ex', 'set confirm off',
-        '-ex', 'break memcpy if $rdx == 792',
-        '-ex', 'continue',
-        '-ex', 'bt',
-        '-ex', 'kill',
-        '-ex', 'quit';
-    exit 1;
+# gdb attached to $pid in the background: it stops the process at the
+# breakpoint given, prints where, and kills it there (the output, in
+# the test directory's $name, tells what happened)
+
+sub gdb_kill_at {
+    my ($pid, $break, $name) = @_;
+    my $gpid = fork();
+    if ($gpid == 0) {
+        open STDOUT, '>', $t->dir . "/$name";
+        open STDERR, '>&', \*STDOUT;
+        exec 'timeout', '30', 'gdb', '-q', '-nx', '-batch', '-p', $pid,
+            '-ex', 'set pagination off',
+            '-ex', 'set confirm off',
+            '-ex', "break $break",
+            '-ex', 'continue',
+            '-ex', 'bt',
+            '-ex', 'kill',
+            '-ex', 'quit';
+        exit 1;
+    }
+    ok(wait_for(sub { $t->read_file($name) =~ /Breakpoint 1 at/ }, 20),
+        "gdb attached to $pid") or diag $t->read_file($name);
+    return $gpid;
 }
-ok(wait_for(sub { $t->read_file('gdb.out') =~ /Breakpoint 1 at/ }, 20),
-    'gdb attached') or diag $t->read_file('gdb.out');
+
+my $gpid = gdb_kill_at($copier, 'memcpy if $rdx == 792', 'gdb.out');
 sleep 0.5;
 
 $t->state({ tasks => 'tasks-scaling-up.json',
@@ -91,22 +100,8 @@ is_deeply([sort keys %seen], [sort @four], 'every worker routes to it');
 # master frees the mutex, and the new worker 0 goes on
 
 ($poller) = reverse($t->api_log =~ /^(\d+) /mg);
-my $gpid0 = fork();
-if ($gpid0 == 0) {
-    open STDOUT, '>', "$gdb.0";
-    open STDERR, '>&', \*STDOUT;
-    exec 'timeout', '30', 'gdb', '-q', '-nx', '-batch', '-p', $poller,
-        '-ex', 'set pagination off',
-        '-ex', 'set confirm off',
-        '-ex', 'break ngx_http_swarm_zone_write_end',
-        '-ex', 'continue',
-        '-ex', 'bt',
-        '-ex', 'kill',
-        '-ex', 'quit';
-    exit 1;
-}
-ok(wait_for(sub { $t->read_file('gdb.out.0') =~ /Breakpoint 1 at/ }, 20),
-    'gdb attached to worker 0') or diag $t->read_file('gdb.out.0');
+my $gpid0 = gdb_kill_at($poller, 'ngx_http_swarm_zone_write_end',
+    'gdb.out.0');
 sleep 0.5;
 $t->state({ tasks => 'tasks-scaling-up.json',
     override => { o0fwowdnc9 => { State => 'running' } } });
