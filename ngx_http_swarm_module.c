@@ -196,7 +196,7 @@ static ngx_uint_t ngx_http_swarm_event_changes(const char *action);
 static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
     CURLcode result);
 static void ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl);
-static ngx_int_t ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl,
+static void ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl,
     ngx_uint_t i, ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
     ngx_http_swarm_view_t **view);
 static void ngx_http_swarm_published(ngx_http_swarm_client_t *cl,
@@ -1480,11 +1480,7 @@ ngx_http_swarm_gone(ngx_http_swarm_client_t *cl)
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
 
-        if (ngx_http_swarm_published_peers(cl, i, &tasks, &npeers, &view)
-            != NGX_OK)
-        {
-            continue;
-        }
+        ngx_http_swarm_published_peers(cl, i, &tasks, &npeers, &view);
 
         for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
             known = ngx_http_swarm_tasks_known(cl->tasks, tasks[k].task);
@@ -2514,7 +2510,7 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
  * release (*view is NULL for the copy).
  */
 
-static ngx_int_t
+static void
 ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl, ngx_uint_t i,
     ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
     ngx_http_swarm_view_t **view)
@@ -2529,15 +2525,13 @@ ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl, ngx_uint_t i,
         *peers = last->set.peers;
         *n = last->set.n;
         *view = NULL;
-        return NGX_OK;
+        return;
     }
 
     *view = ngx_http_swarm_view_current(upp[i], cl->log);
 
     *peers = (*view)->tasks;
     *n = (*view)->npeers;
-
-    return NGX_OK;
 }
 
 
@@ -2569,7 +2563,7 @@ ngx_http_swarm_publish(ngx_http_swarm_client_t *cl,
         goto copy;
     }
 
-    (void) ngx_http_swarm_published_peers(cl, cl->pub, &peers, &np, &view);
+    ngx_http_swarm_published_peers(cl, cl->pub, &peers, &np, &view);
 
     d = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
     cl->pub_old = np;
