@@ -29,6 +29,12 @@
 /* how often a worker looks for new generations without a request */
 #define NGX_HTTP_SWARM_VIEW_CHECK    100
 
+/*
+ * a set of up to this many tasks is copied inside the request that
+ * first sees it, in some 100 us
+ */
+#define NGX_HTTP_SWARM_VIEW_INLINE   512
+
 
 static void ngx_http_swarm_zone_write_begin(ngx_http_swarm_zone_t *zone);
 static void ngx_http_swarm_zone_write_end(ngx_http_swarm_zone_t *zone);
@@ -547,9 +553,9 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
 
 /*
  * A new worker copies the sets the zone holds (after a reload, all of
- * them) before it accepts requests; from then on a timer, and any
- * request that sees a new generation, post the copy of it, which is
- * made between requests, never inside one.
+ * them) before it accepts requests; from then on a request that sees a
+ * new generation copies a small set first and posts the copy of a large
+ * one, and a timer looks for new generations between requests.
  */
 
 ngx_int_t
@@ -619,10 +625,11 @@ ngx_http_swarm_views_check(ngx_event_t *ev)
 
 /*
  * The worker's copy of the task set for a request, held until released.
- * A new generation is copied right after the requests of this cycle (a
- * posted event), and this one goes on with the copy the worker has;
- * only where that copy has no active task to offer is the new one made
- * first, as a request would fail without it.
+ * A new generation of a small set is copied first, so no request routes
+ * by a set older than the one published; a large one is copied right
+ * after the requests of this cycle (a posted event), and this one goes
+ * on with the copy the worker has, unless that copy has no active task
+ * to offer, as the request would fail without the new one.
  */
 
 ngx_http_swarm_view_t *
@@ -637,7 +644,9 @@ ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     if (zone->epoch >= zone->sh->epoch
         && view->generation != up->shm->generation)
     {
-        if (view->nactive == 0) {
+        if (view->nactive == 0
+            || up->shm->npeers <= NGX_HTTP_SWARM_VIEW_INLINE)
+        {
             view = ngx_http_swarm_view_update(up, log);
 
         } else if (!zone->check.posted) {
