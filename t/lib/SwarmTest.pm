@@ -266,9 +266,13 @@ sub status {
 
 sub peers {
     my ($self, $upstream) = @_;
-    my $s = $self->status or return ();
-    my $u = $s->{upstreams}{$upstream || 'app'} or return ();
-    return map { $_->{address} . ' ' . $_->{state} } @{ $u->{peers} };
+    my $s = $self->status;
+    my $u = $s && $s->{upstreams}{$upstream || 'app'};
+    my @peers = $u ? map { $_->{address} . ' ' . $_->{state} }
+                         @{ $u->{peers} } : ();
+
+    # a count in scalar context, 0 while there is no status
+    return @peers;
 }
 
 sub get {
