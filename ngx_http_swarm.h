@@ -78,6 +78,15 @@ typedef struct {
     ngx_atomic_uint_t           epoch;
     ngx_array_t                *upstreams;
     ngx_event_t                 check;
+
+    /*
+     * a pipe for each worker, made by the master: worker 0 writes a byte
+     * to the others' when it publishes, and each copies the new sets as
+     * it reads it, between requests
+     */
+    ngx_fd_t                  (*wake)[2];
+    ngx_uint_t                  nwake;
+    ngx_connection_t           *waker;
 } ngx_http_swarm_zone_t;
 
 
@@ -160,8 +169,12 @@ size_t ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf);
 ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
     u_char *buf, size_t *len, time_t *last_sync);
 
+ngx_int_t ngx_http_swarm_zone_wake_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_zone_t *zone);
+
 ngx_int_t ngx_http_swarm_views_init(ngx_cycle_t *cycle,
     ngx_http_swarm_zone_t *zone);
+void ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone);
 ngx_http_swarm_view_t *ngx_http_swarm_view_acquire(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 ngx_http_swarm_view_t *ngx_http_swarm_view_current(

@@ -704,21 +704,27 @@ ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 static ngx_int_t
 ngx_http_swarm_init_module(ngx_cycle_t *cycle)
 {
+    ngx_http_swarm_main_conf_t  *mcf;
+
     static ngx_uint_t  initialized;
 
-    if (initialized) {
+    if (!initialized) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
+                          "swarm: curl_global_init() failed");
+            return NGX_ERROR;
+        }
+
+        initialized = 1;
+    }
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
+
+    if (mcf == NULL || mcf->upstreams.nelts == 0) {
         return NGX_OK;
     }
 
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                      "swarm: curl_global_init() failed");
-        return NGX_ERROR;
-    }
-
-    initialized = 1;
-
-    return NGX_OK;
+    return ngx_http_swarm_zone_wake_init(cycle, &mcf->zone);
 }
 
 
@@ -2671,8 +2677,15 @@ ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
 static void
 ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
 {
-    ngx_uint_t                i;
-    ngx_http_swarm_client_t  *cl;
+    ngx_uint_t                   i;
+    ngx_http_swarm_client_t     *cl;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
+
+    if (mcf) {
+        ngx_http_swarm_views_exit(&mcf->zone);
+    }
 
     cl = ngx_http_swarm_client;
 

@@ -4,8 +4,9 @@
  *
  * The shared zone "swarm" and each worker's view of it: the records of
  * the upstreams' task sets, who may write them, the writes (a published
- * set, an error, the API version), the reads, and each worker's private
- * copy of each set.
+ * set, an error, the API version), the reads, each worker's private
+ * copy of each set, and the pipes through which worker 0 wakes the
+ * others to copy a set it published.
  *
  * Writers (the master at a configuration load, worker 0 of the newest
  * configuration) take the slab pool's mutex, whose owner nginx's master
@@ -29,12 +30,6 @@
 /* how often a worker looks for new generations without a request */
 #define NGX_HTTP_SWARM_VIEW_CHECK    100
 
-/*
- * a set of up to this many tasks is copied inside the request that
- * first sees it, in some 100 us
- */
-#define NGX_HTTP_SWARM_VIEW_INLINE   512
-
 
 static void ngx_http_swarm_zone_write_begin(ngx_http_swarm_zone_t *zone);
 static void ngx_http_swarm_zone_write_end(ngx_http_swarm_zone_t *zone);
@@ -49,7 +44,12 @@ static void ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone,
 static ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
     ngx_atomic_uint_t *generation);
+static void ngx_http_swarm_zone_wake_cleanup(void *data);
+static void ngx_http_swarm_zone_wake(ngx_http_swarm_zone_t *zone);
+static void ngx_http_swarm_views_woken(ngx_event_t *ev);
 static void ngx_http_swarm_views_check(ngx_event_t *ev);
+static void ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone,
+    ngx_log_t *log);
 static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 
@@ -140,6 +140,83 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
     ngx_http_swarm_zone_write_end(zone);
 
     return NGX_OK;
+}
+
+
+/*
+ * Runs in the master at every configuration load: a pipe for each of
+ * its workers, whose read end the worker watches; the load's cycle
+ * closes them as it goes.  A master without workers to wake (a single
+ * one, or none) makes none.
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_wake_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
+{
+    ngx_uint_t           i, j;
+    ngx_core_conf_t     *ccf;
+    ngx_pool_cleanup_t  *cln;
+
+    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
+
+    if (ngx_test_config || !ccf->master || ccf->worker_processes < 2) {
+        return NGX_OK;
+    }
+
+    cln = ngx_pool_cleanup_add(cycle->pool, 0);
+    if (cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->wake = ngx_palloc(cycle->pool,
+                            ccf->worker_processes * sizeof(ngx_fd_t[2]));
+    if (zone->wake == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_swarm_zone_wake_cleanup;
+    cln->data = zone;
+
+    for (i = 0; i < (ngx_uint_t) ccf->worker_processes; i++) {
+
+        if (pipe(zone->wake[i]) == -1) {
+            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                          "swarm: pipe() failed");
+            return NGX_ERROR;
+        }
+
+        zone->nwake++;
+
+        for (j = 0; j < 2; j++) {
+            if (ngx_nonblocking(zone->wake[i][j]) == -1
+                || fcntl(zone->wake[i][j], F_SETFD, FD_CLOEXEC) == -1)
+            {
+                ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
+                              "swarm: fcntl() of a pipe failed");
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_zone_wake_cleanup(void *data)
+{
+    ngx_http_swarm_zone_t *zone = data;
+
+    ngx_uint_t  i, j;
+
+    for (i = 0; i < zone->nwake; i++) {
+        for (j = 0; j < 2; j++) {
+            if (zone->wake[i][j] != -1) {
+                (void) close(zone->wake[i][j]);
+                zone->wake[i][j] = -1;
+            }
+        }
+    }
 }
 
 
@@ -326,13 +403,33 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
 
     ngx_http_swarm_zone_write_end(zone);
 
-    /* this worker's own copy, right after */
+    /* this worker's own copy, right after, and the others' at once */
 
     if (!zone->check.posted) {
         ngx_post_event(&zone->check, &ngx_posted_events);
     }
 
+    ngx_http_swarm_zone_wake(zone);
+
     return NGX_OK;
+}
+
+
+/* a byte to every other worker's pipe; one already there will do */
+
+static void
+ngx_http_swarm_zone_wake(ngx_http_swarm_zone_t *zone)
+{
+    u_char      c;
+    ngx_uint_t  i;
+
+    c = 0;
+
+    for (i = 0; i < zone->nwake; i++) {
+        if (i != ngx_worker && zone->wake[i][1] != -1) {
+            (void) write(zone->wake[i][1], &c, 1);
+        }
+    }
 }
 
 
@@ -553,15 +650,18 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
 
 /*
  * A new worker copies the sets the zone holds (after a reload, all of
- * them) before it accepts requests; from then on a request that sees a
- * new generation copies a small set first and posts the copy of a large
- * one, and a timer looks for new generations between requests.
+ * them) before it accepts requests; from then on it copies a new
+ * generation as worker 0 wakes it through its pipe, and a timer looks
+ * for new generations too, both between requests.  Of the pipes, a
+ * worker keeps the read end of its own and the write ends of the
+ * others'.
  */
 
 ngx_int_t
 ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
 {
     ngx_uint_t                   i;
+    ngx_connection_t            *c;
     ngx_http_swarm_view_t       *view;
     ngx_http_swarm_upstream_t  **upp;
 
@@ -589,29 +689,69 @@ ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
 
     ngx_add_timer(&zone->check, NGX_HTTP_SWARM_VIEW_CHECK);
 
+    if (zone->nwake == 0 || ngx_worker >= zone->nwake) {
+        return NGX_OK;
+    }
+
+    for (i = 0; i < zone->nwake; i++) {
+        if (i != ngx_worker) {
+            (void) close(zone->wake[i][0]);
+            zone->wake[i][0] = -1;
+
+        } else {
+            (void) close(zone->wake[i][1]);
+            zone->wake[i][1] = -1;
+        }
+    }
+
+    c = ngx_get_connection(zone->wake[ngx_worker][0], cycle->log);
+    if (c == NULL) {
+        return NGX_ERROR;
+    }
+
+    zone->wake[ngx_worker][0] = -1;
+    zone->waker = c;
+
+    c->data = zone;
+    c->read->handler = ngx_http_swarm_views_woken;
+    c->read->log = cycle->log;
+    c->write->log = cycle->log;
+
+    if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
+        ngx_close_connection(c);
+        zone->waker = NULL;
+        return NGX_ERROR;
+    }
+
     return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_views_woken(ngx_event_t *ev)
+{
+    ngx_connection_t  *c = ev->data;
+
+    ssize_t  n;
+    u_char   buf[64];
+
+    do {
+        n = read(c->fd, buf, sizeof(buf));
+    } while (n > 0);
+
+    if (n == -1 && ngx_errno != NGX_EAGAIN && ngx_errno != NGX_EINTR) {
+        ngx_log_error(NGX_LOG_ALERT, ev->log, ngx_errno,
+                      "swarm: read() of the wake pipe failed");
+    }
+
+    ngx_http_swarm_views_refresh(c->data, ev->log);
 }
 
 
 static void
 ngx_http_swarm_views_check(ngx_event_t *ev)
 {
-    ngx_http_swarm_zone_t *zone = ev->data;
-
-    ngx_uint_t                   i;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = zone->upstreams->elts;
-
-    /* a newer configuration's workers may have freed the records */
-
-    for (i = 0; zone->epoch >= zone->sh->epoch
-                && i < zone->upstreams->nelts; i++)
-    {
-        if (upp[i]->view->generation != upp[i]->shm->generation) {
-            (void) ngx_http_swarm_view_update(upp[i], ev->log);
-        }
-    }
+    ngx_http_swarm_views_refresh(ev->data, ev->log);
 
     if (ev->timedout) {
         ev->timedout = 0;
@@ -623,10 +763,39 @@ ngx_http_swarm_views_check(ngx_event_t *ev)
 }
 
 
+static void
+ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
+{
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = zone->upstreams->elts;
+
+    /* a newer configuration's workers may have freed the records */
+
+    for (i = 0; zone->epoch >= zone->sh->epoch
+                && i < zone->upstreams->nelts; i++)
+    {
+        if (upp[i]->view->generation != upp[i]->shm->generation) {
+            (void) ngx_http_swarm_view_update(upp[i], log);
+        }
+    }
+}
+
+
+void
+ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone)
+{
+    if (zone->waker) {
+        ngx_close_connection(zone->waker);
+        zone->waker = NULL;
+    }
+}
+
+
 /*
  * The worker's copy of the task set for a request, held until released.
- * A new generation of a small set is copied first, so no request routes
- * by a set older than the one published; a large one is copied right
+ * A new generation the worker was not yet woken for is copied right
  * after the requests of this cycle (a posted event), and this one goes
  * on with the copy the worker has, unless that copy has no active task
  * to offer, as the request would fail without the new one.
@@ -644,9 +813,7 @@ ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     if (zone->epoch >= zone->sh->epoch
         && view->generation != up->shm->generation)
     {
-        if (view->nactive == 0
-            || up->shm->npeers <= NGX_HTTP_SWARM_VIEW_INLINE)
-        {
+        if (view->nactive == 0) {
             view = ngx_http_swarm_view_update(up, log);
 
         } else if (!zone->check.posted) {

@@ -123,14 +123,20 @@ is_deeply([$t->peers], ["127.0.2.3:$p active"],
 # worker frees its old copies once the requests that used them are gone;
 # once either worker shows a set, a request to either routes by it
 
-my ($flips, $stale) = (0, 0);
-for my $i (1 .. 40) {
-    my $odd = $i % 2;
-    $t->state({ tasks => $odd ? 'tasks-all.json' : 'tasks-mixed.json' });
-    $flips++ if wait_for(sub { $t->peers == ($odd ? 2 : 1) }, 3);
-    my $r = $t->get('/', 'Cookie: route=127.0.2.4');
-    $stale++ if $r->{body} ne ($odd ? "127.0.2.4:$p" : "127.0.2.3:$p");
+sub flips {
+    my ($n) = @_;
+    my ($flips, $stale) = (0, 0);
+    for my $i (1 .. $n) {
+        my $odd = $i % 2;
+        $t->state({ tasks => $odd ? 'tasks-all.json' : 'tasks-mixed.json' });
+        $flips++ if wait_for(sub { $t->peers == ($odd ? 2 : 1) }, 3);
+        my $r = $t->get('/', 'Cookie: route=127.0.2.4');
+        $stale++ if $r->{body} ne ($odd ? "127.0.2.4:$p" : "127.0.2.3:$p");
+    }
+    return ($flips, $stale);
 }
+
+my ($flips, $stale) = flips(40);
 is($flips, 40, 'forty changes seen');
 is($stale, 0, 'no request routed by the set before');
 unlike($t->error_log, qr/exited on signal/, 'no worker crashed');
@@ -143,5 +149,18 @@ is(scalar @workers, 2, 'two workers');
 is(scalar keys %pids, 1, 'one process polls')
     or diag $t->api_log;
 ok((grep { $pids{$_} } @workers), 'and it is a worker');
+
+# the same in the workers of a reloaded configuration, which are woken
+# through pipes of their own
+
+my @old = $t->worker_pids;
+$t->reload;
+ok(wait_for(sub { my %o = map { $_ => 1 } @old;
+                  my @w = $t->worker_pids;
+                  @w == 2 && !grep { $o{$_} } @w }, 10),
+    'the reload replaced both workers');
+($flips, $stale) = flips(20);
+is($flips, 20, 'twenty changes seen after the reload');
+is($stale, 0, 'no request routed by the set before after the reload');
 
 $t->done_testing;
