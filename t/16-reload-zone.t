@@ -123,7 +123,9 @@ like($big->error_log, qr/upstream "app" left the configuration, its 1500 tasks a
 
 $big->state({ services_raw => "$dir/services.json",
     tasks_raw => "$dir/tasks-changed.json", events => 'refuse' });
-my $gen = brief()->{upstreams}{app2}{generation};
+my $gen;
+ok(wait_for(sub { defined($gen = brief()->{upstreams}{app2}{generation}) },
+    5), "the generation before: $gen");
 ok(wait_for(sub { (brief()->{upstreams}{app2}{generation} // 0) > $gen }, 10),
     'the next change fits');
 is(brief()->{upstreams}{app2}{last_error}, undef, 'with no error');
