@@ -17,7 +17,8 @@ NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
                    --without-http_rewrite_module --without-http_gzip_module
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
-SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h \
+SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
+        ngx_http_swarm_curl.c \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c \
         ngx_http_swarm_status.c \
         ngx_http_swarm_sticky.c \

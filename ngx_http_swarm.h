@@ -183,6 +183,7 @@ void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view);
 
 uint64_t ngx_http_swarm_clock(clockid_t id);
+void ngx_http_swarm_longest(uint64_t *longest, uint64_t start);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 

@@ -2,10 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Discovery: the swarm_* directives, the Docker Engine API client
- * (libcurl's multi_socket API driven by nginx events and timers, in
- * worker 0 only), publication of changed task sets into the zone that
- * ngx_http_swarm_zone.c keeps, and the swarm_status handler.
+ * Discovery: the swarm_* directives, and in worker 0 the refresh of the
+ * task sets from the Docker Engine API (through the transport of
+ * ngx_http_swarm_curl.c), the events stream that says when to refresh,
+ * and publication of changed sets into the zone of ngx_http_swarm_zone.c.
  */
 
 
@@ -13,10 +13,8 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 
-#include <curl/curl.h>
-#include <jansson.h>
-
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_curl.h"
 
 
 #define NGX_HTTP_SWARM_PING       0
@@ -48,9 +46,6 @@
 /* peers copied into shared memory a cycle */
 #define NGX_HTTP_SWARM_PUBLISH_STEP   2048
 
-/* bytes of an answer taken a cycle; curl holds the rest meanwhile */
-#define NGX_HTTP_SWARM_RECV_STEP      262144
-
 #define NGX_HTTP_SWARM_EVENTS_LINE    65536
 #define NGX_HTTP_SWARM_EVENTS_RETRY   30000
 
@@ -67,20 +62,13 @@ typedef struct {
 typedef struct {
     ngx_http_swarm_main_conf_t  *mcf;
     ngx_log_t                  *log;
-    CURLM                      *multi;
-    CURL                       *easy;
-    char                       *url;
+    ngx_http_swarm_curl_t       curl;
+    ngx_http_swarm_get_t        get;
     ngx_event_t                 poll;
-    ngx_event_t                 timer;
     ngx_uint_t                  step;
     ngx_uint_t                  selector;
     ngx_uint_t                  renegotiated;
     ngx_uint_t                  failures;
-    u_char                     *body;
-    size_t                      len;
-    size_t                      cap;
-    size_t                      touched;
-    size_t                      largest;
     ngx_uint_t                  phase;
     ngx_uint_t                  sorted;
     ngx_uint_t                  pub;
@@ -88,14 +76,9 @@ typedef struct {
     size_t                      pub_copied;
     ngx_http_swarm_diff_t       pub_diff;
     ngx_uint_t                  pub_old;
-    unsigned                    overflow:1;
     unsigned                    busy:1;
-    unsigned                    paused:1;
     unsigned                    ordered:1;
-    size_t                      received;
-    ngx_event_t                 resume;
     char                        api_version[16];
-    char                        header_version[16];
     ngx_http_swarm_services_t   svcs;
     ngx_http_swarm_array_t      array;
     ngx_http_swarm_tasks_t     *tasks;
@@ -118,15 +101,9 @@ typedef struct {
     unsigned                    again:1;
     unsigned                    initial:1;
 
-    CURL                       *events;
-    char                       *events_url;
+    ngx_http_swarm_get_t        events;
     ngx_event_t                 events_retry;
     ngx_uint_t                  events_failures;
-    u_char                     *line;
-    size_t                      line_len;
-    unsigned                    events_on:1;
-    unsigned                    events_connected:1;
-    unsigned                    line_skip:1;
 } ngx_http_swarm_client_t;
 
 
@@ -147,20 +124,6 @@ static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
 
 static ngx_int_t ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf);
-static void ngx_http_swarm_easy_init(ngx_http_swarm_client_t *cl, CURL *easy,
-    curl_write_callback write, curl_write_callback header);
-static int ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
-    void *userp, void *socketp);
-static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
-    void *userp);
-static void ngx_http_swarm_curl_event(ngx_event_t *ev);
-static void ngx_http_swarm_curl_timeout(ngx_event_t *ev);
-static void ngx_http_swarm_resume(ngx_event_t *ev);
-static void ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl);
-static size_t ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n,
-    void *userdata);
-static size_t ngx_http_swarm_curl_header(char *ptr, size_t size, size_t n,
-    void *userdata);
 static void ngx_http_swarm_poll_handler(ngx_event_t *ev);
 static void ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_request(ngx_http_swarm_client_t *cl,
@@ -169,10 +132,7 @@ static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_gone(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_parse(ngx_event_t *ev);
 static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
-static void ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl,
-    uint64_t start);
-static void ngx_http_swarm_handle(ngx_http_swarm_client_t *cl,
-    CURLcode result);
+static void ngx_http_swarm_handle(ngx_http_swarm_get_t *get);
 static ngx_int_t ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl);
 static ngx_int_t ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl,
     long code);
@@ -186,15 +146,11 @@ static void ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_look_now(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_events_retry(ngx_event_t *ev);
-static size_t ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
-    void *userdata);
-static size_t ngx_http_swarm_events_write(char *ptr, size_t size, size_t n,
-    void *userdata);
-static void ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl,
+static void ngx_http_swarm_events_ready(ngx_http_swarm_get_t *get);
+static void ngx_http_swarm_events_line(ngx_http_swarm_get_t *get,
     u_char *line, size_t len);
 static ngx_uint_t ngx_http_swarm_event_changes(const char *action);
-static void ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl,
-    CURLcode result);
+static void ngx_http_swarm_events_done(ngx_http_swarm_get_t *get);
 static void ngx_http_swarm_publish_begin(ngx_http_swarm_client_t *cl);
 static void ngx_http_swarm_published_peers(ngx_http_swarm_client_t *cl,
     ngx_uint_t i, ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
@@ -706,16 +662,8 @@ ngx_http_swarm_init_module(ngx_cycle_t *cycle)
 {
     ngx_http_swarm_main_conf_t  *mcf;
 
-    static ngx_uint_t  initialized;
-
-    if (!initialized) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, 0,
-                          "swarm: curl_global_init() failed");
-            return NGX_ERROR;
-        }
-
-        initialized = 1;
+    if (ngx_http_swarm_curl_global_init(cycle->log) != NGX_OK) {
+        return NGX_ERROR;
     }
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
@@ -777,7 +725,6 @@ static ngx_int_t
 ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf)
 {
-    size_t                       len;
     ngx_uint_t                   i;
     ngx_http_swarm_client_t     *cl;
     ngx_http_swarm_upstream_t  **upp;
@@ -813,61 +760,30 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
         return NGX_ERROR;
     }
 
-    /* base, "/v" version, path, and filters escaped: bounded below */
-
-    len = mcf->base.len + 64 * 1024;
-    cl->url = ngx_pnalloc(cycle->pool, len);
-    if (cl->url == NULL) {
+    if (ngx_http_swarm_curl_init(&cl->curl, cycle->log, &mcf->base,
+                                 &mcf->socket, mcf->timeout)
+        != NGX_OK)
+    {
         return NGX_ERROR;
     }
 
-    cl->events_url = ngx_pnalloc(cycle->pool, mcf->base.len + 1024);
-    cl->line = ngx_pnalloc(cycle->pool, NGX_HTTP_SWARM_EVENTS_LINE);
-    if (cl->events_url == NULL || cl->line == NULL) {
+    cl->get.data = cl;
+    cl->get.done = ngx_http_swarm_handle;
+
+    cl->events.data = cl;
+    cl->events.done = ngx_http_swarm_events_done;
+    cl->events.ready = ngx_http_swarm_events_ready;
+    cl->events.line = ngx_http_swarm_events_line;
+
+    if (ngx_http_swarm_get_init(&cl->get, &cl->curl, cycle->pool,
+                                mcf->max_response)
+        != NGX_OK
+        || ngx_http_swarm_get_init(&cl->events, &cl->curl, cycle->pool,
+                                   NGX_HTTP_SWARM_EVENTS_LINE)
+           != NGX_OK)
+    {
         return NGX_ERROR;
     }
-
-    /*
-     * answers go to one reservation of swarm_max_response bytes: memory
-     * is taken as they are written, and an answer never moves as it grows
-     */
-
-    cl->body = mmap(NULL, mcf->max_response, PROT_READ|PROT_WRITE,
-                    MAP_PRIVATE|MAP_ANONYMOUS|MAP_NORESERVE, -1, 0);
-
-    if (cl->body == MAP_FAILED) {
-        ngx_log_error(NGX_LOG_ALERT, cycle->log, ngx_errno,
-                      "swarm: mmap(%uz) failed", mcf->max_response);
-        cl->body = NULL;
-        return NGX_ERROR;
-    }
-
-    cl->cap = mcf->max_response;
-
-    cl->multi = curl_multi_init();
-    cl->easy = curl_easy_init();
-    cl->events = curl_easy_init();
-
-    if (cl->multi == NULL || cl->easy == NULL || cl->events == NULL) {
-        return NGX_ERROR;
-    }
-
-    curl_multi_setopt(cl->multi, CURLMOPT_SOCKETFUNCTION,
-                      ngx_http_swarm_curl_socket);
-    curl_multi_setopt(cl->multi, CURLMOPT_SOCKETDATA, cl);
-    curl_multi_setopt(cl->multi, CURLMOPT_TIMERFUNCTION,
-                      ngx_http_swarm_curl_timer);
-    curl_multi_setopt(cl->multi, CURLMOPT_TIMERDATA, cl);
-
-    ngx_http_swarm_easy_init(cl, cl->easy, ngx_http_swarm_curl_write,
-                             ngx_http_swarm_curl_header);
-    curl_easy_setopt(cl->easy, CURLOPT_TIMEOUT_MS, (long) mcf->timeout);
-
-    /* GET /events: a stream that lasts, so no overall timeout */
-
-    ngx_http_swarm_easy_init(cl, cl->events, ngx_http_swarm_events_write,
-                             ngx_http_swarm_events_header);
-    curl_easy_setopt(cl->events, CURLOPT_TCP_KEEPALIVE, 1L);
 
     cl->events_retry.handler = ngx_http_swarm_events_retry;
     cl->events_retry.data = cl;
@@ -879,18 +795,9 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     cl->poll.log = cycle->log;
     cl->poll.cancelable = 1;
 
-    cl->timer.handler = ngx_http_swarm_curl_timeout;
-    cl->timer.data = cl;
-    cl->timer.log = cycle->log;
-    cl->timer.cancelable = 1;
-
     cl->parse.handler = ngx_http_swarm_parse;
     cl->parse.data = cl;
     cl->parse.log = cycle->log;
-
-    cl->resume.handler = ngx_http_swarm_resume;
-    cl->resume.data = cl;
-    cl->resume.log = cycle->log;
 
     cl->report.handler = ngx_http_swarm_note;
     cl->report.data = cl;
@@ -907,330 +814,6 @@ ngx_http_swarm_client_init(ngx_cycle_t *cycle,
     ngx_add_timer(&cl->poll, 1);
 
     return NGX_OK;
-}
-
-
-static void
-ngx_http_swarm_easy_init(ngx_http_swarm_client_t *cl, CURL *easy,
-    curl_write_callback write, curl_write_callback header)
-{
-    ngx_http_swarm_main_conf_t  *mcf;
-
-    mcf = cl->mcf;
-
-    if (mcf->socket.len) {
-        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
-                         (char *) mcf->socket.data);
-    }
-
-#if (LIBCURL_VERSION_NUM >= 0x075500)
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
-#else
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
-#endif
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "ngx_http_swarm");
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, (long) mcf->timeout);
-    curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, write);
-    curl_easy_setopt(easy, CURLOPT_WRITEDATA, cl);
-    curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, header);
-    curl_easy_setopt(easy, CURLOPT_HEADERDATA, cl);
-}
-
-
-static int
-ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
-    void *userp, void *socketp)
-{
-    ngx_http_swarm_client_t *cl = userp;
-
-    ngx_connection_t  *c;
-
-    c = socketp;
-
-    if (what == CURL_POLL_REMOVE) {
-        if (c) {
-            if (c->read->active) {
-                ngx_del_event(c->read, NGX_READ_EVENT, 0);
-            }
-
-            if (c->write->active) {
-                ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
-            }
-
-            if (c->read->posted) {
-                ngx_delete_posted_event(c->read);
-            }
-
-            if (c->write->posted) {
-                ngx_delete_posted_event(c->write);
-            }
-
-            ngx_free_connection(c);
-            c->fd = (ngx_socket_t) -1;
-
-            curl_multi_assign(cl->multi, s, NULL);
-        }
-
-        return 0;
-    }
-
-    if (c == NULL) {
-        c = ngx_get_connection(s, cl->log);
-        if (c == NULL) {
-            return -1;
-        }
-
-        c->data = cl;
-        c->read->handler = ngx_http_swarm_curl_event;
-        c->write->handler = ngx_http_swarm_curl_event;
-        c->read->log = cl->log;
-        c->write->log = cl->log;
-
-        curl_multi_assign(cl->multi, s, c);
-    }
-
-    /* curl does not always drain a socket: level-triggered events */
-
-    if ((what & CURL_POLL_IN) && !c->read->active) {
-        if (ngx_add_event(c->read, NGX_READ_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            return -1;
-        }
-
-    } else if (!(what & CURL_POLL_IN) && c->read->active) {
-        ngx_del_event(c->read, NGX_READ_EVENT, 0);
-    }
-
-    if ((what & CURL_POLL_OUT) && !c->write->active) {
-        if (ngx_add_event(c->write, NGX_WRITE_EVENT, NGX_LEVEL_EVENT)
-            != NGX_OK)
-        {
-            return -1;
-        }
-
-    } else if (!(what & CURL_POLL_OUT) && c->write->active) {
-        ngx_del_event(c->write, NGX_WRITE_EVENT, 0);
-    }
-
-    return 0;
-}
-
-
-static int
-ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms, void *userp)
-{
-    ngx_http_swarm_client_t *cl = userp;
-
-    if (timeout_ms < 0) {
-        if (cl->timer.timer_set) {
-            ngx_del_timer(&cl->timer);
-        }
-
-        return 0;
-    }
-
-    ngx_add_timer(&cl->timer, (ngx_msec_t) timeout_ms);
-
-    return 0;
-}
-
-
-static void
-ngx_http_swarm_curl_event(ngx_event_t *ev)
-{
-    int                       running;
-    uint64_t                  start;
-    ngx_socket_t              fd;
-    ngx_connection_t         *c;
-    ngx_http_swarm_client_t  *cl;
-
-    c = ev->data;
-    cl = c->data;
-    fd = c->fd;
-
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-    cl->received = 0;
-
-    /* curl may remove the socket, and so free "c", in this call */
-
-    curl_multi_socket_action(cl->multi, fd,
-                             ev->write ? CURL_CSELECT_OUT : CURL_CSELECT_IN,
-                             &running);
-
-    ngx_http_swarm_curl_done(cl);
-
-    ngx_http_swarm_step_took(cl, start);
-}
-
-
-/* the longest the worker was away from its connections in this sync */
-
-static void
-ngx_http_swarm_step_took(ngx_http_swarm_client_t *cl, uint64_t start)
-{
-    uint64_t  took;
-
-    took = ngx_http_swarm_clock(CLOCK_MONOTONIC) - start;
-
-    if (took > cl->longest) {
-        cl->longest = took;
-    }
-}
-
-
-static void
-ngx_http_swarm_curl_timeout(ngx_event_t *ev)
-{
-    int                       running;
-    uint64_t                  start;
-    ngx_http_swarm_client_t  *cl;
-
-    cl = ev->data;
-
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-    cl->received = 0;
-
-    curl_multi_socket_action(cl->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-
-    ngx_http_swarm_curl_done(cl);
-
-    ngx_http_swarm_step_took(cl, start);
-}
-
-
-/* the next part of a large answer, in a cycle of its own */
-
-static void
-ngx_http_swarm_resume(ngx_event_t *ev)
-{
-    uint64_t                  start;
-    ngx_http_swarm_client_t  *cl;
-
-    cl = ev->data;
-
-    if (!cl->paused) {
-        return;
-    }
-
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-
-    cl->paused = 0;
-    cl->received = 0;
-
-    /* the data curl held comes to ngx_http_swarm_curl_write() now */
-
-    curl_easy_pause(cl->easy, CURLPAUSE_CONT);
-
-    ngx_http_swarm_curl_done(cl);
-
-    ngx_http_swarm_step_took(cl, start);
-}
-
-
-static void
-ngx_http_swarm_curl_done(ngx_http_swarm_client_t *cl)
-{
-    int        left;
-    CURLMsg   *msg;
-    CURLcode   result;
-
-    while ((msg = curl_multi_info_read(cl->multi, &left)) != NULL) {
-
-        if (msg->msg != CURLMSG_DONE) {
-            continue;
-        }
-
-        result = msg->data.result;
-        curl_multi_remove_handle(cl->multi, msg->easy_handle);
-
-        if (msg->easy_handle == cl->events) {
-            ngx_http_swarm_events_done(cl, result);
-            continue;
-        }
-
-        ngx_http_swarm_handle(cl, result);
-    }
-}
-
-
-static size_t
-ngx_http_swarm_curl_write(char *ptr, size_t size, size_t n, void *userdata)
-{
-    ngx_http_swarm_client_t *cl = userdata;
-
-    size_t  len;
-
-    len = size * n;
-
-    if (cl->len + len > cl->mcf->max_response) {
-        cl->overflow = 1;
-        return 0;
-    }
-
-    /*
-     * a large answer comes in parts, a cycle each: copying it, into
-     * memory touched for the first time, may take long
-     */
-
-    if (cl->received >= NGX_HTTP_SWARM_RECV_STEP) {
-        cl->paused = 1;
-
-        if (!cl->resume.posted) {
-            ngx_post_event(&cl->resume, &ngx_posted_next_events);
-        }
-
-        return CURL_WRITEFUNC_PAUSE;
-    }
-
-    cl->received += len;
-
-    ngx_memcpy(cl->body + cl->len, ptr, len);
-    cl->len += len;
-
-    cl->touched = ngx_max(cl->touched, cl->len);
-
-    return len;
-}
-
-
-static size_t
-ngx_http_swarm_curl_header(char *ptr, size_t size, size_t n, void *userdata)
-{
-    ngx_http_swarm_client_t *cl = userdata;
-
-    size_t   len, i;
-    u_char  *p, *last;
-
-    len = size * n;
-
-    if (len > 12 && ngx_strncasecmp((u_char *) ptr, (u_char *) "Api-Version:",
-                                    12)
-                    == 0)
-    {
-        p = (u_char *) ptr + 12;
-        last = (u_char *) ptr + len;
-
-        while (p < last && (*p == ' ' || *p == '\t')) {
-            p++;
-        }
-
-        for (i = 0; p < last && i < sizeof(cl->header_version) - 1; p++) {
-            if ((*p >= '0' && *p <= '9') || *p == '.') {
-                cl->header_version[i++] = *p;
-                continue;
-            }
-
-            break;
-        }
-
-        cl->header_version[i] = '\0';
-    }
-
-    return len;
 }
 
 
@@ -1266,6 +849,7 @@ ngx_http_swarm_sync_start(ngx_http_swarm_client_t *cl)
     cl->sync_bytes = 0;
     cl->sync_cpu = 0;
     cl->longest = 0;
+    cl->curl.longest = 0;
 
     ngx_time_update();
     cl->sync_start = ngx_current_msec;
@@ -1295,69 +879,13 @@ static ngx_int_t
 ngx_http_swarm_request(ngx_http_swarm_client_t *cl, ngx_uint_t step,
     const char *path, json_t *filters)
 {
-    char       *s, *q;
-    u_char     *p, *last;
-    CURLMcode   rc;
-
     cl->step = step;
-    cl->len = 0;
-    cl->overflow = 0;
-    cl->header_version[0] = '\0';
 
-    last = (u_char *) cl->url + cl->mcf->base.len + 64 * 1024;
-
-    p = ngx_cpymem(cl->url, cl->mcf->base.data, cl->mcf->base.len);
-
-    if (step != NGX_HTTP_SWARM_PING && step != NGX_HTTP_SWARM_VERSION) {
-        p = ngx_slprintf(p, last, "/v%s", cl->api_version);
-    }
-
-    p = ngx_slprintf(p, last, "%s", path);
-
-    if (filters) {
-        s = json_dumps(filters, JSON_COMPACT);
-        if (s == NULL) {
-            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                         "out of memory%Z");
-            return NGX_ERROR;
-        }
-
-        q = curl_easy_escape(cl->easy, s, 0);
-        free(s);
-
-        if (q == NULL) {
-            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                         "out of memory%Z");
-            return NGX_ERROR;
-        }
-
-        if (ngx_strlen(q) + 32 > (size_t) (last - p)) {
-            curl_free(q);
-            ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                         "GET %s: too many services in one query%Z", path);
-            return NGX_ERROR;
-        }
-
-        p = ngx_slprintf(p, last, "?filters=%s", q);
-        curl_free(q);
-    }
-
-    *p = '\0';
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: GET %s", cl->url);
-
-    curl_easy_setopt(cl->easy, CURLOPT_URL, cl->url);
-
-    rc = curl_multi_add_handle(cl->multi, cl->easy);
-
-    if (rc != CURLM_OK) {
-        ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
-                     "curl_multi_add_handle() failed: %s%Z",
-                     curl_multi_strerror(rc));
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
+    return ngx_http_swarm_get(&cl->get,
+                              (step == NGX_HTTP_SWARM_PING
+                               || step == NGX_HTTP_SWARM_VERSION)
+                              ? NULL : cl->api_version,
+                              path, filters, cl->err, sizeof(cl->err));
 }
 
 
@@ -1541,33 +1069,31 @@ nomem:
 
 
 static void
-ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
+ngx_http_swarm_handle(ngx_http_swarm_get_t *get)
 {
-    long                         code, err;
+    long                         code;
     u_char                      *p;
+    ngx_http_swarm_client_t     *cl;
     ngx_http_swarm_main_conf_t  *mcf;
 
+    cl = get->data;
     mcf = cl->mcf;
 
-    cl->paused = 0;
-
-    if (result != CURLE_OK) {
-        if (cl->overflow) {
+    if (get->error) {
+        if (get->overflow) {
             ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
                          "GET %s: answer larger than swarm_max_response "
                          "%uz bytes%Z", ngx_http_swarm_steps[cl->step],
                          mcf->max_response);
 
         } else {
-            err = 0;
-            curl_easy_getinfo(cl->easy, CURLINFO_OS_ERRNO, &err);
-
             p = ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
                              "GET %s: %s", ngx_http_swarm_steps[cl->step],
-                             curl_easy_strerror(result));
-            if (err) {
+                             get->error);
+            if (get->os_errno) {
                 p = ngx_snprintf(p, (u_char *) cl->err + sizeof(cl->err) - 1
-                                    - p, " (%s)", strerror((int) err));
+                                    - p, " (%s)",
+                                 strerror((int) get->os_errno));
             }
 
             *p = '\0';
@@ -1577,15 +1103,13 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
         return;
     }
 
-    code = 0;
-    curl_easy_getinfo(cl->easy, CURLINFO_RESPONSE_CODE, &code);
+    code = get->code;
 
-    cl->sync_bytes += cl->len;
-    cl->largest = ngx_max(cl->largest, cl->len);
+    cl->sync_bytes += get->len;
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, cl->log, 0,
                    "swarm: GET %s: %l, %uz bytes",
-                   ngx_http_swarm_steps[cl->step], code, cl->len);
+                   ngx_http_swarm_steps[cl->step], code, get->len);
 
     if (ngx_http_swarm_refused_version(cl, code) == NGX_OK) {
         return;
@@ -1627,16 +1151,16 @@ ngx_http_swarm_handle(ngx_http_swarm_client_t *cl, CURLcode result)
         return;
 
     case NGX_HTTP_SWARM_SERVICES:
-        ngx_http_swarm_array_init(&cl->array, (char *) cl->body, cl->len);
+        ngx_http_swarm_array_init(&cl->array, (char *) get->body, get->len);
         break;
 
     case NGX_HTTP_SWARM_TASKS:
         ngx_http_swarm_tasks_begin(cl->tasks);
-        ngx_http_swarm_tasks_feed(cl->tasks, (char *) cl->body, cl->len);
+        ngx_http_swarm_tasks_feed(cl->tasks, (char *) get->body, get->len);
         break;
 
     default: /* NGX_HTTP_SWARM_GONE */
-        ngx_http_swarm_tasks_feed(cl->tasks, (char *) cl->body, cl->len);
+        ngx_http_swarm_tasks_feed(cl->tasks, (char *) get->body, get->len);
         break;
     }
 
@@ -1796,7 +1320,7 @@ ngx_http_swarm_parse(ngx_event_t *ev)
         }
 
         cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
-        ngx_http_swarm_step_took(cl, start);
+        ngx_http_swarm_longest(&cl->longest, start);
 
         cl->phase = NGX_HTTP_SWARM_READ;
         ngx_http_swarm_sync_done(cl);
@@ -1805,7 +1329,7 @@ ngx_http_swarm_parse(ngx_event_t *ev)
 
     cl->sync_cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
 
-    ngx_http_swarm_step_took(cl, start);
+    ngx_http_swarm_longest(&cl->longest, start);
 
     /* each phase, and each slice of a long one, in a cycle of its own */
 
@@ -1839,26 +1363,26 @@ ngx_http_swarm_api_version(ngx_http_swarm_client_t *cl)
     json_error_t                 jerr;
     const char                  *s;
     ngx_http_swarm_main_conf_t  *mcf;
+    char                         version[16];
 
     mcf = cl->mcf;
 
     if (cl->step == NGX_HTTP_SWARM_PING) {
-        s = cl->header_version;
+        s = cl->get.api_version;
 
     } else {
-        root = json_loadb((char *) cl->body, cl->len, 0, &jerr);
+        root = json_loadb((char *) cl->get.body, cl->get.len, 0, &jerr);
         v = json_object_get(root, "ApiVersion");
         s = json_is_string(v) ? json_string_value(v) : "";
 
-        if (ngx_strlen(s) >= sizeof(cl->header_version)) {
+        if (ngx_strlen(s) >= sizeof(version)) {
             s = "";
         }
 
-        ngx_cpystrn((u_char *) cl->header_version, (u_char *) s,
-                    sizeof(cl->header_version));
+        ngx_cpystrn((u_char *) version, (u_char *) s, sizeof(version));
         json_decref(root);
 
-        s = cl->header_version;
+        s = version;
 
         if (s[0] == '\0') {
             ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
@@ -1907,7 +1431,7 @@ ngx_http_swarm_refused_version(ngx_http_swarm_client_t *cl, long code)
         return NGX_DECLINED;
     }
 
-    if (ngx_strlcasestrn(cl->body, cl->body + cl->len,
+    if (ngx_strlcasestrn(cl->get.body, cl->get.body + cl->get.len,
                          (u_char *) "client version", 14 - 1)
         == NULL)
     {
@@ -1938,7 +1462,7 @@ ngx_http_swarm_http_error(ngx_http_swarm_client_t *cl, long code)
     json_t        *root, *msg;
     json_error_t   jerr;
 
-    root = json_loadb((char *) cl->body, cl->len, 0, &jerr);
+    root = json_loadb((char *) cl->get.body, cl->get.len, 0, &jerr);
     msg = json_object_get(root, "message");
 
     ngx_snprintf((u_char *) cl->err, sizeof(cl->err) - 1,
@@ -2056,7 +1580,8 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
         sh->sync_cpu_usec = cl->sync_cpu / 1000;
         sh->sync_parsed = parsed;
         sh->sync_reused = reused;
-        sh->sync_longest_usec = cl->longest / 1000;
+        sh->sync_longest_usec = ngx_max(cl->longest, cl->curl.longest)
+                                / 1000;
     }
 
     ngx_http_swarm_sync_reset(cl);
@@ -2082,7 +1607,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_client_t *cl)
 
     ngx_add_timer(&cl->poll, delay);
 
-    if (!cl->events_on && !cl->events_retry.timer_set) {
+    if (!cl->events.active && !cl->events_retry.timer_set) {
         ngx_http_swarm_events_start(cl);
     }
 }
@@ -2152,7 +1677,6 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_client_t *cl)
 static void
 ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
 {
-    size_t      keep;
     ngx_uint_t  i;
 
     for (i = 0; i < cl->mcf->upstreams.nelts; i++) {
@@ -2168,24 +1692,7 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_client_t *cl)
     cl->busy = 0;
     cl->err[0] = '\0';
 
-    /*
-     * the memory answers were written to is kept for the next sync,
-     * unless much more was written than the answers of this one take
-     * (after an answer too large, say): that goes back to the system
-     */
-
-    keep = ngx_align(cl->largest, ngx_pagesize);
-
-    if (cl->touched > 1024 * 1024 && cl->touched > 4 * cl->largest) {
-        if (madvise(cl->body + keep, cl->touched - keep, MADV_DONTNEED)
-            == 0)
-        {
-            cl->touched = keep;
-        }
-    }
-
-    cl->largest = 0;
-    cl->len = 0;
+    ngx_http_swarm_get_trim(&cl->get);
 }
 
 
@@ -2230,12 +1737,10 @@ ngx_http_swarm_look_now(ngx_http_swarm_client_t *cl)
 static void
 ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl)
 {
-    char       *s, *q;
-    u_char     *p, *last;
-    json_t     *filters;
-    CURLMcode   rc;
+    json_t  *filters;
+    char     err[NGX_HTTP_SWARM_ERR_LEN];
 
-    if (cl->events_on || cl->api_version[0] == '\0'
+    if (cl->events.active || cl->api_version[0] == '\0'
         || ngx_exiting || ngx_terminate || ngx_quit)
     {
         return;
@@ -2246,42 +1751,18 @@ ngx_http_swarm_events_start(ngx_http_swarm_client_t *cl)
                         "event", "create", "update", "remove", "start",
                         "die", "destroy", "health_status", "connect",
                         "disconnect");
-    s = filters ? json_dumps(filters, JSON_COMPACT) : NULL;
+    if (filters == NULL) {
+        return;
+    }
+
+    if (ngx_http_swarm_get(&cl->events, cl->api_version, "/events", filters,
+                           err, sizeof(err))
+        != NGX_OK)
+    {
+        ngx_log_error(NGX_LOG_ALERT, cl->log, 0, "swarm: %s", err);
+    }
+
     json_decref(filters);
-
-    q = s ? curl_easy_escape(cl->events, s, 0) : NULL;
-    free(s);
-
-    if (q == NULL) {
-        return;
-    }
-
-    last = (u_char *) cl->events_url + cl->mcf->base.len + 1024 - 1;
-
-    p = ngx_slprintf((u_char *) cl->events_url, last,
-                     "%V/v%s/events?filters=%s", &cl->mcf->base,
-                     cl->api_version, q);
-    *p = '\0';
-    curl_free(q);
-
-    curl_easy_setopt(cl->events, CURLOPT_URL, cl->events_url);
-
-    cl->line_len = 0;
-    cl->line_skip = 0;
-    cl->events_connected = 0;
-
-    rc = curl_multi_add_handle(cl->multi, cl->events);
-    if (rc != CURLM_OK) {
-        ngx_log_error(NGX_LOG_ALERT, cl->log, 0,
-                      "swarm: curl_multi_add_handle() failed: %s",
-                      curl_multi_strerror(rc));
-        return;
-    }
-
-    cl->events_on = 1;
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, cl->log, 0, "swarm: GET %s",
-                   cl->events_url);
 }
 
 
@@ -2294,31 +1775,12 @@ ngx_http_swarm_events_retry(ngx_event_t *ev)
 }
 
 
-static size_t
-ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
-    void *userdata)
+/* the stream is answered: after a failure, what happened meanwhile */
+
+static void
+ngx_http_swarm_events_ready(ngx_http_swarm_get_t *get)
 {
-    ngx_http_swarm_client_t *cl = userdata;
-
-    long    code;
-    size_t  len;
-
-    len = size * n;
-
-    if (len > 2 || (ptr[0] != '\r' && ptr[0] != '\n')) {
-        return len;
-    }
-
-    /* the end of the headers */
-
-    code = 0;
-    curl_easy_getinfo(cl->events, CURLINFO_RESPONSE_CODE, &code);
-
-    if (code != 200) {
-        return len;
-    }
-
-    cl->events_connected = 1;
+    ngx_http_swarm_client_t *cl = get->data;
 
     if (cl->events_failures) {
         ngx_log_error(NGX_LOG_NOTICE, cl->log, 0,
@@ -2327,64 +1789,17 @@ ngx_http_swarm_events_header(char *ptr, size_t size, size_t n,
 
         cl->events_failures = 0;
 
-        /* what happened while the stream was down */
-
         ngx_http_swarm_look_now(cl);
     }
-
-    return len;
-}
-
-
-static size_t
-ngx_http_swarm_events_write(char *ptr, size_t size, size_t n, void *userdata)
-{
-    ngx_http_swarm_client_t *cl = userdata;
-
-    u_char  *p, *last, *nl;
-    size_t   len, part;
-
-    len = size * n;
-    p = (u_char *) ptr;
-    last = p + len;
-
-    while (p < last) {
-        nl = ngx_strlchr(p, last, '\n');
-        part = (nl ? nl : last) - p;
-
-        if (!cl->line_skip) {
-            if (cl->line_len + part > NGX_HTTP_SWARM_EVENTS_LINE) {
-                /* an oversized line: drop it up to its end */
-                cl->line_skip = 1;
-                cl->line_len = 0;
-
-            } else {
-                ngx_memcpy(cl->line + cl->line_len, p, part);
-                cl->line_len += part;
-            }
-        }
-
-        if (nl == NULL) {
-            break;
-        }
-
-        if (!cl->line_skip && cl->events_connected) {
-            ngx_http_swarm_events_line(cl, cl->line, cl->line_len);
-        }
-
-        cl->line_len = 0;
-        cl->line_skip = 0;
-        p = nl + 1;
-    }
-
-    return len;
 }
 
 
 static void
-ngx_http_swarm_events_line(ngx_http_swarm_client_t *cl, u_char *line,
+ngx_http_swarm_events_line(ngx_http_swarm_get_t *get, u_char *line,
     size_t len)
 {
+    ngx_http_swarm_client_t *cl = get->data;
+
     json_t        *ev;
     ngx_uint_t     changes;
     const char    *action;
@@ -2463,21 +1878,17 @@ ngx_http_swarm_event_changes(const char *action)
 
 
 static void
-ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
+ngx_http_swarm_events_done(ngx_http_swarm_get_t *get)
 {
-    long        code;
-    ngx_msec_t  delay;
+    ngx_http_swarm_client_t *cl = get->data;
+
+    ngx_msec_t   delay;
     const char  *why;
 
-    cl->events_on = 0;
+    if (get->error) {
+        why = get->error;
 
-    code = 0;
-    curl_easy_getinfo(cl->events, CURLINFO_RESPONSE_CODE, &code);
-
-    if (result != CURLE_OK) {
-        why = curl_easy_strerror(result);
-
-    } else if (code != 200) {
+    } else if (get->code != 200) {
         why = "refused";
 
     } else {
@@ -2488,7 +1899,7 @@ ngx_http_swarm_events_done(ngx_http_swarm_client_t *cl, CURLcode result)
         ngx_log_error(NGX_LOG_WARN, cl->log, 0,
                       "swarm: events stream at %V %s (HTTP %l); polling "
                       "every %M ms and reconnecting",
-                      &cl->mcf->shown, why, code, cl->mcf->interval);
+                      &cl->mcf->shown, why, get->code, cl->mcf->interval);
     }
 
     cl->events_failures++;
@@ -2699,10 +2110,6 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
         ngx_delete_posted_event(&cl->parse);
     }
 
-    if (cl->resume.posted) {
-        ngx_delete_posted_event(&cl->resume);
-    }
-
     ngx_http_swarm_tasks_destroy(cl->tasks);
 
     /* a set that was being copied into shared memory */
@@ -2711,25 +2118,9 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
         ngx_slab_free(cl->mcf->zone.shpool, cl->pub_peers);
     }
 
-    if (cl->multi) {
-        if (cl->easy) {
-            curl_multi_remove_handle(cl->multi, cl->easy);
-        }
-
-        if (cl->events) {
-            curl_multi_remove_handle(cl->multi, cl->events);
-        }
-
-        curl_multi_cleanup(cl->multi);
-    }
-
-    if (cl->easy) {
-        curl_easy_cleanup(cl->easy);
-    }
-
-    if (cl->events) {
-        curl_easy_cleanup(cl->events);
-    }
+    ngx_http_swarm_get_close(&cl->get);
+    ngx_http_swarm_get_close(&cl->events);
+    ngx_http_swarm_curl_cleanup(&cl->curl);
 
     ngx_http_swarm_services_free(&cl->svcs);
 
@@ -2740,9 +2131,5 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
         if (cl->notes[i]) {
             ngx_free(cl->notes[i]);
         }
-    }
-
-    if (cl->body) {
-        munmap(cl->body, cl->cap);
     }
 }

@@ -1021,3 +1021,18 @@ ngx_http_swarm_clock(clockid_t id)
 
     return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
 }
+
+
+/* the longest of the times measured from their start, in ns */
+
+void
+ngx_http_swarm_longest(uint64_t *longest, uint64_t start)
+{
+    uint64_t  took;
+
+    took = ngx_http_swarm_clock(CLOCK_MONOTONIC) - start;
+
+    if (took > *longest) {
+        *longest = took;
+    }
+}
