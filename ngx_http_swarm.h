@@ -2,9 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * What the discovery module (ngx_http_swarm_module.c), the zone
- * (ngx_http_swarm_zone.c), the status (ngx_http_swarm_status.c) and the
- * balancer (ngx_http_swarm_sticky.c) share: the task sets in shared
+ * What the discovery module (ngx_http_swarm_module.c), the refresh
+ * (ngx_http_swarm_sync.c), the zone (ngx_http_swarm_zone.c), the status
+ * (ngx_http_swarm_status.c) and the balancer (ngx_http_swarm_sticky.c)
+ * share: the task sets in shared
  * memory, each worker's own copy of them, and the configuration.
  */
 
@@ -44,6 +45,23 @@ struct ngx_http_swarm_shm_up_s {
 };
 
 
+/* the last successful refresh, for swarm_status */
+
+typedef struct {
+    /* bytes read from the API, and the time it took */
+    ngx_uint_t                  bytes;
+    ngx_uint_t                  msec;
+
+    /* its CPU time, and how many tasks were parsed or known unchanged */
+    ngx_uint_t                  cpu_usec;
+    ngx_uint_t                  parsed;
+    ngx_uint_t                  reused;
+
+    /* the longest the polling worker spent on it at once */
+    ngx_uint_t                  longest_usec;
+} ngx_http_swarm_figures_t;
+
+
 typedef struct {
     /* odd while a writer changes the zone */
     ngx_atomic_t                seq;
@@ -56,17 +74,7 @@ typedef struct {
     size_t                      api_version_len;
     u_char                      api_version[16];
 
-    /* the last successful sync: bytes read from the API, and its time */
-    ngx_atomic_t                sync_bytes;
-    ngx_atomic_t                sync_msec;
-
-    /* its CPU time, and how many tasks were parsed or known unchanged */
-    ngx_atomic_t                sync_cpu_usec;
-    ngx_atomic_t                sync_parsed;
-    ngx_atomic_t                sync_reused;
-
-    /* the longest the polling worker spent on it at once */
-    ngx_atomic_t                sync_longest_usec;
+    ngx_http_swarm_figures_t    figures;
 } ngx_http_swarm_shm_t;
 
 
@@ -166,6 +174,11 @@ ngx_int_t ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
 void ngx_http_swarm_zone_set_version(ngx_http_swarm_zone_t *zone,
     const char *version);
 size_t ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf);
+void ngx_http_swarm_zone_set_figures(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_figures_t *figures);
+ngx_int_t ngx_http_swarm_zone_figures(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_figures_t *figures);
+size_t ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
     u_char *buf, size_t *len, time_t *last_sync);
 
@@ -184,6 +197,10 @@ void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
 
 uint64_t ngx_http_swarm_clock(clockid_t id);
 void ngx_http_swarm_longest(uint64_t *longest, uint64_t start);
+
+ngx_int_t ngx_http_swarm_sync_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_main_conf_t *mcf);
+void ngx_http_swarm_sync_exit(void);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 

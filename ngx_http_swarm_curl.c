@@ -656,6 +656,24 @@ ngx_http_swarm_get_close(ngx_http_swarm_get_t *get)
 }
 
 
+/*
+ * How long to wait before asking again after "failures" failures in a
+ * row: a second, doubled at each failure, "max" at the most.
+ */
+
+ngx_msec_t
+ngx_http_swarm_backoff(ngx_uint_t failures, ngx_msec_t max)
+{
+    ngx_uint_t  shift;
+    ngx_msec_t  delay;
+
+    shift = failures ? failures - 1 : 0;
+    delay = (ngx_msec_t) 1000 << ngx_min(shift, 10);
+
+    return ngx_min(delay, max);
+}
+
+
 void
 ngx_http_swarm_curl_cleanup(ngx_http_swarm_curl_t *curl)
 {

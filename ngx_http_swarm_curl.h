@@ -99,5 +99,7 @@ ngx_int_t ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
 void ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get);
 void ngx_http_swarm_get_close(ngx_http_swarm_get_t *get);
 
+ngx_msec_t ngx_http_swarm_backoff(ngx_uint_t failures, ngx_msec_t max);
+
 
 #endif /* _NGX_HTTP_SWARM_CURL_H_INCLUDED_ */

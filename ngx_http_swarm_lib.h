@@ -30,6 +30,15 @@
 #define NGX_HTTP_SWARM_ACTIVE        1
 #define NGX_HTTP_SWARM_DRAINING      2
 
+/* what the functions that read answers a part at a time return */
+#define NGX_HTTP_SWARM_MORE          1
+#define NGX_HTTP_SWARM_DONE          0
+#define NGX_HTTP_SWARM_FAILED        -1
+
+/* and ngx_http_swarm_tasks_known(), or NGX_HTTP_SWARM_FAILED */
+#define NGX_HTTP_SWARM_YES           1
+#define NGX_HTTP_SWARM_NO            0
+
 
 /* one task that may receive requests, as published in shared memory */
 

@@ -25,14 +25,14 @@ ngx_int_t
 ngx_http_swarm_status_handler(ngx_http_request_t *r)
 {
     char                        *s;
-    size_t                       len, pages, used;
+    size_t                       len;
     json_t                      *root, *ups, *u;
-    ngx_slab_pool_t             *shpool;
     ngx_int_t                    rc;
     ngx_buf_t                   *b;
     ngx_uint_t                   i;
     ngx_chain_t                  out;
     ngx_http_swarm_shm_t        *sh;
+    ngx_http_swarm_figures_t     fig;
     ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
     u_char                       version[16];
@@ -69,32 +69,30 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
                             : json_null());
 
     if (sh) {
+        if (ngx_http_swarm_zone_figures(&mcf->zone, &fig) != NGX_OK) {
+            ngx_memzero(&fig, sizeof(ngx_http_swarm_figures_t));
+        }
+
         json_object_set_new(root, "sync_bytes",
-                            json_integer((json_int_t) sh->sync_bytes));
+                            json_integer((json_int_t) fig.bytes));
         json_object_set_new(root, "sync_ms",
-                            json_integer((json_int_t) sh->sync_msec));
+                            json_integer((json_int_t) fig.msec));
         json_object_set_new(root, "sync_cpu_us",
-                            json_integer((json_int_t) sh->sync_cpu_usec));
+                            json_integer((json_int_t) fig.cpu_usec));
         json_object_set_new(root, "sync_tasks_parsed",
-                            json_integer((json_int_t) sh->sync_parsed));
+                            json_integer((json_int_t) fig.parsed));
         json_object_set_new(root, "sync_tasks_reused",
-                            json_integer((json_int_t) sh->sync_reused));
+                            json_integer((json_int_t) fig.reused));
         json_object_set_new(root, "sync_longest_step_us",
-                            json_integer((json_int_t) sh->sync_longest_usec));
+                            json_integer((json_int_t) fig.longest_usec));
 
         /* swarm_zone: its size, and what its pages in use hold */
-
-        shpool = mcf->zone.shpool;
-
-        ngx_shmtx_lock(&shpool->mutex);
-        pages = (shpool->end - shpool->start) / ngx_pagesize;
-        used = (pages - shpool->pfree) * ngx_pagesize;
-        ngx_shmtx_unlock(&shpool->mutex);
 
         json_object_set_new(root, "zone_size",
                             json_integer((json_int_t) mcf->zone_size));
         json_object_set_new(root, "zone_used",
-                            json_integer((json_int_t) used));
+                            json_integer((json_int_t)
+                                ngx_http_swarm_zone_used(&mcf->zone)));
     }
 
     upp = mcf->upstreams.elts;

@@ -532,6 +532,67 @@ ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf)
 }
 
 
+/* the figures of the last successful refresh */
+
+void
+ngx_http_swarm_zone_set_figures(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_figures_t *figures)
+{
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (ngx_http_swarm_zone_writer(zone)) {
+        zone->sh->figures = *figures;
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+}
+
+
+/* NGX_BUSY if all reads tore */
+
+ngx_int_t
+ngx_http_swarm_zone_figures(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_figures_t *figures)
+{
+    ngx_uint_t         i;
+    ngx_atomic_uint_t  seq;
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)) {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        *figures = zone->sh->figures;
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            return NGX_OK;
+        }
+    }
+
+    return NGX_BUSY;
+}
+
+
+/* the bytes of the zone's pages in use */
+
+size_t
+ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone)
+{
+    size_t            pages, used;
+    ngx_slab_pool_t  *shpool;
+
+    shpool = zone->shpool;
+
+    ngx_shmtx_lock(&shpool->mutex);
+    pages = (shpool->end - shpool->start) / ngx_pagesize;
+    used = (pages - shpool->pfree) * ngx_pagesize;
+    ngx_shmtx_unlock(&shpool->mutex);
+
+    return used;
+}
+
+
 /* the upstream's error and last refresh; NGX_BUSY if all reads tore */
 
 ngx_int_t

@@ -1,0 +1,1470 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * The refresh of the task sets, in worker 0: when to refresh (the
+ * interval, faster after an event, backoff after a failure), and each
+ * refresh as one sequence of states: the API version negotiated,
+ * /services asked for each selector, /tasks for the services matched,
+ * the tasks that left asked by ID, the sets built, ordered, compared
+ * with what was published, and published into the zone.  A state either
+ * waits for an answer, which its handler takes, or works a slice at a
+ * time, a cycle each, so that the worker serves its connections between
+ * the slices of a large refresh.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+#include "ngx_http_swarm_curl.h"
+#include "ngx_http_swarm_events.h"
+
+
+#define NGX_HTTP_SWARM_MIN_API        "1.24"
+
+/* tasks asked again by ID in one query, to fit the URL */
+#define NGX_HTTP_SWARM_GONE_MAX       1000
+
+/* after an event: refresh every 250ms until 8 refreshes change nothing */
+#define NGX_HTTP_SWARM_FAST_INTERVAL  250
+#define NGX_HTTP_SWARM_FAST_STABLE    8
+#define NGX_HTTP_SWARM_FAST_MAX       60000
+
+/* the longest the worker reads an answer before serving again, in ns */
+#define NGX_HTTP_SWARM_SLICE          2000000
+
+/* elements of an answer read, and tasks put in sets, between clock looks */
+#define NGX_HTTP_SWARM_READ_STEP      4
+#define NGX_HTTP_SWARM_SETS_STEP      64
+
+/* peers copied into shared memory a cycle */
+#define NGX_HTTP_SWARM_PUBLISH_STEP   2048
+
+
+typedef enum {
+    NGX_HTTP_SWARM_IDLE = 0,
+
+    /* the API version: the Api-Version header of /_ping, or /version */
+    NGX_HTTP_SWARM_PING,
+    NGX_HTTP_SWARM_VERSION,
+
+    /* the services of each selector, then the tasks of all of them */
+    NGX_HTTP_SWARM_SERVICES,
+    NGX_HTTP_SWARM_SERVICES_READ,
+    NGX_HTTP_SWARM_TASKS,
+    NGX_HTTP_SWARM_TASKS_READ,
+
+    /* the tasks published and no longer wanted running, asked by ID */
+    NGX_HTTP_SWARM_MISSING,
+    NGX_HTTP_SWARM_GONE,
+    NGX_HTTP_SWARM_GONE_READ,
+
+    /* the sets, then each upstream's ordered in two cycles */
+    NGX_HTTP_SWARM_SETS,
+    NGX_HTTP_SWARM_ORDER,
+    NGX_HTTP_SWARM_FINISH,
+
+    /* each upstream's compared, copied into the zone and swapped in */
+    NGX_HTTP_SWARM_COMPARE,
+    NGX_HTTP_SWARM_COPY
+} ngx_http_swarm_state_e;
+
+
+/* what worker 0 last published for an upstream, to compare with */
+
+typedef struct {
+    ngx_http_swarm_set_t        set;
+    ngx_atomic_uint_t           generation;
+    ngx_uint_t                  known;
+} ngx_http_swarm_last_t;
+
+
+typedef struct {
+    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_log_t                  *log;
+    ngx_http_swarm_curl_t       curl;
+    ngx_http_swarm_get_t        get;
+    ngx_http_swarm_events_t    *events;
+    ngx_event_t                 poll;
+    ngx_event_t                 run;
+
+    ngx_http_swarm_state_e      state;
+    char                        api_version[16];
+    ngx_uint_t                  renegotiated;
+    ngx_uint_t                  failures;
+    char                        err[NGX_HTTP_SWARM_ERR_LEN];
+
+    /* the selector asked for, the upstream ordered or published */
+    ngx_uint_t                  selector;
+    ngx_uint_t                  up;
+
+    ngx_http_swarm_services_t   svcs;
+    ngx_http_swarm_array_t      array;
+    ngx_http_swarm_tasks_t     *tasks;
+    ngx_http_swarm_report_t     report;
+    ngx_http_swarm_set_t       *sets;
+    ngx_http_swarm_last_t      *last;
+    char                      **notes;
+
+    /* the set being copied into the zone */
+    ngx_http_swarm_peer_t      *pub_peers;
+    size_t                      pub_copied;
+    ngx_http_swarm_diff_t       pub_diff;
+    ngx_uint_t                  pub_old;
+
+    /* the refresh: its bytes, start, CPU time, longest step (ns) */
+    size_t                      bytes;
+    ngx_msec_t                  start;
+    uint64_t                    cpu;
+    uint64_t                    longest;
+
+    /* after an event, refreshes every 250 ms until the sets settle */
+    ngx_uint_t                  changed;
+    ngx_uint_t                  stable;
+    ngx_msec_t                  fast_since;
+    unsigned                    fast:1;
+    unsigned                    again:1;
+
+    /* nothing known yet: the tasks being stopped are asked for too */
+    unsigned                    initial:1;
+} ngx_http_swarm_sync_t;
+
+
+/*
+ * A state's handler: NGX_AGAIN to go on with it in the next cycle,
+ * NGX_OK to begin the state it set in the next cycle, NGX_BUSY once it
+ * asked the API (the answer goes to the state it set), NGX_DONE once the
+ * refresh is over, NGX_ERROR if it failed ("err" says why).
+ */
+
+typedef ngx_int_t (*ngx_http_swarm_state_pt)(ngx_http_swarm_sync_t *sync);
+
+typedef struct {
+    /* the path asked for, or whose answer is read */
+    const char                 *path;
+    ngx_http_swarm_state_pt     handler;
+} ngx_http_swarm_state_t;
+
+
+static void ngx_http_swarm_sync_poll(ngx_event_t *ev);
+static void ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_sync_run(ngx_event_t *ev);
+static void ngx_http_swarm_sync_go(ngx_http_swarm_sync_t *sync,
+    ngx_int_t rc, ngx_queue_t *queue);
+static void ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get);
+static ngx_int_t ngx_http_swarm_ask(ngx_http_swarm_sync_t *sync,
+    ngx_http_swarm_state_e state, json_t *filters);
+static ngx_uint_t ngx_http_swarm_refused_version(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_sync_error(ngx_http_swarm_sync_t *sync,
+    const char *fmt, ...);
+static ngx_int_t ngx_http_swarm_ping_answer(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_version_answer(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync,
+    const char *version);
+static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_services_reading(
+    ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_swap(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_published(ngx_http_swarm_sync_t *sync,
+    ngx_int_t rc);
+static void ngx_http_swarm_published_peers(ngx_http_swarm_sync_t *sync,
+    ngx_uint_t i, ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
+    ngx_http_swarm_view_t **view);
+static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
+    ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation);
+static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
+static void ngx_http_swarm_note(void *data, unsigned upstream,
+    const char *service, const char *msg);
+static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_look_now(void *data);
+
+
+static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
+    { NULL, NULL },                                  /* IDLE */
+    { "/_ping", ngx_http_swarm_ping_answer },         /* PING */
+    { "/version", ngx_http_swarm_version_answer },    /* VERSION */
+    { "/services", ngx_http_swarm_services_answer },  /* SERVICES */
+    { "/services", ngx_http_swarm_services_reading }, /* SERVICES_READ */
+    { "/tasks", ngx_http_swarm_tasks_answer },        /* TASKS */
+    { "/tasks", ngx_http_swarm_tasks_reading },       /* TASKS_READ */
+    { "/tasks", ngx_http_swarm_missing },             /* MISSING */
+    { "/tasks", ngx_http_swarm_gone_answer },         /* GONE */
+    { "/tasks", ngx_http_swarm_tasks_reading },       /* GONE_READ */
+    { NULL, ngx_http_swarm_sets_build },              /* SETS */
+    { NULL, ngx_http_swarm_sets_order },              /* ORDER */
+    { NULL, ngx_http_swarm_sets_finish },             /* FINISH */
+    { NULL, ngx_http_swarm_compare },                 /* COMPARE */
+    { NULL, ngx_http_swarm_copy }                     /* COPY */
+};
+
+
+static ngx_http_swarm_sync_t  *ngx_http_swarm_sync;
+
+
+ngx_int_t
+ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
+{
+    ngx_uint_t                   i, n;
+    ngx_http_swarm_sync_t       *sync;
+    ngx_http_swarm_upstream_t  **upp;
+
+    sync = ngx_pcalloc(cycle->pool, sizeof(ngx_http_swarm_sync_t));
+    if (sync == NULL) {
+        return NGX_ERROR;
+    }
+
+    sync->mcf = mcf;
+    sync->log = cycle->log;
+
+    /* nothing known: the first refresh asks for the tasks being stopped */
+
+    sync->initial = 1;
+    upp = mcf->upstreams.elts;
+    n = mcf->upstreams.nelts;
+
+    for (i = 0; i < n; i++) {
+        if (upp[i]->view->npeers) {
+            sync->initial = 0;
+        }
+    }
+
+    sync->sets = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_set_t));
+    sync->last = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_last_t));
+    sync->notes = ngx_pcalloc(cycle->pool, n * sizeof(char *));
+
+    if (sync->sets == NULL || sync->last == NULL || sync->notes == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_swarm_curl_init(&sync->curl, cycle->log, &mcf->base,
+                                 &mcf->socket, mcf->timeout)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    /* from here on, what is made is given back at exit */
+
+    ngx_http_swarm_sync = sync;
+
+    sync->get.data = sync;
+    sync->get.done = ngx_http_swarm_sync_answer;
+
+    if (ngx_http_swarm_get_init(&sync->get, &sync->curl, cycle->pool,
+                                mcf->max_response)
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    sync->events = ngx_http_swarm_events_create(&sync->curl, cycle->pool,
+                                                &mcf->shown, mcf->interval,
+                                                sync->api_version,
+                                                ngx_http_swarm_look_now,
+                                                sync);
+    if (sync->events == NULL) {
+        return NGX_ERROR;
+    }
+
+    sync->tasks = ngx_http_swarm_tasks_create();
+    if (sync->tasks == NULL) {
+        return NGX_ERROR;
+    }
+
+    sync->poll.handler = ngx_http_swarm_sync_poll;
+    sync->poll.data = sync;
+    sync->poll.log = cycle->log;
+    sync->poll.cancelable = 1;
+
+    sync->run.handler = ngx_http_swarm_sync_run;
+    sync->run.data = sync;
+    sync->run.log = cycle->log;
+
+    sync->report.handler = ngx_http_swarm_note;
+    sync->report.data = sync;
+
+    /* the first refresh at once: tasks appear as soon as Docker answers */
+
+    ngx_add_timer(&sync->poll, 1);
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_sync_poll(ngx_event_t *ev)
+{
+    ngx_http_swarm_sync_t *sync = ev->data;
+
+    /* on its way out, or a newer configuration's worker 0 asks now */
+
+    if (!ngx_http_swarm_zone_writer(&sync->mcf->zone)) {
+        return;
+    }
+
+    ngx_http_swarm_sync_start(sync);
+}
+
+
+static void
+ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync)
+{
+    ngx_int_t  rc;
+
+    if (sync->state != NGX_HTTP_SWARM_IDLE) {
+        return;
+    }
+
+    sync->renegotiated = 0;
+    sync->bytes = 0;
+    sync->cpu = 0;
+    sync->longest = 0;
+    sync->curl.longest = 0;
+
+    ngx_time_update();
+    sync->start = ngx_current_msec;
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
+                   "swarm: sync with %V", &sync->mcf->shown);
+
+    if (sync->api_version[0] == '\0') {
+        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_PING, NULL);
+
+    } else {
+        sync->selector = 0;
+        rc = ngx_http_swarm_next(sync);
+    }
+
+    ngx_http_swarm_sync_go(sync, rc, &ngx_posted_next_events);
+}
+
+
+/* the work of a state, a slice in a cycle */
+
+static void
+ngx_http_swarm_sync_run(ngx_event_t *ev)
+{
+    ngx_http_swarm_sync_t *sync = ev->data;
+
+    uint64_t   start, cpu;
+    ngx_int_t  rc;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID);
+
+    rc = ngx_http_swarm_states[sync->state].handler(sync);
+
+    sync->cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    ngx_http_swarm_longest(&sync->longest, start);
+
+    ngx_http_swarm_sync_go(sync, rc, &ngx_posted_next_events);
+}
+
+
+static void
+ngx_http_swarm_sync_go(ngx_http_swarm_sync_t *sync, ngx_int_t rc,
+    ngx_queue_t *queue)
+{
+    switch (rc) {
+
+    case NGX_AGAIN:
+    case NGX_OK:
+        ngx_post_event(&sync->run, queue);
+        return;
+
+    case NGX_BUSY:
+        return;
+
+    case NGX_DONE:
+        ngx_http_swarm_sync_done(sync);
+        return;
+
+    default: /* NGX_ERROR */
+        ngx_http_swarm_sync_failed(sync);
+    }
+}
+
+
+/* an answer: what failed, or its body to the state that waits for it */
+
+static void
+ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
+{
+    ngx_http_swarm_sync_t *sync = get->data;
+
+    json_t        *root, *msg;
+    ngx_int_t      rc;
+    const char    *path;
+    json_error_t   jerr;
+
+    path = ngx_http_swarm_states[sync->state].path;
+
+    if (get->overflow) {
+        ngx_http_swarm_sync_error(sync, "GET %s: answer larger than "
+                                  "swarm_max_response %uz bytes",
+                                  path, sync->mcf->max_response);
+        ngx_http_swarm_sync_failed(sync);
+        return;
+    }
+
+    if (get->error) {
+        ngx_http_swarm_sync_error(sync, "GET %s: %s%s%s%s", path, get->error,
+                                  get->os_errno ? " (" : "",
+                                  get->os_errno
+                                  ? strerror((int) get->os_errno) : "",
+                                  get->os_errno ? ")" : "");
+        ngx_http_swarm_sync_failed(sync);
+        return;
+    }
+
+    sync->bytes += get->len;
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sync->log, 0,
+                   "swarm: GET %s: %l, %uz bytes", path, get->code, get->len);
+
+    if (ngx_http_swarm_refused_version(sync)) {
+        ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
+                      "swarm: %V refused API version %s, negotiating again",
+                      &sync->mcf->shown, sync->api_version);
+
+        sync->renegotiated = 1;
+        sync->api_version[0] = '\0';
+        ngx_http_swarm_services_free(&sync->svcs);
+
+        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_PING, NULL);
+        ngx_http_swarm_sync_go(sync, rc, &ngx_posted_events);
+        return;
+    }
+
+    if (get->code < 200 || get->code > 299) {
+        root = json_loadb((char *) get->body, get->len, 0, &jerr);
+        msg = json_object_get(root, "message");
+
+        ngx_http_swarm_sync_error(sync, "GET %s: HTTP %l%s%s", path,
+                                  get->code, json_is_string(msg) ? ": " : "",
+                                  json_is_string(msg)
+                                  ? json_string_value(msg) : "");
+        json_decref(root);
+
+        ngx_http_swarm_sync_failed(sync);
+        return;
+    }
+
+    rc = ngx_http_swarm_states[sync->state].handler(sync);
+
+    /* from the transport's callback: the work goes on in this cycle */
+
+    ngx_http_swarm_sync_go(sync, rc, &ngx_posted_events);
+}
+
+
+/* GET the path of "state", which then waits for its answer */
+
+static ngx_int_t
+ngx_http_swarm_ask(ngx_http_swarm_sync_t *sync, ngx_http_swarm_state_e state,
+    json_t *filters)
+{
+    sync->state = state;
+
+    if (ngx_http_swarm_get(&sync->get,
+                           (state == NGX_HTTP_SWARM_PING
+                            || state == NGX_HTTP_SWARM_VERSION)
+                           ? NULL : sync->api_version,
+                           ngx_http_swarm_states[state].path, filters,
+                           sync->err, sizeof(sync->err))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_BUSY;
+}
+
+
+/* HTTP 400 "client version X is too old/too new": negotiate again, once */
+
+static ngx_uint_t
+ngx_http_swarm_refused_version(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_get_t  *get;
+
+    get = &sync->get;
+
+    return get->code == 400
+           && sync->state != NGX_HTTP_SWARM_PING
+           && sync->state != NGX_HTTP_SWARM_VERSION
+           && !sync->renegotiated
+           && ngx_strlcasestrn(get->body, get->body + get->len,
+                               (u_char *) "client version", 14 - 1)
+              != NULL;
+}
+
+
+/* what failed, cut on a character boundary */
+
+static void
+ngx_http_swarm_sync_error(ngx_http_swarm_sync_t *sync, const char *fmt, ...)
+{
+    u_char   *p, *last;
+    va_list   args;
+
+    last = (u_char *) sync->err + sizeof(sync->err) - 1;
+
+    va_start(args, fmt);
+    p = ngx_vslprintf((u_char *) sync->err, last, fmt, args);
+    va_end(args);
+
+    if (p == last) {
+        p = (u_char *) sync->err
+            + ngx_http_swarm_utf8_cut((u_char *) sync->err,
+                                      p - (u_char *) sync->err);
+    }
+
+    *p = '\0';
+}
+
+
+static ngx_int_t
+ngx_http_swarm_ping_answer(ngx_http_swarm_sync_t *sync)
+{
+    if (sync->get.api_version[0] == '\0') {
+        /* no Api-Version header: ask /version */
+        return ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_VERSION, NULL);
+    }
+
+    return ngx_http_swarm_use_version(sync, sync->get.api_version);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_version_answer(ngx_http_swarm_sync_t *sync)
+{
+    json_t        *root, *v;
+    const char    *s;
+    json_error_t   jerr;
+    char           version[16];
+
+    root = json_loadb((char *) sync->get.body, sync->get.len, 0, &jerr);
+    v = json_object_get(root, "ApiVersion");
+    s = json_is_string(v) ? json_string_value(v) : "";
+
+    if (ngx_strlen(s) >= sizeof(version)) {
+        s = "";
+    }
+
+    ngx_cpystrn((u_char *) version, (u_char *) s, sizeof(version));
+    json_decref(root);
+
+    if (version[0] == '\0') {
+        ngx_http_swarm_sync_error(sync, "GET /version: no API version in "
+                                  "the answer");
+        return NGX_ERROR;
+    }
+
+    return ngx_http_swarm_use_version(sync, version);
+}
+
+
+/* an API version of 1.24 or later is used, and the services asked for */
+
+static ngx_int_t
+ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync, const char *version)
+{
+    const char  *dot;
+
+    dot = ngx_strchr(version, '.');
+
+    if (dot == NULL
+        || ngx_atoi((u_char *) version, dot - version) != 1
+        || ngx_atoi((u_char *) dot + 1, ngx_strlen(dot + 1)) < 24)
+    {
+        ngx_http_swarm_sync_error(sync, "engine API version \"%s\" is older "
+                                  "than " NGX_HTTP_SWARM_MIN_API, version);
+        return NGX_ERROR;
+    }
+
+    ngx_cpystrn((u_char *) sync->api_version, (u_char *) version,
+                sizeof(sync->api_version));
+
+    ngx_http_swarm_zone_set_version(&sync->mcf->zone, sync->api_version);
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
+                   "swarm: API version %s", sync->api_version);
+
+    sync->selector = 0;
+
+    return ngx_http_swarm_next(sync);
+}
+
+
+/* the next selector's /services, or /tasks once all are asked */
+
+static ngx_int_t
+ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
+{
+    json_t                     *filters, *list;
+    ngx_int_t                   rc;
+    ngx_uint_t                  i;
+    ngx_http_swarm_service_t   *svc;
+    ngx_http_swarm_selector_t  *sel;
+
+    if (sync->selector < sync->mcf->selectors.nelts) {
+        sel = sync->mcf->selectors.elts;
+        sel = &sel[sync->selector];
+
+        if (sel->label_key) {
+            list = json_pack("[s++]", sel->label_key, "=", sel->label_value);
+            filters = json_pack("{so}", "label", list);
+
+        } else {
+            filters = json_pack("{s[s]}", "name", sel->name);
+        }
+
+        if (filters == NULL) {
+            ngx_http_swarm_sync_error(sync, "out of memory");
+            return NGX_ERROR;
+        }
+
+        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_SERVICES, filters);
+        json_decref(filters);
+
+        return rc;
+    }
+
+    if (sync->svcs.n == 0) {
+        /* no service: empty sets to publish */
+        return ngx_http_swarm_publish_begin(sync);
+    }
+
+    /* each service once, though several selectors may match it */
+
+    ngx_http_swarm_services_sort(&sync->svcs);
+
+    svc = sync->svcs.services;
+    list = json_array();
+
+    for (i = 0; list && i < sync->svcs.n; i++) {
+        if (i > 0 && ngx_strcmp(svc[i].id, svc[i - 1].id) == 0) {
+            continue;
+        }
+
+        if (json_array_append_new(list, json_string(svc[i].id)) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+
+    /*
+     * Swarm keeps the history of each slot (5 tasks by default), all of
+     * them shut down: only the tasks it wants running are asked for.  A
+     * task it is stopping leaves this list while its container still
+     * runs; the tasks that were peers and are missing are then asked by
+     * ID (ngx_http_swarm_missing()).  Until a refresh has succeeded with
+     * no task known, the tasks it stops are asked for too, history and
+     * all: those still running drain.
+     */
+
+    if (list && sync->initial) {
+        filters = json_pack("{so s[sss]}", "service", list,
+                            "desired-state", "running", "shutdown",
+                            "remove");
+
+    } else {
+        filters = list ? json_pack("{so s[s]}", "service", list,
+                                   "desired-state", "running")
+                       : NULL;
+    }
+
+    if (filters == NULL) {
+        ngx_http_swarm_sync_error(sync, "out of memory");
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_TASKS, filters);
+    json_decref(filters);
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_array_init(&sync->array, (char *) sync->get.body,
+                              sync->get.len);
+
+    sync->state = NGX_HTTP_SWARM_SERVICES_READ;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The answers of /services and /tasks are read a few elements at a time,
+ * for at most NGX_HTTP_SWARM_SLICE at once.
+ */
+
+static ngx_int_t
+ngx_http_swarm_services_reading(ngx_http_swarm_sync_t *sync)
+{
+    int                         rc;
+    uint64_t                    start;
+    ngx_http_swarm_selector_t  *sel;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    sel = sync->mcf->selectors.elts;
+
+    do {
+        rc = ngx_http_swarm_services_read(&sync->array, &sel[sync->selector],
+                                          &sync->svcs, &sync->report,
+                                          NGX_HTTP_SWARM_READ_STEP,
+                                          sync->err, sizeof(sync->err));
+    } while (rc == NGX_HTTP_SWARM_MORE
+             && ngx_http_swarm_in_slice(start));
+
+    if (rc == NGX_HTTP_SWARM_MORE) {
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        return NGX_ERROR;
+    }
+
+    sync->selector++;
+
+    return ngx_http_swarm_next(sync);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_tasks_begin(sync->tasks);
+    ngx_http_swarm_tasks_feed(sync->tasks, (char *) sync->get.body,
+                              sync->get.len);
+
+    sync->state = NGX_HTTP_SWARM_TASKS_READ;
+
+    return NGX_OK;
+}
+
+
+/* the tasks wanted running, then those asked by ID */
+
+static ngx_int_t
+ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync)
+{
+    int       rc;
+    uint64_t  start;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
+    do {
+        rc = ngx_http_swarm_tasks_read(sync->tasks, NGX_HTTP_SWARM_READ_STEP,
+                                       sync->err, sizeof(sync->err));
+    } while (rc == NGX_HTTP_SWARM_MORE
+             && ngx_http_swarm_in_slice(start));
+
+    if (rc == NGX_HTTP_SWARM_MORE) {
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        return NGX_ERROR;
+    }
+
+    sync->state = (sync->state == NGX_HTTP_SWARM_TASKS_READ)
+                  ? NGX_HTTP_SWARM_MISSING : NGX_HTTP_SWARM_SETS;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The tasks published last time and missing from the tasks Swarm wants
+ * running: those it stops, which drain while their container runs, and
+ * those that are gone.  One query by ID tells which.
+ */
+
+static ngx_int_t
+ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync)
+{
+    int                          known;
+    json_t                      *list, *filters;
+    ngx_int_t                    rc;
+    ngx_uint_t                   i, k, n, npeers;
+    ngx_http_swarm_peer_t       *tasks;
+    ngx_http_swarm_view_t       *view;
+    ngx_http_swarm_upstream_t  **upp;
+
+    list = json_array();
+    if (list == NULL) {
+        goto nomem;
+    }
+
+    n = 0;
+    upp = sync->mcf->upstreams.elts;
+
+    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
+
+        ngx_http_swarm_published_peers(sync, i, &tasks, &npeers, &view);
+
+        for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
+            known = ngx_http_swarm_tasks_known(sync->tasks, tasks[k].task);
+            if (known == NGX_HTTP_SWARM_YES) {
+                continue;
+            }
+
+            if (known == NGX_HTTP_SWARM_FAILED
+                || json_array_append_new(list, json_string(tasks[k].task))
+                   != 0)
+            {
+                if (view) {
+                    ngx_http_swarm_view_release(upp[i], view);
+                }
+
+                json_decref(list);
+                goto nomem;
+            }
+
+            n++;
+        }
+
+        if (view) {
+            ngx_http_swarm_view_release(upp[i], view);
+        }
+    }
+
+    if (n == 0) {
+        json_decref(list);
+        sync->state = NGX_HTTP_SWARM_SETS;
+        return NGX_OK;
+    }
+
+    filters = json_pack("{so}", "id", list);
+    if (filters == NULL) {
+        goto nomem;
+    }
+
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
+                   "swarm: %ui tasks no longer wanted running", n);
+
+    rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_GONE, filters);
+    json_decref(filters);
+
+    return rc;
+
+nomem:
+
+    ngx_http_swarm_sync_error(sync, "out of memory");
+    return NGX_ERROR;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_tasks_feed(sync->tasks, (char *) sync->get.body,
+                              sync->get.len);
+
+    sync->state = NGX_HTTP_SWARM_GONE_READ;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync)
+{
+    int                          rc;
+    uint64_t                     start;
+    ngx_uint_t                   i;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+    mcf = sync->mcf;
+
+    do {
+        rc = ngx_http_swarm_tasks_sets(sync->tasks, &sync->svcs, sync->sets,
+                                       mcf->upstreams.nelts, &sync->report,
+                                       NGX_HTTP_SWARM_SETS_STEP,
+                                       sync->err, sizeof(sync->err));
+    } while (rc == NGX_HTTP_SWARM_MORE
+             && ngx_http_swarm_in_slice(start));
+
+    if (rc == NGX_HTTP_SWARM_MORE) {
+        return NGX_AGAIN;
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        for (i = 0; i < mcf->upstreams.nelts; i++) {
+            sync->sets[i].n = 0;
+        }
+
+        return NGX_ERROR;
+    }
+
+    sync->up = 0;
+    sync->state = NGX_HTTP_SWARM_ORDER;
+
+    return NGX_OK;
+}
+
+
+/* an upstream's set in two cycles: its order found, then its peers moved */
+
+static ngx_int_t
+ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_set_order(&sync->sets[sync->up]);
+
+    sync->state = NGX_HTTP_SWARM_FINISH;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_set_finish(&sync->sets[sync->up], sync->up,
+                              &sync->report);
+
+    if (++sync->up < sync->mcf->upstreams.nelts) {
+        sync->state = NGX_HTTP_SWARM_ORDER;
+        return NGX_OK;
+    }
+
+    return ngx_http_swarm_publish_begin(sync);
+}
+
+
+/*
+ * Parse and compare outside any lock: the zone's write lock only swaps
+ * the array and bumps the generation (ngx_http_swarm_zone_publish()).
+ * One upstream after another, a large set over several cycles: the
+ * comparison with what is published; the copy, 2,048 peers a cycle,
+ * into memory no worker sees yet; then the swap.
+ */
+
+static ngx_int_t
+ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync)
+{
+    sync->up = 0;
+    sync->changed = 0;
+    sync->state = NGX_HTTP_SWARM_COMPARE;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
+{
+    ngx_uint_t                   np;
+    ngx_http_swarm_set_t        *set;
+    ngx_http_swarm_diff_t        d;
+    ngx_http_swarm_last_t       *last;
+    ngx_http_swarm_peer_t       *peers;
+    ngx_http_swarm_view_t       *view;
+    ngx_http_swarm_upstream_t  **upp, *up;
+
+    upp = sync->mcf->upstreams.elts;
+    up = upp[sync->up];
+    set = &sync->sets[sync->up];
+    last = &sync->last[sync->up];
+
+    ngx_http_swarm_published_peers(sync, sync->up, &peers, &np, &view);
+
+    d = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
+    sync->pub_old = np;
+
+    if (view) {
+        ngx_http_swarm_view_release(up, view);
+    }
+
+    if (d.added == 0 && d.removed == 0 && d.changed == 0) {
+        if (!last->known || last->generation != up->shm->generation) {
+            ngx_http_swarm_remember(last, set, up->shm->generation);
+        }
+
+        return ngx_http_swarm_published(sync, NGX_DECLINED);
+    }
+
+    sync->pub_diff = d;
+    sync->pub_copied = 0;
+
+    if (set->n == 0) {
+        return ngx_http_swarm_swap(sync);
+    }
+
+    sync->pub_peers = ngx_slab_alloc(sync->mcf->zone.shpool,
+                                     set->n * sizeof(ngx_http_swarm_peer_t));
+    if (sync->pub_peers == NULL) {
+
+        /* what swarm_status and the log show: it outweighs any other */
+
+        ngx_free(sync->notes[sync->up]);
+
+        sync->notes[sync->up] = ngx_alloc(NGX_HTTP_SWARM_ERR_LEN, sync->log);
+        if (sync->notes[sync->up]) {
+            ngx_snprintf((u_char *) sync->notes[sync->up],
+                         NGX_HTTP_SWARM_ERR_LEN - 1,
+                         "swarm_zone is too small for %uz tasks, keeping "
+                         "the last %ui%Z", set->n, sync->pub_old);
+        }
+
+        return ngx_http_swarm_published(sync, NGX_ERROR);
+    }
+
+    sync->state = NGX_HTTP_SWARM_COPY;
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync)
+{
+    size_t                 n;
+    ngx_http_swarm_set_t  *set;
+
+    set = &sync->sets[sync->up];
+
+    n = ngx_min(set->n - sync->pub_copied, NGX_HTTP_SWARM_PUBLISH_STEP);
+
+    ngx_memcpy(&sync->pub_peers[sync->pub_copied],
+               &set->peers[sync->pub_copied],
+               n * sizeof(ngx_http_swarm_peer_t));
+
+    sync->pub_copied += n;
+
+    if (sync->pub_copied < set->n) {
+        return NGX_AGAIN;
+    }
+
+    return ngx_http_swarm_swap(sync);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_swap(ngx_http_swarm_sync_t *sync)
+{
+    ngx_atomic_uint_t            generation;
+    ngx_http_swarm_set_t        *set;
+    ngx_http_swarm_upstream_t  **upp, *up;
+
+    upp = sync->mcf->upstreams.elts;
+    up = upp[sync->up];
+    set = &sync->sets[sync->up];
+
+    if (ngx_http_swarm_zone_publish(up, sync->pub_peers, set->n, &generation)
+        != NGX_OK)
+    {
+        /* a newer configuration's worker 0 publishes now */
+
+        if (sync->pub_peers) {
+            ngx_slab_free(sync->mcf->zone.shpool, sync->pub_peers);
+            sync->pub_peers = NULL;
+        }
+
+        return ngx_http_swarm_published(sync, NGX_ABORT);
+    }
+
+    sync->pub_peers = NULL;
+
+    ngx_log_error(NGX_LOG_INFO, sync->log, 0,
+                  "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
+                  "generation %uA", &up->name, set->n, sync->pub_diff.added,
+                  sync->pub_diff.removed, sync->pub_diff.changed,
+                  generation);
+
+    ngx_http_swarm_remember(&sync->last[sync->up], set, generation);
+
+    return ngx_http_swarm_published(sync, NGX_OK);
+}
+
+
+/*
+ * An upstream published (NGX_OK), unchanged (NGX_DECLINED), kept for a
+ * set that does not fit (NGX_ERROR) or left to a newer configuration
+ * (NGX_ABORT): its time and its problems, then the next upstream.
+ */
+
+static ngx_int_t
+ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
+{
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+    u_char                       note[NGX_HTTP_SWARM_ESC_LEN];
+
+    upp = sync->mcf->upstreams.elts;
+    i = sync->up;
+
+    if (rc == NGX_OK) {
+        sync->changed++;
+    }
+
+    if (rc != NGX_ABORT) {
+        ngx_time_update();
+
+        /* a set that does not fit: the error shows, the last sync stays */
+
+        len = sync->notes[i] ? ngx_strlen(sync->notes[i]) : 0;
+
+        if (ngx_http_swarm_zone_set_error(upp[i],
+                                          len ? sync->notes[i] : "", len,
+                                          rc == NGX_ERROR ? 0 : ngx_time())
+            == NGX_OK && len)
+        {
+            (void) ngx_http_swarm_escape(note, sizeof(note),
+                                         (u_char *) sync->notes[i], len);
+
+            ngx_log_error(NGX_LOG_ERR, sync->log, 0,
+                          "swarm: upstream \"%V\": %s", &upp[i]->name, note);
+        }
+    }
+
+    if (++sync->up < sync->mcf->upstreams.nelts) {
+        sync->state = NGX_HTTP_SWARM_COMPARE;
+        return NGX_OK;
+    }
+
+    return NGX_DONE;
+}
+
+
+/*
+ * What an upstream has published: worker 0's copy of it, while that is
+ * what shared memory holds, else (after a reload, say) the worker's view
+ * of shared memory, brought up to date and acquired for the caller to
+ * release (*view is NULL for the copy).
+ */
+
+static void
+ngx_http_swarm_published_peers(ngx_http_swarm_sync_t *sync, ngx_uint_t i,
+    ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
+    ngx_http_swarm_view_t **view)
+{
+    ngx_http_swarm_last_t       *last;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = sync->mcf->upstreams.elts;
+    last = &sync->last[i];
+
+    if (last->known && last->generation == upp[i]->shm->generation) {
+        *peers = last->set.peers;
+        *n = last->set.n;
+        *view = NULL;
+        return;
+    }
+
+    *view = ngx_http_swarm_view_current(upp[i], sync->log);
+
+    *peers = (*view)->tasks;
+    *n = (*view)->npeers;
+}
+
+
+/*
+ * The set just published becomes the worker's copy of it: the two swap
+ * their memory, as the next refresh builds its sets anew.
+ */
+
+static void
+ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
+    ngx_atomic_uint_t generation)
+{
+    ngx_http_swarm_set_t  tmp;
+
+    tmp = last->set;
+    last->set = *set;
+    *set = tmp;
+    set->n = 0;
+
+    last->generation = generation;
+    last->known = 1;
+}
+
+
+/* whether a step begun at start may go on */
+
+static ngx_uint_t
+ngx_http_swarm_in_slice(uint64_t start)
+{
+    return ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+           < NGX_HTTP_SWARM_SLICE;
+}
+
+
+/* a service skipped for an upstream: the first of a refresh is shown */
+
+static void
+ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
+    const char *msg)
+{
+    ngx_http_swarm_sync_t *sync = data;
+
+    size_t  len;
+    char   *note;
+
+    if (sync->notes[upstream]) {
+        return;
+    }
+
+    len = ngx_strlen(service) + ngx_strlen(msg) + sizeof("service \"\": ");
+
+    note = ngx_alloc(len, sync->log);
+    if (note == NULL) {
+        return;
+    }
+
+    ngx_snprintf((u_char *) note, len, "service \"%s\": %s%Z", service, msg);
+
+    sync->notes[upstream] = note;
+}
+
+
+static void
+ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
+{
+    size_t                       parsed, reused;
+    ngx_msec_t                   delay;
+    ngx_http_swarm_figures_t     fig;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = sync->mcf;
+
+    if (sync->failures) {
+        ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
+                      "swarm: Docker API at %V answers again",
+                      &mcf->shown);
+    }
+
+    sync->failures = 0;
+    sync->initial = 0;
+
+    ngx_http_swarm_tasks_counts(sync->tasks, &parsed, &reused);
+
+    fig.bytes = sync->bytes;
+    fig.msec = ngx_current_msec - sync->start;
+    fig.cpu_usec = sync->cpu / 1000;
+    fig.parsed = parsed;
+    fig.reused = reused;
+    fig.longest_usec = ngx_max(sync->longest, sync->curl.longest) / 1000;
+
+    ngx_http_swarm_zone_set_figures(&mcf->zone, &fig);
+
+    ngx_http_swarm_sync_reset(sync);
+
+    /* after an event, refresh often until the task sets settle */
+
+    sync->stable = sync->changed ? 0 : sync->stable + 1;
+
+    if (sync->again) {
+        sync->again = 0;
+        delay = 1;
+
+    } else if (sync->fast && sync->stable < NGX_HTTP_SWARM_FAST_STABLE
+               && ngx_current_msec - sync->fast_since
+                  < NGX_HTTP_SWARM_FAST_MAX)
+    {
+        delay = ngx_min(NGX_HTTP_SWARM_FAST_INTERVAL, mcf->interval);
+
+    } else {
+        sync->fast = 0;
+        delay = mcf->interval;
+    }
+
+    ngx_add_timer(&sync->poll, delay);
+
+    ngx_http_swarm_events_start(sync->events);
+}
+
+
+static void
+ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
+{
+    size_t                       len;
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+    ngx_http_swarm_main_conf_t  *mcf;
+    u_char                       err[NGX_HTTP_SWARM_ESC_LEN];
+
+    mcf = sync->mcf;
+    upp = mcf->upstreams.elts;
+
+    len = ngx_strlen(sync->err);
+
+    /* what Docker said, with no line breaks to forge log lines with */
+
+    (void) ngx_http_swarm_escape(err, sizeof(err), (u_char *) sync->err,
+                                 len);
+
+    if (sync->failures == 0) {
+        ngx_log_error(NGX_LOG_ERR, sync->log, 0,
+                      "swarm: Docker API at %V failed: %s; "
+                      "keeping the last task sets of all upstreams",
+                      &mcf->shown, err);
+
+    } else {
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sync->log, 0,
+                       "swarm: Docker API at %V failed again: %s",
+                       &mcf->shown, err);
+    }
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        (void) ngx_http_swarm_zone_set_error(upp[i], sync->err, len, 0);
+    }
+
+    sync->failures++;
+
+    /*
+     * the tasks being stopped are asked once: on a large swarm their
+     * history alone may be more than swarm_max_response
+     */
+
+    if (sync->state >= NGX_HTTP_SWARM_TASKS) {
+        sync->initial = 0;
+    }
+
+    /* a refused or broken version may be fixed by negotiating again */
+
+    sync->api_version[0] = '\0';
+
+    ngx_http_swarm_sync_reset(sync);
+
+    sync->again = 0;
+
+    ngx_add_timer(&sync->poll,
+                  ngx_http_swarm_backoff(sync->failures, mcf->interval));
+}
+
+
+static void
+ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
+{
+    ngx_uint_t  i;
+
+    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
+        sync->sets[i].n = 0;
+
+        if (sync->notes[i]) {
+            ngx_free(sync->notes[i]);
+            sync->notes[i] = NULL;
+        }
+    }
+
+    if (sync->run.posted) {
+        ngx_delete_posted_event(&sync->run);
+    }
+
+    sync->svcs.n = 0;
+    sync->state = NGX_HTTP_SWARM_IDLE;
+    sync->err[0] = '\0';
+
+    ngx_http_swarm_get_trim(&sync->get);
+}
+
+
+/*
+ * Something in the swarm changed (an event, or the events stream back
+ * after missing some): refresh now.  Called from the transport's
+ * callbacks, where curl may not be called again: the refresh is posted.
+ */
+
+static void
+ngx_http_swarm_look_now(void *data)
+{
+    ngx_http_swarm_sync_t *sync = data;
+
+    sync->fast = 1;
+    sync->stable = 0;
+    sync->fast_since = ngx_current_msec;
+
+    if (sync->state != NGX_HTTP_SWARM_IDLE) {
+        sync->again = 1;
+        return;
+    }
+
+    if (sync->failures) {
+        /* the API is failing: keep to the backoff */
+        return;
+    }
+
+    if (sync->poll.posted) {
+        return;
+    }
+
+    if (sync->poll.timer_set) {
+        ngx_del_timer(&sync->poll);
+    }
+
+    ngx_post_event(&sync->poll, &ngx_posted_events);
+}
+
+
+void
+ngx_http_swarm_sync_exit(void)
+{
+    ngx_uint_t              i;
+    ngx_http_swarm_sync_t  *sync;
+
+    sync = ngx_http_swarm_sync;
+
+    if (sync == NULL) {
+        return;
+    }
+
+    ngx_http_swarm_sync = NULL;
+
+    if (sync->run.posted) {
+        ngx_delete_posted_event(&sync->run);
+    }
+
+    if (sync->tasks) {
+        ngx_http_swarm_tasks_destroy(sync->tasks);
+    }
+
+    /* a set that was being copied into shared memory */
+
+    if (sync->pub_peers) {
+        ngx_slab_free(sync->mcf->zone.shpool, sync->pub_peers);
+    }
+
+    ngx_http_swarm_get_close(&sync->get);
+
+    if (sync->events) {
+        ngx_http_swarm_events_close(sync->events);
+    }
+
+    ngx_http_swarm_curl_cleanup(&sync->curl);
+
+    ngx_http_swarm_services_free(&sync->svcs);
+
+    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
+        ngx_http_swarm_set_free(&sync->sets[i]);
+        ngx_http_swarm_set_free(&sync->last[i].set);
+
+        if (sync->notes[i]) {
+            ngx_free(sync->notes[i]);
+        }
+    }
+}
