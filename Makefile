@@ -18,8 +18,9 @@ NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
-        ngx_http_swarm_events.h \
-        ngx_http_swarm_sync.c ngx_http_swarm_events.c ngx_http_swarm_curl.c \
+        ngx_http_swarm_events.h ngx_http_swarm_publish.h \
+        ngx_http_swarm_sync.c ngx_http_swarm_events.c \
+        ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c \
         ngx_http_swarm_status.c \
         ngx_http_swarm_sticky.c \

@@ -21,6 +21,7 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_events.h"
+#include "ngx_http_swarm_publish.h"
 
 
 #define NGX_HTTP_SWARM_MIN_API        "1.24"
@@ -39,9 +40,6 @@
 /* elements of an answer read, and tasks put in sets, between clock looks */
 #define NGX_HTTP_SWARM_READ_STEP      4
 #define NGX_HTTP_SWARM_SETS_STEP      64
-
-/* peers copied into shared memory a cycle */
-#define NGX_HTTP_SWARM_PUBLISH_STEP   2048
 
 
 typedef enum {
@@ -73,15 +71,6 @@ typedef enum {
 } ngx_http_swarm_state_e;
 
 
-/* what worker 0 last published for an upstream, to compare with */
-
-typedef struct {
-    ngx_http_swarm_set_t        set;
-    ngx_atomic_uint_t           generation;
-    ngx_uint_t                  known;
-} ngx_http_swarm_last_t;
-
-
 typedef struct {
     ngx_http_swarm_main_conf_t  *mcf;
     ngx_log_t                  *log;
@@ -106,14 +95,8 @@ typedef struct {
     ngx_http_swarm_tasks_t     *tasks;
     ngx_http_swarm_report_t     report;
     ngx_http_swarm_set_t       *sets;
-    ngx_http_swarm_last_t      *last;
     char                      **notes;
-
-    /* the set being copied into the zone */
-    ngx_http_swarm_peer_t      *pub_peers;
-    size_t                      pub_copied;
-    ngx_http_swarm_diff_t       pub_diff;
-    ngx_uint_t                  pub_old;
+    ngx_http_swarm_publish_t   *pub;
 
     /* the refresh: its bytes, start, CPU time, longest step (ns) */
     size_t                      bytes;
@@ -178,14 +161,8 @@ static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_swap(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_published(ngx_http_swarm_sync_t *sync,
     ngx_int_t rc);
-static void ngx_http_swarm_published_peers(ngx_http_swarm_sync_t *sync,
-    ngx_uint_t i, ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
-    ngx_http_swarm_view_t **view);
-static void ngx_http_swarm_remember(ngx_http_swarm_last_t *last,
-    ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation);
 static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
 static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
@@ -245,10 +222,10 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
     }
 
     sync->sets = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_set_t));
-    sync->last = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_last_t));
     sync->notes = ngx_pcalloc(cycle->pool, n * sizeof(char *));
+    sync->pub = ngx_http_swarm_publish_create(cycle->pool, mcf, cycle->log);
 
-    if (sync->sets == NULL || sync->last == NULL || sync->notes == NULL) {
+    if (sync->sets == NULL || sync->notes == NULL || sync->pub == NULL) {
         return NGX_ERROR;
     }
 
@@ -823,7 +800,7 @@ ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync)
 
     for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
 
-        ngx_http_swarm_published_peers(sync, i, &tasks, &npeers, &view);
+        ngx_http_swarm_publish_peers(sync->pub, i, &tasks, &npeers, &view);
 
         for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
             known = ngx_http_swarm_tasks_known(sync->tasks, tasks[k].task);
@@ -956,11 +933,9 @@ ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
 
 
 /*
- * Parse and compare outside any lock: the zone's write lock only swaps
- * the array and bumps the generation (ngx_http_swarm_zone_publish()).
  * One upstream after another, a large set over several cycles: the
- * comparison with what is published; the copy, 2,048 peers a cycle,
- * into memory no worker sees yet; then the swap.
+ * comparison with what it published, then the copy into the zone
+ * (ngx_http_swarm_publish.c).
  */
 
 static ngx_int_t
@@ -977,127 +952,32 @@ ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
 {
-    ngx_uint_t                   np;
-    ngx_http_swarm_set_t        *set;
-    ngx_http_swarm_diff_t        d;
-    ngx_http_swarm_last_t       *last;
-    ngx_http_swarm_peer_t       *peers;
-    ngx_http_swarm_view_t       *view;
-    ngx_http_swarm_upstream_t  **upp, *up;
+    ngx_int_t  rc;
 
-    upp = sync->mcf->upstreams.elts;
-    up = upp[sync->up];
-    set = &sync->sets[sync->up];
-    last = &sync->last[sync->up];
-
-    ngx_http_swarm_published_peers(sync, sync->up, &peers, &np, &view);
-
-    d = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
-    sync->pub_old = np;
-
-    if (view) {
-        ngx_http_swarm_view_release(up, view);
+    rc = ngx_http_swarm_publish_compare(sync->pub, sync->up,
+                                        &sync->sets[sync->up],
+                                        &sync->notes[sync->up]);
+    if (rc == NGX_AGAIN) {
+        sync->state = NGX_HTTP_SWARM_COPY;
+        return NGX_OK;
     }
 
-    if (d.added == 0 && d.removed == 0 && d.changed == 0) {
-        if (!last->known || last->generation != up->shm->generation) {
-            ngx_http_swarm_remember(last, set, up->shm->generation);
-        }
-
-        return ngx_http_swarm_published(sync, NGX_DECLINED);
-    }
-
-    sync->pub_diff = d;
-    sync->pub_copied = 0;
-
-    if (set->n == 0) {
-        return ngx_http_swarm_swap(sync);
-    }
-
-    sync->pub_peers = ngx_slab_alloc(sync->mcf->zone.shpool,
-                                     set->n * sizeof(ngx_http_swarm_peer_t));
-    if (sync->pub_peers == NULL) {
-
-        /* what swarm_status and the log show: it outweighs any other */
-
-        ngx_free(sync->notes[sync->up]);
-
-        sync->notes[sync->up] = ngx_alloc(NGX_HTTP_SWARM_ERR_LEN, sync->log);
-        if (sync->notes[sync->up]) {
-            ngx_snprintf((u_char *) sync->notes[sync->up],
-                         NGX_HTTP_SWARM_ERR_LEN - 1,
-                         "swarm_zone is too small for %uz tasks, keeping "
-                         "the last %ui%Z", set->n, sync->pub_old);
-        }
-
-        return ngx_http_swarm_published(sync, NGX_ERROR);
-    }
-
-    sync->state = NGX_HTTP_SWARM_COPY;
-
-    return NGX_OK;
+    return ngx_http_swarm_published(sync, rc);
 }
 
 
 static ngx_int_t
 ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync)
 {
-    size_t                 n;
-    ngx_http_swarm_set_t  *set;
+    ngx_int_t  rc;
 
-    set = &sync->sets[sync->up];
-
-    n = ngx_min(set->n - sync->pub_copied, NGX_HTTP_SWARM_PUBLISH_STEP);
-
-    ngx_memcpy(&sync->pub_peers[sync->pub_copied],
-               &set->peers[sync->pub_copied],
-               n * sizeof(ngx_http_swarm_peer_t));
-
-    sync->pub_copied += n;
-
-    if (sync->pub_copied < set->n) {
+    rc = ngx_http_swarm_publish_copy(sync->pub, sync->up,
+                                     &sync->sets[sync->up]);
+    if (rc == NGX_AGAIN) {
         return NGX_AGAIN;
     }
 
-    return ngx_http_swarm_swap(sync);
-}
-
-
-static ngx_int_t
-ngx_http_swarm_swap(ngx_http_swarm_sync_t *sync)
-{
-    ngx_atomic_uint_t            generation;
-    ngx_http_swarm_set_t        *set;
-    ngx_http_swarm_upstream_t  **upp, *up;
-
-    upp = sync->mcf->upstreams.elts;
-    up = upp[sync->up];
-    set = &sync->sets[sync->up];
-
-    if (ngx_http_swarm_zone_publish(up, sync->pub_peers, set->n, &generation)
-        != NGX_OK)
-    {
-        /* a newer configuration's worker 0 publishes now */
-
-        if (sync->pub_peers) {
-            ngx_slab_free(sync->mcf->zone.shpool, sync->pub_peers);
-            sync->pub_peers = NULL;
-        }
-
-        return ngx_http_swarm_published(sync, NGX_ABORT);
-    }
-
-    sync->pub_peers = NULL;
-
-    ngx_log_error(NGX_LOG_INFO, sync->log, 0,
-                  "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
-                  "generation %uA", &up->name, set->n, sync->pub_diff.added,
-                  sync->pub_diff.removed, sync->pub_diff.changed,
-                  generation);
-
-    ngx_http_swarm_remember(&sync->last[sync->up], set, generation);
-
-    return ngx_http_swarm_published(sync, NGX_OK);
+    return ngx_http_swarm_published(sync, rc);
 }
 
 
@@ -1148,59 +1028,6 @@ ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
     }
 
     return NGX_DONE;
-}
-
-
-/*
- * What an upstream has published: worker 0's copy of it, while that is
- * what shared memory holds, else (after a reload, say) the worker's view
- * of shared memory, brought up to date and acquired for the caller to
- * release (*view is NULL for the copy).
- */
-
-static void
-ngx_http_swarm_published_peers(ngx_http_swarm_sync_t *sync, ngx_uint_t i,
-    ngx_http_swarm_peer_t **peers, ngx_uint_t *n,
-    ngx_http_swarm_view_t **view)
-{
-    ngx_http_swarm_last_t       *last;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = sync->mcf->upstreams.elts;
-    last = &sync->last[i];
-
-    if (last->known && last->generation == upp[i]->shm->generation) {
-        *peers = last->set.peers;
-        *n = last->set.n;
-        *view = NULL;
-        return;
-    }
-
-    *view = ngx_http_swarm_view_current(upp[i], sync->log);
-
-    *peers = (*view)->tasks;
-    *n = (*view)->npeers;
-}
-
-
-/*
- * The set just published becomes the worker's copy of it: the two swap
- * their memory, as the next refresh builds its sets anew.
- */
-
-static void
-ngx_http_swarm_remember(ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
-    ngx_atomic_uint_t generation)
-{
-    ngx_http_swarm_set_t  tmp;
-
-    tmp = last->set;
-    last->set = *set;
-    *set = tmp;
-    set->n = 0;
-
-    last->generation = generation;
-    last->known = 1;
 }
 
 
@@ -1443,10 +1270,8 @@ ngx_http_swarm_sync_exit(void)
         ngx_http_swarm_tasks_destroy(sync->tasks);
     }
 
-    /* a set that was being copied into shared memory */
-
-    if (sync->pub_peers) {
-        ngx_slab_free(sync->mcf->zone.shpool, sync->pub_peers);
+    if (sync->pub) {
+        ngx_http_swarm_publish_free(sync->pub);
     }
 
     ngx_http_swarm_get_close(&sync->get);
@@ -1461,7 +1286,6 @@ ngx_http_swarm_sync_exit(void)
 
     for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
         ngx_http_swarm_set_free(&sync->sets[i]);
-        ngx_http_swarm_set_free(&sync->last[i].set);
 
         if (sync->notes[i]) {
             ngx_free(sync->notes[i]);
