@@ -17,6 +17,10 @@ NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
                    --without-http_rewrite_module --without-http_gzip_module
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
+# the pure layer: no nginx, so unit tests and fuzzers call it directly
+LIB_SRCS := ngx_http_swarm_docker.c ngx_http_swarm_array.c \
+            ngx_http_swarm_set.c ngx_http_swarm_cookie.c
+
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_events.h ngx_http_swarm_publish.h \
         ngx_http_swarm_sync.c ngx_http_swarm_events.c \
@@ -24,7 +28,7 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c \
         ngx_http_swarm_status.c \
         ngx_http_swarm_sticky.c \
-        ngx_http_swarm_docker.c ngx_http_swarm_cookie.c
+        $(LIB_SRCS)
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
@@ -76,18 +80,15 @@ $(MODULE): $(SRCS)
 	$(MAKE) -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_swarm_module.so $(MODULE)
 
-$(BUILD)/unit: t/unit/test_swarm.c ngx_http_swarm_docker.c \
-               ngx_http_swarm_cookie.c ngx_http_swarm_lib.h
+$(BUILD)/unit: t/unit/test_swarm.c $(LIB_SRCS) ngx_http_swarm_lib.h
 	mkdir -p $(BUILD)
 	$(CC) $(UNIT_CFLAGS) -DFIXTURES='"$(TOP)/t/fixtures/docker-20.10"' \
-	    -o $@ t/unit/test_swarm.c ngx_http_swarm_docker.c \
-	    ngx_http_swarm_cookie.c $(UNIT_LIBS)
+	    -o $@ t/unit/test_swarm.c $(LIB_SRCS) $(UNIT_LIBS)
 
 # the pure layer builds on its own: C99, POSIX, jansson, no nginx
 lib-c99:
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -pedantic -Wall -Wextra \
-	    -Werror -fsyntax-only ngx_http_swarm_docker.c \
-	    ngx_http_swarm_cookie.c
+	    -Werror -fsyntax-only $(LIB_SRCS)
 
 # under valgrind: a leak or a bad access fails the run
 unit: lib-c99 $(BUILD)/unit
@@ -137,11 +138,9 @@ test: test-deps
 FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)
 
-$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c ngx_http_swarm_docker.c \
-                      ngx_http_swarm_cookie.c ngx_http_swarm_lib.h
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) ngx_http_swarm_lib.h
 	mkdir -p $(BUILD)/fuzz
-	clang $(FUZZ_CFLAGS) -o $@ $< ngx_http_swarm_docker.c \
-	    ngx_http_swarm_cookie.c -ljansson
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -ljansson
 
 fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie
 	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie

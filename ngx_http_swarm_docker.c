@@ -3,9 +3,10 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * Docker Engine API answers to task sets: which services a selector
- * matches (GET /services), which of their tasks are peers and at what
- * address (GET /tasks), and how two task sets differ.  Pure: jansson
- * and libc only, no nginx, no I/O.
+ * matches (GET /services), and which of their tasks are peers and at
+ * what address (GET /tasks), each answer read an element at a time
+ * (ngx_http_swarm_array.c).  Pure: jansson and libc only, no nginx, no
+ * I/O.
  */
 
 
@@ -34,7 +35,6 @@
 /* a service's spec may hold many labels and variables, not megabytes */
 #define NGX_HTTP_SWARM_SERVICE_MAX    262144
 
-#define ngx_http_swarm_min(a, b)      ((a) < (b) ? (a) : (b))
 
 
 /* one network attachment of a task */
@@ -101,34 +101,12 @@ struct ngx_http_swarm_tasks_s {
 };
 
 
-/* a peer's place in the order of a set */
-
-typedef struct {
-    uint64_t                   key;
-    ngx_http_swarm_peer_t     *peer;
-    size_t                     from;
-} ngx_http_swarm_key_t;
-
-
-static void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
-    unsigned upstream, const char *service, const char *fmt, ...);
 static int ngx_http_swarm_copy(char *dst, size_t size, const char *src);
 static const char *ngx_http_swarm_string(json_t *obj, const char *key);
 static int ngx_http_swarm_service_cmp(const void *a, const void *b);
 static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 static ngx_http_swarm_service_t *ngx_http_swarm_services_find(
     ngx_http_swarm_services_t *svcs, const char *id, size_t *n);
-static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
-static size_t ngx_http_swarm_skip_space(const char *buf, size_t len,
-    size_t i);
-static int ngx_http_swarm_array_next(ngx_http_swarm_array_t *a,
-    const char **elem, size_t *elen, const char *what, char *err,
-    size_t errlen);
-static void ngx_http_swarm_not_array(const char *buf, size_t len,
-    const char *what, char *err, size_t errlen);
-static json_t *ngx_http_swarm_element(ngx_http_swarm_array_t *a,
-    const char *elem, size_t elen, const char *what, char *err,
-    size_t errlen);
 static int ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     const char *network, unsigned port, ngx_http_swarm_report_t *report);
@@ -152,19 +130,16 @@ static void ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
 static int ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets);
-static ngx_http_swarm_peer_t *ngx_http_swarm_set_push(
-    ngx_http_swarm_set_t *set);
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
     uint64_t hash, const char *bytes, size_t len);
 static uint64_t ngx_http_swarm_bytes_hash(const char *p, size_t len);
-static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
-    ngx_http_swarm_key_t *tmp, size_t n);
-static int ngx_http_swarm_key_cmp(const void *a, const void *b);
 
 
-static void
+/* a problem that skips one service or task of one upstream */
+
+void
 ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
     const char *service, const char *fmt, ...)
 {
@@ -289,247 +264,6 @@ ngx_http_swarm_string(json_t *obj, const char *key)
 }
 
 
-void
-ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
-    size_t len)
-{
-    a->buf = buf;
-    a->len = len;
-    a->pos = 0;
-    a->phase = NGX_HTTP_SWARM_ARRAY_START;
-    a->scanning = 0;
-}
-
-
-/*
- * The next element of a top level JSON array: its bytes, for jansson to
- * parse on their own.  Only the array's punctuation is checked here, and
- * the end of an element is found by counting brackets outside strings;
- * whatever is inside an element is jansson's to check.  Returns 1 with
- * an element, 0 at the end of the array, -1 on an error, -2 if the answer
- * is not an array at all, and 2 where NGX_HTTP_SWARM_SCAN_STEP bytes of
- * an element were scanned and its end is still to find (call again).
- */
-
-static int
-ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
-    size_t *elen, const char *what, char *err, size_t errlen)
-{
-    char         c;
-    size_t       i, start, depth, end;
-    unsigned     string;
-    const char  *p;
-
-    p = a->buf;
-
-    if (a->scanning) {
-        i = a->pos;
-        start = a->start;
-        depth = a->depth;
-        string = a->string;
-        goto scan;
-    }
-
-    i = ngx_http_swarm_skip_space(a->buf, a->len, a->pos);
-
-    switch (a->phase) {
-
-    case NGX_HTTP_SWARM_ARRAY_START:
-
-        if (i == a->len || p[i] != '[') {
-            return -2;
-        }
-
-        i = ngx_http_swarm_skip_space(a->buf, a->len, i + 1);
-
-        if (i < a->len && p[i] == ']') {
-            i++;
-            goto end;
-        }
-
-        break;
-
-    case NGX_HTTP_SWARM_ARRAY_NEXT:
-
-        if (i < a->len && p[i] == ']') {
-            i++;
-            goto end;
-        }
-
-        if (i == a->len || p[i] != ',') {
-            snprintf(err, errlen, "invalid JSON in %s: ',' or ']' expected "
-                     "at offset %zu", what, i);
-            return -1;
-        }
-
-        i = ngx_http_swarm_skip_space(a->buf, a->len, i + 1);
-        break;
-
-    default: /* NGX_HTTP_SWARM_ARRAY_DONE */
-        return 0;
-    }
-
-    start = i;
-    depth = 0;
-    string = 0;
-
-scan:
-
-    end = ngx_http_swarm_min(a->len, i + NGX_HTTP_SWARM_SCAN_STEP);
-
-    for ( /* void */ ; i < end; i++) {
-        c = p[i];
-
-        if (string) {
-            if (c == '\\') {
-                i++;
-
-            } else if (c == '"') {
-                string = 0;
-
-                if (depth == 0) {
-                    i++;
-                    break;
-                }
-            }
-
-            continue;
-        }
-
-        if (c == '"') {
-            string = 1;
-
-        } else if (c == '{' || c == '[') {
-            depth++;
-
-        } else if (c == '}' || c == ']') {
-            if (depth == 0) {
-                break;
-            }
-
-            if (--depth == 0) {
-                i++;
-                break;
-            }
-
-        } else if (depth == 0
-                   && (c == ',' || c == ' ' || c == '\t' || c == '\n'
-                       || c == '\r'))
-        {
-            break;
-        }
-    }
-
-    if (i >= end && end < a->len) {
-
-        /* a large element: the rest of it in the next call */
-
-        a->pos = i;
-        a->start = start;
-        a->depth = depth;
-        a->string = string;
-        a->scanning = 1;
-
-        return 2;
-    }
-
-    a->scanning = 0;
-
-    if (i > a->len || string || depth) {
-        snprintf(err, errlen, "invalid JSON in %s: unexpected end of answer "
-                 "at offset %zu", what, a->len);
-        return -1;
-    }
-
-    if (i == start) {
-        snprintf(err, errlen, "invalid JSON in %s: value expected at offset "
-                 "%zu", what, start);
-        return -1;
-    }
-
-    *elem = p + start;
-    *elen = i - start;
-
-    a->pos = i;
-    a->phase = NGX_HTTP_SWARM_ARRAY_NEXT;
-
-    return 1;
-
-end:
-
-    i = ngx_http_swarm_skip_space(a->buf, a->len, i);
-
-    if (i != a->len) {
-        snprintf(err, errlen, "invalid JSON in %s: end of answer expected "
-                 "at offset %zu", what, i);
-        return -1;
-    }
-
-    a->pos = i;
-    a->phase = NGX_HTTP_SWARM_ARRAY_DONE;
-
-    return 0;
-}
-
-
-static size_t
-ngx_http_swarm_skip_space(const char *buf, size_t len, size_t i)
-{
-    while (i < len
-           && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n'
-               || buf[i] == '\r'))
-    {
-        i++;
-    }
-
-    return i;
-}
-
-
-/* an answer that is no array: jansson says whether it is JSON at all */
-
-static void
-ngx_http_swarm_not_array(const char *buf, size_t len, const char *what,
-    char *err, size_t errlen)
-{
-    json_t        *root;
-    json_error_t   jerr;
-
-    root = json_loadb(buf, len, 0, &jerr);
-
-    if (root == NULL) {
-        snprintf(err, errlen, "invalid JSON in %s: %s at offset %d",
-                 what, jerr.text, jerr.position);
-        return;
-    }
-
-    json_decref(root);
-
-    snprintf(err, errlen, "%s answer is not a JSON array", what);
-}
-
-
-/* one element, by jansson; offsets in errors count from the answer */
-
-static json_t *
-ngx_http_swarm_element(ngx_http_swarm_array_t *a, const char *elem,
-    size_t elen, const char *what, char *err, size_t errlen)
-{
-    json_t        *v;
-    json_error_t   jerr;
-
-    v = json_loadb(elem, elen, JSON_DECODE_ANY, &jerr);
-
-    if (v == NULL) {
-        snprintf(err, errlen, "invalid JSON in %s: %s at offset %zu",
-                 what, jerr.text,
-                 (size_t) (elem - a->buf) + (size_t) jerr.position);
-    }
-
-    return v;
-}
-
-
 int
 ngx_http_swarm_parse_services(const char *buf, size_t len,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
@@ -570,17 +304,11 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
 
         rc = ngx_http_swarm_array_next(a, &elem, &elen, "services", err,
                                        errlen);
-        if (rc == 2) {
-            return 1;
+        if (rc == NGX_HTTP_SWARM_SCANNING) {
+            return NGX_HTTP_SWARM_MORE;
         }
 
-        if (rc == -2) {
-            ngx_http_swarm_not_array(a->buf, a->len, "services", err,
-                                     errlen);
-            return -1;
-        }
-
-        if (rc != 1) {
+        if (rc != NGX_HTTP_SWARM_ELEMENT) {
             return rc;
         }
 
@@ -591,7 +319,7 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             continue;
         }
 
-        svc = ngx_http_swarm_element(a, elem, elen, "services", err, errlen);
+        svc = ngx_http_swarm_array_element(a, elem, elen, "services", err, errlen);
         if (svc == NULL) {
             return -1;
         }
@@ -1193,17 +921,11 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
         rc = ngx_http_swarm_array_next(&t->array, &elem, &elen, "tasks", err,
                                        errlen);
-        if (rc == 2) {
-            return 1;
+        if (rc == NGX_HTTP_SWARM_SCANNING) {
+            return NGX_HTTP_SWARM_MORE;
         }
 
-        if (rc == -2) {
-            ngx_http_swarm_not_array(t->array.buf, t->array.len, "tasks",
-                                     err, errlen);
-            rc = -1;
-        }
-
-        if (rc != 1) {
+        if (rc != NGX_HTTP_SWARM_ELEMENT) {
             return rc;
         }
 
@@ -1268,7 +990,7 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
             continue;
         }
 
-        task = ngx_http_swarm_element(&t->array, elem, elen, "tasks", err,
+        task = ngx_http_swarm_array_element(&t->array, elem, elen, "tasks", err,
                                       errlen);
         if (task == NULL) {
             return -1;
@@ -1693,39 +1415,6 @@ ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
 }
 
 
-/*
- * A set in canonical order, as published; the cookie names an IP, so one
- * task an IP.
- */
-
-void
-ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
-    ngx_http_swarm_report_t *report)
-{
-    size_t  j, k;
-
-    ngx_http_swarm_set_sort(set);
-
-    for (j = 0, k = 0; j < set->n; j++) {
-        if (k > 0 && strcmp(set->peers[k - 1].ip, set->peers[j].ip) == 0) {
-            ngx_http_swarm_report(report, upstream, set->peers[j].service,
-                                  "task %s has the address %s of task %s, "
-                                  "ignored", set->peers[j].task,
-                                  set->peers[j].ip, set->peers[k - 1].task);
-            continue;
-        }
-
-        if (k != j) {
-            set->peers[k] = set->peers[j];
-        }
-
-        k++;
-    }
-
-    set->n = k;
-}
-
-
 int
 ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
@@ -1764,320 +1453,3 @@ ngx_http_swarm_parse_tasks(const char *buf, size_t len,
     return rc;
 }
 
-
-int
-ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
-    const ngx_http_swarm_peer_t *peer)
-{
-    ngx_http_swarm_peer_t  *p;
-
-    p = ngx_http_swarm_set_push(set);
-    if (p == NULL) {
-        return -1;
-    }
-
-    *p = *peer;
-
-    return 0;
-}
-
-
-static ngx_http_swarm_peer_t *
-ngx_http_swarm_set_push(ngx_http_swarm_set_t *set)
-{
-    size_t                  cap;
-    ngx_http_swarm_peer_t  *p;
-
-    if (set->n == set->cap) {
-        cap = set->cap ? set->cap * 2 : 8;
-
-        p = realloc(set->peers, cap * sizeof(ngx_http_swarm_peer_t));
-        if (p == NULL) {
-            return NULL;
-        }
-
-        set->peers = p;
-        set->cap = cap;
-    }
-
-    /* an order found before is no longer the set's */
-
-    set->nkeys = 0;
-
-    return &set->peers[set->n++];
-}
-
-
-static int
-ngx_http_swarm_peer_cmp(const void *a, const void *b)
-{
-    int                           rc;
-    const ngx_http_swarm_peer_t  *pa = a, *pb = b;
-
-    if (pa->family != pb->family) {
-        return pa->family < pb->family ? -1 : 1;
-    }
-
-    rc = memcmp(pa->addr, pb->addr, sizeof(pa->addr));
-    if (rc != 0) {
-        return rc;
-    }
-
-    if (pa->port != pb->port) {
-        return pa->port < pb->port ? -1 : 1;
-    }
-
-    /* the same address twice: the one Swarm keeps running first */
-
-    if (pa->state != pb->state) {
-        return pa->state < pb->state ? -1 : 1;
-    }
-
-    return strcmp(pa->task, pb->task);
-}
-
-
-/*
- * The order of a set, kept in the set: a key a peer, sorted.  A key
- * holds the family, and an IPv4 address and port, in the order
- * ngx_http_swarm_peer_cmp() compares them; equal keys (IPv6 peers) are
- * compared in full.  The peers move in ngx_http_swarm_set_sort().
- */
-
-void
-ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
-{
-    size_t                   i;
-    ngx_http_swarm_key_t    *keys;
-    ngx_http_swarm_peer_t   *p;
-
-    set->nkeys = 0;
-
-    if (set->n < 2) {
-        return;
-    }
-
-    /* the keys, and as many again to sort them */
-
-    if (set->n > set->kcap) {
-        keys = realloc(set->keys,
-                       2 * set->n * sizeof(ngx_http_swarm_key_t));
-        if (keys == NULL) {
-            return;
-        }
-
-        set->keys = keys;
-        set->kcap = set->n;
-    }
-
-    keys = set->keys;
-
-    for (i = 0; i < set->n; i++) {
-        p = &set->peers[i];
-
-        keys[i].key = (uint64_t) p->family << 48;
-
-        if (p->family == AF_INET) {
-            keys[i].key |= (uint64_t) p->addr[0] << 40
-                           | (uint64_t) p->addr[1] << 32
-                           | (uint64_t) p->addr[2] << 24
-                           | (uint64_t) p->addr[3] << 16
-                           | (uint64_t) p->port;
-        }
-
-        keys[i].peer = p;
-        keys[i].from = i;
-    }
-
-    ngx_http_swarm_keys_sort(keys, keys + set->n, set->n);
-
-    set->nkeys = set->n;
-}
-
-
-/*
- * A radix sort of the keys, a byte at a time from the lowest (the keys
- * use 7 bytes; a byte the same in every key is skipped), then the runs
- * of equal keys in full: sorting 10,000 keys takes a fraction of what
- * qsort() takes.
- */
-
-static void
-ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
-    ngx_http_swarm_key_t *tmp, size_t n)
-{
-    size_t                 i, j, b, sum, c, count[256];
-    unsigned               shift;
-    ngx_http_swarm_key_t  *from, *to, *t;
-
-    from = keys;
-    to = tmp;
-
-    for (shift = 0; shift < 56; shift += 8) {
-        memset(count, 0, sizeof(count));
-
-        for (i = 0; i < n; i++) {
-            count[(from[i].key >> shift) & 0xff]++;
-        }
-
-        if (count[(from[0].key >> shift) & 0xff] == n) {
-            continue;
-        }
-
-        for (sum = 0, b = 0; b < 256; b++) {
-            c = count[b];
-            count[b] = sum;
-            sum += c;
-        }
-
-        for (i = 0; i < n; i++) {
-            to[count[(from[i].key >> shift) & 0xff]++] = from[i];
-        }
-
-        t = from;
-        from = to;
-        to = t;
-    }
-
-    if (from != keys) {
-        memcpy(keys, from, n * sizeof(ngx_http_swarm_key_t));
-    }
-
-    for (i = 0; i < n; i = j) {
-        for (j = i + 1; j < n && keys[j].key == keys[i].key; j++) {
-            /* void */
-        }
-
-        if (j - i > 1) {
-            qsort(&keys[i], j - i, sizeof(ngx_http_swarm_key_t),
-                  ngx_http_swarm_key_cmp);
-        }
-    }
-}
-
-
-/* the peers in order: by the keys of ngx_http_swarm_set_order() */
-
-void
-ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
-{
-    size_t                   i, j, k;
-    ngx_http_swarm_key_t    *keys;
-    ngx_http_swarm_peer_t    tmp;
-
-    if (set->n < 2) {
-        return;
-    }
-
-    if (set->nkeys != set->n) {
-        ngx_http_swarm_set_order(set);
-    }
-
-    if (set->nkeys != set->n) {
-        /* no memory for keys */
-        qsort(set->peers, set->n, sizeof(ngx_http_swarm_peer_t),
-              ngx_http_swarm_peer_cmp);
-        return;
-    }
-
-    keys = set->keys;
-    set->nkeys = 0;
-
-    /*
-     * the peers move in place, cycle by cycle: position j takes the peer
-     * at keys[j].from, and is done once keys[j].from is j
-     */
-
-    for (i = 0; i < set->n; i++) {
-        if (keys[i].from == i) {
-            continue;
-        }
-
-        tmp = set->peers[i];
-
-        for (j = i; keys[j].from != i; j = k) {
-            k = keys[j].from;
-            set->peers[j] = set->peers[k];
-            keys[j].from = j;
-        }
-
-        set->peers[j] = tmp;
-        keys[j].from = j;
-    }
-}
-
-
-static int
-ngx_http_swarm_key_cmp(const void *a, const void *b)
-{
-    const ngx_http_swarm_key_t  *ka = a, *kb = b;
-
-    if (ka->key != kb->key) {
-        return ka->key < kb->key ? -1 : 1;
-    }
-
-    return ngx_http_swarm_peer_cmp(ka->peer, kb->peer);
-}
-
-
-void
-ngx_http_swarm_set_free(ngx_http_swarm_set_t *set)
-{
-    free(set->peers);
-    free(set->keys);
-    set->peers = NULL;
-    set->keys = NULL;
-    set->n = 0;
-    set->cap = 0;
-    set->nkeys = 0;
-    set->kcap = 0;
-}
-
-
-/* both sets sorted by ngx_http_swarm_set_sort() */
-
-ngx_http_swarm_diff_t
-ngx_http_swarm_set_diff(const ngx_http_swarm_peer_t *old, size_t nold,
-    const ngx_http_swarm_peer_t *new, size_t nnew)
-{
-    int                    rc;
-    size_t                 i, j;
-    ngx_http_swarm_diff_t  d;
-
-    memset(&d, 0, sizeof(d));
-
-    i = 0;
-    j = 0;
-
-    while (i < nold && j < nnew) {
-        rc = ngx_http_swarm_peer_cmp(&old[i], &new[j]);
-
-        if (rc == 0 || (old[i].family == new[j].family
-                        && old[i].port == new[j].port
-                        && memcmp(old[i].addr, new[j].addr,
-                                  sizeof(old[i].addr)) == 0))
-        {
-            if (memcmp(&old[i], &new[j], sizeof(ngx_http_swarm_peer_t))
-                != 0)
-            {
-                d.changed++;
-            }
-
-            i++;
-            j++;
-
-        } else if (rc < 0) {
-            d.removed++;
-            i++;
-
-        } else {
-            d.added++;
-            j++;
-        }
-    }
-
-    d.removed += nold - i;
-    d.added += nnew - j;
-
-    return d;
-}

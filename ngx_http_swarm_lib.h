@@ -2,9 +2,11 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Pure parts of the module: Docker JSON to task sets, task set
- * comparison, the cookie index, Cookie header scanning and Set-Cookie
- * formatting.  Nothing here knows nginx: plain bytes in, plain values
+ * Pure parts of the module: Docker JSON answers read an element at a
+ * time (ngx_http_swarm_array.c) into task sets (ngx_http_swarm_docker.c),
+ * task sets ordered and compared (ngx_http_swarm_set.c), and the cookie
+ * index, Cookie header scanning and Set-Cookie formatting
+ * (ngx_http_swarm_cookie.c).  Nothing here knows nginx: plain bytes in, plain values
  * out, so that unit tests and fuzzers can call every function directly;
  * it builds as C99 with jansson alone (make unit checks).
  */
@@ -17,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 
 #define NGX_HTTP_SWARM_IP_LEN        46
@@ -38,6 +41,13 @@
 /* and ngx_http_swarm_tasks_known(), or NGX_HTTP_SWARM_FAILED */
 #define NGX_HTTP_SWARM_YES           1
 #define NGX_HTTP_SWARM_NO            0
+
+/* and ngx_http_swarm_array_next(), or NGX_HTTP_SWARM_FAILED */
+#define NGX_HTTP_SWARM_ELEMENT       1
+#define NGX_HTTP_SWARM_END           0
+#define NGX_HTTP_SWARM_SCANNING      2
+
+#define ngx_http_swarm_min(a, b)     ((a) < (b) ? (a) : (b))
 
 
 /* one task that may receive requests, as published in shared memory */
@@ -172,6 +182,12 @@ int ngx_http_swarm_parse_tasks(const char *buf, size_t len,
 
 void ngx_http_swarm_array_init(ngx_http_swarm_array_t *a, const char *buf,
     size_t len);
+int ngx_http_swarm_array_next(ngx_http_swarm_array_t *a, const char **elem,
+    size_t *elen, const char *what, char *err, size_t errlen);
+json_t *ngx_http_swarm_array_element(ngx_http_swarm_array_t *a,
+    const char *elem, size_t elen, const char *what, char *err,
+    size_t errlen);
+
 int ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
     ngx_http_swarm_report_t *report, size_t max, char *err, size_t errlen);
@@ -196,6 +212,7 @@ void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer);
+ngx_http_swarm_peer_t *ngx_http_swarm_set_push(ngx_http_swarm_set_t *set);
 void ngx_http_swarm_set_order(ngx_http_swarm_set_t *set);
 void ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set);
 void ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
@@ -212,6 +229,8 @@ void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
 long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
     const ngx_http_swarm_peer_t *peers, const unsigned char *key, size_t len);
 
+void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
+    unsigned upstream, const char *service, const char *fmt, ...);
 size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
 size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
     const unsigned char *src, size_t len);
