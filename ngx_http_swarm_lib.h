@@ -3,12 +3,14 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * Pure parts of the module: Docker JSON answers read an element at a
- * time (ngx_http_swarm_array.c) into task sets (ngx_http_swarm_docker.c),
+ * time (ngx_http_swarm_array.c) into the services matched
+ * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_docker.c),
  * task sets ordered and compared (ngx_http_swarm_set.c), and the cookie
  * index, Cookie header scanning and Set-Cookie formatting
- * (ngx_http_swarm_cookie.c).  Nothing here knows nginx: plain bytes in, plain values
- * out, so that unit tests and fuzzers can call every function directly;
- * it builds as C99 with jansson alone (make unit checks).
+ * (ngx_http_swarm_cookie.c).  Nothing here knows nginx: plain bytes in,
+ * plain values out, so that unit tests and fuzzers can call every
+ * function directly; it builds as C99 with jansson alone (make unit
+ * checks).
  */
 
 
@@ -29,6 +31,10 @@
 
 /* an error as the log shows it, every byte escaped at the most */
 #define NGX_HTTP_SWARM_ESC_LEN       (4 * NGX_HTTP_SWARM_ERR_LEN + 1)
+
+/* the service labels that give a service's port and network */
+#define NGX_HTTP_SWARM_PORT_LABEL    "swarm.port"
+#define NGX_HTTP_SWARM_NETWORK_LABEL "swarm.network"
 
 #define NGX_HTTP_SWARM_ACTIVE        1
 #define NGX_HTTP_SWARM_DRAINING      2
@@ -208,6 +214,8 @@ void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
 void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
 
 void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
+ngx_http_swarm_service_t *ngx_http_swarm_services_find(
+    ngx_http_swarm_services_t *svcs, const char *id, size_t *n);
 void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
@@ -231,6 +239,8 @@ long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
 
 void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service, const char *fmt, ...);
+int ngx_http_swarm_strcopy(char *dst, size_t size, const char *src);
+const char *ngx_http_swarm_json_string(json_t *obj, const char *key);
 size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
 size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
     const unsigned char *src, size_t len);
