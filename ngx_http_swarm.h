@@ -169,6 +169,10 @@ ngx_uint_t ngx_http_swarm_zone_writer(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_peer_t *peers, ngx_uint_t n,
     ngx_atomic_uint_t *generation);
+void *ngx_http_swarm_zone_alloc(ngx_http_swarm_zone_t *zone, size_t size);
+void ngx_http_swarm_zone_free(ngx_http_swarm_zone_t *zone, void *p);
+ngx_atomic_uint_t ngx_http_swarm_zone_generation(
+    ngx_http_swarm_upstream_t *up);
 ngx_int_t ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
     const char *msg, size_t len, time_t synced);
 void ngx_http_swarm_zone_set_version(ngx_http_swarm_zone_t *zone,

@@ -40,11 +40,7 @@ ngx_http_swarm_ip_hash(const unsigned char *key, size_t len)
 size_t
 ngx_http_swarm_index_size(size_t npeers)
 {
-    size_t  n;
-
-    for (n = 4; n < npeers * 2; n *= 2) { /* void */ }
-
-    return n;
+    return ngx_http_swarm_table_size(npeers, 4);
 }
 
 

@@ -583,7 +583,7 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
         return;
     }
 
-    for (size = 16; size < t->n * 2; size *= 2) { /* void */ }
+    size = ngx_http_swarm_table_size(t->n, 16);
 
     t->cache = calloc(size, sizeof(ngx_http_swarm_task_t *));
 
@@ -782,7 +782,7 @@ ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
     /* a table of the task IDs, made again when tasks were added */
 
     if (t->nbyid != t->n) {
-        for (size = 16; size < t->n * 2; size *= 2) { /* void */ }
+        size = ngx_http_swarm_table_size(t->n, 16);
 
         p = realloc(t->byid, size * sizeof(*p));
         if (p == NULL) {

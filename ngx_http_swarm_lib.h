@@ -56,6 +56,22 @@
 #define ngx_http_swarm_min(a, b)     ((a) < (b) ? (a) : (b))
 
 
+/*
+ * The slots of an open addressing table for n keys: a power of two, at
+ * least twice n (so that a probe soon finds an empty slot) and "least".
+ */
+
+static inline size_t
+ngx_http_swarm_table_size(size_t n, size_t least)
+{
+    size_t  size;
+
+    for (size = least; size < n * 2; size *= 2) { /* void */ }
+
+    return size;
+}
+
+
 /* one task that may receive requests, as published in shared memory */
 
 typedef struct {

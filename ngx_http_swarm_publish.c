@@ -87,6 +87,7 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
     ngx_http_swarm_set_t *set, char **note)
 {
     ngx_uint_t                   np;
+    ngx_atomic_uint_t            generation;
     ngx_http_swarm_last_t       *last;
     ngx_http_swarm_peer_t       *peers;
     ngx_http_swarm_view_t       *view;
@@ -107,8 +108,10 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
     if (pub->diff.added == 0 && pub->diff.removed == 0
         && pub->diff.changed == 0)
     {
-        if (!last->known || last->generation != up->shm->generation) {
-            ngx_http_swarm_publish_remember(last, set, up->shm->generation);
+        generation = ngx_http_swarm_zone_generation(up);
+
+        if (!last->known || last->generation != generation) {
+            ngx_http_swarm_publish_remember(last, set, generation);
         }
 
         return NGX_DECLINED;
@@ -120,8 +123,9 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
         return ngx_http_swarm_publish_swap(pub, i, set);
     }
 
-    pub->peers = ngx_slab_alloc(pub->mcf->zone.shpool,
-                                set->n * sizeof(ngx_http_swarm_peer_t));
+    pub->peers = ngx_http_swarm_zone_alloc(&pub->mcf->zone,
+                                           set->n
+                                           * sizeof(ngx_http_swarm_peer_t));
     if (pub->peers == NULL) {
 
         /* what swarm_status and the log show: it outweighs any other */
@@ -187,7 +191,7 @@ ngx_http_swarm_publish_swap(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
         != NGX_OK)
     {
         if (pub->peers) {
-            ngx_slab_free(pub->mcf->zone.shpool, pub->peers);
+            ngx_http_swarm_zone_free(&pub->mcf->zone, pub->peers);
             pub->peers = NULL;
         }
 
@@ -225,7 +229,9 @@ ngx_http_swarm_publish_peers(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
     upp = pub->mcf->upstreams.elts;
     last = &pub->last[i];
 
-    if (last->known && last->generation == upp[i]->shm->generation) {
+    if (last->known
+        && last->generation == ngx_http_swarm_zone_generation(upp[i]))
+    {
         *peers = last->set.peers;
         *n = last->set.n;
         *view = NULL;
@@ -268,7 +274,7 @@ ngx_http_swarm_publish_free(ngx_http_swarm_publish_t *pub)
     /* a set that was being copied into shared memory */
 
     if (pub->peers) {
-        ngx_slab_free(pub->mcf->zone.shpool, pub->peers);
+        ngx_http_swarm_zone_free(&pub->mcf->zone, pub->peers);
         pub->peers = NULL;
     }
 

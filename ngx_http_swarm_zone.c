@@ -433,6 +433,31 @@ ngx_http_swarm_zone_wake(ngx_http_swarm_zone_t *zone)
 }
 
 
+/* memory for a set to publish, which no worker sees until it is */
+
+void *
+ngx_http_swarm_zone_alloc(ngx_http_swarm_zone_t *zone, size_t size)
+{
+    return ngx_slab_alloc(zone->shpool, size);
+}
+
+
+void
+ngx_http_swarm_zone_free(ngx_http_swarm_zone_t *zone, void *p)
+{
+    ngx_slab_free(zone->shpool, p);
+}
+
+
+/* the generation of the set the zone holds for the upstream */
+
+ngx_atomic_uint_t
+ngx_http_swarm_zone_generation(ngx_http_swarm_upstream_t *up)
+{
+    return up->shm->generation;
+}
+
+
 /*
  * The upstream's error, cut to what the record holds on a character
  * boundary, and the time of a successful refresh (0 to keep the last):
