@@ -26,7 +26,7 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_events.h ngx_http_swarm_publish.h \
         ngx_http_swarm_sync.c ngx_http_swarm_events.c \
         ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
-        ngx_http_swarm_module.c ngx_http_swarm_zone.c \
+        ngx_http_swarm_module.c ngx_http_swarm_zone.c ngx_http_swarm_view.c \
         ngx_http_swarm_status.c \
         ngx_http_swarm_sticky.c \
         $(LIB_SRCS)

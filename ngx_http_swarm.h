@@ -3,7 +3,8 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * What the discovery module (ngx_http_swarm_module.c), the refresh
- * (ngx_http_swarm_sync.c), the zone (ngx_http_swarm_zone.c), the status
+ * (ngx_http_swarm_sync.c), the zone (ngx_http_swarm_zone.c) and each
+ * worker's copies of it (ngx_http_swarm_view.c), the status
  * (ngx_http_swarm_status.c) and the balancer (ngx_http_swarm_sticky.c)
  * share: the task sets in shared
  * memory, each worker's own copy of them, and the configuration.
@@ -186,9 +187,14 @@ size_t ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
     u_char *buf, size_t *len, time_t *last_sync);
 
-ngx_int_t ngx_http_swarm_zone_wake_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_zone_t *zone);
+ngx_uint_t ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone);
+ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
+    ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
+    ngx_atomic_uint_t *generation);
 
+ngx_int_t ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_zone_t *zone);
+void ngx_http_swarm_views_wake(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_views_init(ngx_cycle_t *cycle,
     ngx_http_swarm_zone_t *zone);
 void ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone);

@@ -5,7 +5,7 @@
  * Discovery's configuration and processes: the swarm_* directives, the
  * zone they ask for, and what each process starts and stops: the pipes
  * that wake workers (made by the master), each worker's copies of the
- * task sets (ngx_http_swarm_zone.c), and in worker 0 the refresh of the
+ * task sets (ngx_http_swarm_view.c), and in worker 0 the refresh of the
  * task sets from the Docker Engine API (ngx_http_swarm_sync.c).
  */
 
@@ -535,7 +535,7 @@ ngx_http_swarm_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_http_swarm_zone_wake_init(cycle, &mcf->zone);
+    return ngx_http_swarm_views_wake_init(cycle, &mcf->zone);
 }
 
 

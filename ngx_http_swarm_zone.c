@@ -2,11 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * The shared zone "swarm" and each worker's view of it: the records of
- * the upstreams' task sets, who may write them, the writes (a published
- * set, an error, the API version), the reads, each worker's private
- * copy of each set, and the pipes through which worker 0 wakes the
- * others to copy a set it published.
+ * The shared zone "swarm": the records of the upstreams' task sets, who
+ * may write them, the writes (a published set, an error, the API
+ * version, the figures of a refresh) and the reads.  Each worker's
+ * copies of the sets are ngx_http_swarm_view.c's.
  *
  * Writers (the master at a configuration load, worker 0 of the newest
  * configuration) take the slab pool's mutex, whose owner nginx's master
@@ -27,8 +26,6 @@
 /* reads torn by a write, tried again before keeping what a worker has */
 #define NGX_HTTP_SWARM_READ_TRIES    64
 
-/* how often a worker looks for new generations without a request */
-#define NGX_HTTP_SWARM_VIEW_CHECK    100
 
 
 static void ngx_http_swarm_zone_write_begin(ngx_http_swarm_zone_t *zone);
@@ -41,17 +38,6 @@ static ngx_http_swarm_shm_up_t *ngx_http_swarm_zone_record(
     ngx_http_swarm_zone_t *zone, ngx_str_t *name);
 static void ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone,
     ngx_log_t *log);
-static ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
-    ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
-    ngx_atomic_uint_t *generation);
-static void ngx_http_swarm_zone_wake_cleanup(void *data);
-static void ngx_http_swarm_zone_wake(ngx_http_swarm_zone_t *zone);
-static void ngx_http_swarm_views_woken(ngx_event_t *ev);
-static void ngx_http_swarm_views_check(ngx_event_t *ev);
-static void ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone,
-    ngx_log_t *log);
-static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
-    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 
 
 /*
@@ -143,83 +129,6 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 }
 
 
-/*
- * Runs in the master at every configuration load: a pipe for each of
- * its workers, whose read end the worker watches; the load's cycle
- * closes them as it goes.  A master without workers to wake (a single
- * one, or none) makes none.
- */
-
-ngx_int_t
-ngx_http_swarm_zone_wake_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
-{
-    ngx_uint_t           i, j;
-    ngx_core_conf_t     *ccf;
-    ngx_pool_cleanup_t  *cln;
-
-    ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
-
-    if (ngx_test_config || !ccf->master || ccf->worker_processes < 2) {
-        return NGX_OK;
-    }
-
-    cln = ngx_pool_cleanup_add(cycle->pool, 0);
-    if (cln == NULL) {
-        return NGX_ERROR;
-    }
-
-    zone->wake = ngx_palloc(cycle->pool,
-                            ccf->worker_processes * sizeof(ngx_fd_t[2]));
-    if (zone->wake == NULL) {
-        return NGX_ERROR;
-    }
-
-    cln->handler = ngx_http_swarm_zone_wake_cleanup;
-    cln->data = zone;
-
-    for (i = 0; i < (ngx_uint_t) ccf->worker_processes; i++) {
-
-        if (pipe(zone->wake[i]) == -1) {
-            ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                          "swarm: pipe() failed");
-            return NGX_ERROR;
-        }
-
-        zone->nwake++;
-
-        for (j = 0; j < 2; j++) {
-            if (ngx_nonblocking(zone->wake[i][j]) == -1
-                || fcntl(zone->wake[i][j], F_SETFD, FD_CLOEXEC) == -1)
-            {
-                ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
-                              "swarm: fcntl() of a pipe failed");
-                return NGX_ERROR;
-            }
-        }
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_swarm_zone_wake_cleanup(void *data)
-{
-    ngx_http_swarm_zone_t *zone = data;
-
-    ngx_uint_t  i, j;
-
-    for (i = 0; i < zone->nwake; i++) {
-        for (j = 0; j < 2; j++) {
-            if (zone->wake[i][j] != -1) {
-                (void) close(zone->wake[i][j]);
-                zone->wake[i][j] = -1;
-            }
-        }
-    }
-}
-
-
 static ngx_http_swarm_shm_up_t *
 ngx_http_swarm_zone_record(ngx_http_swarm_zone_t *zone, ngx_str_t *name)
 {
@@ -299,6 +208,15 @@ ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
 
         ngx_slab_free_locked(zone->shpool, su);
     }
+}
+
+
+/* whether the records are this configuration's: no newer one took over */
+
+ngx_uint_t
+ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone)
+{
+    return zone->epoch >= zone->sh->epoch;
 }
 
 
@@ -405,31 +323,9 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
 
     /* this worker's own copy, right after, and the others' at once */
 
-    if (!zone->check.posted) {
-        ngx_post_event(&zone->check, &ngx_posted_events);
-    }
-
-    ngx_http_swarm_zone_wake(zone);
+    ngx_http_swarm_views_wake(zone);
 
     return NGX_OK;
-}
-
-
-/* a byte to every other worker's pipe; one already there will do */
-
-static void
-ngx_http_swarm_zone_wake(ngx_http_swarm_zone_t *zone)
-{
-    u_char      c;
-    ngx_uint_t  i;
-
-    c = 0;
-
-    for (i = 0; i < zone->nwake; i++) {
-        if (i != ngx_worker && zone->wake[i][1] != -1) {
-            (void) write(zone->wake[i][1], &c, 1);
-        }
-    }
 }
 
 
@@ -660,7 +556,7 @@ ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up, u_char *buf,
  * allocated then.
  */
 
-static ngx_int_t
+ngx_int_t
 ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
     ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
     ngx_atomic_uint_t *generation)
@@ -731,368 +627,6 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
     }
 
     return NGX_DECLINED;
-}
-
-
-/*
- * A new worker copies the sets the zone holds (after a reload, all of
- * them) before it accepts requests; from then on it copies a new
- * generation as worker 0 wakes it through its pipe, and a timer looks
- * for new generations too, both between requests.  Of the pipes, a
- * worker keeps the read end of its own and the write ends of the
- * others'.
- */
-
-ngx_int_t
-ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
-{
-    ngx_uint_t                   i;
-    ngx_connection_t            *c;
-    ngx_http_swarm_view_t       *view;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = zone->upstreams->elts;
-
-    for (i = 0; i < zone->upstreams->nelts; i++) {
-        view = ngx_http_swarm_view_update(upp[i], cycle->log);
-        if (view == NULL) {
-            return NGX_ERROR;
-        }
-
-        if (view->npeers) {
-            ngx_log_error(NGX_LOG_INFO, cycle->log, 0,
-                          "swarm: upstream \"%V\": %ui tasks of generation "
-                          "%uA copied at start in %ui us", &upp[i]->name,
-                          view->npeers, view->generation,
-                          (ngx_uint_t) view->build_usec);
-        }
-    }
-
-    zone->check.handler = ngx_http_swarm_views_check;
-    zone->check.data = zone;
-    zone->check.log = cycle->log;
-    zone->check.cancelable = 1;
-
-    ngx_add_timer(&zone->check, NGX_HTTP_SWARM_VIEW_CHECK);
-
-    if (zone->nwake == 0 || ngx_worker >= zone->nwake) {
-        return NGX_OK;
-    }
-
-    for (i = 0; i < zone->nwake; i++) {
-        if (i != ngx_worker) {
-            (void) close(zone->wake[i][0]);
-            zone->wake[i][0] = -1;
-
-        } else {
-            (void) close(zone->wake[i][1]);
-            zone->wake[i][1] = -1;
-        }
-    }
-
-    c = ngx_get_connection(zone->wake[ngx_worker][0], cycle->log);
-    if (c == NULL) {
-        return NGX_ERROR;
-    }
-
-    zone->wake[ngx_worker][0] = -1;
-    zone->waker = c;
-
-    c->data = zone;
-    c->read->handler = ngx_http_swarm_views_woken;
-    c->read->log = cycle->log;
-    c->write->log = cycle->log;
-
-    if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
-        ngx_close_connection(c);
-        zone->waker = NULL;
-        return NGX_ERROR;
-    }
-
-    return NGX_OK;
-}
-
-
-static void
-ngx_http_swarm_views_woken(ngx_event_t *ev)
-{
-    ngx_connection_t  *c = ev->data;
-
-    ssize_t  n;
-    u_char   buf[64];
-
-    do {
-        n = read(c->fd, buf, sizeof(buf));
-    } while (n > 0);
-
-    if (n == -1 && ngx_errno != NGX_EAGAIN && ngx_errno != NGX_EINTR) {
-        ngx_log_error(NGX_LOG_ALERT, ev->log, ngx_errno,
-                      "swarm: read() of the wake pipe failed");
-    }
-
-    ngx_http_swarm_views_refresh(c->data, ev->log);
-}
-
-
-static void
-ngx_http_swarm_views_check(ngx_event_t *ev)
-{
-    ngx_http_swarm_views_refresh(ev->data, ev->log);
-
-    if (ev->timedout) {
-        ev->timedout = 0;
-    }
-
-    if (!ev->timer_set && !ngx_exiting) {
-        ngx_add_timer(ev, NGX_HTTP_SWARM_VIEW_CHECK);
-    }
-}
-
-
-static void
-ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
-{
-    ngx_uint_t                   i;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = zone->upstreams->elts;
-
-    /* a newer configuration's workers may have freed the records */
-
-    for (i = 0; zone->epoch >= zone->sh->epoch
-                && i < zone->upstreams->nelts; i++)
-    {
-        if (upp[i]->view->generation != upp[i]->shm->generation) {
-            (void) ngx_http_swarm_view_update(upp[i], log);
-        }
-    }
-}
-
-
-void
-ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone)
-{
-    if (zone->waker) {
-        ngx_close_connection(zone->waker);
-        zone->waker = NULL;
-    }
-}
-
-
-/*
- * The worker's copy of the task set for a request, held until released.
- * A new generation the worker was not yet woken for is copied right
- * after the requests of this cycle (a posted event), and this one goes
- * on with the copy the worker has, unless that copy has no active task
- * to offer, as the request would fail without the new one.
- */
-
-ngx_http_swarm_view_t *
-ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
-{
-    ngx_http_swarm_view_t  *view;
-    ngx_http_swarm_zone_t  *zone;
-
-    view = up->view;
-    zone = up->zone;
-
-    if (zone->epoch >= zone->sh->epoch
-        && view->generation != up->shm->generation)
-    {
-        if (view->nactive == 0) {
-            view = ngx_http_swarm_view_update(up, log);
-
-        } else if (!zone->check.posted) {
-            ngx_post_event(&zone->check, &ngx_posted_events);
-        }
-    }
-
-    view->refs++;
-
-    return view;
-}
-
-
-/* the same, brought up to date first: for worker 0, outside requests */
-
-ngx_http_swarm_view_t *
-ngx_http_swarm_view_current(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
-{
-    if (up->zone->epoch >= up->zone->sh->epoch
-        && up->view->generation != up->shm->generation)
-    {
-        (void) ngx_http_swarm_view_update(up, log);
-    }
-
-    up->view->refs++;
-
-    return up->view;
-}
-
-
-void
-ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view)
-{
-    if (--view->refs == 0 && view != up->view) {
-        ngx_destroy_pool(view->pool);
-    }
-}
-
-
-/*
- * A new copy of the upstream's set, with an address, a name and the
- * failure accounting of the last copy for each task.  The last copy
- * stays (and NULL comes back only where there is none) if no new one
- * can be made.
- */
-
-static ngx_http_swarm_view_t *
-ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
-{
-    u_char                  *p;
-    size_t                   len, nslots;
-    uint32_t                *slots;
-    ngx_int_t                rc;
-    ngx_uint_t               i, n;
-    ngx_pool_t              *pool;
-    ngx_http_swarm_peer_t   *t;
-    ngx_http_swarm_view_t   *view, *old;
-    ngx_http_swarm_rpeer_t  *peer;
-    long                     k;
-    uint64_t                 start;
-    u_char                   name[NGX_SOCKADDR_STRLEN];
-
-    old = up->view;
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-
-    /*
-     * a view outlives the request that made it: its pool logs to the
-     * cycle's log, not to the request's, which goes with the request
-     */
-
-    pool = ngx_create_pool(NGX_DEFAULT_POOL_SIZE, ngx_cycle->log);
-    if (pool == NULL) {
-        return old;
-    }
-
-    view = ngx_pcalloc(pool, sizeof(ngx_http_swarm_view_t));
-    if (view == NULL) {
-        goto failed;
-    }
-
-    view->pool = pool;
-
-    rc = ngx_http_swarm_zone_copy(up, pool, &view->tasks, &n,
-                                  &view->generation);
-
-    if (rc == NGX_ERROR) {
-        goto failed;
-    }
-
-    if (rc == NGX_DECLINED) {
-        if (old) {
-            ngx_destroy_pool(pool);
-            return old;
-        }
-
-        /* no copy yet: an empty one, to be replaced */
-
-        view->tasks = NULL;
-        view->generation = (ngx_atomic_uint_t) -1;
-        n = 0;
-    }
-
-    view->npeers = n;
-
-    nslots = ngx_http_swarm_index_size(n);
-
-    view->peers = ngx_pcalloc(pool, (n ? n : 1)
-                                    * sizeof(ngx_http_swarm_rpeer_t));
-    view->active = ngx_palloc(pool, (n ? n : 1) * sizeof(ngx_uint_t));
-    slots = ngx_palloc(pool, nslots * sizeof(uint32_t));
-
-    if (view->peers == NULL || view->active == NULL || slots == NULL) {
-        goto failed;
-    }
-
-    ngx_http_swarm_index_build(&view->index, slots, nslots, view->tasks, n);
-
-    for (i = 0; i < n; i++) {
-        t = &view->tasks[i];
-        peer = &view->peers[i];
-
-        peer->sockaddr = &peer->addr.sockaddr;
-
-#if (NGX_HAVE_INET6)
-        if (t->family == AF_INET6) {
-            peer->addr.sockaddr_in6.sin6_family = AF_INET6;
-            peer->addr.sockaddr_in6.sin6_port = htons(t->port);
-            ngx_memcpy(&peer->addr.sockaddr_in6.sin6_addr, t->addr, 16);
-            peer->socklen = sizeof(struct sockaddr_in6);
-
-            len = ngx_sprintf(name, "[%s]:%d", t->ip, t->port) - name;
-
-        } else
-#endif
-        {
-            peer->addr.sockaddr_in.sin_family = AF_INET;
-            peer->addr.sockaddr_in.sin_port = htons(t->port);
-            ngx_memcpy(&peer->addr.sockaddr_in.sin_addr, t->addr, 4);
-            peer->socklen = sizeof(struct sockaddr_in);
-
-            len = ngx_sprintf(name, "%s:%d", t->ip, t->port) - name;
-        }
-
-        p = ngx_pnalloc(pool, len);
-        if (p == NULL) {
-            goto failed;
-        }
-
-        peer->name.data = ngx_cpymem(p, name, len) - len;
-        peer->name.len = len;
-
-        if (t->state == NGX_HTTP_SWARM_ACTIVE) {
-            view->active[view->nactive++] = i;
-        }
-
-        /* failure accounting survives a new generation */
-
-        if (old) {
-            k = ngx_http_swarm_index_find(&old->index, old->tasks,
-                                          (u_char *) t->ip,
-                                          ngx_strlen(t->ip));
-            if (k >= 0) {
-                peer->fails = old->peers[k].fails;
-                peer->checked = old->peers[k].checked;
-            }
-        }
-    }
-
-    view->build_usec = (ngx_http_swarm_clock(CLOCK_MONOTONIC) - start)
-                       / 1000;
-
-    up->view = view;
-
-    if (old && old->refs == 0) {
-        ngx_destroy_pool(old->pool);
-    }
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, log, 0,
-                   "swarm: upstream \"%V\": generation %uA, %ui tasks",
-                   &up->name, view->generation, n);
-
-    return view;
-
-failed:
-
-    ngx_destroy_pool(pool);
-
-    ngx_log_error(NGX_LOG_ALERT, log, 0,
-                  "swarm: upstream \"%V\": no memory for a new task set",
-                  &up->name);
-
-    return old;
 }
 
 
