@@ -23,7 +23,6 @@
 typedef struct {
     ngx_flag_t                      enabled;
     ngx_http_swarm_cookie_t         cookie;
-    ngx_str_t                       name;
 } ngx_http_swarm_sticky_conf_t;
 
 
@@ -244,9 +243,6 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
-    scf->name.data = (u_char *) scf->cookie.name;
-    scf->name.len = ngx_strlen(scf->cookie.name);
-
     return NGX_CONF_OK;
 
 invalid:
@@ -453,9 +449,9 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
     ngx_http_swarm_sticky_conf_t *scf, ngx_http_swarm_view_t *view)
 {
     int               n;
-    size_t            len, vlen;
+    size_t            len, vlen, nlen;
     ngx_table_elt_t  *h;
-    const u_char     *value, *v;
+    const u_char     *value, *v, *name;
 #if (nginx_version < 1023000)
     ngx_uint_t        i;
     ngx_table_elt_t **hh;
@@ -464,6 +460,8 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
     n = 0;
     len = 0;
     value = NULL;
+    name = (const u_char *) scf->cookie.name;
+    nlen = ngx_strlen(name);
 
 #if (nginx_version >= 1023000)
 
@@ -479,8 +477,7 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
 #endif
 
         n += ngx_http_swarm_cookie_scan(h->value.data, h->value.len,
-                                        scf->name.data, scf->name.len,
-                                        &v, &vlen);
+                                        name, nlen, &v, &vlen);
 
         if (value == NULL && n) {
             value = v;
