@@ -484,6 +484,55 @@ ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
 }
 
 
+/*
+ * The filters of the /tasks query for the services matched (sorted), or
+ * NULL.  Swarm keeps the history of each slot (5 tasks by default), all
+ * of them shut down: only the tasks it wants running are asked for.  A
+ * task it is stopping leaves this list while its container still runs;
+ * the tasks that were peers and are missing are then asked by ID.  With
+ * "stopping", the tasks Swarm stops are asked for too, history and all.
+ */
+
+json_t *
+ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
+    int stopping)
+{
+    size_t   i;
+    json_t  *list;
+
+    list = json_array();
+
+    /* each service once, though several selectors may match it */
+
+    for (i = 0; list && i < svcs->n; i++) {
+        if (i > 0
+            && strcmp(svcs->services[i].id, svcs->services[i - 1].id) == 0)
+        {
+            continue;
+        }
+
+        if (json_array_append_new(list, json_string(svcs->services[i].id))
+            != 0)
+        {
+            json_decref(list);
+            return NULL;
+        }
+    }
+
+    if (list == NULL) {
+        return NULL;
+    }
+
+    if (stopping) {
+        return json_pack("{so s[sss]}", "service", list, "desired-state",
+                         "running", "shutdown", "remove");
+    }
+
+    return json_pack("{so s[s]}", "service", list, "desired-state",
+                     "running");
+}
+
+
 ngx_http_swarm_tasks_t *
 ngx_http_swarm_tasks_create(void)
 {

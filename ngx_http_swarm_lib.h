@@ -229,6 +229,9 @@ void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
     size_t *reused);
 void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
 
+json_t *ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel);
+json_t *ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
+    int stopping);
 void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
 ngx_http_swarm_service_t *ngx_http_swarm_services_find(
     ngx_http_swarm_services_t *svcs, const char *id, size_t *n);

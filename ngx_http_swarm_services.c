@@ -28,6 +28,22 @@ static int ngx_http_swarm_service_cmp(const void *a, const void *b);
 static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 
 
+/* the filters of the /services query for a selector, or NULL */
+
+json_t *
+ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel)
+{
+    json_t  *list;
+
+    if (sel->label_key) {
+        list = json_pack("[s++]", sel->label_key, "=", sel->label_value);
+        return json_pack("{so}", "label", list);
+    }
+
+    return json_pack("{s[s]}", "name", sel->name);
+}
+
+
 int
 ngx_http_swarm_parse_services(const char *buf, size_t len,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,

@@ -125,6 +125,11 @@ typedef struct {
 
 typedef ngx_int_t (*ngx_http_swarm_state_pt)(ngx_http_swarm_sync_t *sync);
 
+/* a part of a long piece of work: NGX_HTTP_SWARM_MORE while more is left */
+
+typedef int (*ngx_http_swarm_part_pt)(ngx_http_swarm_sync_t *sync);
+
+
 typedef struct {
     /* the path asked for, or whose answer is read */
     const char                 *path;
@@ -151,11 +156,14 @@ static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_reading(
     ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_sets_part(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
@@ -163,7 +171,8 @@ static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_published(ngx_http_swarm_sync_t *sync,
     ngx_int_t rc);
-static ngx_uint_t ngx_http_swarm_in_slice(uint64_t start);
+static ngx_int_t ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync,
+    ngx_http_swarm_part_pt part);
 static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
@@ -595,77 +604,31 @@ ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync, const char *version)
 static ngx_int_t
 ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
 {
-    json_t                     *filters, *list;
+    json_t                     *filters;
     ngx_int_t                   rc;
-    ngx_uint_t                  i;
-    ngx_http_swarm_service_t   *svc;
+    ngx_http_swarm_state_e      state;
     ngx_http_swarm_selector_t  *sel;
 
     if (sync->selector < sync->mcf->selectors.nelts) {
         sel = sync->mcf->selectors.elts;
-        sel = &sel[sync->selector];
 
-        if (sel->label_key) {
-            list = json_pack("[s++]", sel->label_key, "=", sel->label_value);
-            filters = json_pack("{so}", "label", list);
+        state = NGX_HTTP_SWARM_SERVICES;
+        filters = ngx_http_swarm_services_filters(&sel[sync->selector]);
 
-        } else {
-            filters = json_pack("{s[s]}", "name", sel->name);
-        }
-
-        if (filters == NULL) {
-            ngx_http_swarm_sync_error(sync, "out of memory");
-            return NGX_ERROR;
-        }
-
-        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_SERVICES, filters);
-        json_decref(filters);
-
-        return rc;
-    }
-
-    if (sync->svcs.n == 0) {
+    } else if (sync->svcs.n == 0) {
         /* no service: empty sets to publish */
         return ngx_http_swarm_publish_begin(sync);
-    }
-
-    /* each service once, though several selectors may match it */
-
-    ngx_http_swarm_services_sort(&sync->svcs);
-
-    svc = sync->svcs.services;
-    list = json_array();
-
-    for (i = 0; list && i < sync->svcs.n; i++) {
-        if (i > 0 && ngx_strcmp(svc[i].id, svc[i - 1].id) == 0) {
-            continue;
-        }
-
-        if (json_array_append_new(list, json_string(svc[i].id)) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-
-    /*
-     * Swarm keeps the history of each slot (5 tasks by default), all of
-     * them shut down: only the tasks it wants running are asked for.  A
-     * task it is stopping leaves this list while its container still
-     * runs; the tasks that were peers and are missing are then asked by
-     * ID (ngx_http_swarm_missing()).  Until a refresh has succeeded with
-     * no task known, the tasks it stops are asked for too, history and
-     * all: those still running drain.
-     */
-
-    if (list && sync->initial) {
-        filters = json_pack("{so s[sss]}", "service", list,
-                            "desired-state", "running", "shutdown",
-                            "remove");
 
     } else {
-        filters = list ? json_pack("{so s[s]}", "service", list,
-                                   "desired-state", "running")
-                       : NULL;
+        /*
+         * Until a refresh has succeeded with nothing known, the tasks
+         * Swarm stops are asked for too: those still running drain.
+         */
+
+        ngx_http_swarm_services_sort(&sync->svcs);
+
+        state = NGX_HTTP_SWARM_TASKS;
+        filters = ngx_http_swarm_tasks_filters(&sync->svcs, sync->initial);
     }
 
     if (filters == NULL) {
@@ -673,7 +636,7 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
         return NGX_ERROR;
     }
 
-    rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_TASKS, filters);
+    rc = ngx_http_swarm_ask(sync, state, filters);
     json_decref(filters);
 
     return rc;
@@ -694,38 +657,36 @@ ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync)
 
 /*
  * The answers of /services and /tasks are read a few elements at a time,
- * for at most NGX_HTTP_SWARM_SLICE at once.
+ * in slices (ngx_http_swarm_slice()).
  */
 
 static ngx_int_t
 ngx_http_swarm_services_reading(ngx_http_swarm_sync_t *sync)
 {
-    int                         rc;
-    uint64_t                    start;
-    ngx_http_swarm_selector_t  *sel;
+    ngx_int_t  rc;
 
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-    sel = sync->mcf->selectors.elts;
-
-    do {
-        rc = ngx_http_swarm_services_read(&sync->array, &sel[sync->selector],
-                                          &sync->svcs, &sync->report,
-                                          NGX_HTTP_SWARM_READ_STEP,
-                                          sync->err, sizeof(sync->err));
-    } while (rc == NGX_HTTP_SWARM_MORE
-             && ngx_http_swarm_in_slice(start));
-
-    if (rc == NGX_HTTP_SWARM_MORE) {
-        return NGX_AGAIN;
-    }
-
-    if (rc != NGX_HTTP_SWARM_DONE) {
-        return NGX_ERROR;
+    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_services_part);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     sync->selector++;
 
     return ngx_http_swarm_next(sync);
+}
+
+
+static int
+ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_selector_t  *sel;
+
+    sel = sync->mcf->selectors.elts;
+
+    return ngx_http_swarm_services_read(&sync->array, &sel[sync->selector],
+                                        &sync->svcs, &sync->report,
+                                        NGX_HTTP_SWARM_READ_STEP, sync->err,
+                                        sizeof(sync->err));
 }
 
 
@@ -747,29 +708,25 @@ ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync)
 {
-    int       rc;
-    uint64_t  start;
+    ngx_int_t  rc;
 
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-
-    do {
-        rc = ngx_http_swarm_tasks_read(sync->tasks, NGX_HTTP_SWARM_READ_STEP,
-                                       sync->err, sizeof(sync->err));
-    } while (rc == NGX_HTTP_SWARM_MORE
-             && ngx_http_swarm_in_slice(start));
-
-    if (rc == NGX_HTTP_SWARM_MORE) {
-        return NGX_AGAIN;
-    }
-
-    if (rc != NGX_HTTP_SWARM_DONE) {
-        return NGX_ERROR;
+    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_tasks_part);
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     sync->state = (sync->state == NGX_HTTP_SWARM_TASKS_READ)
                   ? NGX_HTTP_SWARM_MISSING : NGX_HTTP_SWARM_SETS;
 
     return NGX_OK;
+}
+
+
+static int
+ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync)
+{
+    return ngx_http_swarm_tasks_read(sync->tasks, NGX_HTTP_SWARM_READ_STEP,
+                                     sync->err, sizeof(sync->err));
 }
 
 
@@ -869,38 +826,35 @@ ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync)
 {
-    int                          rc;
-    uint64_t                     start;
-    ngx_uint_t                   i;
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_int_t   rc;
+    ngx_uint_t  i;
 
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-    mcf = sync->mcf;
+    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_sets_part);
 
-    do {
-        rc = ngx_http_swarm_tasks_sets(sync->tasks, &sync->svcs, sync->sets,
-                                       mcf->upstreams.nelts, &sync->report,
-                                       NGX_HTTP_SWARM_SETS_STEP,
-                                       sync->err, sizeof(sync->err));
-    } while (rc == NGX_HTTP_SWARM_MORE
-             && ngx_http_swarm_in_slice(start));
-
-    if (rc == NGX_HTTP_SWARM_MORE) {
-        return NGX_AGAIN;
-    }
-
-    if (rc != NGX_HTTP_SWARM_DONE) {
-        for (i = 0; i < mcf->upstreams.nelts; i++) {
+    if (rc == NGX_ERROR) {
+        for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
             sync->sets[i].n = 0;
         }
+    }
 
-        return NGX_ERROR;
+    if (rc != NGX_OK) {
+        return rc;
     }
 
     sync->up = 0;
     sync->state = NGX_HTTP_SWARM_ORDER;
 
     return NGX_OK;
+}
+
+
+static int
+ngx_http_swarm_sets_part(ngx_http_swarm_sync_t *sync)
+{
+    return ngx_http_swarm_tasks_sets(sync->tasks, &sync->svcs, sync->sets,
+                                     sync->mcf->upstreams.nelts,
+                                     &sync->report, NGX_HTTP_SWARM_SETS_STEP,
+                                     sync->err, sizeof(sync->err));
 }
 
 
@@ -1031,13 +985,31 @@ ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
 }
 
 
-/* whether a step begun at start may go on */
+/*
+ * Parts of a long piece of work, until it is done or for at most
+ * NGX_HTTP_SWARM_SLICE: NGX_AGAIN while more is left, NGX_OK once it is
+ * done, NGX_ERROR if it failed ("err" says why).
+ */
 
-static ngx_uint_t
-ngx_http_swarm_in_slice(uint64_t start)
+static ngx_int_t
+ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync, ngx_http_swarm_part_pt part)
 {
-    return ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-           < NGX_HTTP_SWARM_SLICE;
+    int       rc;
+    uint64_t  start;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
+    do {
+        rc = part(sync);
+    } while (rc == NGX_HTTP_SWARM_MORE
+             && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                < NGX_HTTP_SWARM_SLICE);
+
+    if (rc == NGX_HTTP_SWARM_MORE) {
+        return NGX_AGAIN;
+    }
+
+    return (rc == NGX_HTTP_SWARM_DONE) ? NGX_OK : NGX_ERROR;
 }
 
 

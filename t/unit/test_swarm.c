@@ -1097,6 +1097,63 @@ scan(const char *hdr, const char *name, char *value)
 }
 
 
+/* a filter as the engine gets it: compact JSON */
+
+static void
+assert_filters(json_t *filters, const char *want)
+{
+    char  *s;
+
+    assert_non_null(filters);
+
+    s = json_dumps(filters, JSON_COMPACT);
+    assert_non_null(s);
+    assert_string_equal(s, want);
+
+    free(s);
+    json_decref(filters);
+}
+
+
+static void
+test_filters(void **state)
+{
+    ngx_http_swarm_service_t   svc[3];
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
+                                            NULL, 80, 0 };
+    ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
+                                           80, 0 };
+
+    (void) state;
+
+    assert_filters(ngx_http_swarm_services_filters(&by_label),
+                   "{\"label\":[\"swarm.upstream=a=b\"]}");
+    assert_filters(ngx_http_swarm_services_filters(&by_name),
+                   "{\"name\":[\"stack_web\"]}");
+
+    /* sorted services, one matched by two selectors: asked once */
+
+    memset(svc, 0, sizeof(svc));
+    strcpy(svc[0].id, "aaa");
+    strcpy(svc[1].id, "bbb");
+    strcpy(svc[2].id, "bbb");
+    svc[2].upstream = 1;
+
+    svcs.services = svc;
+    svcs.n = 3;
+    svcs.cap = 3;
+
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 0),
+                   "{\"service\":[\"aaa\",\"bbb\"],"
+                   "\"desired-state\":[\"running\"]}");
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 1),
+                   "{\"service\":[\"aaa\",\"bbb\"],"
+                   "\"desired-state\":[\"running\",\"shutdown\","
+                   "\"remove\"]}");
+}
+
+
 static void
 test_cookie_scan(void **state)
 {
@@ -1316,6 +1373,7 @@ main(void)
         cmocka_unit_test(test_sort_large),
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_index),
+        cmocka_unit_test(test_filters),
         cmocka_unit_test(test_cookie_scan),
         cmocka_unit_test(test_cookie_valid),
         cmocka_unit_test(test_cookie_format),
