@@ -20,7 +20,7 @@ MODULE := $(BUILD)/ngx_http_swarm_module.so
 # the pure layer: no nginx, so unit tests and fuzzers call it directly
 LIB_SRCS := ngx_http_swarm_services.c ngx_http_swarm_docker.c \
             ngx_http_swarm_array.c ngx_http_swarm_set.c \
-            ngx_http_swarm_cookie.c
+            ngx_http_swarm_rule.c ngx_http_swarm_cookie.c
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_events.h ngx_http_swarm_publish.h \
@@ -143,19 +143,29 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) ngx_http_swarm_lib.h
 	mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -ljansson
 
-fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie
-	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie
+fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
+      $(BUILD)/fuzz/fuzz_rule
+	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie \
+	    $(BUILD)/fuzz/corpus-rule
 	cp t/fixtures/docker-20.10/* $(BUILD)/fuzz/corpus-docker/
 	i=0; while IFS= read -r line; do \
 	    i=$$((i + 1)); \
 	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-cookie/seed$$i; \
 	done < t/fuzz/cookie.seeds
+	i=0; while IFS= read -r line; do \
+	    i=$$((i + 1)); \
+	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-rule/seed$$i; \
+	done < t/fuzz/rule.seeds
 	cd $(BUILD)/fuzz && ./fuzz_docker -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -print_final_stats=1 corpus-docker 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
 	    test $${PIPESTATUS[0]} = 0
 	cd $(BUILD)/fuzz && ./fuzz_cookie -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=4096 -print_final_stats=1 corpus-cookie 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
+	    test $${PIPESTATUS[0]} = 0
+	cd $(BUILD)/fuzz && ./fuzz_rule -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=4096 -print_final_stats=1 corpus-rule 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
 	    test $${PIPESTATUS[0]} = 0
 

@@ -5,12 +5,12 @@
  * Pure parts of the module: Docker JSON answers read an element at a
  * time (ngx_http_swarm_array.c) into the services matched
  * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_docker.c),
- * task sets ordered and compared (ngx_http_swarm_set.c), and the cookie
- * index, Cookie header scanning and Set-Cookie formatting
- * (ngx_http_swarm_cookie.c).  Nothing here knows nginx: plain bytes in,
- * plain values out, so that unit tests and fuzzers can call every
- * function directly; it builds as C99 with jansson alone (make unit
- * checks).
+ * task sets ordered and compared (ngx_http_swarm_set.c), routing rules
+ * (ngx_http_swarm_rule.c), and the cookie index, Cookie header scanning
+ * and Set-Cookie formatting (ngx_http_swarm_cookie.c).  Nothing here
+ * knows nginx: plain bytes in, plain values out, so that unit tests and
+ * fuzzers can call every function directly; it builds as C99 with
+ * jansson alone (make unit checks).
  */
 
 
@@ -184,6 +184,34 @@ typedef struct {
 } ngx_http_swarm_index_t;
 
 
+/*
+ * A routing rule (ngx_http_swarm_rule.c): the "or" of its matches, each
+ * any of its host names (exact, or "*.suffix"; none: any host) and a
+ * path, exact or a prefix.
+ */
+
+#define NGX_HTTP_SWARM_RULE_MATCHES  64
+#define NGX_HTTP_SWARM_RULE_HOSTS    256
+
+typedef struct {
+    /* its host names: hosts[host] and the nhosts - 1 after it */
+    size_t                     host;
+    size_t                     nhosts;
+    const char                *path;
+    unsigned                   exact;
+} ngx_http_swarm_match_t;
+
+
+typedef struct {
+    ngx_http_swarm_match_t    *matches;
+    size_t                     n;
+    char                     **hosts;
+    size_t                     nhosts;
+    char                     **strings;
+    size_t                     nstrings;
+} ngx_http_swarm_rule_t;
+
+
 typedef struct {
     const char                *name;
     const char                *path;
@@ -263,6 +291,14 @@ const char *ngx_http_swarm_json_string(json_t *obj, const char *key);
 size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
 size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
     const unsigned char *src, size_t len);
+
+int ngx_http_swarm_rule_parse(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+int ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+int ngx_http_swarm_rule_native(const char *hosts, const char *path,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
     const unsigned char *name, size_t nlen, const unsigned char **value,

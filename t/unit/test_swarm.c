@@ -1154,6 +1154,213 @@ test_filters(void **state)
 }
 
 
+/*
+ * A rule's matches as text: "host,host path" or "* path", "=" before an
+ * exact path, matches joined by " | ".
+ */
+
+static int
+rule(int version, const char *text, char *out, size_t size)
+{
+    int                     rc;
+    char                   *p;
+    size_t                  i, k;
+    ngx_http_swarm_rule_t   r;
+    ngx_http_swarm_match_t *m;
+
+    if (version == 1) {
+        rc = ngx_http_swarm_rule_parse_v1(text, strlen(text), &r, out, size);
+
+    } else {
+        rc = ngx_http_swarm_rule_parse(text, strlen(text), &r, out, size);
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        ngx_http_swarm_rule_free(&r);
+        return rc;
+    }
+
+    p = out;
+    *p = '\0';
+
+    for (i = 0; i < r.n; i++) {
+        m = &r.matches[i];
+
+        p += snprintf(p, out + size - p, "%s", i ? " | " : "");
+
+        for (k = 0; k < m->nhosts; k++) {
+            p += snprintf(p, out + size - p, "%s%s", k ? "," : "",
+                          r.hosts[m->host + k]);
+        }
+
+        p += snprintf(p, out + size - p, "%s %s%s", m->nhosts ? "" : "*",
+                      m->exact ? "=" : "", m->path);
+    }
+
+    ngx_http_swarm_rule_free(&r);
+
+    return rc;
+}
+
+
+static void
+test_rule(void **state)
+{
+    char  out[1024];
+
+    (void) state;
+
+    /* Traefik v2 and v3 */
+
+    assert_int_equal(rule(2, "Host(`a.example.com`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com /");
+
+    assert_int_equal(rule(2, "Host(`A.Example.com`, \"www.example.com\") "
+                             "&& PathPrefix(`/api`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com,www.example.com /api");
+
+    assert_int_equal(rule(2, "host(`a`) && (Path(`/x`) || PATHPREFIX(`/y`, "
+                             "`/z`))", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a =/x | a /y | a /z");
+
+    assert_int_equal(rule(2, "(Host(`a`) || Host(`*.b.org.`)) && "
+                             "PathPrefix(`/p`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a /p | *.b.org /p");
+
+    assert_int_equal(rule(2, "PathPrefix(`/`) || HostHeader(`c`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / | c /");
+
+    assert_int_equal(rule(2, "  Path(\"/a\\\"b\")  ", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/a\"b");
+
+    /* never approximated */
+
+    assert_int_equal(rule(2, "HostRegexp(`{x:.+}`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"HostRegexp\" is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && !Path(`/x`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "\"!\" at offset 13 is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && Headers(`X`, `y`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"Headers\" is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && Host(`b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "two Host matchers joined by \"&&\" are not "
+                             "supported");
+
+    assert_int_equal(rule(2, "Frob(`a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unknown matcher \"Frob\"");
+
+    assert_int_equal(rule(2, "Host(`a`", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unterminated value at offset 5");
+    assert_int_equal(rule(2, "Host(`a b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a..b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a:80`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "PathPrefix(`api`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "path \"api\" does not start with \"/\"");
+    assert_int_equal(rule(2, "Host(`a`) Host(`b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "((((((((((((((((((Host(`a`)))))))))))))))))",
+                          out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "parentheses nested over 16 deep");
+
+    /* 8 paths by 9 hosts are over the bound */
+
+    assert_int_equal(rule(2, "PathPrefix(`/1`,`/2`,`/3`,`/4`,`/5`,`/6`,`/7`,"
+                             "`/8`) && (Host(`a`) || Host(`b`) || Host(`c`) "
+                             "|| Host(`d`) || Host(`e`) || Host(`f`) || "
+                             "Host(`g`) || Host(`h`) || Host(`i`))", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule gives over 64 matches");
+
+    /* Traefik v1, as in its Swarm walkthrough */
+
+    assert_int_equal(rule(1, "Host:a.example.com, b.example.com", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com,b.example.com /");
+
+    assert_int_equal(rule(1, "Host:a;PathPrefix:/x,/y", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a /x | a /y");
+
+    assert_int_equal(rule(1, "Path: /exact", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/exact");
+
+    assert_int_equal(rule(1, "PathPrefixStrip:/api", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"PathPrefixStrip\" is not "
+                             "supported");
+    assert_int_equal(rule(1, "Host:a;Host:b", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(1, "Host:", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(1, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+}
+
+
+static void
+test_rule_native(void **state)
+{
+    char                   err[256];
+    ngx_http_swarm_rule_t  r;
+
+    (void) state;
+
+    assert_int_equal(ngx_http_swarm_rule_native("a.example.com, *.b.com",
+                                                NULL, &r, err, sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.matches[0].nhosts, 2);
+    assert_string_equal(r.hosts[1], "*.b.com");
+    assert_string_equal(r.matches[0].path, "/");
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native(NULL, "/api", &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(r.matches[0].nhosts, 0);
+    assert_string_equal(r.matches[0].path, "/api");
+    assert_int_equal(r.matches[0].exact, 0);
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native(NULL, NULL, &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "no swarm.http.host or swarm.http.path label");
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native("a,,b", NULL, &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&r);
+}
+
+
 static void
 test_cookie_scan(void **state)
 {
@@ -1374,6 +1581,8 @@ main(void)
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_filters),
+        cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_rule_native),
         cmocka_unit_test(test_cookie_scan),
         cmocka_unit_test(test_cookie_valid),
         cmocka_unit_test(test_cookie_format),

@@ -1,0 +1,1003 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Routing rules to the matches a route is chosen by: Traefik v2 and v3
+ * rules (Host, HostHeader, Path, PathPrefix, "&&", "||", parentheses),
+ * Traefik v1 frontend rules ("Host:a,b;PathPrefix:/p"), and the native
+ * swarm.http.host and swarm.http.path labels.  A rule comes out as the
+ * "or" of matches, each a set of host names (or any host) and a path,
+ * exact or a prefix.  Anything else (HostRegexp, Headers, "!", two Host
+ * matchers in one "&&", ...) is an error naming it: a rule is never
+ * approximated.  Pure: libc only, no nginx, no I/O.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngx_http_swarm_lib.h"
+
+
+/* bounds on what one rule may give, and on how deep it nests */
+#define NGX_HTTP_SWARM_RULE_LEN       4096
+#define NGX_HTTP_SWARM_RULE_DEPTH     16
+
+
+/* matches being built: an "or" of them */
+
+typedef struct {
+    ngx_http_swarm_match_t    *m;
+    size_t                     n;
+} ngx_http_swarm_or_t;
+
+
+typedef struct {
+    const char                *p;
+    const char                *start;
+    const char                *end;
+    unsigned                   depth;
+    ngx_http_swarm_rule_t     *rule;
+    char                      *err;
+    size_t                     errlen;
+} ngx_http_swarm_parser_t;
+
+
+typedef int (*ngx_http_swarm_rule_pt)(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out);
+
+
+static int ngx_http_swarm_rule_or(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_and(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_joined(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out, char op);
+static int ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps,
+    const char *name, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps,
+    char **value);
+static void ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps);
+static int ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
+static int ngx_http_swarm_rule_union(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
+static int ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *or, const ngx_http_swarm_match_t *m);
+static int ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps,
+    const char *s, size_t len);
+static char *ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps,
+    const char *s, size_t len);
+static char *ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule,
+    const char *s, size_t len);
+static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
+    const char *s, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *or);
+static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
+    const char *fmt, ...);
+static int ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps);
+static int ngx_http_swarm_rule_is(const char *s, size_t len,
+    const char *name);
+
+
+/* the matchers of Traefik's rules this module does not route by */
+
+static const char  *ngx_http_swarm_rule_unsupported[] = {
+    "HostRegexp", "HostSNI", "HostSNIRegexp", "PathRegexp", "Method",
+    "Header", "HeaderRegexp", "Headers",
+    "HeadersRegexp", "Query", "QueryRegexp", "ClientIP", "ALPN",
+    NULL
+};
+
+
+static void
+ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_rule_t *rule, const char *s, size_t len, char *err,
+    size_t errlen)
+{
+    memset(rule, 0, sizeof(ngx_http_swarm_rule_t));
+
+    ps->p = s;
+    ps->start = s;
+    ps->end = s + len;
+    ps->depth = 0;
+    ps->rule = rule;
+    ps->err = err;
+    ps->errlen = errlen;
+}
+
+
+/*
+ * A Traefik v2 or v3 rule, as in traefik.http.routers.<r>.rule:
+ * NGX_HTTP_SWARM_DONE with its matches in "rule", or NGX_HTTP_SWARM_FAILED
+ * with why in err; ngx_http_swarm_rule_free() gives its memory back
+ * either way.
+ */
+
+int
+ngx_http_swarm_rule_parse(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    ngx_http_swarm_or_t      or;
+    ngx_http_swarm_parser_t  ps;
+
+    ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen);
+
+    if (len > NGX_HTTP_SWARM_RULE_LEN) {
+        return ngx_http_swarm_rule_error(&ps, "rule over %d bytes",
+                                         NGX_HTTP_SWARM_RULE_LEN);
+    }
+
+    or.m = NULL;
+    or.n = 0;
+
+    if (ngx_http_swarm_rule_or(&ps, &or) != NGX_HTTP_SWARM_DONE) {
+        free(or.m);
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    ngx_http_swarm_rule_space(&ps);
+
+    if (ps.p != ps.end) {
+        free(or.m);
+        return ngx_http_swarm_rule_error(&ps, "unexpected \"%c\" at offset "
+                                         "%zu", *ps.p,
+                                         (size_t) (ps.p - ps.start));
+    }
+
+    return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/* a || b || ..., each an "and" */
+
+static int
+ngx_http_swarm_rule_or(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *out)
+{
+    return ngx_http_swarm_rule_joined(ps, out, '|');
+}
+
+
+/* a && b && ..., each a matcher or a rule in parentheses */
+
+static int
+ngx_http_swarm_rule_and(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *out)
+{
+    return ngx_http_swarm_rule_joined(ps, out, '&');
+}
+
+
+/* operands joined by "||" (op '|') or "&&" (op '&') */
+
+static int
+ngx_http_swarm_rule_joined(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out, char op)
+{
+    int                     rc;
+    ngx_http_swarm_or_t     next;
+    ngx_http_swarm_rule_pt  operand;
+
+    operand = (op == '|') ? ngx_http_swarm_rule_and
+                          : ngx_http_swarm_rule_primary;
+
+    if (operand(ps, out) != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    for ( ;; ) {
+        ngx_http_swarm_rule_space(ps);
+
+        if (ps->end - ps->p < 2 || ps->p[0] != op || ps->p[1] != op) {
+            return NGX_HTTP_SWARM_DONE;
+        }
+
+        ps->p += 2;
+
+        next.m = NULL;
+        next.n = 0;
+
+        rc = operand(ps, &next);
+
+        if (rc == NGX_HTTP_SWARM_DONE) {
+            rc = (op == '|') ? ngx_http_swarm_rule_union(ps, out, &next)
+                             : ngx_http_swarm_rule_cross(ps, out, &next);
+        }
+
+        free(next.m);
+
+        if (rc != NGX_HTTP_SWARM_DONE) {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+}
+
+
+/* ( rule ), or a matcher */
+
+static int
+ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *out)
+{
+    int          rc;
+    const char  *name;
+
+    ngx_http_swarm_rule_space(ps);
+
+    if (ps->p == ps->end) {
+        return ngx_http_swarm_rule_error(ps, "matcher expected at offset %zu",
+                                         (size_t) (ps->p - ps->start));
+    }
+
+    if (*ps->p == '!') {
+        return ngx_http_swarm_rule_error(ps, "\"!\" at offset %zu is not "
+                                         "supported",
+                                         (size_t) (ps->p - ps->start));
+    }
+
+    if (*ps->p == '(') {
+        if (++ps->depth > NGX_HTTP_SWARM_RULE_DEPTH) {
+            return ngx_http_swarm_rule_error(ps, "parentheses nested over "
+                                             "%d deep",
+                                             NGX_HTTP_SWARM_RULE_DEPTH);
+        }
+
+        ps->p++;
+
+        rc = ngx_http_swarm_rule_or(ps, out);
+        if (rc != NGX_HTTP_SWARM_DONE) {
+            return rc;
+        }
+
+        ngx_http_swarm_rule_space(ps);
+
+        if (ps->p == ps->end || *ps->p != ')') {
+            return ngx_http_swarm_rule_error(ps, "\")\" expected at offset "
+                                             "%zu",
+                                             (size_t) (ps->p - ps->start));
+        }
+
+        ps->p++;
+        ps->depth--;
+
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    name = ps->p;
+
+    while (ps->p < ps->end
+           && ((*ps->p >= 'a' && *ps->p <= 'z')
+               || (*ps->p >= 'A' && *ps->p <= 'Z')))
+    {
+        ps->p++;
+    }
+
+    if (ps->p == name) {
+        return ngx_http_swarm_rule_error(ps, "matcher expected at offset %zu",
+                                         (size_t) (ps->p - ps->start));
+    }
+
+    return ngx_http_swarm_rule_matcher(ps, name, ps->p - name, out);
+}
+
+
+/*
+ * Host(`a`, ...) and HostHeader(...): one match of those names;
+ * Path(`/p`, ...) and PathPrefix(...): a match each.  Names are matched
+ * whatever their case, as Traefik does.
+ */
+
+static int
+ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
+    size_t len, ngx_http_swarm_or_t *out)
+{
+    int                     host, exact;
+    char                   *value, *path;
+    size_t                  i, first;
+    ngx_http_swarm_match_t  m;
+
+    host = ngx_http_swarm_rule_is(name, len, "Host")
+           || ngx_http_swarm_rule_is(name, len, "HostHeader");
+    exact = ngx_http_swarm_rule_is(name, len, "Path");
+
+    if (!host && !exact && !ngx_http_swarm_rule_is(name, len, "PathPrefix"))
+    {
+        for (i = 0; ngx_http_swarm_rule_unsupported[i]; i++) {
+            if (ngx_http_swarm_rule_is(name, len,
+                                       ngx_http_swarm_rule_unsupported[i]))
+            {
+                return ngx_http_swarm_rule_error(ps, "matcher \"%.*s\" is "
+                                                 "not supported",
+                                                 (int) len, name);
+            }
+        }
+
+        return ngx_http_swarm_rule_error(ps, "unknown matcher \"%.*s\"",
+                                         (int) len, name);
+    }
+
+    ngx_http_swarm_rule_space(ps);
+
+    if (ps->p == ps->end || *ps->p != '(') {
+        return ngx_http_swarm_rule_error(ps, "\"(\" expected after "
+                                         "\"%.*s\"", (int) len, name);
+    }
+
+    ps->p++;
+
+    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+    first = ps->rule->nhosts;
+    value = NULL;
+
+    for ( ;; ) {
+        if (ngx_http_swarm_rule_string(ps, &value) != NGX_HTTP_SWARM_DONE) {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        if (host) {
+            if (ngx_http_swarm_rule_host(ps, value, strlen(value))
+                != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+        } else {
+            path = ngx_http_swarm_rule_path(ps, value, strlen(value));
+            if (path == NULL) {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            m.path = path;
+            m.exact = exact;
+
+            if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+        }
+
+        ngx_http_swarm_rule_space(ps);
+
+        if (ps->p < ps->end && *ps->p == ',') {
+            ps->p++;
+            continue;
+        }
+
+        if (ps->p < ps->end && *ps->p == ')') {
+            ps->p++;
+            break;
+        }
+
+        return ngx_http_swarm_rule_error(ps, "\",\" or \")\" expected at "
+                                         "offset %zu",
+                                         (size_t) (ps->p - ps->start));
+    }
+
+    if (host) {
+        m.host = first;
+        m.nhosts = ps->rule->nhosts - first;
+
+        return ngx_http_swarm_rule_push(ps, out, &m);
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* `text` or "text" (with \" and \\ inside), kept with the rule */
+
+static int
+ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps, char **value)
+{
+    char         quote, *buf;
+    size_t       n;
+    const char  *p;
+
+    ngx_http_swarm_rule_space(ps);
+
+    if (ps->p == ps->end || (*ps->p != '`' && *ps->p != '"')) {
+        return ngx_http_swarm_rule_error(ps, "a value in ` or \" expected "
+                                         "at offset %zu",
+                                         (size_t) (ps->p - ps->start));
+    }
+
+    quote = *ps->p++;
+
+    buf = malloc(ps->end - ps->p + 1);
+    if (buf == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    for (p = ps->p, n = 0; p < ps->end && *p != quote; p++) {
+        if (quote == '"' && *p == '\\' && p + 1 < ps->end) {
+            p++;
+        }
+
+        buf[n++] = *p;
+    }
+
+    if (p == ps->end) {
+        free(buf);
+        return ngx_http_swarm_rule_error(ps, "unterminated value at offset "
+                                         "%zu",
+                                         (size_t) (ps->p - 1 - ps->start));
+    }
+
+    ps->p = p + 1;
+
+    *value = ngx_http_swarm_rule_keep(ps->rule, buf, n);
+
+    free(buf);
+
+    return *value ? NGX_HTTP_SWARM_DONE : ngx_http_swarm_rule_nomem(ps);
+}
+
+
+static void
+ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps)
+{
+    while (ps->p < ps->end
+           && (*ps->p == ' ' || *ps->p == '\t' || *ps->p == '\n'
+               || *ps->p == '\r'))
+    {
+        ps->p++;
+    }
+}
+
+
+/*
+ * a && b: each match of a with each of b.  Two host sets, or two paths,
+ * in one match would be an intersection this module does not route by.
+ */
+
+static int
+ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b)
+{
+    size_t                  i, j;
+    ngx_http_swarm_or_t     out;
+    ngx_http_swarm_match_t  m;
+
+    out.m = NULL;
+    out.n = 0;
+
+    for (i = 0; i < a->n; i++) {
+        for (j = 0; j < b->n; j++) {
+
+            if (a->m[i].nhosts && b->m[j].nhosts) {
+                free(out.m);
+                return ngx_http_swarm_rule_error(ps, "two Host matchers "
+                                                 "joined by \"&&\" are not "
+                                                 "supported");
+            }
+
+            if (a->m[i].path && b->m[j].path) {
+                free(out.m);
+                return ngx_http_swarm_rule_error(ps, "two Path or "
+                                                 "PathPrefix matchers "
+                                                 "joined by \"&&\" are not "
+                                                 "supported");
+            }
+
+            m = a->m[i];
+
+            if (b->m[j].nhosts) {
+                m.host = b->m[j].host;
+                m.nhosts = b->m[j].nhosts;
+            }
+
+            if (b->m[j].path) {
+                m.path = b->m[j].path;
+                m.exact = b->m[j].exact;
+            }
+
+            if (ngx_http_swarm_rule_push(ps, &out, &m) != NGX_HTTP_SWARM_DONE)
+            {
+                free(out.m);
+                return NGX_HTTP_SWARM_FAILED;
+            }
+        }
+    }
+
+    free(a->m);
+    *a = out;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+static int
+ngx_http_swarm_rule_union(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b)
+{
+    size_t  j;
+
+    for (j = 0; j < b->n; j++) {
+        if (ngx_http_swarm_rule_push(ps, a, &b->m[j]) != NGX_HTTP_SWARM_DONE)
+        {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+static int
+ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or,
+    const ngx_http_swarm_match_t *m)
+{
+    ngx_http_swarm_match_t  *p;
+
+    if (or->n == NGX_HTTP_SWARM_RULE_MATCHES) {
+        return ngx_http_swarm_rule_error(ps, "rule gives over %d matches",
+                                         NGX_HTTP_SWARM_RULE_MATCHES);
+    }
+
+    p = realloc(or->m, (or->n + 1) * sizeof(ngx_http_swarm_match_t));
+    if (p == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    p[or->n++] = *m;
+    or->m = p;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * A host name, in lower case: letters, digits, "-" and "." (a trailing
+ * dot dropped), or "*." and such a name for any name that ends in it.
+ */
+
+static int
+ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps, const char *s,
+    size_t len)
+{
+    char    *name, **hosts;
+    size_t   i, from;
+
+    if (len && s[len - 1] == '.') {
+        len--;
+    }
+
+    from = (len > 2 && s[0] == '*' && s[1] == '.') ? 2 : 0;
+
+    if (len == from || len > 253) {
+        return ngx_http_swarm_rule_error(ps, "invalid host name \"%.*s\"",
+                                         (int) ngx_http_swarm_min(len, 64),
+                                         s);
+    }
+
+    for (i = from; i < len; i++) {
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+              || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'
+              || (s[i] == '.' && i > from && s[i - 1] != '.')))
+        {
+            return ngx_http_swarm_rule_error(ps, "invalid host name "
+                                             "\"%.*s\"",
+                                             (int) ngx_http_swarm_min(len,
+                                                                      64),
+                                             s);
+        }
+    }
+
+    if (ps->rule->nhosts == NGX_HTTP_SWARM_RULE_HOSTS) {
+        return ngx_http_swarm_rule_error(ps, "rule names over %d hosts",
+                                         NGX_HTTP_SWARM_RULE_HOSTS);
+    }
+
+    name = ngx_http_swarm_rule_keep(ps->rule, s, len);
+    if (name == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    for (i = 0; i < len; i++) {
+        if (name[i] >= 'A' && name[i] <= 'Z') {
+            name[i] = (char) (name[i] - 'A' + 'a');
+        }
+    }
+
+    hosts = realloc(ps->rule->hosts,
+                    (ps->rule->nhosts + 1) * sizeof(char *));
+    if (hosts == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    hosts[ps->rule->nhosts++] = name;
+    ps->rule->hosts = hosts;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* a path: "/" and printable bytes but spaces */
+
+static char *
+ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
+    size_t len)
+{
+    char    *path;
+    size_t   i;
+
+    if (len == 0 || s[0] != '/') {
+        (void) ngx_http_swarm_rule_error(ps, "path \"%.*s\" does not start "
+                                         "with \"/\"",
+                                         (int) ngx_http_swarm_min(len, 64),
+                                         s);
+        return NULL;
+    }
+
+    for (i = 0; i < len; i++) {
+        if ((unsigned char) s[i] <= 0x20 || s[i] == 0x7f) {
+            (void) ngx_http_swarm_rule_error(ps, "invalid path \"%.*s\"",
+                                             (int) ngx_http_swarm_min(len,
+                                                                      64),
+                                             s);
+            return NULL;
+        }
+    }
+
+    path = ngx_http_swarm_rule_keep(ps->rule, s, len);
+    if (path == NULL) {
+        (void) ngx_http_swarm_rule_nomem(ps);
+    }
+
+    return path;
+}
+
+
+/* a copy of s, terminated, freed with the rule */
+
+static char *
+ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule, const char *s,
+    size_t len)
+{
+    char   *copy, **strings;
+
+    strings = realloc(rule->strings, (rule->nstrings + 1) * sizeof(char *));
+    if (strings == NULL) {
+        return NULL;
+    }
+
+    rule->strings = strings;
+
+    copy = malloc(len + 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    memcpy(copy, s, len);
+    copy[len] = '\0';
+
+    strings[rule->nstrings++] = copy;
+
+    return copy;
+}
+
+
+/*
+ * A Traefik v1 frontend rule, as in traefik.frontend.rule: matchers
+ * joined by ";" (and), each "Name:value,value" (or): Host, Path and
+ * PathPrefix.  Returns as ngx_http_swarm_rule_parse() does.
+ */
+
+int
+ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    const char               *part, *semi;
+    ngx_http_swarm_or_t       or, next;
+    ngx_http_swarm_match_t    any;
+    ngx_http_swarm_parser_t   ps;
+
+    ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen);
+
+    if (len > NGX_HTTP_SWARM_RULE_LEN) {
+        return ngx_http_swarm_rule_error(&ps, "rule over %d bytes",
+                                         NGX_HTTP_SWARM_RULE_LEN);
+    }
+
+    /* what nothing restricts: any host, any path */
+
+    memset(&any, 0, sizeof(ngx_http_swarm_match_t));
+
+    or.m = NULL;
+    or.n = 0;
+
+    if (ngx_http_swarm_rule_push(&ps, &or, &any) != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    for (part = s; part <= s + len; part = semi + 1) {
+        semi = memchr(part, ';', s + len - part);
+        if (semi == NULL) {
+            semi = s + len;
+        }
+
+        next.m = NULL;
+        next.n = 0;
+
+        if (ngx_http_swarm_rule_v1_part(&ps, part, semi - part, &next)
+            != NGX_HTTP_SWARM_DONE
+            || ngx_http_swarm_rule_cross(&ps, &or, &next)
+               != NGX_HTTP_SWARM_DONE)
+        {
+            free(next.m);
+            free(or.m);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        free(next.m);
+    }
+
+    return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/* "Name:value,value" of a v1 rule */
+
+static int
+ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps, const char *s,
+    size_t len, ngx_http_swarm_or_t *out)
+{
+    int                     host, exact;
+    char                   *path;
+    size_t                  nlen, first;
+    const char             *colon, *v, *end, *comma, *last;
+    ngx_http_swarm_match_t  m;
+
+    while (len && (*s == ' ' || *s == '\t')) {
+        s++;
+        len--;
+    }
+
+    while (len && (s[len - 1] == ' ' || s[len - 1] == '\t')) {
+        len--;
+    }
+
+    colon = memchr(s, ':', len);
+    if (colon == NULL) {
+        return ngx_http_swarm_rule_error(ps, "\"Name:value\" expected in "
+                                         "\"%.*s\"",
+                                         (int) ngx_http_swarm_min(len, 64),
+                                         s);
+    }
+
+    nlen = colon - s;
+
+    while (nlen && s[nlen - 1] == ' ') {
+        nlen--;
+    }
+
+    host = ngx_http_swarm_rule_is(s, nlen, "Host");
+    exact = ngx_http_swarm_rule_is(s, nlen, "Path");
+
+    if (!host && !exact && !ngx_http_swarm_rule_is(s, nlen, "PathPrefix")) {
+        return ngx_http_swarm_rule_error(ps, "matcher \"%.*s\" is not "
+                                         "supported",
+                                         (int) ngx_http_swarm_min(nlen, 64),
+                                         s);
+    }
+
+    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+    first = ps->rule->nhosts;
+    last = s + len;
+
+    for (v = colon + 1; v <= last; v = comma + 1) {
+        comma = memchr(v, ',', last - v);
+        end = comma ? comma : last;
+
+        while (v < end && *v == ' ') {
+            v++;
+        }
+
+        while (end > v && end[-1] == ' ') {
+            end--;
+        }
+
+        if (host) {
+            if (ngx_http_swarm_rule_host(ps, v, end - v)
+                != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+        } else {
+            path = ngx_http_swarm_rule_path(ps, v, end - v);
+            if (path == NULL) {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            m.path = path;
+            m.exact = exact;
+
+            if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+        }
+
+        if (comma == NULL) {
+            break;
+        }
+    }
+
+    if (host) {
+        m.host = first;
+        m.nhosts = ps->rule->nhosts - first;
+
+        return ngx_http_swarm_rule_push(ps, out, &m);
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * The native labels: swarm.http.host (names joined by ",") and
+ * swarm.http.path (a prefix, "/" where only hosts are given); either may
+ * be NULL, not both.  Returns as ngx_http_swarm_rule_parse() does.
+ */
+
+int
+ngx_http_swarm_rule_native(const char *hosts, const char *path,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    const char               *v, *end, *comma, *last;
+    ngx_http_swarm_or_t       or;
+    ngx_http_swarm_match_t    m;
+    ngx_http_swarm_parser_t   ps;
+
+    ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
+
+    if (hosts == NULL && path == NULL) {
+        return ngx_http_swarm_rule_error(&ps, "no swarm.http.host or "
+                                         "swarm.http.path label");
+    }
+
+    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+    if (hosts) {
+        last = hosts + strlen(hosts);
+
+        for (v = hosts; v <= last; v = comma + 1) {
+            comma = memchr(v, ',', last - v);
+            end = comma ? comma : last;
+
+            while (v < end && *v == ' ') {
+                v++;
+            }
+
+            while (end > v && end[-1] == ' ') {
+                end--;
+            }
+
+            if (ngx_http_swarm_rule_host(&ps, v, end - v)
+                != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            if (comma == NULL) {
+                break;
+            }
+        }
+
+        m.nhosts = rule->nhosts;
+    }
+
+    if (path) {
+        m.path = ngx_http_swarm_rule_path(&ps, path, strlen(path));
+        if (m.path == NULL) {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    or.m = NULL;
+    or.n = 0;
+
+    if (ngx_http_swarm_rule_push(&ps, &or, &m) != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/* the matches found become the rule's; a path not given is "/" */
+
+static int
+ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or)
+{
+    size_t  i;
+
+    for (i = 0; i < or->n; i++) {
+        if (or->m[i].path == NULL) {
+            or->m[i].path = "/";
+            or->m[i].exact = 0;
+        }
+    }
+
+    ps->rule->matches = or->m;
+    ps->rule->n = or->n;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+static int
+ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps, const char *fmt, ...)
+{
+    va_list  args;
+
+    if (ps->errlen) {
+        va_start(args, fmt);
+        vsnprintf(ps->err, ps->errlen, fmt, args);
+        va_end(args);
+    }
+
+    return NGX_HTTP_SWARM_FAILED;
+}
+
+
+static int
+ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps)
+{
+    return ngx_http_swarm_rule_error(ps, "out of memory");
+}
+
+
+/* whether s is the matcher name, whatever the case */
+
+static int
+ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)
+{
+    size_t  i;
+    char    a, b;
+
+    if (strlen(name) != len) {
+        return 0;
+    }
+
+    for (i = 0; i < len; i++) {
+        a = s[i];
+        b = name[i];
+
+        if (a >= 'A' && a <= 'Z') {
+            a = (char) (a - 'A' + 'a');
+        }
+
+        if (b >= 'A' && b <= 'Z') {
+            b = (char) (b - 'A' + 'a');
+        }
+
+        if (a != b) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+void
+ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule)
+{
+    size_t  i;
+
+    for (i = 0; i < rule->nstrings; i++) {
+        free(rule->strings[i]);
+    }
+
+    free(rule->strings);
+    free(rule->hosts);
+    free(rule->matches);
+
+    memset(rule, 0, sizeof(ngx_http_swarm_rule_t));
+}

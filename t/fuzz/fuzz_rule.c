@@ -1,0 +1,91 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * libFuzzer target: any bytes as a Traefik v2/v3 rule and as a v1 rule.
+ * A rule that parses gives 1 to 64 matches, each with a path that starts
+ * with "/" and host names in its range, in lower case, made of letters,
+ * digits, "-" and "." after an optional "*.".
+ */
+
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ngx_http_swarm_lib.h"
+
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check(ngx_http_swarm_rule_t *r);
+
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    char                   err[256];
+    ngx_http_swarm_rule_t  r;
+
+    if (ngx_http_swarm_rule_parse((const char *) data, size, &r, err,
+                                  sizeof(err))
+        == NGX_HTTP_SWARM_DONE)
+    {
+        check(&r);
+    }
+
+    ngx_http_swarm_rule_free(&r);
+
+    if (ngx_http_swarm_rule_parse_v1((const char *) data, size, &r, err,
+                                     sizeof(err))
+        == NGX_HTTP_SWARM_DONE)
+    {
+        check(&r);
+    }
+
+    ngx_http_swarm_rule_free(&r);
+
+    return 0;
+}
+
+
+static void
+check(ngx_http_swarm_rule_t *r)
+{
+    size_t       i, k;
+    const char  *h, *p;
+
+    if (r->n == 0 || r->n > NGX_HTTP_SWARM_RULE_MATCHES) {
+        abort();
+    }
+
+    for (i = 0; i < r->n; i++) {
+        if (r->matches[i].path == NULL || r->matches[i].path[0] != '/') {
+            abort();
+        }
+
+        if (r->matches[i].host + r->matches[i].nhosts > r->nhosts) {
+            abort();
+        }
+
+        for (k = 0; k < r->matches[i].nhosts; k++) {
+            h = r->hosts[r->matches[i].host + k];
+
+            if (h[0] == '*' && h[1] == '.') {
+                h += 2;
+            }
+
+            if (*h == '\0') {
+                abort();
+            }
+
+            for (p = h; *p; p++) {
+                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
+                      || *p == '-' || *p == '.'))
+                {
+                    abort();
+                }
+            }
+        }
+    }
+}
