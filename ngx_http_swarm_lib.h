@@ -212,6 +212,19 @@ typedef struct {
 } ngx_http_swarm_rule_t;
 
 
+/* a route: a service's rule, its name for ties and reports, a priority */
+
+typedef struct {
+    const char                *name;
+    const ngx_http_swarm_rule_t  *rule;
+    long                       priority;
+    unsigned                   has_priority;
+} ngx_http_swarm_route_t;
+
+
+typedef struct ngx_http_swarm_routes_s  ngx_http_swarm_routes_t;
+
+
 typedef struct {
     const char                *name;
     const char                *path;
@@ -299,6 +312,13 @@ int ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
 int ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
+
+ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
+    const ngx_http_swarm_route_t *routes, size_t n,
+    ngx_http_swarm_report_t *report);
+long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
+    const char *host, size_t hlen, const char *path, size_t plen);
+void ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
     const unsigned char *name, size_t nlen, const unsigned char **value,

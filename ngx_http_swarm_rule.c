@@ -417,6 +417,13 @@ ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps, char **value)
             p++;
         }
 
+        if (*p == '\0') {
+            free(buf);
+            return ngx_http_swarm_rule_error(ps, "a zero byte in a value at "
+                                             "offset %zu",
+                                             (size_t) (p - ps->start));
+        }
+
         buf[n++] = *p;
     }
 
@@ -568,7 +575,7 @@ ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps, const char *s,
 
     from = (len > 2 && s[0] == '*' && s[1] == '.') ? 2 : 0;
 
-    if (len == from || len > 253) {
+    if (len == from || len > 253 || s[len - 1] == '.') {
         return ngx_http_swarm_rule_error(ps, "invalid host name \"%.*s\"",
                                          (int) ngx_http_swarm_min(len, 64),
                                          s);

@@ -24,14 +24,45 @@ static void check(ngx_http_swarm_rule_t *r);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    char                   err[256];
-    ngx_http_swarm_rule_t  r;
+    long                      k;
+    char                      err[256];
+    ngx_http_swarm_rule_t     r;
+    ngx_http_swarm_route_t    route;
+    ngx_http_swarm_routes_t  *t;
 
     if (ngx_http_swarm_rule_parse((const char *) data, size, &r, err,
                                   sizeof(err))
         == NGX_HTTP_SWARM_DONE)
     {
         check(&r);
+
+        /* its routes, asked for the input as a host and as a path */
+
+        route.name = "fuzz";
+        route.rule = &r;
+        route.priority = 0;
+        route.has_priority = 0;
+
+        t = ngx_http_swarm_routes_build(&route, 1, NULL);
+        if (t) {
+            k = ngx_http_swarm_routes_find(t, (const char *) data, size,
+                                           (const char *) data, size);
+            if (k != -1 && k != 0) {
+                abort();
+            }
+
+            if (r.matches[0].nhosts
+                && ngx_http_swarm_routes_find(t,
+                       r.hosts[r.matches[0].host],
+                       strlen(r.hosts[r.matches[0].host]),
+                       r.matches[0].path, strlen(r.matches[0].path))
+                   != (r.hosts[r.matches[0].host][0] == '*' ? -1 : 0))
+            {
+                abort();
+            }
+
+            ngx_http_swarm_routes_free(t);
+        }
     }
 
     ngx_http_swarm_rule_free(&r);

@@ -1273,6 +1273,8 @@ test_rule(void **state)
                      NGX_HTTP_SWARM_FAILED);
     assert_int_equal(rule(2, "Host(`a..b`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a..`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
     assert_int_equal(rule(2, "Host(`a:80`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_int_equal(rule(2, "PathPrefix(`api`)", out, sizeof(out)),
@@ -1331,6 +1333,14 @@ test_rule_native(void **state)
 
     (void) state;
 
+    /* a zero byte is no part of a name: "a\0b" is not "a" */
+
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(`a\0b`)", 11, &r, err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "a zero byte in a value at offset 7");
+    ngx_http_swarm_rule_free(&r);
+
     assert_int_equal(ngx_http_swarm_rule_native("a.example.com, *.b.com",
                                                 NULL, &r, err, sizeof(err)),
                      NGX_HTTP_SWARM_DONE);
@@ -1358,6 +1368,198 @@ test_rule_native(void **state)
                                                 sizeof(err)),
                      NGX_HTTP_SWARM_FAILED);
     ngx_http_swarm_rule_free(&r);
+}
+
+
+/* routes from v2 rules: name, priority (-1 for none), rule */
+
+typedef struct {
+    const char             *name;
+    long                    priority;
+    const char             *rule;
+} route_def_t;
+
+
+static ngx_http_swarm_routes_t *
+routes(const route_def_t *defs, size_t n, ngx_http_swarm_route_t *r,
+    ngx_http_swarm_rule_t *rules, report_log_t *log)
+{
+    char                     err[256];
+    size_t                   i;
+    ngx_http_swarm_report_t  report;
+
+    for (i = 0; i < n; i++) {
+        assert_int_equal(ngx_http_swarm_rule_parse(defs[i].rule,
+                                                   strlen(defs[i].rule),
+                                                   &rules[i], err,
+                                                   sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+
+        r[i].name = defs[i].name;
+        r[i].rule = &rules[i];
+        r[i].priority = defs[i].priority;
+        r[i].has_priority = (defs[i].priority >= 0);
+    }
+
+    memset(log, 0, sizeof(report_log_t));
+    report.handler = report_handler;
+    report.data = log;
+
+    return ngx_http_swarm_routes_build(r, n, &report);
+}
+
+
+/* the name of the route for host and path, or "404" */
+
+static const char *
+route_for(ngx_http_swarm_routes_t *t, ngx_http_swarm_route_t *r,
+    const char *host, const char *path)
+{
+    long  k;
+
+    k = ngx_http_swarm_routes_find(t, host, host ? strlen(host) : 0, path,
+                                   strlen(path));
+
+    return k < 0 ? "404" : r[k].name;
+}
+
+
+static void
+test_routes(void **state)
+{
+    size_t                    i, n;
+    report_log_t              log;
+    ngx_http_swarm_rule_t     rules[8];
+    ngx_http_swarm_route_t    r[8];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  defs[] = {
+        { "blog", -1, "Host(`blog.example.com`)" },
+        { "api", -1, "PathPrefix(`/api`)" },
+        { "shop", -1, "Host(`*.example.com`) && PathPrefix(`/shop`)" },
+        { "deep", -1, "Host(`*.eu.example.com`)" },
+        { "login", -1, "Host(`blog.example.com`) && PathPrefix(`/login`)" },
+        { "exact", -1, "Host(`blog.example.com`) && Path(`/login`)" },
+        { "admin", 10, "PathPrefix(`/admin`)" },
+        { "www", -1, "Host(`www.example.com`) && PathPrefix(`/w`)" },
+    };
+
+    (void) state;
+
+    n = sizeof(defs) / sizeof(defs[0]);
+    t = routes(defs, n, r, rules, &log);
+    assert_non_null(t);
+    assert_int_equal(log.calls, 0);
+
+    /* a host's routes before host-less ones, whatever the path */
+
+    assert_string_equal(route_for(t, r, "blog.example.com", "/"), "blog");
+    assert_string_equal(route_for(t, r, "blog.example.com", "/api/x"),
+                        "blog");
+
+    /* longest prefix; an exact path before a prefix of its length */
+
+    assert_string_equal(route_for(t, r, "blog.example.com", "/login"),
+                        "exact");
+    assert_string_equal(route_for(t, r, "blog.example.com", "/login/x"),
+                        "login");
+
+    /* case, port and a trailing dot do not count */
+
+    assert_string_equal(route_for(t, r, "BLOG.Example.COM:8080", "/"),
+                        "blog");
+    assert_string_equal(route_for(t, r, "blog.example.com.", "/"), "blog");
+
+    /* wildcards: any name below, the longer suffix first, not the name */
+
+    assert_string_equal(route_for(t, r, "a.example.com", "/shop/1"), "shop");
+    assert_string_equal(route_for(t, r, "a.b.example.com", "/shop"), "shop");
+    assert_string_equal(route_for(t, r, "x.eu.example.com", "/shop"),
+                        "deep");
+    assert_string_equal(route_for(t, r, "example.com", "/shop"), "404");
+
+    /* a host whose routes do not cover the path falls through */
+
+    assert_string_equal(route_for(t, r, "www.example.com", "/w"), "www");
+    assert_string_equal(route_for(t, r, "www.example.com", "/shop"), "shop");
+    assert_string_equal(route_for(t, r, "www.example.com", "/api"), "api");
+    assert_string_equal(route_for(t, r, "www.example.com", "/"), "404");
+    assert_string_equal(route_for(t, r, NULL, "/api"), "api");
+    assert_string_equal(route_for(t, r, "", "/other"), "404");
+    assert_string_equal(route_for(t, r, "other.org", "/apix"), "api");
+
+    /* what is no host name gets the routes for any host only */
+
+    assert_string_equal(route_for(t, r, "*.example.com", "/shop"), "404");
+    assert_string_equal(route_for(t, r, "[::1]:8080", "/api"), "api");
+    assert_string_equal(route_for(t, r, "blog.example.com/x", "/"), "404");
+
+    /* a priority decides first */
+
+    assert_string_equal(route_for(t, r, "blog.example.com", "/admin"),
+                        "admin");
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+}
+
+
+static void
+test_routes_ties(void **state)
+{
+    size_t                    i;
+    report_log_t              log;
+    ngx_http_swarm_rule_t     rules[2];
+    ngx_http_swarm_route_t    r[2];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  ab[] = {
+        { "b", -1, "Host(`x.org`)" },
+        { "a", -1, "Host(`X.org`) && PathPrefix(`/`)" },
+    };
+
+    static const route_def_t  ba[] = {
+        { "a", -1, "Host(`x.org`)" },
+        { "b", -1, "Host(`x.org`)" },
+    };
+
+    (void) state;
+
+    /* the same host and path: the service name decides, in any order */
+
+    t = routes(ab, 2, r, rules, &log);
+    assert_non_null(t);
+    assert_string_equal(route_for(t, r, "x.org", "/"), "a");
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.upstream, 0);
+    assert_string_equal(log.service, "b");
+    assert_string_equal(log.msg, "host \"x.org\" and path \"/\" are "
+                                 "service \"a\"'s, which comes first");
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < 2; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+
+    t = routes(ba, 2, r, rules, &log);
+    assert_non_null(t);
+    assert_string_equal(route_for(t, r, "x.org", "/"), "a");
+    assert_int_equal(log.calls, 1);
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < 2; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+
+    /* no route at all */
+
+    t = ngx_http_swarm_routes_build(NULL, 0, NULL);
+    assert_non_null(t);
+    assert_int_equal(ngx_http_swarm_routes_find(t, "a", 1, "/", 1), -1);
+    ngx_http_swarm_routes_free(t);
 }
 
 
@@ -1583,6 +1785,8 @@ main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_rule_native),
+        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_routes_ties),
         cmocka_unit_test(test_cookie_scan),
         cmocka_unit_test(test_cookie_valid),
         cmocka_unit_test(test_cookie_format),
