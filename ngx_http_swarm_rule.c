@@ -59,6 +59,12 @@ static int ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps,
     const char *name, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_value(ngx_http_swarm_parser_t *ps,
+    int host, int exact, const char *v, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps,
+    size_t first, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, int host,
+    int exact, const char *s, size_t len, ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps,
     char **value);
 static void ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps);
@@ -295,10 +301,9 @@ static int
 ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
     size_t len, ngx_http_swarm_or_t *out)
 {
-    int                     host, exact;
-    char                   *value, *path;
-    size_t                  i, first;
-    ngx_http_swarm_match_t  m;
+    int      host, exact;
+    char    *value;
+    size_t   i, first;
 
     host = ngx_http_swarm_rule_is(name, len, "Host")
            || ngx_http_swarm_rule_is(name, len, "HostHeader");
@@ -329,35 +334,16 @@ ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
 
     ps->p++;
 
-    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
     first = ps->rule->nhosts;
     value = NULL;
 
     for ( ;; ) {
-        if (ngx_http_swarm_rule_string(ps, &value) != NGX_HTTP_SWARM_DONE) {
+        if (ngx_http_swarm_rule_string(ps, &value) != NGX_HTTP_SWARM_DONE
+            || ngx_http_swarm_rule_value(ps, host, exact, value,
+                                         strlen(value), out)
+               != NGX_HTTP_SWARM_DONE)
+        {
             return NGX_HTTP_SWARM_FAILED;
-        }
-
-        if (host) {
-            if (ngx_http_swarm_rule_host(ps, value, strlen(value))
-                != NGX_HTTP_SWARM_DONE)
-            {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-
-        } else {
-            path = ngx_http_swarm_rule_path(ps, value, strlen(value));
-            if (path == NULL) {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-
-            m.path = path;
-            m.exact = exact;
-
-            if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE)
-            {
-                return NGX_HTTP_SWARM_FAILED;
-            }
         }
 
         ngx_http_swarm_rule_space(ps);
@@ -377,14 +363,88 @@ ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
                                          (size_t) (ps->p - ps->start));
     }
 
-    if (host) {
-        m.host = first;
-        m.nhosts = ps->rule->nhosts - first;
+    return host ? ngx_http_swarm_rule_hosts(ps, first, out)
+                : NGX_HTTP_SWARM_DONE;
+}
 
-        return ngx_http_swarm_rule_push(ps, out, &m);
+
+/*
+ * A value of a matcher: a host name, kept for the match of them all
+ * (ngx_http_swarm_rule_hosts()), or a path, a match of its own.
+ */
+
+static int
+ngx_http_swarm_rule_value(ngx_http_swarm_parser_t *ps, int host, int exact,
+    const char *v, size_t len, ngx_http_swarm_or_t *out)
+{
+    ngx_http_swarm_match_t  m;
+
+    if (host) {
+        return ngx_http_swarm_rule_host(ps, v, len);
     }
 
-    return NGX_HTTP_SWARM_DONE;
+    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+    m.path = ngx_http_swarm_rule_path(ps, v, len);
+    if (m.path == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    m.exact = exact;
+
+    return ngx_http_swarm_rule_push(ps, out, &m);
+}
+
+
+/* the match of the host names kept from "first" on */
+
+static int
+ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps, size_t first,
+    ngx_http_swarm_or_t *out)
+{
+    ngx_http_swarm_match_t  m;
+
+    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+    m.host = first;
+    m.nhosts = ps->rule->nhosts - first;
+
+    return ngx_http_swarm_rule_push(ps, out, &m);
+}
+
+
+/* values joined by ",", spaces around them dropped */
+
+static int
+ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, int host, int exact,
+    const char *s, size_t len, ngx_http_swarm_or_t *out)
+{
+    const char  *v, *end, *comma, *last;
+
+    last = s + len;
+
+    for (v = s; ; v = comma + 1) {
+        comma = memchr(v, ',', last - v);
+        end = comma ? comma : last;
+
+        while (v < end && *v == ' ') {
+            v++;
+        }
+
+        while (end > v && end[-1] == ' ') {
+            end--;
+        }
+
+        if (ngx_http_swarm_rule_value(ps, host, exact, v, end - v, out)
+            != NGX_HTTP_SWARM_DONE)
+        {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        if (comma == NULL) {
+            return NGX_HTTP_SWARM_DONE;
+        }
+    }
 }
 
 
@@ -753,11 +813,9 @@ static int
 ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps, const char *s,
     size_t len, ngx_http_swarm_or_t *out)
 {
-    int                     host, exact;
-    char                   *path;
-    size_t                  nlen, first;
-    const char             *colon, *v, *end, *comma, *last;
-    ngx_http_swarm_match_t  m;
+    int          host, exact;
+    size_t       nlen, first;
+    const char  *colon;
 
     while (len && (*s == ' ' || *s == '\t')) {
         s++;
@@ -792,57 +850,17 @@ ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps, const char *s,
                                          s);
     }
 
-    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
     first = ps->rule->nhosts;
-    last = s + len;
 
-    for (v = colon + 1; v <= last; v = comma + 1) {
-        comma = memchr(v, ',', last - v);
-        end = comma ? comma : last;
-
-        while (v < end && *v == ' ') {
-            v++;
-        }
-
-        while (end > v && end[-1] == ' ') {
-            end--;
-        }
-
-        if (host) {
-            if (ngx_http_swarm_rule_host(ps, v, end - v)
-                != NGX_HTTP_SWARM_DONE)
-            {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-
-        } else {
-            path = ngx_http_swarm_rule_path(ps, v, end - v);
-            if (path == NULL) {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-
-            m.path = path;
-            m.exact = exact;
-
-            if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE)
-            {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-        }
-
-        if (comma == NULL) {
-            break;
-        }
+    if (ngx_http_swarm_rule_list(ps, host, exact, colon + 1,
+                                 s + len - colon - 1, out)
+        != NGX_HTTP_SWARM_DONE)
+    {
+        return NGX_HTTP_SWARM_FAILED;
     }
 
-    if (host) {
-        m.host = first;
-        m.nhosts = ps->rule->nhosts - first;
-
-        return ngx_http_swarm_rule_push(ps, out, &m);
-    }
-
-    return NGX_HTTP_SWARM_DONE;
+    return host ? ngx_http_swarm_rule_hosts(ps, first, out)
+                : NGX_HTTP_SWARM_DONE;
 }
 
 
@@ -856,7 +874,6 @@ int
 ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
 {
-    const char               *v, *end, *comma, *last;
     ngx_http_swarm_or_t       or;
     ngx_http_swarm_match_t    m;
     ngx_http_swarm_parser_t   ps;
@@ -871,29 +888,10 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     memset(&m, 0, sizeof(ngx_http_swarm_match_t));
 
     if (hosts) {
-        last = hosts + strlen(hosts);
-
-        for (v = hosts; v <= last; v = comma + 1) {
-            comma = memchr(v, ',', last - v);
-            end = comma ? comma : last;
-
-            while (v < end && *v == ' ') {
-                v++;
-            }
-
-            while (end > v && end[-1] == ' ') {
-                end--;
-            }
-
-            if (ngx_http_swarm_rule_host(&ps, v, end - v)
-                != NGX_HTTP_SWARM_DONE)
-            {
-                return NGX_HTTP_SWARM_FAILED;
-            }
-
-            if (comma == NULL) {
-                break;
-            }
+        if (ngx_http_swarm_rule_list(&ps, 1, 0, hosts, strlen(hosts), NULL)
+            != NGX_HTTP_SWARM_DONE)
+        {
+            return NGX_HTTP_SWARM_FAILED;
         }
 
         m.nhosts = rule->nhosts;

@@ -25,7 +25,8 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     long                      k;
-    char                      err[256];
+    char                      err[256], host[300];
+    const char               *h;
     ngx_http_swarm_rule_t     r;
     ngx_http_swarm_route_t    route;
     ngx_http_swarm_routes_t  *t;
@@ -51,14 +52,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 abort();
             }
 
-            if (r.matches[0].nhosts
-                && ngx_http_swarm_routes_find(t,
-                       r.hosts[r.matches[0].host],
-                       strlen(r.hosts[r.matches[0].host]),
-                       r.matches[0].path, strlen(r.matches[0].path))
-                   != (r.hosts[r.matches[0].host][0] == '*' ? -1 : 0))
-            {
-                abort();
+            /* its first match's host (a name below a wildcard) and path */
+
+            if (r.matches[0].nhosts) {
+                h = r.hosts[r.matches[0].host];
+                snprintf(host, sizeof(host), "%s%s", h[0] == '*' ? "x" : "",
+                         h[0] == '*' ? h + 1 : h);
+
+                if (ngx_http_swarm_routes_find(t, host, strlen(host),
+                                               r.matches[0].path,
+                                               strlen(r.matches[0].path))
+                    != 0)
+                {
+                    abort();
+                }
             }
 
             ngx_http_swarm_routes_free(t);
