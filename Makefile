@@ -21,7 +21,7 @@ MODULE := $(BUILD)/ngx_http_swarm_module.so
 LIB_SRCS := ngx_http_swarm_services.c ngx_http_swarm_docker.c \
             ngx_http_swarm_array.c ngx_http_swarm_set.c \
             ngx_http_swarm_rule.c ngx_http_swarm_route.c \
-            ngx_http_swarm_cookie.c
+            ngx_http_swarm_labels.c ngx_http_swarm_cookie.c
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_events.h ngx_http_swarm_publish.h \

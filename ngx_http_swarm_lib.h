@@ -225,6 +225,46 @@ typedef struct {
 typedef struct ngx_http_swarm_routes_s  ngx_http_swarm_routes_t;
 
 
+/* a route's sticky cookie, as labels give it: -1 or "" where not given */
+
+typedef struct {
+    unsigned                   on;
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    int                        secure;
+    int                        httponly;
+    char                       samesite[16];
+    long                       max_age;
+    char                       path[NGX_HTTP_SWARM_NAME_LEN];
+    char                       domain[NGX_HTTP_SWARM_NAME_LEN];
+} ngx_http_swarm_sticky_spec_t;
+
+
+/* a route of a service, as its labels give it (ngx_http_swarm_labels.c) */
+
+typedef struct {
+    /* Traefik's router name, "" for the native labels and v1 */
+    char                       router[NGX_HTTP_SWARM_NAME_LEN];
+    ngx_http_swarm_rule_t      rule;
+    long                       priority;
+    unsigned                   has_priority;
+
+    /* 0 and "" where not given */
+    unsigned                   port;
+    char                       network[NGX_HTTP_SWARM_NAME_LEN];
+
+    ngx_http_swarm_sticky_spec_t  sticky;
+} ngx_http_swarm_route_spec_t;
+
+
+typedef struct {
+    ngx_http_swarm_route_spec_t  *routes;
+    size_t                     n;
+
+    /* the traefik.* labels acted on by nothing, joined by ", " */
+    char                       ignored[NGX_HTTP_SWARM_ERR_LEN];
+} ngx_http_swarm_labels_t;
+
+
 typedef struct {
     const char                *name;
     const char                *path;
@@ -319,6 +359,14 @@ ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
 long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     const char *host, size_t hlen, const char *path, size_t plen);
 void ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t);
+
+int ngx_http_swarm_labels_native(json_t *labels,
+    ngx_http_swarm_labels_t *out, ngx_http_swarm_report_t *report,
+    unsigned upstream, const char *service);
+int ngx_http_swarm_labels_traefik(json_t *labels,
+    ngx_http_swarm_labels_t *out, ngx_http_swarm_report_t *report,
+    unsigned upstream, const char *service);
+void ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
     const unsigned char *name, size_t nlen, const unsigned char **value,

@@ -1,0 +1,692 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * What a service's labels say of its routes: the native labels
+ * (swarm.http.host, swarm.http.path, swarm.http.priority, swarm.sticky,
+ * swarm.sticky.cookie, swarm.port, swarm.network), or Traefik's, v2/v3
+ * (routers' rule, priority and service; services' port and sticky
+ * cookie; traefik.docker.network) and v1 (traefik.frontend.rule,
+ * traefik.port, the backend's stickiness).  Traefik's keys are matched
+ * in any case, as Traefik does; a router whose rule cannot be routed is
+ * reported, never approximated, and the traefik.* labels acted on by
+ * nothing here are listed.  Pure: jansson and libc only.
+ */
+
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <jansson.h>
+
+#include "ngx_http_swarm_lib.h"
+
+
+#define NGX_HTTP_SWARM_KEY_LEN        256
+#define NGX_HTTP_SWARM_TRAEFIK_MAX    16
+
+
+/* a Traefik router or service, by its name in the labels */
+
+typedef struct {
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    const char                *rule;
+    const char                *priority;
+    const char                *service;
+} ngx_http_swarm_router_t;
+
+
+typedef struct {
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    const char                *port;
+    ngx_http_swarm_sticky_spec_t    sticky;
+} ngx_http_swarm_lbservice_t;
+
+
+typedef struct {
+    ngx_http_swarm_router_t    routers[NGX_HTTP_SWARM_TRAEFIK_MAX];
+    size_t                     nrouters;
+    ngx_http_swarm_lbservice_t services[NGX_HTTP_SWARM_TRAEFIK_MAX];
+    size_t                     nservices;
+    const char                *network;
+    const char                *v1_rule;
+    const char                *v1_priority;
+    const char                *v1_port;
+    ngx_http_swarm_sticky_spec_t    v1_sticky;
+} ngx_http_swarm_traefik_t;
+
+
+static int ngx_http_swarm_labels_add(ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_route_spec_t **spec);
+static void ngx_http_swarm_sticky_unset(
+    ngx_http_swarm_sticky_spec_t *sticky);
+static int ngx_http_swarm_labels_number(const char *s, long min, long max,
+    long *n);
+static int ngx_http_swarm_labels_true(const char *s);
+static void ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out,
+    const char *key);
+static int ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr,
+    const char *key, const char *value);
+static void *ngx_http_swarm_traefik_named(void *list, size_t *n,
+    size_t size, const char *name, size_t len);
+static int ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
+    const char *attr, const char *value);
+static int ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_router_t *router, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream,
+    const char *service);
+
+
+/*
+ * The native labels: a route, or none (and why, to report) where no
+ * swarm.http.host or swarm.http.path is given or a value is invalid.
+ * NGX_HTTP_SWARM_FAILED only when out of memory.
+ */
+
+int
+ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
+{
+    long                          n;
+    char                          err[NGX_HTTP_SWARM_ERR_LEN];
+    const char                   *host, *path, *v;
+    ngx_http_swarm_route_spec_t  *spec;
+
+    memset(out, 0, sizeof(ngx_http_swarm_labels_t));
+
+    host = ngx_http_swarm_json_string(labels, "swarm.http.host");
+    path = ngx_http_swarm_json_string(labels, "swarm.http.path");
+
+    if (ngx_http_swarm_labels_add(out, &spec) != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (ngx_http_swarm_rule_native(host, path, &spec->rule, err,
+                                   sizeof(err))
+        != NGX_HTTP_SWARM_DONE)
+    {
+        goto unrouted;
+    }
+
+    v = ngx_http_swarm_json_string(labels, "swarm.http.priority");
+
+    if (v) {
+        if (ngx_http_swarm_labels_number(v, 0, 1000000, &n) != 0) {
+            snprintf(err, sizeof(err), "invalid swarm.http.priority \"%s\"",
+                     v);
+            goto unrouted;
+        }
+
+        spec->priority = n;
+        spec->has_priority = 1;
+    }
+
+    v = ngx_http_swarm_json_string(labels, NGX_HTTP_SWARM_PORT_LABEL);
+
+    if (v) {
+        if (ngx_http_swarm_labels_number(v, 1, 65535, &n) != 0) {
+            snprintf(err, sizeof(err), "invalid " NGX_HTTP_SWARM_PORT_LABEL
+                     " \"%s\"", v);
+            goto unrouted;
+        }
+
+        spec->port = (unsigned) n;
+    }
+
+    v = ngx_http_swarm_json_string(labels, NGX_HTTP_SWARM_NETWORK_LABEL);
+
+    if (v && ngx_http_swarm_strcopy(spec->network, sizeof(spec->network), v)
+             != 0)
+    {
+        snprintf(err, sizeof(err), "network name too long");
+        goto unrouted;
+    }
+
+    v = ngx_http_swarm_json_string(labels, "swarm.sticky");
+    spec->sticky.on = (v && ngx_http_swarm_labels_true(v));
+
+    v = ngx_http_swarm_json_string(labels, "swarm.sticky.cookie");
+
+    if (v && ngx_http_swarm_strcopy(spec->sticky.name,
+                                    sizeof(spec->sticky.name), v)
+             != 0)
+    {
+        snprintf(err, sizeof(err), "swarm.sticky.cookie too long");
+        goto unrouted;
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+
+unrouted:
+
+    ngx_http_swarm_report(report, upstream, service, "not routed: %s", err);
+    ngx_http_swarm_labels_free(out);
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * Traefik's labels: a route for each router with a rule (v2/v3), or for
+ * the frontend rule (v1); none where traefik.enable is false.  Routers
+ * that cannot be routed are reported, and so are services with no rule
+ * at all.  NGX_HTTP_SWARM_FAILED only when out of memory.
+ */
+
+int
+ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
+{
+    size_t                     i, len;
+    json_t                    *value;
+    const char                *key;
+    ngx_http_swarm_router_t    v1;
+    ngx_http_swarm_traefik_t  *tr;
+    char                       lkey[NGX_HTTP_SWARM_KEY_LEN];
+
+    memset(out, 0, sizeof(ngx_http_swarm_labels_t));
+
+    tr = calloc(1, sizeof(ngx_http_swarm_traefik_t));
+    if (tr == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    ngx_http_swarm_sticky_unset(&tr->v1_sticky);
+
+    for (i = 0; i < NGX_HTTP_SWARM_TRAEFIK_MAX; i++) {
+        ngx_http_swarm_sticky_unset(&tr->services[i].sticky);
+    }
+
+    json_object_foreach(labels, key, value) {
+
+        len = strlen(key);
+
+        if (len >= sizeof(lkey) || !json_is_string(value)) {
+            continue;
+        }
+
+        for (i = 0; i <= len; i++) {
+            lkey[i] = (key[i] >= 'A' && key[i] <= 'Z')
+                      ? (char) (key[i] - 'A' + 'a') : key[i];
+        }
+
+        if (strncmp(lkey, "traefik.", 8) != 0) {
+            continue;
+        }
+
+        if (strcmp(lkey, "traefik.enable") == 0) {
+            if (!ngx_http_swarm_labels_true(json_string_value(value))) {
+                free(tr);
+                return NGX_HTTP_SWARM_DONE;
+            }
+
+            continue;
+        }
+
+        if (ngx_http_swarm_traefik_key(tr, lkey, json_string_value(value))
+            == NGX_HTTP_SWARM_NO)
+        {
+            ngx_http_swarm_labels_ignore(out, key);
+        }
+    }
+
+    for (i = 0; i < tr->nrouters; i++) {
+        if (ngx_http_swarm_traefik_route(tr, &tr->routers[i], out, report,
+                                         upstream, service)
+            != NGX_HTTP_SWARM_DONE)
+        {
+            goto failed;
+        }
+    }
+
+    if (tr->nrouters == 0 && tr->v1_rule) {
+        memset(&v1, 0, sizeof(ngx_http_swarm_router_t));
+        v1.rule = tr->v1_rule;
+        v1.priority = tr->v1_priority;
+
+        if (ngx_http_swarm_traefik_route(tr, &v1, out, report, upstream,
+                                         service)
+            != NGX_HTTP_SWARM_DONE)
+        {
+            goto failed;
+        }
+    }
+
+    if (tr->nrouters == 0 && tr->v1_rule == NULL) {
+        ngx_http_swarm_report(report, upstream, service, "not routed: no "
+                              "router rule and no traefik.frontend.rule");
+    }
+
+    free(tr);
+
+    return NGX_HTTP_SWARM_DONE;
+
+failed:
+
+    free(tr);
+    ngx_http_swarm_labels_free(out);
+
+    return NGX_HTTP_SWARM_FAILED;
+}
+
+
+/* one traefik.* key, in lower case: NGX_HTTP_SWARM_YES if acted on */
+
+static int
+ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
+    const char *value)
+{
+    const char                  *name, *dot, *attr;
+    ngx_http_swarm_router_t     *r;
+    ngx_http_swarm_lbservice_t  *s;
+
+    if (strcmp(key, "traefik.docker.network") == 0) {
+        tr->network = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.frontend.rule") == 0) {
+        tr->v1_rule = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.frontend.priority") == 0) {
+        tr->v1_priority = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.port") == 0) {
+        tr->v1_port = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.backend.loadbalancer.sticky") == 0
+        || strcmp(key, "traefik.backend.loadbalancer.stickiness") == 0)
+    {
+        tr->v1_sticky.on |= ngx_http_swarm_labels_true(value);
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.backend.loadbalancer.stickiness.cookiename")
+        == 0)
+    {
+        return ngx_http_swarm_strcopy(tr->v1_sticky.name,
+                                      sizeof(tr->v1_sticky.name), value)
+               == 0 ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_NO;
+    }
+
+    if (strncmp(key, "traefik.http.routers.", 21) == 0) {
+        name = key + 21;
+        dot = strchr(name, '.');
+
+        if (dot == NULL) {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        attr = dot + 1;
+
+        if (strcmp(attr, "rule") != 0 && strcmp(attr, "priority") != 0
+            && strcmp(attr, "service") != 0)
+        {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        r = ngx_http_swarm_traefik_named(tr->routers, &tr->nrouters,
+                                         sizeof(ngx_http_swarm_router_t),
+                                         name, dot - name);
+        if (r == NULL) {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        if (attr[0] == 'r') {
+            r->rule = value;
+
+        } else if (attr[0] == 'p') {
+            r->priority = value;
+
+        } else {
+            r->service = value;
+        }
+
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strncmp(key, "traefik.http.services.", 22) == 0) {
+        name = key + 22;
+        dot = strchr(name, '.');
+
+        if (dot == NULL || strncmp(dot, ".loadbalancer.", 14) != 0) {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        attr = dot + 14;
+
+        s = ngx_http_swarm_traefik_named(tr->services, &tr->nservices,
+                                         sizeof(ngx_http_swarm_lbservice_t),
+                                         name, dot - name);
+        if (s == NULL) {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        if (strcmp(attr, "server.port") == 0) {
+            s->port = value;
+            return NGX_HTTP_SWARM_YES;
+        }
+
+        if (strncmp(attr, "sticky.cookie", 13) == 0) {
+            return ngx_http_swarm_traefik_cookie(&s->sticky, attr + 13,
+                                                 value);
+        }
+    }
+
+    return NGX_HTTP_SWARM_NO;
+}
+
+
+/* a router or service by name, added where it is new; NULL if too many */
+
+static void *
+ngx_http_swarm_traefik_named(void *list, size_t *n, size_t size,
+    const char *name, size_t len)
+{
+    char    *p;
+    size_t   i;
+
+    if (len == 0 || len >= NGX_HTTP_SWARM_NAME_LEN) {
+        return NULL;
+    }
+
+    /* each element begins with its name */
+
+    for (i = 0; i < *n; i++) {
+        p = (char *) list + i * size;
+
+        if (strncmp(p, name, len) == 0 && p[len] == '\0') {
+            return p;
+        }
+    }
+
+    if (*n == NGX_HTTP_SWARM_TRAEFIK_MAX) {
+        return NULL;
+    }
+
+    p = (char *) list + (*n)++ * size;
+
+    memcpy(p, name, len);
+    p[len] = '\0';
+
+    return p;
+}
+
+
+/* loadbalancer.sticky.cookie[.name|.secure|.httponly|...] of a service */
+
+static int
+ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
+    const char *attr, const char *value)
+{
+    int   rc;
+    long  n;
+
+    if (attr[0] == '\0') {
+        sticky->on = ngx_http_swarm_labels_true(value);
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    rc = 0;
+
+    if (strcmp(attr, ".name") == 0) {
+        rc = ngx_http_swarm_strcopy(sticky->name, sizeof(sticky->name),
+                                    value);
+
+    } else if (strcmp(attr, ".secure") == 0) {
+        sticky->secure = ngx_http_swarm_labels_true(value) ? 1 : 0;
+
+    } else if (strcmp(attr, ".httponly") == 0) {
+        sticky->httponly = ngx_http_swarm_labels_true(value) ? 1 : 0;
+
+    } else if (strcmp(attr, ".samesite") == 0) {
+        rc = ngx_http_swarm_strcopy(sticky->samesite,
+                                    sizeof(sticky->samesite), value);
+
+    } else if (strcmp(attr, ".maxage") == 0) {
+        rc = ngx_http_swarm_labels_number(value, 0, 0x7fffffff, &n);
+        sticky->max_age = (rc == 0) ? n : sticky->max_age;
+
+    } else if (strcmp(attr, ".path") == 0) {
+        rc = ngx_http_swarm_strcopy(sticky->path, sizeof(sticky->path),
+                                    value);
+
+    } else if (strcmp(attr, ".domain") == 0) {
+        rc = ngx_http_swarm_strcopy(sticky->domain, sizeof(sticky->domain),
+                                    value);
+
+    } else {
+        rc = -1;
+    }
+
+    if (rc != 0) {
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    /* an attribute of the cookie makes it sticky, as in Traefik */
+
+    sticky->on = 1;
+
+    return NGX_HTTP_SWARM_YES;
+}
+
+
+/*
+ * A router's route, with the port and cookie of its service (the one it
+ * names, or the only one there is, or v1's); a router that cannot be
+ * routed is reported and left out.
+ */
+
+static int
+ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_router_t *router, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream,
+    const char *service)
+{
+    int                           rc;
+    long                          n;
+    size_t                        i;
+    const char                   *port;
+    ngx_http_swarm_sticky_spec_t      *sticky;
+    ngx_http_swarm_lbservice_t   *lb;
+    ngx_http_swarm_route_spec_t  *spec;
+    char                          err[NGX_HTTP_SWARM_ERR_LEN];
+
+    if (router->rule == NULL) {
+        ngx_http_swarm_report(report, upstream, service, "router \"%s\" has "
+                              "no rule, not routed", router->name);
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    lb = NULL;
+
+    if (router->service) {
+        for (i = 0; i < tr->nservices; i++) {
+            if (strcmp(tr->services[i].name, router->service) == 0) {
+                lb = &tr->services[i];
+            }
+        }
+
+    } else if (tr->nservices == 1) {
+        lb = &tr->services[0];
+    }
+
+    port = lb ? lb->port : tr->v1_port;
+    sticky = lb ? &lb->sticky : &tr->v1_sticky;
+
+    if (ngx_http_swarm_labels_add(out, &spec) != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    (void) ngx_http_swarm_strcopy(spec->router, sizeof(spec->router),
+                                  router->name);
+
+    rc = router->name[0]
+         ? ngx_http_swarm_rule_parse(router->rule, strlen(router->rule),
+                                     &spec->rule, err, sizeof(err))
+         : ngx_http_swarm_rule_parse_v1(router->rule, strlen(router->rule),
+                                        &spec->rule, err, sizeof(err));
+
+    if (rc == NGX_HTTP_SWARM_DONE && router->priority) {
+        if (ngx_http_swarm_labels_number(router->priority, 0, 1000000, &n)
+            == 0)
+        {
+            spec->priority = n;
+            spec->has_priority = 1;
+
+        } else {
+            snprintf(err, sizeof(err), "invalid priority \"%s\"",
+                     router->priority);
+            rc = NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    if (rc == NGX_HTTP_SWARM_DONE && port) {
+        if (ngx_http_swarm_labels_number(port, 1, 65535, &n) == 0) {
+            spec->port = (unsigned) n;
+
+        } else {
+            snprintf(err, sizeof(err), "invalid port \"%s\"", port);
+            rc = NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    if (rc == NGX_HTTP_SWARM_DONE && tr->network
+        && ngx_http_swarm_strcopy(spec->network, sizeof(spec->network),
+                                  tr->network)
+           != 0)
+    {
+        snprintf(err, sizeof(err), "network name too long");
+        rc = NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        ngx_http_swarm_report(report, upstream, service, "%s%s%snot routed: "
+                              "%s", router->name[0] ? "router \"" : "",
+                              router->name, router->name[0] ? "\" " : "",
+                              err);
+
+        ngx_http_swarm_rule_free(&spec->rule);
+        out->n--;
+
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    spec->sticky = *sticky;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+static int
+ngx_http_swarm_labels_add(ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_route_spec_t **spec)
+{
+    ngx_http_swarm_route_spec_t  *p;
+
+    p = realloc(out->routes,
+                (out->n + 1) * sizeof(ngx_http_swarm_route_spec_t));
+    if (p == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    out->routes = p;
+
+    *spec = &p[out->n++];
+    memset(*spec, 0, sizeof(ngx_http_swarm_route_spec_t));
+
+    ngx_http_swarm_sticky_unset(&(*spec)->sticky);
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* a cookie with nothing given */
+
+static void
+ngx_http_swarm_sticky_unset(ngx_http_swarm_sticky_spec_t *sticky)
+{
+    memset(sticky, 0, sizeof(ngx_http_swarm_sticky_spec_t));
+
+    sticky->secure = -1;
+    sticky->httponly = -1;
+    sticky->max_age = -1;
+}
+
+
+/* a decimal number from min to max: 0, or -1 if it is not one */
+
+static int
+ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
+{
+    long   v;
+    char  *end;
+
+    if (*s < '0' || *s > '9') {
+        return -1;
+    }
+
+    v = strtol(s, &end, 10);
+
+    if (*end != '\0' || v < min || v > max) {
+        return -1;
+    }
+
+    *n = v;
+
+    return 0;
+}
+
+
+static int
+ngx_http_swarm_labels_true(const char *s)
+{
+    return strcmp(s, "true") == 0 || strcmp(s, "True") == 0
+           || strcmp(s, "TRUE") == 0 || strcmp(s, "1") == 0;
+}
+
+
+/* a label acted on by nothing here, listed as far as the list holds */
+
+static void
+ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out, const char *key)
+{
+    size_t  len, klen;
+
+    len = strlen(out->ignored);
+    klen = strlen(key);
+
+    if (len + klen + 3 >= sizeof(out->ignored)) {
+        return;
+    }
+
+    if (len) {
+        memcpy(out->ignored + len, ", ", 2);
+        len += 2;
+    }
+
+    memcpy(out->ignored + len, key, klen + 1);
+}
+
+
+void
+ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out)
+{
+    size_t  i;
+
+    for (i = 0; i < out->n; i++) {
+        ngx_http_swarm_rule_free(&out->routes[i].rule);
+    }
+
+    free(out->routes);
+
+    out->routes = NULL;
+    out->n = 0;
+}
