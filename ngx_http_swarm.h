@@ -142,6 +142,9 @@ typedef struct {
     ngx_http_swarm_view_t      *view;
     ngx_uint_t                  rr;
     ngx_uint_t                  index;
+
+    /* the balancer was set up: no other method took its place */
+    unsigned                    balancer:1;
 } ngx_http_swarm_upstream_t;
 
 

@@ -281,10 +281,11 @@ ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value, size_t skip,
 
 
 /*
- * Once every directive is read: an upstream's balancer is still this
- * one where swarm_service set it (a later "ip_hash", "hash", "random" or
- * "least_conn" would take its place and balance over nothing), and
- * swarm_sticky is only where swarm_service is.
+ * Once every upstream is set up: where swarm_service is, this balancer
+ * was set up, by itself or through a wrapper such as "keepalive" (a
+ * later "ip_hash", "hash", "random" or "least_conn" would take its place
+ * and balance over nothing), and swarm_sticky is only where
+ * swarm_service is.
  */
 
 static ngx_int_t
@@ -310,9 +311,7 @@ ngx_http_swarm_sticky_check(ngx_conf_t *cf)
         scf = ngx_http_conf_upstream_srv_conf(uscf,
                                               ngx_http_swarm_sticky_module);
 
-        if (up->selectors
-            && uscf->peer.init_upstream != ngx_http_swarm_sticky_init_upstream)
-        {
+        if (up->selectors && !up->balancer) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "upstream \"%V\" in %s:%ui: a load balancing "
                           "method after \"swarm_service\" replaces the "
@@ -338,6 +337,8 @@ ngx_int_t
 ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us)
 {
+    ngx_http_swarm_upstream_t  *up;
+
 #if (NGX_HTTP_UPSTREAM_ZONE)
 
     /* the task set is already shared: swarm_zone holds it */
@@ -364,6 +365,9 @@ ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     }
 
     us->peer.init = ngx_http_swarm_sticky_init_peer;
+
+    up = ngx_http_conf_upstream_srv_conf(us, ngx_http_swarm_module);
+    up->balancer = 1;
 
     return NGX_OK;
 }

@@ -118,4 +118,30 @@ is_deeply([sort keys %{ $t->upstream_addrs }],
     ["127.0.2.3:$p", "127.0.2.4:$p"],
     'no request reached an address that is not a task');
 
+# keepalive after swarm_service wraps the balancer: still sticky
+
+$t->conf(<<"EOC");
+    swarm_endpoint %%ENDPOINT%%;
+    upstream app {
+        swarm_service label=swarm.upstream=app port=$p;
+        swarm_sticky;
+        keepalive 8;
+    }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location / {
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass http://app;
+        }
+        location = /swarm { swarm_status; }
+    }
+EOC
+$t->reload;
+ok(wait_for(sub { my $r = $t->get('/'); $r->{status} == 200
+    && @{ $r->{cookies} } }, 5), 'with keepalive: a new visitor gets a cookie');
+my %ka;
+$ka{ $t->get('/', 'Cookie: route=127.0.2.4')->{body} }++ for 1 .. 10;
+is_deeply([keys %ka], ["127.0.2.4:$p"], 'with keepalive: sticky');
+
 $t->done_testing;

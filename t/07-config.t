@@ -94,6 +94,12 @@ for my $b (@bad) {
     . ('n' x 63) . '; }');
 is($rc, 0, 'a network name of 63 bytes') or diag $out;
 
+# keepalive keeps the balancer, which it wraps: no method of its own
+
+($rc, $out) = check('upstream app { swarm_service name=a port=80; '
+    . 'swarm_sticky; keepalive 16; }');
+is($rc, 0, 'keepalive after swarm_service') or diag $out;
+
 ($rc, $out) = check('upstream app { ip_hash; swarm_service name=a port=80; }');
 is($rc, 0, 'a method before swarm_service gives way to it') or diag $out;
 like($out, qr/load balancing method redefined/, 'with a warning');
