@@ -191,19 +191,34 @@ ngx_http_swarm_views_woken(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 
-    ssize_t  n;
-    u_char   buf[64];
+    ssize_t                 n;
+    u_char                  buf[64];
+    ngx_http_swarm_zone_t  *zone;
+
+    zone = c->data;
 
     do {
         n = read(c->fd, buf, sizeof(buf));
     } while (n > 0);
 
-    if (n == -1 && ngx_errno != NGX_EAGAIN && ngx_errno != NGX_EINTR) {
-        ngx_log_error(NGX_LOG_ALERT, ev->log, ngx_errno,
-                      "swarm: read() of the wake pipe failed");
+    if (n == 0 || (n == -1 && ngx_errno != NGX_EAGAIN
+                   && ngx_errno != NGX_EINTR))
+    {
+        /*
+         * no writer is left (the master and the other workers gone), or
+         * the pipe failed: the timer looks for new generations alone
+         */
+
+        if (n == -1) {
+            ngx_log_error(NGX_LOG_ALERT, ev->log, ngx_errno,
+                          "swarm: read() of the wake pipe failed");
+        }
+
+        ngx_close_connection(c);
+        zone->waker = NULL;
     }
 
-    ngx_http_swarm_views_refresh(c->data, ev->log);
+    ngx_http_swarm_views_refresh(zone, ev->log);
 }
 
 
