@@ -182,7 +182,7 @@ static void ngx_http_swarm_look_now(void *data);
 
 
 static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
-    { NULL, NULL },                                  /* IDLE */
+    { NULL, NULL },                                   /* IDLE */
     { "/_ping", ngx_http_swarm_ping_answer },         /* PING */
     { "/version", ngx_http_swarm_version_answer },    /* VERSION */
     { "/services", ngx_http_swarm_services_answer },  /* SERVICES */
