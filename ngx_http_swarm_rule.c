@@ -49,6 +49,9 @@ typedef int (*ngx_http_swarm_rule_pt)(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *out);
 
 
+static int ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_rule_t *rule, const char *s, size_t len, char *err,
+    size_t errlen);
 static int ngx_http_swarm_rule_or(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_and(ngx_http_swarm_parser_t *ps,
@@ -101,7 +104,9 @@ static const char  *ngx_http_swarm_rule_unsupported[] = {
 };
 
 
-static void
+/* a parser of s into rule: NGX_HTTP_SWARM_FAILED if s is over the bound */
+
+static int
 ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_rule_t *rule, const char *s, size_t len, char *err,
     size_t errlen)
@@ -115,6 +120,13 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ps->rule = rule;
     ps->err = err;
     ps->errlen = errlen;
+
+    if (len > NGX_HTTP_SWARM_RULE_LEN) {
+        return ngx_http_swarm_rule_error(ps, "rule over %d bytes",
+                                         NGX_HTTP_SWARM_RULE_LEN);
+    }
+
+    return NGX_HTTP_SWARM_DONE;
 }
 
 
@@ -132,11 +144,10 @@ ngx_http_swarm_rule_parse(const char *s, size_t len,
     ngx_http_swarm_or_t      or;
     ngx_http_swarm_parser_t  ps;
 
-    ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen);
-
-    if (len > NGX_HTTP_SWARM_RULE_LEN) {
-        return ngx_http_swarm_rule_error(&ps, "rule over %d bytes",
-                                         NGX_HTTP_SWARM_RULE_LEN);
+    if (ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen)
+        != NGX_HTTP_SWARM_DONE)
+    {
+        return NGX_HTTP_SWARM_FAILED;
     }
 
     or.m = NULL;
@@ -763,11 +774,10 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     ngx_http_swarm_match_t    any;
     ngx_http_swarm_parser_t   ps;
 
-    ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen);
-
-    if (len > NGX_HTTP_SWARM_RULE_LEN) {
-        return ngx_http_swarm_rule_error(&ps, "rule over %d bytes",
-                                         NGX_HTTP_SWARM_RULE_LEN);
+    if (ngx_http_swarm_rule_init(&ps, rule, s, len, err, errlen)
+        != NGX_HTTP_SWARM_DONE)
+    {
+        return NGX_HTTP_SWARM_FAILED;
     }
 
     /* what nothing restricts: any host, any path */
@@ -878,7 +888,7 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_match_t    m;
     ngx_http_swarm_parser_t   ps;
 
-    ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
+    (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
 
     if (hosts == NULL && path == NULL) {
         return ngx_http_swarm_rule_error(&ps, "no swarm.http.host or "

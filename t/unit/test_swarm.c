@@ -1206,7 +1206,8 @@ rule(int version, const char *text, char *out, size_t size)
 static void
 test_rule(void **state)
 {
-    char  out[1024];
+    char                   out[1024], big[4097];
+    ngx_http_swarm_rule_t  r;
 
     (void) state;
 
@@ -1283,6 +1284,19 @@ test_rule(void **state)
     assert_int_equal(rule(2, "Host(`a`) Host(`b`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_int_equal(rule(2, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+    memset(big, ' ', sizeof(big));
+    memcpy(big, "Host(`a`)", 9);
+    assert_int_equal(ngx_http_swarm_rule_parse(big, 4096, &r, out, 64),
+                     NGX_HTTP_SWARM_DONE);
+    ngx_http_swarm_rule_free(&r);
+    assert_int_equal(ngx_http_swarm_rule_parse(big, 4097, &r, out, 64),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule over 4096 bytes");
+    ngx_http_swarm_rule_free(&r);
+    assert_int_equal(ngx_http_swarm_rule_parse_v1(big, 4097, &r, out, 64),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule over 4096 bytes");
+    ngx_http_swarm_rule_free(&r);
     assert_int_equal(rule(2, "((((((((((((((((((Host(`a`)))))))))))))))))",
                           out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
