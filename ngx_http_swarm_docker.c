@@ -1196,6 +1196,7 @@ ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
         peer->slot = rec->slot;
         peer->port = (uint16_t) s[k].port;
         peer->state = rec->state;
+        peer->route = (uint16_t) s[k].route;
     }
 
     return 0;

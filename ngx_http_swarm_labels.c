@@ -61,6 +61,9 @@ static int ngx_http_swarm_labels_add(ngx_http_swarm_labels_t *out,
     ngx_http_swarm_route_spec_t **spec);
 static void ngx_http_swarm_sticky_unset(
     ngx_http_swarm_sticky_spec_t *sticky);
+static int ngx_http_swarm_sticky_valid(ngx_http_swarm_sticky_spec_t *sticky,
+    char *err, size_t errlen);
+static int ngx_http_swarm_cookie_text(const char *s, int token);
 static int ngx_http_swarm_labels_number(const char *s, long min, long max,
     long *n);
 static int ngx_http_swarm_labels_true(const char *s);
@@ -153,6 +156,12 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
              != 0)
     {
         snprintf(err, sizeof(err), "swarm.sticky.cookie too long");
+        goto unrouted;
+    }
+
+    if (ngx_http_swarm_sticky_valid(&spec->sticky, err, sizeof(err))
+        != NGX_HTTP_SWARM_YES)
+    {
         goto unrouted;
     }
 
@@ -567,6 +576,16 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         rc = NGX_HTTP_SWARM_FAILED;
     }
 
+    if (rc == NGX_HTTP_SWARM_DONE) {
+        spec->sticky = *sticky;
+
+        if (ngx_http_swarm_sticky_valid(&spec->sticky, err, sizeof(err))
+            != NGX_HTTP_SWARM_YES)
+        {
+            rc = NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
     if (rc != NGX_HTTP_SWARM_DONE) {
         ngx_http_swarm_report(report, upstream, service, "%s%s%snot routed: "
                               "%s", router->name[0] ? "router \"" : "",
@@ -578,8 +597,6 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 
         return NGX_HTTP_SWARM_DONE;
     }
-
-    spec->sticky = *sticky;
 
     return NGX_HTTP_SWARM_DONE;
 }
@@ -618,6 +635,87 @@ ngx_http_swarm_sticky_unset(ngx_http_swarm_sticky_spec_t *sticky)
     sticky->secure = -1;
     sticky->httponly = -1;
     sticky->max_age = -1;
+}
+
+
+/*
+ * A cookie that a Set-Cookie header can carry: a name of token bytes,
+ * a path and a domain with no separator, SameSite Strict, Lax or None
+ * (in any case, put as written here).  NGX_HTTP_SWARM_NO with why.
+ */
+
+static int
+ngx_http_swarm_sticky_valid(ngx_http_swarm_sticky_spec_t *sticky, char *err,
+    size_t errlen)
+{
+    size_t       i, j;
+    const char  *what, *ss;
+
+    static const char  *samesite[] = { "Strict", "Lax", "None" };
+
+    what = NULL;
+
+    if (!ngx_http_swarm_cookie_text(sticky->name, 1)) {
+        what = "name";
+
+    } else if (!ngx_http_swarm_cookie_text(sticky->path, 0)) {
+        what = "path";
+
+    } else if (!ngx_http_swarm_cookie_text(sticky->domain, 0)) {
+        what = "domain";
+    }
+
+    if (what) {
+        snprintf(err, errlen, "invalid cookie %s", what);
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    if (sticky->samesite[0] == '\0') {
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    for (i = 0; i < 3; i++) {
+        ss = samesite[i];
+
+        for (j = 0; ss[j] && (sticky->samesite[j] | 0x20) == (ss[j] | 0x20);
+             j++)
+        {
+            /* void */
+        }
+
+        if (ss[j] == '\0' && sticky->samesite[j] == '\0') {
+            memcpy(sticky->samesite, ss, j + 1);
+            return NGX_HTTP_SWARM_YES;
+        }
+    }
+
+    snprintf(err, errlen, "invalid cookie samesite \"%s\"",
+             sticky->samesite);
+
+    return NGX_HTTP_SWARM_NO;
+}
+
+
+static int
+ngx_http_swarm_cookie_text(const char *s, int token)
+{
+    unsigned char  c;
+
+    for ( /* void */ ; *s; s++) {
+        c = (unsigned char) *s;
+
+        if (c <= ' ' || c >= 0x7f || c == ';' || c == ',' || c == '"'
+            || c == '\\')
+        {
+            return 0;
+        }
+
+        if (token && strchr("()<>@:/[]?={}", c)) {
+            return 0;
+        }
+    }
+
+    return 1;
 }
 
 

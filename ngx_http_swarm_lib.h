@@ -6,11 +6,13 @@
  * time (ngx_http_swarm_array.c) into the services matched
  * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_docker.c),
  * task sets ordered and compared (ngx_http_swarm_set.c), routing rules
- * (ngx_http_swarm_rule.c), and the cookie index, Cookie header scanning
- * and Set-Cookie formatting (ngx_http_swarm_cookie.c).  Nothing here
- * knows nginx: plain bytes in, plain values out, so that unit tests and
- * fuzzers can call every function directly; it builds as C99 with
- * jansson alone (make unit checks).
+ * (ngx_http_swarm_rule.c), the route of a Host and path
+ * (ngx_http_swarm_route.c), what labels say of routes
+ * (ngx_http_swarm_labels.c), and the cookie index, Cookie header
+ * scanning and Set-Cookie formatting (ngx_http_swarm_cookie.c).
+ * Nothing here knows nginx: plain bytes in, plain values out, so that
+ * unit tests and fuzzers can call every function directly; it builds as
+ * C99 with jansson alone (make unit checks).
  */
 
 
@@ -84,7 +86,14 @@ typedef struct {
     uint16_t                   port;
     uint8_t                    family;
     uint8_t                    state;
+
+    /* of a routes upstream: the route, its place in the upstream's list */
+    uint16_t                   route;
 } ngx_http_swarm_peer_t;
+
+
+/* routes of one upstream at the most: a peer's route fits in 15 bits */
+#define NGX_HTTP_SWARM_ROUTES_MAX    16384
 
 
 typedef struct {
@@ -127,7 +136,14 @@ typedef struct {
 typedef struct ngx_http_swarm_tasks_s  ngx_http_swarm_tasks_t;
 
 
-/* "swarm_service label=KEY=VALUE|name=NAME [network=NET] [port=N]" */
+/*
+ * "swarm_service label=KEY=VALUE|name=NAME [network=NET] [port=N]", or
+ * "swarm_routes label=KEY=VALUE|traefik [network=NET] [port=N]": each
+ * service it selects is routed by its native or Traefik labels
+ */
+
+#define NGX_HTTP_SWARM_ROUTES_NATIVE   1
+#define NGX_HTTP_SWARM_ROUTES_TRAEFIK  2
 
 typedef struct {
     const char                *label_key;
@@ -136,10 +152,15 @@ typedef struct {
     const char                *network;
     unsigned                   port;
     unsigned                   upstream;
+    unsigned                   routes;
 } ngx_http_swarm_selector_t;
 
 
-/* a Swarm service matched by a selector, with its port and network */
+/*
+ * A Swarm service matched by a selector, with its port and network; one
+ * of a routes upstream comes once for each of its routes, whose entry
+ * in "routed" is routed - 1 and whose place in the upstream is route.
+ */
 
 typedef struct {
     char                       id[NGX_HTTP_SWARM_ID_LEN];
@@ -148,13 +169,25 @@ typedef struct {
     unsigned                   port;
     unsigned                   upstream;
     unsigned                   skip;
+    size_t                     routed;
+    unsigned                   route;
 } ngx_http_swarm_service_t;
 
+
+typedef struct ngx_http_swarm_routed_s  ngx_http_swarm_routed_t;
 
 typedef struct {
     ngx_http_swarm_service_t  *services;
     size_t                     n;
     size_t                     cap;
+
+    /* the routes of the services of routes upstreams */
+    ngx_http_swarm_routed_t   *routed;
+    size_t                     nrouted;
+    size_t                     rcap;
+
+    /* and the labels of theirs acted on by nothing, by service */
+    json_t                    *ignored;
 } ngx_http_swarm_services_t;
 
 
@@ -265,6 +298,18 @@ typedef struct {
 } ngx_http_swarm_labels_t;
 
 
+/* a route of a service of a routes upstream, found in a refresh */
+
+struct ngx_http_swarm_routed_s {
+    unsigned                   upstream;
+    char                       service[NGX_HTTP_SWARM_NAME_LEN];
+    ngx_http_swarm_route_spec_t  spec;
+
+    /* its place in its upstream's routes, in the order of route_cmp */
+    unsigned                   route;
+};
+
+
 typedef struct {
     const char                *name;
     const char                *path;
@@ -316,7 +361,12 @@ json_t *ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
 void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
 ngx_http_swarm_service_t *ngx_http_swarm_services_find(
     ngx_http_swarm_services_t *svcs, const char *id, size_t *n);
+void ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs);
 void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
+size_t ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report);
+json_t *ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer);
@@ -351,6 +401,9 @@ int ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 int ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+json_t *ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule);
+int ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
+    char *err, size_t errlen);
 void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
 
 ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(

@@ -9,7 +9,8 @@
  * "or" of matches, each a set of host names (or any host) and a path,
  * exact or a prefix.  Anything else (HostRegexp, Headers, "!", two Host
  * matchers in one "&&", ...) is an error naming it: a rule is never
- * approximated.  Pure: libc only, no nginx, no I/O.
+ * approximated.  Rules go to the workers as JSON.  Pure: jansson and
+ * libc only, no nginx, no I/O.
  */
 
 
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
 
@@ -998,6 +1000,129 @@ ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)
     }
 
     return 1;
+}
+
+
+/*
+ * A rule as JSON, as the workers get it and swarm_status shows it: its
+ * matches, each {"hosts": [...], "path": "/p", "exact": false}.
+ */
+
+json_t *
+ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
+{
+    size_t                   i, j;
+    json_t                  *list, *hosts, *m;
+    ngx_http_swarm_match_t  *match;
+
+    list = json_array();
+    if (list == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < rule->n; i++) {
+        match = &rule->matches[i];
+
+        hosts = json_array();
+        if (hosts == NULL) {
+            goto failed;
+        }
+
+        for (j = 0; j < match->nhosts; j++) {
+            if (json_array_append_new(hosts,
+                                      json_string(rule->hosts[match->host
+                                                              + j]))
+                != 0)
+            {
+                json_decref(hosts);
+                goto failed;
+            }
+        }
+
+        m = json_pack("{sossso}", "hosts", hosts, "path", match->path,
+                      "exact", json_boolean(match->exact));
+
+        if (m == NULL || json_array_append_new(list, m) != 0) {
+            goto failed;
+        }
+    }
+
+    return list;
+
+failed:
+
+    json_decref(list);
+
+    return NULL;
+}
+
+
+/*
+ * The rule of ngx_http_swarm_rule_json(), checked as a parsed one is:
+ * returns as ngx_http_swarm_rule_parse() does.
+ */
+
+int
+ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
+    char *err, size_t errlen)
+{
+    size_t                    i, j, first;
+    json_t                   *m, *hosts, *h, *path;
+    ngx_http_swarm_or_t       or;
+    ngx_http_swarm_match_t    match;
+    ngx_http_swarm_parser_t   ps;
+
+    (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
+
+    or.m = NULL;
+    or.n = 0;
+
+    if (!json_is_array(json) || json_array_size(json) == 0) {
+        return ngx_http_swarm_rule_error(&ps, "no matches");
+    }
+
+    json_array_foreach(json, i, m) {
+        hosts = json_object_get(m, "hosts");
+        path = json_object_get(m, "path");
+
+        if (!json_is_array(hosts) || !json_is_string(path)) {
+            free(or.m);
+            return ngx_http_swarm_rule_error(&ps, "match %zu is no match",
+                                             i);
+        }
+
+        memset(&match, 0, sizeof(ngx_http_swarm_match_t));
+
+        first = rule->nhosts;
+
+        json_array_foreach(hosts, j, h) {
+            if (!json_is_string(h)
+                || ngx_http_swarm_rule_host(&ps, json_string_value(h),
+                                            json_string_length(h))
+                   != NGX_HTTP_SWARM_DONE)
+            {
+                free(or.m);
+                return ngx_http_swarm_rule_error(&ps, "match %zu has an "
+                                                 "invalid host", i);
+            }
+        }
+
+        match.host = first;
+        match.nhosts = rule->nhosts - first;
+        match.exact = json_is_true(json_object_get(m, "exact"));
+        match.path = ngx_http_swarm_rule_path(&ps, json_string_value(path),
+                                              json_string_length(path));
+
+        if (match.path == NULL
+            || ngx_http_swarm_rule_push(&ps, &or, &match)
+               != NGX_HTTP_SWARM_DONE)
+        {
+            free(or.m);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    return ngx_http_swarm_rule_done(&ps, &or);
 }
 
 

@@ -24,6 +24,22 @@
 static int ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     const char *network, unsigned port, ngx_http_swarm_report_t *report);
+/* a tie of routes, reported for their upstream */
+
+typedef struct {
+    ngx_http_swarm_report_t   *report;
+    unsigned                   upstream;
+} ngx_http_swarm_tie_t;
+
+
+static void ngx_http_swarm_services_tie(void *data, unsigned route,
+    const char *service, const char *msg);
+static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    json_t *labels, ngx_http_swarm_report_t *report);
+static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
+static json_t *ngx_http_swarm_sticky_json(
+    const ngx_http_swarm_sticky_spec_t *sticky);
 static int ngx_http_swarm_service_cmp(const void *a, const void *b);
 static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 
@@ -128,6 +144,19 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             continue;
         }
 
+        if (sel->routes) {
+            rc = ngx_http_swarm_services_routed(out, sel, id, name, labels,
+                                                report);
+            json_decref(svc);
+
+            if (rc != NGX_HTTP_SWARM_DONE) {
+                snprintf(err, errlen, "out of memory");
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            continue;
+        }
+
         if (sel->port) {
             port = sel->port;
 
@@ -205,6 +234,7 @@ ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
     memset(s, 0, sizeof(*s));
     s->upstream = sel->upstream;
     s->port = port;
+    s->routed = 0;
 
     if (ngx_http_swarm_strcopy(s->id, sizeof(s->id), id) != 0
         || ngx_http_swarm_strcopy(s->name, sizeof(s->name), name) != 0)
@@ -241,14 +271,357 @@ ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs)
 }
 
 
+/* what a refresh found, forgotten; the memory stays for the next */
+
+void
+ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs)
+{
+    size_t  i;
+
+    for (i = 0; i < svcs->nrouted; i++) {
+        ngx_http_swarm_rule_free(&svcs->routed[i].spec.rule);
+    }
+
+    svcs->n = 0;
+    svcs->nrouted = 0;
+
+    json_decref(svcs->ignored);
+    svcs->ignored = NULL;
+}
+
+
 void
 ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs)
 {
+    ngx_http_swarm_services_clear(svcs);
+
     free(svcs->services);
     svcs->services = NULL;
-    svcs->n = 0;
     svcs->cap = 0;
+
+    free(svcs->routed);
+    svcs->routed = NULL;
+    svcs->rcap = 0;
 }
+
+
+/*
+ * The routes a service's labels give, for a routes selector: an entry
+ * for each, with the port and network of the route, else of the
+ * selector.  What is not routed is reported; NGX_HTTP_SWARM_FAILED only
+ * when out of memory.
+ */
+
+static int
+ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    json_t *labels, ngx_http_swarm_report_t *report)
+{
+    int                           rc;
+    size_t                        i, cap, n;
+    json_t                       *ign;
+    unsigned                      port;
+    const char                   *network;
+    ngx_http_swarm_labels_t       lab;
+    ngx_http_swarm_routed_t      *r;
+    ngx_http_swarm_route_spec_t  *spec;
+
+    rc = (sel->routes == NGX_HTTP_SWARM_ROUTES_TRAEFIK)
+         ? ngx_http_swarm_labels_traefik(labels, &lab, report, sel->upstream,
+                                         name)
+         : ngx_http_swarm_labels_native(labels, &lab, report, sel->upstream,
+                                        name);
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (lab.ignored[0]) {
+        if (out->ignored == NULL) {
+            out->ignored = json_array();
+        }
+
+        ign = json_pack("{sIssss}", "upstream", (json_int_t) sel->upstream,
+                        "service", name, "labels", lab.ignored);
+
+        if (out->ignored == NULL || ign == NULL
+            || json_array_append_new(out->ignored, ign) != 0)
+        {
+            ngx_http_swarm_labels_free(&lab);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    for (i = 0; i < lab.n; i++) {
+        spec = &lab.routes[i];
+
+        port = spec->port ? spec->port : sel->port;
+
+        if (port == 0) {
+            ngx_http_swarm_report(report, sel->upstream, name,
+                                  "%s%s%sno port: set a port label or "
+                                  "port=, not routed",
+                                  spec->router[0] ? "router \"" : "",
+                                  spec->router,
+                                  spec->router[0] ? "\" " : "");
+            continue;
+        }
+
+        network = spec->network[0] ? spec->network : sel->network;
+
+        if (out->nrouted == out->rcap) {
+            cap = out->rcap ? out->rcap * 2 : 8;
+            r = realloc(out->routed, cap * sizeof(ngx_http_swarm_routed_t));
+            if (r == NULL) {
+                goto failed;
+            }
+
+            out->routed = r;
+            out->rcap = cap;
+        }
+
+        n = out->n;
+
+        if (ngx_http_swarm_service_add(out, sel, id, name, network, port,
+                                       report)
+            != 0)
+        {
+            goto failed;
+        }
+
+        if (out->n == n) {
+            /* skipped, and reported */
+            continue;
+        }
+
+        r = &out->routed[out->nrouted++];
+
+        r->upstream = sel->upstream;
+        r->route = 0;
+        (void) ngx_http_swarm_strcopy(r->service, sizeof(r->service), name);
+
+        /* the rule is the entry's now */
+
+        r->spec = *spec;
+        memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
+
+        out->services[out->n - 1].routed = out->nrouted;
+    }
+
+    ngx_http_swarm_labels_free(&lab);
+
+    return NGX_HTTP_SWARM_DONE;
+
+failed:
+
+    ngx_http_swarm_labels_free(&lab);
+
+    return NGX_HTTP_SWARM_FAILED;
+}
+
+
+/*
+ * The routes of an upstream in their order, by service and router name,
+ * whatever the order Docker lists services in: each route's place, in
+ * its entry and in its services' (a service's tasks are its peers of
+ * that route).  Routes over NGX_HTTP_SWARM_ROUTES_MAX are reported and
+ * skipped.  Returns how many routes the upstream has.
+ */
+
+size_t
+ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report)
+{
+    size_t                     i, n;
+    ngx_http_swarm_routed_t  **order;
+    ngx_http_swarm_service_t  *s;
+
+    order = malloc((svcs->nrouted ? svcs->nrouted : 1) * sizeof(void *));
+    if (order == NULL) {
+        return 0;
+    }
+
+    for (i = 0, n = 0; i < svcs->nrouted; i++) {
+        if (svcs->routed[i].upstream == upstream) {
+            order[n++] = &svcs->routed[i];
+        }
+    }
+
+    qsort(order, n, sizeof(void *), ngx_http_swarm_routed_cmp);
+
+    for (i = 0; i < n; i++) {
+        order[i]->route = (unsigned) i;
+    }
+
+    free(order);
+
+    for (i = 0; i < svcs->n; i++) {
+        s = &svcs->services[i];
+
+        if (s->routed == 0 || s->upstream != upstream) {
+            continue;
+        }
+
+        s->route = svcs->routed[s->routed - 1].route;
+
+        if (s->route >= NGX_HTTP_SWARM_ROUTES_MAX) {
+            ngx_http_swarm_report(report, upstream, s->name,
+                                  "over %d routes in the upstream, not "
+                                  "routed", NGX_HTTP_SWARM_ROUTES_MAX);
+            s->skip = 1;
+        }
+    }
+
+    return ngx_http_swarm_min(n, NGX_HTTP_SWARM_ROUTES_MAX);
+}
+
+
+static int
+ngx_http_swarm_routed_cmp(const void *a, const void *b)
+{
+    int                             rc;
+    const ngx_http_swarm_routed_t  *ra, *rb;
+
+    ra = *(ngx_http_swarm_routed_t * const *) a;
+    rb = *(ngx_http_swarm_routed_t * const *) b;
+
+    rc = strcmp(ra->service, rb->service);
+    if (rc != 0) {
+        return rc;
+    }
+
+    rc = strcmp(ra->spec.router, rb->spec.router);
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* one service twice in an upstream: by where the selectors put it */
+
+    return (ra > rb) - (ra < rb);
+}
+
+
+/*
+ * An upstream's routes, in their order (ngx_http_swarm_services_
+ * routes()), as the workers build their route tables from and
+ * swarm_status shows them, with the labels acted on by nothing; a route
+ * that another one takes the place of is reported.
+ */
+
+json_t *
+ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report)
+{
+    size_t                    i, n, k;
+    json_t                   *root, *list, *ign, *r, *v;
+    ngx_http_swarm_route_t   *routes;
+    ngx_http_swarm_routed_t  *rt, **at;
+    ngx_http_swarm_routes_t  *table;
+    ngx_http_swarm_report_t   ties;
+    ngx_http_swarm_tie_t      tie;
+
+    root = json_object();
+    list = json_array();
+    ign = json_array();
+
+    n = 0;
+
+    for (i = 0; i < svcs->nrouted; i++) {
+        if (svcs->routed[i].upstream == upstream
+            && svcs->routed[i].route < NGX_HTTP_SWARM_ROUTES_MAX)
+        {
+            n++;
+        }
+    }
+
+    routes = calloc(n ? n : 1, sizeof(ngx_http_swarm_route_t));
+    at = calloc(n ? n : 1, sizeof(void *));
+
+    if (root == NULL || list == NULL || ign == NULL || routes == NULL
+        || at == NULL)
+    {
+        goto failed;
+    }
+
+    for (i = 0; i < svcs->nrouted; i++) {
+        rt = &svcs->routed[i];
+
+        if (rt->upstream == upstream && rt->route < n) {
+            at[rt->route] = rt;
+        }
+    }
+
+    for (k = 0; k < n; k++) {
+        rt = at[k];
+
+        routes[k].name = rt->service;
+        routes[k].rule = &rt->spec.rule;
+        routes[k].priority = rt->spec.priority;
+        routes[k].has_priority = rt->spec.has_priority;
+
+        r = json_pack("{sssssososo}",
+                      "service", rt->service,
+                      "router", rt->spec.router,
+                      "rule", ngx_http_swarm_rule_json(&rt->spec.rule),
+                      "priority", rt->spec.has_priority
+                                  ? json_integer(rt->spec.priority)
+                                  : json_null(),
+                      "sticky", ngx_http_swarm_sticky_json(&rt->spec.sticky));
+
+        if (r == NULL || json_array_append_new(list, r) != 0) {
+            goto failed;
+        }
+    }
+
+    /* the ties, reported as the table is built */
+
+    tie.report = report;
+    tie.upstream = upstream;
+    ties.handler = ngx_http_swarm_services_tie;
+    ties.data = &tie;
+
+    table = ngx_http_swarm_routes_build(routes, n, &ties);
+    if (table == NULL) {
+        goto failed;
+    }
+
+    ngx_http_swarm_routes_free(table);
+
+    for (i = 0; svcs->ignored && i < json_array_size(svcs->ignored); i++) {
+        v = json_array_get(svcs->ignored, i);
+
+        if (json_integer_value(json_object_get(v, "upstream"))
+            == (json_int_t) upstream
+            && json_array_append_new(ign, json_pack("{sOsO}", "service",
+                                                   json_object_get(v,
+                                                       "service"),
+                                                   "labels",
+                                                   json_object_get(v,
+                                                       "labels")))
+               != 0)
+        {
+            goto failed;
+        }
+    }
+
+    json_object_set_new(root, "routes", list);
+    json_object_set_new(root, "ignored", ign);
+
+    free(routes);
+    free(at);
+
+    return root;
+
+failed:
+
+    free(routes);
+    free(at);
+    json_decref(root);
+    json_decref(list);
+    json_decref(ign);
+
+    return NULL;
+}
+
 
 
 static int
@@ -297,4 +670,45 @@ ngx_http_swarm_services_find(ngx_http_swarm_services_t *svcs, const char *id,
     *n = last - first + 1;
 
     return first;
+}
+
+
+static void
+ngx_http_swarm_services_tie(void *data, unsigned route, const char *service,
+    const char *msg)
+{
+    ngx_http_swarm_tie_t  *tie = data;
+
+    (void) route;
+
+    ngx_http_swarm_report(tie->report, tie->upstream, service, "%s", msg);
+}
+
+
+/* a route's cookie as labels give it, null where it is not sticky */
+
+static json_t *
+ngx_http_swarm_sticky_json(const ngx_http_swarm_sticky_spec_t *sticky)
+{
+    if (!sticky->on) {
+        return json_null();
+    }
+
+    return json_pack("{sososososososo}",
+                     "name", sticky->name[0] ? json_string(sticky->name)
+                                             : json_null(),
+                     "secure", sticky->secure < 0
+                               ? json_null() : json_boolean(sticky->secure),
+                     "httponly", sticky->httponly < 0
+                                 ? json_null()
+                                 : json_boolean(sticky->httponly),
+                     "samesite", sticky->samesite[0]
+                                 ? json_string(sticky->samesite)
+                                 : json_null(),
+                     "max_age", sticky->max_age < 0
+                                ? json_null() : json_integer(sticky->max_age),
+                     "path", sticky->path[0] ? json_string(sticky->path)
+                                             : json_null(),
+                     "domain", sticky->domain[0]
+                               ? json_string(sticky->domain) : json_null());
 }

@@ -3,8 +3,9 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * Task sets: a set's peers added, put in their canonical order (by
- * address, the task Swarm keeps running first), one task an address,
- * and two sets in that order compared.  Pure: libc only.
+ * route, then address, the task Swarm keeps running first), one task an
+ * address a route, and two sets in that order compared.  Pure: libc
+ * only.
  */
 
 
@@ -80,6 +81,10 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
     int                           rc;
     const ngx_http_swarm_peer_t  *pa = a, *pb = b;
 
+    if (pa->route != pb->route) {
+        return pa->route < pb->route ? -1 : 1;
+    }
+
     if (pa->family != pb->family) {
         return pa->family < pb->family ? -1 : 1;
     }
@@ -105,7 +110,7 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
 
 /*
  * The order of a set, kept in the set: a key a peer, sorted.  A key
- * holds the family, and an IPv4 address and port, in the order
+ * holds the route, the family, and an IPv4 address and port, in the order
  * ngx_http_swarm_peer_cmp() compares them; equal keys (IPv6 peers) are
  * compared in full.  The peers move in ngx_http_swarm_set_sort().
  */
@@ -141,7 +146,8 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
     for (i = 0; i < set->n; i++) {
         p = &set->peers[i];
 
-        keys[i].key = (uint64_t) p->family << 48;
+        keys[i].key = (uint64_t) p->route << 49
+                      | (uint64_t) (p->family != AF_INET) << 48;
 
         if (p->family == AF_INET) {
             keys[i].key |= (uint64_t) p->addr[0] << 40
@@ -163,7 +169,7 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
 
 /*
  * A radix sort of the keys, a byte at a time from the lowest (the keys
- * use 7 bytes; a byte the same in every key is skipped), then the runs
+ * use 8 bytes; a byte the same in every key is skipped), then the runs
  * of equal keys in full: sorting 10,000 keys takes a fraction of what
  * qsort() takes.
  */
@@ -179,7 +185,7 @@ ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     from = keys;
     to = tmp;
 
-    for (shift = 0; shift < 56; shift += 8) {
+    for (shift = 0; shift < 64; shift += 8) {
         memset(count, 0, sizeof(count));
 
         for (i = 0; i < n; i++) {
@@ -288,7 +294,7 @@ ngx_http_swarm_key_cmp(const void *a, const void *b)
 
 /*
  * A set in canonical order, as published; the cookie names an IP, so one
- * task an IP.
+ * task an IP in a route.
  */
 
 void
@@ -300,7 +306,9 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
     ngx_http_swarm_set_sort(set);
 
     for (j = 0, k = 0; j < set->n; j++) {
-        if (k > 0 && strcmp(set->peers[k - 1].ip, set->peers[j].ip) == 0) {
+        if (k > 0 && set->peers[k - 1].route == set->peers[j].route
+            && strcmp(set->peers[k - 1].ip, set->peers[j].ip) == 0)
+        {
             ngx_http_swarm_report(report, upstream, set->peers[j].service,
                                   "task %s has the address %s of task %s, "
                                   "ignored", set->peers[j].task,

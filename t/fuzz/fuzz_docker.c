@@ -30,15 +30,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t                     i, j;
     json_t                    *root;
     json_error_t               jerr;
-    ngx_http_swarm_set_t       sets[2], again[2];
+    json_t                    *routes, *r, *back;
+    ngx_http_swarm_rule_t      rule;
+    ngx_http_swarm_set_t       sets[3], again[3];
     ngx_http_swarm_services_t  svcs, copy;
 
     ngx_http_swarm_tasks_t    *reader;
 
     static const ngx_http_swarm_selector_t  sel[] = {
-        { "swarm.upstream", "app", NULL, NULL, 0, 0 },
-        { NULL, NULL, "mystack_api", "mystack_net", 9000, 1 },
-        { "swarm.upstream", "api", NULL, NULL, 0, 1 },
+        { "swarm.upstream", "app", NULL, NULL, 0, 0, 0 },
+        { NULL, NULL, "mystack_api", "mystack_net", 9000, 1, 0 },
+        { "swarm.upstream", "api", NULL, NULL, 0, 1, 0 },
+        { "swarm.enable", "true", NULL, NULL, 0, 2,
+          NGX_HTTP_SWARM_ROUTES_NATIVE },
+        { "traefik.enable", "true", NULL, NULL, 80, 2,
+          NGX_HTTP_SWARM_ROUTES_TRAEFIK },
     };
 
     reader = ngx_http_swarm_tasks_create();
@@ -56,8 +62,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                              sizeof(err));
     }
 
+    (void) ngx_http_swarm_services_routes(&svcs, 2, NULL);
+
     copy = svcs;
     copy.services = NULL;
+    copy.routed = NULL;
+    copy.nrouted = 0;
+    copy.rcap = 0;
+    copy.ignored = NULL;
 
     if (svcs.n) {
         copy.services = malloc(svcs.n * sizeof(ngx_http_swarm_service_t));
@@ -73,7 +85,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* the same bytes as a tasks answer for whatever services matched */
 
     rc = ngx_http_swarm_parse_tasks((const char *) data, size, &svcs, sets,
-                                    2, NULL, err, sizeof(err));
+                                    3, NULL, err, sizeof(err));
+
+    /* the routes as the workers get them, the same once read back */
+
+    routes = ngx_http_swarm_services_routes_json(&svcs, 2, NULL);
+
+    json_array_foreach(json_object_get(routes, "routes"), i, r) {
+        if (ngx_http_swarm_rule_from_json(json_object_get(r, "rule"), &rule,
+                                          err, sizeof(err))
+            != NGX_HTTP_SWARM_DONE)
+        {
+            abort();
+        }
+
+        back = ngx_http_swarm_rule_json(&rule);
+
+        if (!json_equal(back, json_object_get(r, "rule"))) {
+            abort();
+        }
+
+        json_decref(back);
+        ngx_http_swarm_rule_free(&rule);
+    }
+
+    json_decref(routes);
 
     /* jansson on the whole answer: one JSON array, or not */
 
@@ -105,11 +141,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (rc2 == 0) {
         do {
-            rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 2, NULL, 2,
+            rc2 = ngx_http_swarm_tasks_sets(reader, &copy, again, 3, NULL, 2,
                                             err, sizeof(err));
         } while (rc2 == 1);
 
-        for (i = 0; rc2 == 0 && i < 2; i++) {
+        for (i = 0; rc2 == 0 && i < 3; i++) {
             ngx_http_swarm_set_finish(&again[i], (unsigned) i, NULL);
         }
     }
@@ -119,7 +155,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     if (rc == 0) {
-        for (i = 0; i < 2; i++) {
+        for (i = 0; i < 3; i++) {
             if (sets[i].n != again[i].n
                 || (sets[i].n
                     && memcmp(sets[i].peers, again[i].peers,
@@ -139,11 +175,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
 
             (void) ngx_http_swarm_set_diff(sets[i].peers, sets[i].n,
-                                           sets[1 - i].peers, sets[1 - i].n);
+                                           sets[(i + 1) % 3].peers,
+                                           sets[(i + 1) % 3].n);
         }
     }
 
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < 3; i++) {
         ngx_http_swarm_set_free(&sets[i]);
         ngx_http_swarm_set_free(&again[i]);
     }

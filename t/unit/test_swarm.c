@@ -133,7 +133,7 @@ test_services_by_label(void **state)
     size_t                     len;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 3 };
+                                       0, 3, 0 };
 
     (void) state;
 
@@ -174,9 +174,9 @@ test_services_by_name(void **state)
     size_t                     len;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  exact = { NULL, NULL, "mystack_api",
-                                         "mystack_net", 9999, 0 };
+                                         "mystack_net", 9999, 0, 0 };
     ngx_http_swarm_selector_t  prefix = { NULL, NULL, "mystack_ap", NULL,
-                                          0, 0 };
+                                          0, 0, 0 };
 
     (void) state;
 
@@ -209,7 +209,7 @@ test_services_no_port(void **state)
     ngx_http_swarm_report_t    report = { report_handler, &log };
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "mystack_worker", NULL,
-                                       0, 2 };
+                                       0, 2, 0 };
 
     (void) state;
 
@@ -239,7 +239,7 @@ test_tasks_steady(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0 };
+                                       0, 0, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -272,7 +272,7 @@ test_tasks_ambiguous_network(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
-                                       0, 0 };
+                                       0, 0, 0 };
 
     (void) state;
 
@@ -298,7 +298,7 @@ test_tasks_network_chosen(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
-                                       "mystack_backend", 0, 0 };
+                                       "mystack_backend", 0, 0, 0 };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -321,7 +321,7 @@ test_tasks_scaling_up(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0 };
+                                       0, 0, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -345,9 +345,9 @@ test_tasks_mixed(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0 };
+                                       0, 0, 0 };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
-                                       "mystack_net", 0, 0 };
+                                       "mystack_net", 0, 0, 0 };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -517,7 +517,7 @@ test_array_framing(void **state)
     const char              *elem;
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
-    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0 };
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0 };
 
     (void) state;
 
@@ -745,7 +745,7 @@ test_every_fixture(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0 };
+                                       0, 0, 0 };
 
     static const struct {
         const char  *name;
@@ -1121,9 +1121,9 @@ test_filters(void **state)
     ngx_http_swarm_service_t   svc[3];
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
-                                            NULL, 80, 0 };
+                                            NULL, 80, 0, 0 };
     ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
-                                           80, 0 };
+                                           80, 0, 0 };
 
     (void) state;
 
@@ -1920,7 +1920,7 @@ test_array_large_element(void **state)
     size_t                   i, n, calls;
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
-    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0 };
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0 };
 
     (void) state;
 
@@ -1959,6 +1959,330 @@ test_array_large_element(void **state)
 }
 
 
+/* the services of a routes selector: their routes, in an order of their own */
+
+static void
+test_services_routes(void **state)
+{
+    int                        rc;
+    char                       err[256], *a, *b, *list;
+    size_t                     n, i;
+    json_t                    *root, *routes, *r;
+    report_log_t               log;
+    ngx_http_swarm_report_t    report;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_selector_t  sel = { "swarm.enable", "true", NULL, NULL,
+                                       0, 0, NGX_HTTP_SWARM_ROUTES_NATIVE };
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+
+    a = "{\"ID\": \"aaa\", \"Spec\": {\"Name\": \"a\", \"Labels\": "
+        "{\"swarm.enable\": \"true\", \"swarm.port\": \"80\", "
+        "\"swarm.http.host\": \"a.example.com\", "
+        "\"swarm.sticky\": \"true\"}}}";
+    b = "{\"ID\": \"bbb\", \"Spec\": {\"Name\": \"b\", \"Labels\": "
+        "{\"swarm.enable\": \"true\", \"swarm.port\": \"81\", "
+        "\"swarm.http.host\": \"B.example.com, c.example.com\", "
+        "\"swarm.http.path\": \"/x\"}}}";
+
+    list = malloc(strlen(a) + strlen(b) + 256);
+    assert_non_null(list);
+
+    /* whatever the order Docker lists them in */
+
+    for (i = 0; i < 2; i++) {
+        sprintf(list, "[%s, %s, {\"ID\": \"ccc\", \"Spec\": {\"Name\": "
+                "\"c\", \"Labels\": {\"swarm.enable\": \"true\"}}}]",
+                i ? a : b, i ? b : a);
+
+        memset(&svcs, 0, sizeof(svcs));
+        log.calls = 0;
+
+        rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+                                           &report, err, sizeof(err));
+        assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+
+        /* c has no rule: said, and not routed */
+
+        assert_int_equal(log.calls, 1);
+        assert_string_equal(log.service, "c");
+        assert_int_equal(svcs.n, 2);
+        assert_int_equal(svcs.nrouted, 2);
+
+        n = ngx_http_swarm_services_routes(&svcs, 0, &report);
+        assert_int_equal(n, 2);
+
+        ngx_http_swarm_services_sort(&svcs);
+        assert_string_equal(svcs.services[0].name, "a");
+        assert_int_equal(svcs.services[0].route, 0);
+        assert_int_equal(svcs.services[0].port, 80);
+        assert_string_equal(svcs.services[1].name, "b");
+        assert_int_equal(svcs.services[1].route, 1);
+        assert_int_equal(svcs.services[1].port, 81);
+
+        root = ngx_http_swarm_services_routes_json(&svcs, 0, &report);
+        assert_non_null(root);
+        assert_int_equal(log.calls, 1);
+
+        routes = json_object_get(root, "routes");
+        assert_int_equal(json_array_size(routes), 2);
+
+        r = json_array_get(routes, 0);
+        assert_string_equal(json_string_value(json_object_get(r, "service")),
+                            "a");
+        assert_true(json_is_object(json_object_get(r, "sticky")));
+        assert_true(json_is_null(json_object_get(r, "priority")));
+
+        r = json_array_get(routes, 1);
+        assert_string_equal(json_string_value(json_object_get(r, "service")),
+                            "b");
+        assert_true(json_is_null(json_object_get(r, "sticky")));
+
+        r = json_array_get(json_object_get(r, "rule"), 0);
+        assert_string_equal(json_string_value(json_object_get(r, "path")),
+                            "/x");
+        assert_string_equal(json_string_value(
+                                json_array_get(json_object_get(r, "hosts"),
+                                               0)),
+                            "b.example.com");
+        assert_int_equal(json_array_size(json_object_get(r, "hosts")), 2);
+
+        json_decref(root);
+
+        /* of another upstream: none */
+
+        root = ngx_http_swarm_services_routes_json(&svcs, 1, &report);
+        assert_int_equal(json_array_size(json_object_get(root, "routes")), 0);
+        json_decref(root);
+
+        ngx_http_swarm_services_free(&svcs);
+    }
+
+    /* the same host and path twice: the loser is said */
+
+    sprintf(list, "[%s, {\"ID\": \"bb2\", \"Spec\": {\"Name\": \"b2\", "
+            "\"Labels\": {\"swarm.enable\": \"true\", \"swarm.port\": "
+            "\"81\", \"swarm.http.host\": \"b.example.com\", "
+            "\"swarm.http.path\": \"/x\"}}}]", b);
+
+    memset(&svcs, 0, sizeof(svcs));
+    log.calls = 0;
+
+    rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+                                       &report, err, sizeof(err));
+    assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+    assert_int_equal(svcs.nrouted, 2);
+
+    (void) ngx_http_swarm_services_routes(&svcs, 0, &report);
+    root = ngx_http_swarm_services_routes_json(&svcs, 0, &report);
+    assert_non_null(root);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.service, "b2");
+    json_decref(root);
+
+    ngx_http_swarm_services_free(&svcs);
+    free(list);
+}
+
+
+/* a rule as the workers get it: the same rule back, checked again */
+
+static void
+test_rule_json(void **state)
+{
+    char                    err[256];
+    json_t                 *json, *back, *bad;
+    json_error_t            jerr;
+    ngx_http_swarm_rule_t   rule, again;
+    const char             *s;
+
+    (void) state;
+
+    s = "(Host(`a.example.com`, `*.b.example.com`) && PathPrefix(`/p`)) "
+        "|| Path(`/exact`)";
+
+    assert_int_equal(ngx_http_swarm_rule_parse(s, strlen(s), &rule, err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+
+    json = ngx_http_swarm_rule_json(&rule);
+    assert_non_null(json);
+    assert_int_equal(json_array_size(json), 2);
+
+    assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                   sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(again.matches[0].nhosts, 2);
+    assert_string_equal(again.hosts[again.matches[0].host + 1],
+                        "*.b.example.com");
+    assert_string_equal(again.matches[0].path, "/p");
+    assert_int_equal(again.matches[0].exact, 0);
+    assert_int_equal(again.matches[1].nhosts, 0);
+    assert_string_equal(again.matches[1].path, "/exact");
+    assert_int_equal(again.matches[1].exact, 1);
+
+    back = ngx_http_swarm_rule_json(&again);
+    assert_true(json_equal(json, back));
+
+    json_decref(back);
+    json_decref(json);
+    ngx_http_swarm_rule_free(&rule);
+    ngx_http_swarm_rule_free(&again);
+
+    /* what a rule cannot hold is refused, as a parsed rule's would be */
+
+    const char *bads[] = {
+        "[{\"hosts\": [\"bad host\"], \"path\": \"/\"}]",
+        "[{\"hosts\": [], \"path\": \"nopath\"}]",
+        "[{\"hosts\": [1], \"path\": \"/\"}]",
+        "[{\"path\": \"/\"}]",
+        "[]",
+        "{}",
+    };
+
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        bad = json_loads(bads[i], 0, &jerr);
+        assert_non_null(bad);
+        assert_int_equal(ngx_http_swarm_rule_from_json(bad, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_FAILED);
+        ngx_http_swarm_rule_free(&again);
+        json_decref(bad);
+    }
+}
+
+
+/* routes in one set: by route first, one task an address a route */
+
+static void
+test_set_routes(void **state)
+{
+    ngx_http_swarm_set_t   set;
+    ngx_http_swarm_peer_t  p;
+    report_log_t           log;
+    ngx_http_swarm_report_t  report;
+
+    (void) state;
+
+    memset(&set, 0, sizeof(set));
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+
+    memset(&p, 0, sizeof(p));
+    p.family = AF_INET;
+    p.port = 80;
+    p.state = NGX_HTTP_SWARM_ACTIVE;
+
+    /* 10.0.0.2 in route 1 and route 0, 10.0.0.1 in route 1, twice */
+
+    strcpy(p.ip, "10.0.0.2");
+    p.addr[0] = 10; p.addr[3] = 2;
+    p.route = 1;
+    strcpy(p.task, "t1");
+    assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
+    p.route = 0;
+    assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
+
+    strcpy(p.ip, "10.0.0.1");
+    p.addr[3] = 1;
+    p.route = 1;
+    strcpy(p.task, "t2");
+    assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
+    strcpy(p.task, "t3");
+    assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
+
+    ngx_http_swarm_set_finish(&set, 0, &report);
+
+    assert_int_equal(set.n, 3);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(set.peers[0].route, 0);
+    assert_string_equal(set.peers[0].ip, "10.0.0.2");
+    assert_int_equal(set.peers[1].route, 1);
+    assert_string_equal(set.peers[1].ip, "10.0.0.1");
+    assert_int_equal(set.peers[2].route, 1);
+    assert_string_equal(set.peers[2].ip, "10.0.0.2");
+
+    ngx_http_swarm_set_free(&set);
+}
+
+
+/* the routes that labels (JSON text) give, what was said in "log" */
+
+static size_t
+routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
+    report_log_t *log)
+{
+    json_t                   *labels;
+    json_error_t              jerr;
+    ngx_http_swarm_report_t   report;
+
+    memset(log, 0, sizeof(report_log_t));
+    report.handler = report_handler;
+    report.data = log;
+
+    labels = json_loads(text, 0, &jerr);
+    assert_non_null(labels);
+
+    assert_int_equal(traefik
+                     ? ngx_http_swarm_labels_traefik(labels, out, &report, 0,
+                                                     "s")
+                     : ngx_http_swarm_labels_native(labels, out, &report, 0,
+                                                    "s"),
+                     NGX_HTTP_SWARM_DONE);
+
+    json_decref(labels);
+
+    return out->n;
+}
+
+
+/* a cookie that a Set-Cookie header cannot carry is no route */
+
+static void
+test_labels_cookie(void **state)
+{
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    assert_int_equal(routes_of("{\"swarm.http.host\": \"a.example.com\", "
+                               "\"swarm.sticky\": \"true\", "
+                               "\"swarm.sticky.cookie\": \"a;b\"}", 0,
+                               &out, &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "not routed: invalid cookie name");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.r.rule\": "
+                               "\"Host(`a.example.com`)\", "
+                               "\"traefik.http.services.s.loadbalancer."
+                               "sticky.cookie.samesite\": \"LAX\"}", 1,
+                               &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].sticky.samesite, "Lax");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.r.rule\": "
+                               "\"Host(`a.example.com`)\", "
+                               "\"traefik.http.services.s.loadbalancer."
+                               "sticky.cookie.samesite\": \"sometimes\"}",
+                               1, &out, &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "router \"r\" not routed: invalid cookie "
+                        "samesite \"sometimes\"");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -1991,6 +2315,10 @@ main(void)
         cmocka_unit_test(test_cookie_scan),
         cmocka_unit_test(test_cookie_valid),
         cmocka_unit_test(test_cookie_format),
+        cmocka_unit_test(test_services_routes),
+        cmocka_unit_test(test_rule_json),
+        cmocka_unit_test(test_set_routes),
+        cmocka_unit_test(test_labels_cookie),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
