@@ -29,7 +29,7 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c ngx_http_swarm_view.c \
         ngx_http_swarm_status.c \
-        ngx_http_swarm_sticky.c \
+        ngx_http_swarm_sticky.c ngx_http_swarm_routes.c \
         $(LIB_SRCS)
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make

@@ -41,6 +41,10 @@ struct ngx_http_swarm_shm_up_s {
     ngx_atomic_t                last_sync;
     ngx_http_swarm_peer_t      *peers;
     ngx_uint_t                  npeers;
+
+    /* of a routes upstream: its routes, as JSON, right after the peers */
+    size_t                      routes_len;
+
     size_t                      error_len;
     u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
 };
@@ -112,6 +116,26 @@ typedef struct {
 
 
 /*
+ * The tasks a request is balanced among: an upstream's, or a route's,
+ * peers[first] to peers[first + npeers - 1] of the copy, with an index
+ * of their addresses, the active ones, and the cookie if sticky.
+ */
+
+typedef struct {
+    ngx_uint_t                  first;
+    ngx_uint_t                  npeers;
+    ngx_uint_t                 *active;
+    ngx_uint_t                  nactive;
+    ngx_http_swarm_index_t      index;
+    ngx_uint_t                 *rr;
+    ngx_http_swarm_cookie_t    *cookie;
+} ngx_http_swarm_backend_t;
+
+
+typedef struct ngx_http_swarm_routing_s  ngx_http_swarm_routing_t;
+
+
+/*
  * A worker's private copy of one generation of a task set.  Requests
  * hold a reference to it until their pool goes, so nothing they point
  * to changes under them; the copy is made between requests.
@@ -127,6 +151,12 @@ typedef struct {
     ngx_uint_t                 *active;
     ngx_uint_t                  nactive;
     ngx_http_swarm_index_t      index;
+
+    /* the whole set, and, of a routes upstream, its routes */
+    ngx_http_swarm_backend_t    all;
+    u_char                     *routes;
+    size_t                      routes_len;
+    ngx_http_swarm_routing_t   *routing;
 
     /* how long the copy took */
     ngx_uint_t                  build_usec;
@@ -145,7 +175,38 @@ typedef struct {
 
     /* the balancer was set up: no other method took its place */
     unsigned                    balancer:1;
+
+    /* swarm_routes: a route a service, by its labels */
+    unsigned                    routes:1;
 } ngx_http_swarm_upstream_t;
+
+
+/* swarm_sticky: the cookie of an upstream's tasks, or of its routes */
+
+typedef struct {
+    ngx_flag_t                  enabled;
+    ngx_http_swarm_cookie_t     cookie;
+} ngx_http_swarm_sticky_conf_t;
+
+
+/* swarm_route: the routes upstream it names, or the only one */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_http_swarm_upstream_t  *up;
+    u_char                     *file;
+    ngx_uint_t                  line;
+    unsigned                    set:1;
+} ngx_http_swarm_loc_conf_t;
+
+
+/* a request's route, as swarm_route found it, for the balancer */
+
+typedef struct {
+    ngx_http_swarm_upstream_t  *up;
+    ngx_http_swarm_view_t      *view;
+    ngx_http_swarm_backend_t   *backend;
+} ngx_http_swarm_ctx_t;
 
 
 /* the http block's swarm_* directives */
@@ -161,6 +222,9 @@ typedef struct {
     size_t                      max_response;
     ngx_array_t                 upstreams;
     ngx_array_t                 selectors;
+
+    /* a swarm_route directive was seen: its handler is set up */
+    ngx_flag_t                  route;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_swarm_zone_t       zone;
 } ngx_http_swarm_main_conf_t;
@@ -171,7 +235,7 @@ ngx_uint_t ngx_http_swarm_zone_claim(ngx_http_swarm_zone_t *zone,
     ngx_log_t *log);
 ngx_uint_t ngx_http_swarm_zone_writer(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_peer_t *peers, ngx_uint_t n,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n, size_t routes_len,
     ngx_atomic_uint_t *generation);
 void *ngx_http_swarm_zone_alloc(ngx_http_swarm_zone_t *zone, size_t size);
 void ngx_http_swarm_zone_free(ngx_http_swarm_zone_t *zone, void *p);
@@ -193,7 +257,7 @@ ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
 ngx_uint_t ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
-    ngx_atomic_uint_t *generation);
+    u_char **routes, size_t *routes_len, ngx_atomic_uint_t *generation);
 
 ngx_int_t ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle,
     ngx_http_swarm_zone_t *zone);
@@ -214,6 +278,16 @@ void ngx_http_swarm_longest(uint64_t *longest, uint64_t start);
 ngx_int_t ngx_http_swarm_sync_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf);
 void ngx_http_swarm_sync_exit(void);
+
+ngx_int_t ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_log_t *log);
+ngx_http_swarm_backend_t *ngx_http_swarm_routing_find(
+    ngx_http_swarm_view_t *view, ngx_http_request_t *r);
+json_t *ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view);
+ngx_int_t ngx_http_swarm_route_init(ngx_conf_t *cf);
+char *ngx_http_swarm_route_find(ngx_conf_t *cf,
+    ngx_http_swarm_loc_conf_t *lcf);
+ngx_int_t ngx_http_swarm_route_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 

@@ -21,11 +21,17 @@
 static void *ngx_http_swarm_create_main_conf(ngx_conf_t *cf);
 static char *ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf);
 static void *ngx_http_swarm_create_srv_conf(ngx_conf_t *cf);
+static void *ngx_http_swarm_create_loc_conf(ngx_conf_t *cf);
+static char *ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent,
+    void *child);
+static ngx_int_t ngx_http_swarm_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_swarm_endpoint_shown(ngx_pool_t *pool,
     ngx_str_t *endpoint, ngx_str_t *shown);
 static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -78,6 +84,20 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_routes"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_1MORE,
+      ngx_http_swarm_service,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("swarm_route"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS|NGX_CONF_TAKE1,
+      ngx_http_swarm_route,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("swarm_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_swarm_status,
@@ -91,7 +111,7 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
 
 static ngx_http_module_t  ngx_http_swarm_module_ctx = {
     NULL,                                  /* preconfiguration */
-    NULL,                                  /* postconfiguration */
+    ngx_http_swarm_postconfiguration,      /* postconfiguration */
 
     ngx_http_swarm_create_main_conf,       /* create main configuration */
     ngx_http_swarm_init_main_conf,         /* init main configuration */
@@ -99,8 +119,8 @@ static ngx_http_module_t  ngx_http_swarm_module_ctx = {
     ngx_http_swarm_create_srv_conf,        /* create server configuration */
     NULL,                                  /* merge server configuration */
 
-    NULL,                                  /* create location configuration */
-    NULL                                   /* merge location configuration */
+    ngx_http_swarm_create_loc_conf,        /* create location configuration */
+    ngx_http_swarm_merge_loc_conf          /* merge location configuration */
 };
 
 
@@ -243,6 +263,62 @@ ngx_http_swarm_create_srv_conf(ngx_conf_t *cf)
 }
 
 
+static void *
+ngx_http_swarm_create_loc_conf(ngx_conf_t *cf)
+{
+    ngx_http_swarm_loc_conf_t  *lcf;
+
+    lcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_loc_conf_t));
+    if (lcf == NULL) {
+        return NULL;
+    }
+
+    /*
+     * set by ngx_pcalloc():
+     *
+     *     lcf->name = { 0, NULL };
+     *     lcf->up = NULL;
+     *     lcf->set = 0;
+     */
+
+    return lcf;
+}
+
+
+/*
+ * Every upstream is known by now: a swarm_route finds its own, and
+ * locations inside one without their own take it.
+ */
+
+static char *
+ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
+{
+    ngx_http_swarm_loc_conf_t *prev = parent;
+    ngx_http_swarm_loc_conf_t *conf = child;
+
+    if (conf->set) {
+        return conf->up ? NGX_CONF_OK : ngx_http_swarm_route_find(cf, conf);
+    }
+
+    if (prev->set && prev->up == NULL
+        && ngx_http_swarm_route_find(cf, prev) != NGX_CONF_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
+    *conf = *prev;
+
+    return NGX_CONF_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
+{
+    return ngx_http_swarm_route_init(cf);
+}
+
+
 static char *
 ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -348,6 +424,12 @@ ngx_http_swarm_endpoint_shown(ngx_pool_t *pool, ngx_str_t *endpoint,
 }
 
 
+/*
+ * "swarm_service label=KEY=VALUE|name=NAME [network=] [port=]" and
+ * "swarm_routes label=KEY=VALUE|traefik [network=] [port=]": one or the
+ * other in an upstream, as often as needed.
+ */
+
 static char *
 ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
@@ -356,7 +438,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                         *eq;
     ngx_int_t                       port;
     ngx_str_t                      *value, s;
-    ngx_uint_t                      i;
+    ngx_uint_t                      i, routes, traefik;
     ngx_http_swarm_upstream_t     **upp;
     ngx_http_swarm_selector_t      *sel;
     ngx_http_swarm_main_conf_t     *mcf;
@@ -365,6 +447,17 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
     uscf = ngx_http_conf_get_module_srv_conf(cf, ngx_http_upstream_module);
+
+    value = cf->args->elts;
+    routes = (value[0].len == sizeof("swarm_routes") - 1);
+    traefik = 0;
+
+    if (up->selectors && up->routes != routes) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "upstream \"%V\" mixes \"swarm_service\" and "
+                           "\"swarm_routes\"", &uscf->host);
+        return NGX_CONF_ERROR;
+    }
 
     if (up->selectors == NULL) {
         up->selectors = ngx_array_create(cf->pool, 2,
@@ -376,6 +469,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         up->name = uscf->host;
         up->uscf = uscf;
         up->index = mcf->upstreams.nelts;
+        up->routes = routes;
 
         upp = ngx_array_push(&mcf->upstreams);
         if (upp == NULL) {
@@ -412,11 +506,20 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     ngx_memzero(sel, sizeof(ngx_http_swarm_selector_t));
+
     sel->upstream = up->index;
 
-    value = cf->args->elts;
-
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (routes && ngx_strcmp(value[i].data, "traefik") == 0) {
+            if (sel->label_key || traefik) {
+                goto invalid;
+            }
+
+            traefik = 1;
+            continue;
+        }
+
 
         /* the configuration parser ends every word with '\0' */
 
@@ -426,7 +529,9 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
             eq = ngx_strlchr(s.data, s.data + s.len, '=');
 
-            if (sel->label_key || sel->name || eq == NULL || eq == s.data) {
+            if (sel->label_key || sel->name || traefik || eq == NULL
+                || eq == s.data)
+            {
                 goto invalid;
             }
 
@@ -441,7 +546,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strncmp(value[i].data, "name=", 5) == 0) {
+        if (!routes && ngx_strncmp(value[i].data, "name=", 5) == 0) {
             if (sel->label_key || sel->name || value[i].len == 5) {
                 goto invalid;
             }
@@ -482,10 +587,23 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
+    if (traefik) {
+        /* the services Traefik routes: traefik.enable=true */
+
+        sel->label_key = "traefik.enable";
+        sel->label_value = "true";
+        sel->routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
+
+    } else if (routes) {
+        sel->routes = NGX_HTTP_SWARM_ROUTES_NATIVE;
+    }
+
     if (sel->label_key == NULL && sel->name == NULL) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "\"swarm_service\" needs \"label=KEY=VALUE\" "
-                           "or \"name=NAME\"");
+                           routes ? "\"swarm_routes\" needs "
+                                    "\"label=KEY=VALUE\" or \"traefik\""
+                                  : "\"swarm_service\" needs "
+                                    "\"label=KEY=VALUE\" or \"name=NAME\"");
         return NGX_CONF_ERROR;
     }
 
@@ -505,6 +623,37 @@ invalid:
                        "invalid parameter \"%V\"", &value[i]);
 
     return NGX_CONF_ERROR;
+}
+
+
+/* "swarm_route [UPSTREAM]": the upstream is found once all are known */
+
+static char *
+ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_loc_conf_t *lcf = conf;
+
+    ngx_str_t                   *value;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    if (lcf->set) {
+        return "is duplicate";
+    }
+
+    value = cf->args->elts;
+
+    lcf->set = 1;
+    lcf->file = cf->conf_file->file.name.data;
+    lcf->line = cf->conf_file->line;
+
+    if (cf->args->nelts == 2) {
+        lcf->name = value[1];
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+    mcf->route = 1;
+
+    return NGX_CONF_OK;
 }
 
 

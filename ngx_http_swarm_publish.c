@@ -28,6 +28,8 @@
 
 typedef struct {
     ngx_http_swarm_set_t        set;
+    u_char                     *routes;
+    size_t                      routes_len;
     ngx_atomic_uint_t           generation;
     ngx_uint_t                  known;
 } ngx_http_swarm_last_t;
@@ -42,13 +44,18 @@ struct ngx_http_swarm_publish_s {
     ngx_http_swarm_peer_t      *peers;
     size_t                      copied;
     ngx_http_swarm_diff_t       diff;
+
+    /* and its routes, the caller's until the swap */
+    u_char                     *routes;
+    size_t                      routes_len;
 };
 
 
 static ngx_int_t ngx_http_swarm_publish_swap(ngx_http_swarm_publish_t *pub,
     ngx_uint_t i, ngx_http_swarm_set_t *set);
-static void ngx_http_swarm_publish_remember(ngx_http_swarm_last_t *last,
-    ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation);
+static void ngx_http_swarm_publish_remember(ngx_http_swarm_publish_t *pub,
+    ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
+    ngx_atomic_uint_t generation);
 
 
 ngx_http_swarm_publish_t *
@@ -76,17 +83,20 @@ ngx_http_swarm_publish_create(ngx_pool_t *pool,
 
 
 /*
- * Upstream i's new set compared with what it published: NGX_DECLINED if
- * nothing changed, NGX_AGAIN if the copy follows (ngx_http_swarm_publish_
- * copy()), else what the swap of an empty set gave.  A set that does not
- * fit in the zone is NGX_ERROR, and "note" says so.
+ * Upstream i's new set and routes (NULL but for a routes upstream)
+ * compared with what it published: NGX_DECLINED if nothing changed,
+ * NGX_AGAIN if the copy follows (ngx_http_swarm_publish_copy()), else
+ * what the swap of an empty set gave.  A set that does not fit in the
+ * zone is NGX_ERROR, and "note" says so.
  */
 
 ngx_int_t
 ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
-    ngx_http_swarm_set_t *set, char **note)
+    ngx_http_swarm_set_t *set, u_char *routes, size_t routes_len,
+    char **note)
 {
-    ngx_uint_t                   np;
+    size_t                       size;
+    ngx_uint_t                   np, same;
     ngx_atomic_uint_t            generation;
     ngx_http_swarm_last_t       *last;
     ngx_http_swarm_peer_t       *peers;
@@ -101,17 +111,29 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
 
     pub->diff = ngx_http_swarm_set_diff(peers, np, set->peers, set->n);
 
+    pub->routes = routes;
+    pub->routes_len = routes_len;
+
     if (view) {
+        same = (view->routes_len == routes_len
+                && (routes_len == 0
+                    || ngx_memcmp(view->routes, routes, routes_len) == 0));
+
         ngx_http_swarm_view_release(up, view);
+
+    } else {
+        same = (last->routes_len == routes_len
+                && (routes_len == 0
+                    || ngx_memcmp(last->routes, routes, routes_len) == 0));
     }
 
-    if (pub->diff.added == 0 && pub->diff.removed == 0
+    if (same && pub->diff.added == 0 && pub->diff.removed == 0
         && pub->diff.changed == 0)
     {
         generation = ngx_http_swarm_zone_generation(up);
 
         if (!last->known || last->generation != generation) {
-            ngx_http_swarm_publish_remember(last, set, generation);
+            ngx_http_swarm_publish_remember(pub, last, set, generation);
         }
 
         return NGX_DECLINED;
@@ -119,13 +141,13 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
 
     pub->copied = 0;
 
-    if (set->n == 0) {
+    size = set->n * sizeof(ngx_http_swarm_peer_t) + routes_len;
+
+    if (size == 0) {
         return ngx_http_swarm_publish_swap(pub, i, set);
     }
 
-    pub->peers = ngx_http_swarm_zone_alloc(&pub->mcf->zone,
-                                           set->n
-                                           * sizeof(ngx_http_swarm_peer_t));
+    pub->peers = ngx_http_swarm_zone_alloc(&pub->mcf->zone, size);
     if (pub->peers == NULL) {
 
         /* what swarm_status and the log show: it outweighs any other */
@@ -168,6 +190,10 @@ ngx_http_swarm_publish_copy(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
         return NGX_AGAIN;
     }
 
+    if (pub->routes_len) {
+        ngx_memcpy(&pub->peers[set->n], pub->routes, pub->routes_len);
+    }
+
     return ngx_http_swarm_publish_swap(pub, i, set);
 }
 
@@ -187,7 +213,8 @@ ngx_http_swarm_publish_swap(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
     upp = pub->mcf->upstreams.elts;
     up = upp[i];
 
-    if (ngx_http_swarm_zone_publish(up, pub->peers, set->n, &generation)
+    if (ngx_http_swarm_zone_publish(up, pub->peers, set->n, pub->routes_len,
+                                    &generation)
         != NGX_OK)
     {
         if (pub->peers) {
@@ -205,7 +232,7 @@ ngx_http_swarm_publish_swap(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
                   "generation %uA", &up->name, set->n, pub->diff.added,
                   pub->diff.removed, pub->diff.changed, generation);
 
-    ngx_http_swarm_publish_remember(&pub->last[i], set, generation);
+    ngx_http_swarm_publish_remember(pub, &pub->last[i], set, generation);
 
     return NGX_OK;
 }
@@ -247,14 +274,33 @@ ngx_http_swarm_publish_peers(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
 
 /*
  * The set just published becomes worker 0's copy of it: the two swap
- * their memory, as the next refresh builds its sets anew.
+ * their memory, as the next refresh builds its sets anew; the routes are
+ * copied.  Without memory for them, no copy is known.
  */
 
 static void
-ngx_http_swarm_publish_remember(ngx_http_swarm_last_t *last,
-    ngx_http_swarm_set_t *set, ngx_atomic_uint_t generation)
+ngx_http_swarm_publish_remember(ngx_http_swarm_publish_t *pub,
+    ngx_http_swarm_last_t *last, ngx_http_swarm_set_t *set,
+    ngx_atomic_uint_t generation)
 {
     ngx_http_swarm_set_t  tmp;
+
+    if (last->routes) {
+        ngx_free(last->routes);
+        last->routes = NULL;
+        last->routes_len = 0;
+    }
+
+    if (pub->routes_len) {
+        last->routes = ngx_alloc(pub->routes_len, pub->log);
+        if (last->routes == NULL) {
+            last->known = 0;
+            return;
+        }
+
+        ngx_memcpy(last->routes, pub->routes, pub->routes_len);
+        last->routes_len = pub->routes_len;
+    }
 
     tmp = last->set;
     last->set = *set;
@@ -280,5 +326,9 @@ ngx_http_swarm_publish_free(ngx_http_swarm_publish_t *pub)
 
     for (i = 0; i < pub->mcf->upstreams.nelts; i++) {
         ngx_http_swarm_set_free(&pub->last[i].set);
+
+        if (pub->last[i].routes) {
+            ngx_free(pub->last[i].routes);
+        }
     }
 }

@@ -24,7 +24,8 @@ typedef struct ngx_http_swarm_publish_s  ngx_http_swarm_publish_t;
 ngx_http_swarm_publish_t *ngx_http_swarm_publish_create(ngx_pool_t *pool,
     ngx_http_swarm_main_conf_t *mcf, ngx_log_t *log);
 ngx_int_t ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub,
-    ngx_uint_t i, ngx_http_swarm_set_t *set, char **note);
+    ngx_uint_t i, ngx_http_swarm_set_t *set, u_char *routes,
+    size_t routes_len, char **note);
 ngx_int_t ngx_http_swarm_publish_copy(ngx_http_swarm_publish_t *pub,
     ngx_uint_t i, ngx_http_swarm_set_t *set);
 void ngx_http_swarm_publish_peers(ngx_http_swarm_publish_t *pub,

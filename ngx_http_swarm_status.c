@@ -157,7 +157,7 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
 {
     time_t                  last_sync;
     size_t                  len;
-    json_t                 *u, *peers, *p;
+    json_t                 *u, *peers, *p, *routing;
     ngx_str_t               arg;
     ngx_uint_t              i, list;
     ngx_http_swarm_peer_t  *t;
@@ -201,6 +201,10 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
                       "slot", (json_int_t) t->slot,
                       "node", t->node);
 
+        if (p && up->routes) {
+            json_object_set_new(p, "route", json_integer(t->route));
+        }
+
         if (p == NULL || json_array_append_new(peers, p) != 0) {
             json_decref(u);
             json_decref(peers);
@@ -224,6 +228,19 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     json_object_set_new(u, "draining",
                         json_integer((json_int_t) (view->npeers
                                                    - view->nactive)));
+
+    if (view->routing) {
+        routing = ngx_http_swarm_routing_status(view);
+        if (routing == NULL) {
+            json_decref(u);
+            json_decref(peers);
+            ngx_http_swarm_view_release(up, view);
+            return NULL;
+        }
+
+        (void) json_object_update(u, routing);
+        json_decref(routing);
+    }
 
     if (list) {
         json_object_set_new(u, "peers", peers);

@@ -3,10 +3,11 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * The balancer of swarm upstreams and the swarm_sticky directive: round
- * robin over the active tasks of a worker's copy of the task set, and,
- * with swarm_sticky, a route cookie that names the task's IP address.
- * The cookie is looked up in the task set's index and is never used as
- * an address: a request only ever reaches a current task.
+ * robin over the active tasks of a worker's copy of the task set (of a
+ * routes upstream, of the request's route), and, where sticky, a route
+ * cookie that names the task's IP address.  The cookie is looked up in
+ * the index of the task set or route and is never used as an address: a
+ * request only ever reaches a current task.
  */
 
 
@@ -21,16 +22,10 @@
 
 
 typedef struct {
-    ngx_flag_t                      enabled;
-    ngx_http_swarm_cookie_t         cookie;
-} ngx_http_swarm_sticky_conf_t;
-
-
-typedef struct {
     ngx_http_request_t             *request;
     ngx_http_swarm_upstream_t      *up;
-    ngx_http_swarm_sticky_conf_t   *scf;
     ngx_http_swarm_view_t          *view;
+    ngx_http_swarm_backend_t       *backend;
     ngx_table_elt_t                *set_cookie;
     long                            cookie;
     long                            current;
@@ -47,8 +42,10 @@ static char *ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value,
     size_t skip, const char **to);
 static ngx_int_t ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *us);
+static ngx_int_t ngx_http_swarm_sticky_route(ngx_http_request_t *r,
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd);
 static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_sticky_conf_t *scf, ngx_http_swarm_view_t *view);
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b);
 static void ngx_http_swarm_sticky_cleanup(void *data);
 static ngx_int_t ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc,
     void *data);
@@ -323,8 +320,8 @@ ngx_http_swarm_sticky_check(ngx_conf_t *cf)
         if (scf->enabled && up->selectors == NULL) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                           "upstream \"%V\" in %s:%ui: \"swarm_sticky\" "
-                          "needs \"swarm_service\"", &uscf->host,
-                          uscf->file_name, uscf->line);
+                          "needs \"swarm_service\" or \"swarm_routes\"",
+                          &uscf->host, uscf->file_name, uscf->line);
             return NGX_ERROR;
         }
     }
@@ -380,6 +377,7 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     ngx_uint_t                     n;
     ngx_pool_cleanup_t            *cln;
     ngx_http_swarm_view_t         *view;
+    ngx_http_swarm_backend_t      *b;
     ngx_http_swarm_upstream_t     *up;
     ngx_http_swarm_sticky_data_t  *sd;
 
@@ -395,19 +393,27 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
         return NGX_ERROR;
     }
 
-    view = ngx_http_swarm_view_acquire(up, r->connection->log);
+    sd->request = r;
+    sd->up = up;
+    sd->current = -1;
+
+    if (up->routes) {
+        if (ngx_http_swarm_sticky_route(r, up, sd) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
+    } else {
+        sd->view = ngx_http_swarm_view_acquire(up, r->connection->log);
+        sd->backend = &sd->view->all;
+    }
 
     cln->handler = ngx_http_swarm_sticky_cleanup;
     cln->data = sd;
 
-    sd->request = r;
-    sd->up = up;
-    sd->scf = ngx_http_conf_upstream_srv_conf(us,
-                                              ngx_http_swarm_sticky_module);
-    sd->view = view;
-    sd->current = -1;
-    sd->cookie = sd->scf->enabled
-                 ? ngx_http_swarm_sticky_cookie(r, sd->scf, view) : -1;
+    view = sd->view;
+    b = sd->backend;
+
+    sd->cookie = b->cookie ? ngx_http_swarm_sticky_cookie(r, view, b) : -1;
 
     n = view->npeers;
 
@@ -426,7 +432,7 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     r->upstream->peer.get = ngx_http_swarm_sticky_get_peer;
     r->upstream->peer.free = ngx_http_swarm_sticky_free_peer;
     r->upstream->peer.data = sd;
-    r->upstream->peer.tries = view->nactive;
+    r->upstream->peer.tries = b->nactive;
 
     if (sd->cookie >= 0
         && view->tasks[sd->cookie].state == NGX_HTTP_SWARM_DRAINING)
@@ -443,16 +449,55 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
 
 
 /*
+ * Of a routes upstream, the request's route: the one swarm_route found,
+ * on the copy it holds, else found now.  No route fails the request.
+ */
+
+static ngx_int_t
+ngx_http_swarm_sticky_route(ngx_http_request_t *r,
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd)
+{
+    ngx_http_swarm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx && ctx->up == up && ctx->view) {
+        sd->view = ctx->view;
+        sd->view->refs++;
+        sd->backend = ctx->backend;
+        return NGX_OK;
+    }
+
+    sd->view = ngx_http_swarm_view_acquire(up, r->connection->log);
+    sd->backend = ngx_http_swarm_routing_find(sd->view, r);
+
+    if (sd->backend == NULL) {
+        ngx_http_swarm_view_release(up, sd->view);
+        sd->view = NULL;
+
+        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
+                      "swarm: upstream \"%V\" has no route for host \"%V\" "
+                      "and path \"%V\"", &up->name, &r->headers_in.server,
+                      &r->uri);
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
  * The peer that the route cookie names, or -1: none, several, or a
- * value that is no current task.  Only an index lookup, never a parse
- * into an address.
+ * value that is no current task of the upstream or route.  Only an
+ * index lookup, never a parse into an address.
  */
 
 static long
 ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_sticky_conf_t *scf, ngx_http_swarm_view_t *view)
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b)
 {
     int               n;
+    long              k;
     size_t            len, vlen, nlen;
     ngx_table_elt_t  *h;
     const u_char     *value, *v, *name;
@@ -464,7 +509,7 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
     n = 0;
     len = 0;
     value = NULL;
-    name = (const u_char *) scf->cookie.name;
+    name = (const u_char *) b->cookie->name;
     nlen = ngx_strlen(name);
 
 #if (nginx_version >= 1023000)
@@ -495,7 +540,10 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
         return -1;
     }
 
-    return ngx_http_swarm_index_find(&view->index, view->tasks, value, len);
+    k = ngx_http_swarm_index_find(&b->index, view->tasks + b->first, value,
+                                  len);
+
+    return (k >= 0) ? (long) b->first + k : -1;
 }
 
 
@@ -518,9 +566,11 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
     uintptr_t                   m;
     ngx_uint_t                  i, n, j;
     ngx_http_swarm_view_t      *view;
+    ngx_http_swarm_backend_t   *b;
     ngx_http_swarm_upstream_t  *up;
 
     view = sd->view;
+    b = sd->backend;
     up = sd->up;
     now = ngx_time();
 
@@ -539,10 +589,10 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
         }
     }
 
-    n = view->nactive;
+    n = b->nactive;
 
     for (i = 0; k < 0 && i < n; i++) {
-        j = view->active[(up->rr + i) % n];
+        j = b->active[(*b->rr + i) % n];
         m = (uintptr_t) 1 << j % NGX_HTTP_SWARM_BITS;
 
         if (sd->tried[j / NGX_HTTP_SWARM_BITS] & m) {
@@ -554,7 +604,7 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
         }
 
         k = j;
-        up->rr = (up->rr + i + 1) % n;
+        *b->rr = (*b->rr + i + 1) % n;
     }
 
     if (k < 0) {
@@ -581,7 +631,7 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
                    "swarm sticky: peer %V%s", pc->name,
                    k == sd->cookie ? " by cookie" : "");
 
-    if (sd->scf->enabled && k != sd->cookie) {
+    if (b->cookie && k != sd->cookie) {
         if (ngx_http_swarm_sticky_set_cookie(sd, &view->tasks[k]) != NGX_OK) {
             return NGX_ERROR;
         }
@@ -621,7 +671,7 @@ ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
 
     r = sd->request;
 
-    len = ngx_http_swarm_cookie_format(NULL, 0, &sd->scf->cookie, task->ip,
+    len = ngx_http_swarm_cookie_format(NULL, 0, sd->backend->cookie, task->ip,
                                        ngx_strlen(task->ip));
 
     p = ngx_pnalloc(r->pool, len + 1);
@@ -629,7 +679,7 @@ ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
         return NGX_ERROR;
     }
 
-    (void) ngx_http_swarm_cookie_format(p, len + 1, &sd->scf->cookie,
+    (void) ngx_http_swarm_cookie_format(p, len + 1, sd->backend->cookie,
                                         task->ip, ngx_strlen(task->ip));
 
     h = sd->set_cookie;

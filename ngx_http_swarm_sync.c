@@ -29,6 +29,9 @@
 /* tasks asked again by ID in one query, to fit the URL */
 #define NGX_HTTP_SWARM_GONE_MAX       1000
 
+/* what kept services or routes out of a routes upstream, listed at most */
+#define NGX_HTTP_SWARM_ROUTE_ERRORS   100
+
 /* after an event: refresh every 250ms until 8 refreshes change nothing */
 #define NGX_HTTP_SWARM_FAST_INTERVAL  250
 #define NGX_HTTP_SWARM_FAST_STABLE    8
@@ -97,6 +100,15 @@ typedef struct {
     ngx_http_swarm_set_t       *sets;
     char                      **notes;
     ngx_http_swarm_publish_t   *pub;
+
+    /*
+     * of each routes upstream: what kept services or routes out of it
+     * in this refresh and in the last (logged as they appear), and its
+     * routes as JSON, to publish
+     */
+    json_t                    **errors;
+    json_t                    **logged;
+    char                       *routes;
 
     /* the refresh: its bytes, start, CPU time, longest step (ns) */
     size_t                      bytes;
@@ -175,6 +187,9 @@ static ngx_int_t ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_part_pt part);
 static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
+static json_t *ngx_http_swarm_json_text(const char *s);
+static ngx_int_t ngx_http_swarm_routes_json(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync);
@@ -232,9 +247,12 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
 
     sync->sets = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_set_t));
     sync->notes = ngx_pcalloc(cycle->pool, n * sizeof(char *));
+    sync->errors = ngx_pcalloc(cycle->pool, n * sizeof(json_t *));
+    sync->logged = ngx_pcalloc(cycle->pool, n * sizeof(json_t *));
     sync->pub = ngx_http_swarm_publish_create(cycle->pool, mcf, cycle->log);
-
-    if (sync->sets == NULL || sync->notes == NULL || sync->pub == NULL) {
+    if (sync->sets == NULL || sync->notes == NULL || sync->errors == NULL
+        || sync->logged == NULL || sync->pub == NULL)
+    {
         return NGX_ERROR;
     }
 
@@ -604,18 +622,32 @@ ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync, const char *version)
 static ngx_int_t
 ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
 {
-    json_t                     *filters;
-    ngx_int_t                   rc;
-    ngx_http_swarm_state_e      state;
-    ngx_http_swarm_selector_t  *sel;
+    json_t                      *filters;
+    ngx_int_t                    rc;
+    ngx_uint_t                   i;
+    ngx_http_swarm_state_e       state;
+    ngx_http_swarm_selector_t   *sel;
+    ngx_http_swarm_upstream_t  **upp;
 
     if (sync->selector < sync->mcf->selectors.nelts) {
         sel = sync->mcf->selectors.elts;
-
         state = NGX_HTTP_SWARM_SERVICES;
         filters = ngx_http_swarm_services_filters(&sel[sync->selector]);
+        goto ask;
+    }
 
-    } else if (sync->svcs.n == 0) {
+    /* each route's place in its upstream, which its tasks' peers carry */
+
+    upp = sync->mcf->upstreams.elts;
+
+    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
+        if (upp[i]->routes) {
+            (void) ngx_http_swarm_services_routes(&sync->svcs, i,
+                                                  &sync->report);
+        }
+    }
+
+    if (sync->svcs.n == 0) {
         /* no service: empty sets to publish */
         return ngx_http_swarm_publish_begin(sync);
 
@@ -630,6 +662,8 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
         state = NGX_HTTP_SWARM_TASKS;
         filters = ngx_http_swarm_tasks_filters(&sync->svcs, sync->initial);
     }
+
+ask:
 
     if (filters == NULL) {
         ngx_http_swarm_sync_error(sync, "out of memory");
@@ -906,10 +940,22 @@ ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
 {
-    ngx_int_t  rc;
+    ngx_int_t                    rc;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = sync->mcf->upstreams.elts;
+
+    if (upp[sync->up]->routes
+        && ngx_http_swarm_routes_json(sync) != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
 
     rc = ngx_http_swarm_publish_compare(sync->pub, sync->up,
                                         &sync->sets[sync->up],
+                                        (u_char *) sync->routes,
+                                        sync->routes
+                                        ? ngx_strlen(sync->routes) : 0,
                                         &sync->notes[sync->up]);
     if (rc == NGX_AGAIN) {
         sync->state = NGX_HTTP_SWARM_COPY;
@@ -954,6 +1000,15 @@ ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
 
     if (rc == NGX_OK) {
         sync->changed++;
+    }
+
+    if (sync->routes) {
+        free(sync->routes);
+        sync->routes = NULL;
+    }
+
+    if (upp[i]->routes && rc != NGX_ABORT) {
+        ngx_http_swarm_routes_log(sync);
     }
 
     if (rc != NGX_ABORT) {
@@ -1013,7 +1068,10 @@ ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync, ngx_http_swarm_part_pt part)
 }
 
 
-/* a service skipped for an upstream: the first of a refresh is shown */
+/*
+ * A service skipped for an upstream: the first of a refresh is shown;
+ * of a routes upstream, each is listed with its routes.
+ */
 
 static void
 ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
@@ -1021,8 +1079,33 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
 {
     ngx_http_swarm_sync_t *sync = data;
 
-    size_t  len;
-    char   *note;
+    size_t                       len;
+    char                        *note;
+    json_t                      *e;
+    ngx_http_swarm_upstream_t  **upp;
+
+    upp = sync->mcf->upstreams.elts;
+
+    if (upp[upstream]->routes) {
+        if (sync->errors[upstream] == NULL) {
+            sync->errors[upstream] = json_array();
+        }
+
+        if (sync->errors[upstream] == NULL
+            || json_array_size(sync->errors[upstream])
+               >= NGX_HTTP_SWARM_ROUTE_ERRORS)
+        {
+            return;
+        }
+
+        e = json_pack("{s:o,s:o}",
+                      "service", ngx_http_swarm_json_text(service),
+                      "error", ngx_http_swarm_json_text(msg));
+
+        (void) json_array_append_new(sync->errors[upstream], e);
+
+        return;
+    }
 
     if (sync->notes[upstream]) {
         return;
@@ -1038,6 +1121,131 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
     ngx_snprintf((u_char *) note, len, "service \"%s\": %s%Z", service, msg);
 
     sync->notes[upstream] = note;
+}
+
+
+/* text as a JSON string: a message cut inside a character is no UTF-8 */
+
+static json_t *
+ngx_http_swarm_json_text(const char *s)
+{
+    char    *copy;
+    json_t  *v;
+    size_t   i, len;
+
+    v = json_string(s);
+    if (v) {
+        return v;
+    }
+
+    len = ngx_strlen(s);
+
+    copy = ngx_alloc(len + 1, ngx_cycle->log);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i <= len; i++) {
+        copy[i] = ((u_char) s[i] >= 0x80) ? '?' : s[i];
+    }
+
+    v = json_string(copy);
+    ngx_free(copy);
+
+    return v;
+}
+
+
+/*
+ * The routes of the upstream being published, as JSON: the routes, the
+ * labels acted on by nothing, and what kept services or routes out.
+ */
+
+static ngx_int_t
+ngx_http_swarm_routes_json(ngx_http_swarm_sync_t *sync)
+{
+    json_t  *root, *errors;
+
+    root = ngx_http_swarm_services_routes_json(&sync->svcs,
+                                               (unsigned) sync->up,
+                                               &sync->report);
+    if (root == NULL) {
+        goto nomem;
+    }
+
+    errors = sync->errors[sync->up];
+
+    if (json_object_set_new(root, "errors",
+                            errors ? json_incref(errors) : json_array())
+        != 0)
+    {
+        json_decref(root);
+        goto nomem;
+    }
+
+    sync->routes = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(root);
+
+    if (sync->routes == NULL) {
+        goto nomem;
+    }
+
+    return NGX_OK;
+
+nomem:
+
+    ngx_http_swarm_sync_error(sync, "out of memory");
+
+    return NGX_ERROR;
+}
+
+
+/* what keeps a service or route out, logged once as it appears */
+
+static void
+ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync)
+{
+    size_t                       i, j;
+    json_t                      *errors, *logged, *e;
+    ngx_http_swarm_upstream_t  **upp;
+    u_char                       msg[NGX_HTTP_SWARM_ESC_LEN];
+    u_char                       service[NGX_HTTP_SWARM_ESC_LEN];
+
+    upp = sync->mcf->upstreams.elts;
+    errors = sync->errors[sync->up];
+    logged = sync->logged[sync->up];
+
+    json_array_foreach(errors, i, e) {
+
+        for (j = 0; logged && j < json_array_size(logged); j++) {
+            if (json_equal(e, json_array_get(logged, j))) {
+                break;
+            }
+        }
+
+        if (logged && j < json_array_size(logged)) {
+            continue;
+        }
+
+        (void) ngx_http_swarm_escape(service, sizeof(service),
+                                     (u_char *) json_string_value(
+                                         json_object_get(e, "service")),
+                                     ngx_strlen(json_string_value(
+                                         json_object_get(e, "service"))));
+        (void) ngx_http_swarm_escape(msg, sizeof(msg),
+                                     (u_char *) json_string_value(
+                                         json_object_get(e, "error")),
+                                     ngx_strlen(json_string_value(
+                                         json_object_get(e, "error"))));
+
+        ngx_log_error(NGX_LOG_ERR, sync->log, 0,
+                      "swarm: upstream \"%V\": service \"%s\": %s",
+                      &upp[sync->up]->name, service, msg);
+    }
+
+    json_decref(logged);
+    sync->logged[sync->up] = errors;
+    sync->errors[sync->up] = NULL;
 }
 
 
@@ -1169,13 +1377,21 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
             ngx_free(sync->notes[i]);
             sync->notes[i] = NULL;
         }
+
+        json_decref(sync->errors[i]);
+        sync->errors[i] = NULL;
+    }
+
+    if (sync->routes) {
+        free(sync->routes);
+        sync->routes = NULL;
     }
 
     if (sync->run.posted) {
         ngx_delete_posted_event(&sync->run);
     }
 
-    sync->svcs.n = 0;
+    ngx_http_swarm_services_clear(&sync->svcs);
     sync->state = NGX_HTTP_SWARM_IDLE;
     sync->err[0] = '\0';
 
@@ -1262,5 +1478,12 @@ ngx_http_swarm_sync_exit(void)
         if (sync->notes[i]) {
             ngx_free(sync->notes[i]);
         }
+
+        json_decref(sync->errors[i]);
+        json_decref(sync->logged[i]);
+    }
+
+    if (sync->routes) {
+        free(sync->routes);
     }
 }

@@ -356,18 +356,19 @@ ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
 static ngx_http_swarm_view_t *
 ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 {
-    u_char                  *p;
-    size_t                   len, nslots;
-    uint32_t                *slots;
-    ngx_int_t                rc;
-    ngx_uint_t               i, n;
-    ngx_pool_t              *pool;
-    ngx_http_swarm_peer_t   *t;
-    ngx_http_swarm_view_t   *view, *old;
-    ngx_http_swarm_rpeer_t  *peer;
-    long                     k;
-    uint64_t                 start;
-    u_char                   name[NGX_SOCKADDR_STRLEN];
+    u_char                        *p;
+    size_t                         len, nslots;
+    uint32_t                      *slots;
+    ngx_int_t                      rc;
+    ngx_uint_t                     i, n;
+    ngx_pool_t                    *pool;
+    ngx_http_swarm_peer_t         *t;
+    ngx_http_swarm_view_t         *view, *old;
+    ngx_http_swarm_rpeer_t        *peer;
+    ngx_http_swarm_sticky_conf_t  *scf;
+    long                           k;
+    uint64_t                       start;
+    u_char                         name[NGX_SOCKADDR_STRLEN];
 
     old = up->view;
     start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
@@ -389,8 +390,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
     view->pool = pool;
 
-    rc = ngx_http_swarm_zone_copy(up, pool, &view->tasks, &n,
-                                  &view->generation);
+    rc = ngx_http_swarm_zone_copy(up, pool, &view->tasks, &n, &view->routes,
+                                  &view->routes_len, &view->generation);
 
     if (rc == NGX_ERROR) {
         goto failed;
@@ -405,6 +406,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         /* no copy yet: an empty one, to be replaced */
 
         view->tasks = NULL;
+        view->routes = NULL;
+        view->routes_len = 0;
         view->generation = (ngx_atomic_uint_t) -1;
         n = 0;
     }
@@ -473,6 +476,23 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
                 peer->checked = old->peers[k].checked;
             }
         }
+    }
+
+    /* the whole set, as an upstream of swarm_service balances over it */
+
+    scf = ngx_http_conf_upstream_srv_conf(up->uscf,
+                                          ngx_http_swarm_sticky_module);
+
+    view->all.first = 0;
+    view->all.npeers = n;
+    view->all.active = view->active;
+    view->all.nactive = view->nactive;
+    view->all.index = view->index;
+    view->all.rr = &up->rr;
+    view->all.cookie = scf->enabled ? &scf->cookie : NULL;
+
+    if (up->routes && ngx_http_swarm_routing_build(up, view, log) != NGX_OK) {
+        goto failed;
     }
 
     view->build_usec = (ngx_http_swarm_clock(CLOCK_MONOTONIC) - start)

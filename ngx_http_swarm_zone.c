@@ -287,13 +287,14 @@ ngx_http_swarm_zone_read_end(ngx_http_swarm_zone_t *zone,
 
 /*
  * A set into the upstream's record, in place of the one there, which is
- * freed.  NGX_DECLINED if this process no longer writes the zone; the
- * caller keeps "peers" then.
+ * freed: n peers, then routes_len bytes of routes, in one allocation.
+ * NGX_DECLINED if this process no longer writes the zone; the caller
+ * keeps "peers" then.
  */
 
 ngx_int_t
 ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_peer_t *peers, ngx_uint_t n,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n, size_t routes_len,
     ngx_atomic_uint_t *generation)
 {
     ngx_http_swarm_zone_t    *zone;
@@ -313,6 +314,7 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
     old = su->peers;
     su->peers = peers;
     su->npeers = n;
+    su->routes_len = routes_len;
     *generation = ++su->generation;
 
     if (old) {
@@ -550,18 +552,18 @@ ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up, u_char *buf,
 
 
 /*
- * The upstream's task set and its generation, copied into memory of
- * "pool".  NGX_DECLINED if the record is no longer this configuration's
- * to read (a newer one took over) or every read tore; nothing is
- * allocated then.
+ * The upstream's task set, its routes (JSON, of a routes upstream) and
+ * its generation, copied into memory of "pool".  NGX_DECLINED if the
+ * record is no longer this configuration's to read (a newer one took
+ * over) or every read tore.
  */
 
 ngx_int_t
 ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
-    ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
-    ngx_atomic_uint_t *generation)
+    ngx_http_swarm_peer_t **tasks, ngx_uint_t *n, u_char **routes,
+    size_t *routes_len, ngx_atomic_uint_t *generation)
 {
-    size_t                    size, room;
+    size_t                    size, room, len, rlen;
     ngx_uint_t                i, np;
     ngx_atomic_uint_t         seq;
     ngx_http_swarm_peer_t    *peers, *buf;
@@ -585,43 +587,53 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
 
         peers = su->peers;
         np = su->npeers;
+        rlen = su->routes_len;
         *generation = su->generation;
 
-        /* a torn read may pair any pointer with any count: bound both */
+        /* a torn read may pair any pointer with any count: bound all */
 
-        if (np && (peers == NULL
-                   || (u_char *) peers < zone->shpool->start
-                   || (u_char *) peers >= zone->shpool->end))
+        if ((np || rlen) && (peers == NULL
+                             || (u_char *) peers < zone->shpool->start
+                             || (u_char *) peers >= zone->shpool->end))
         {
             continue;
         }
 
-        room = np ? (size_t) (zone->shpool->end - (u_char *) peers)
-                    / sizeof(ngx_http_swarm_peer_t)
-                  : 0;
+        room = (np || rlen) ? (size_t) (zone->shpool->end - (u_char *) peers)
+                            : 0;
 
-        if (np > room) {
+        if (np > room / sizeof(ngx_http_swarm_peer_t)) {
             continue;
         }
 
-        if (np > size) {
+        len = np * sizeof(ngx_http_swarm_peer_t);
+
+        if (rlen > room - len) {
+            continue;
+        }
+
+        len += rlen;
+
+        if (len > size) {
             /* a set larger than the last try's: a new buffer */
 
-            buf = ngx_palloc(pool, np * sizeof(ngx_http_swarm_peer_t));
+            buf = ngx_palloc(pool, len);
             if (buf == NULL) {
                 return NGX_ERROR;
             }
 
-            size = np;
+            size = len;
         }
 
-        if (np) {
-            ngx_memcpy(buf, peers, np * sizeof(ngx_http_swarm_peer_t));
+        if (len) {
+            ngx_memcpy(buf, peers, len);
         }
 
         if (ngx_http_swarm_zone_read_end(zone, seq)) {
             *tasks = buf;
             *n = np;
+            *routes = rlen ? (u_char *) &buf[np] : NULL;
+            *routes_len = rlen;
             return NGX_OK;
         }
     }

@@ -81,6 +81,43 @@ my @bad = (
         qr/invalid parameter "network=n+": Docker allows network names of at most 63 bytes/],
     ['upstream app { swarm_service name=a; swarm_sticky max_age=0; }',
         qr/invalid parameter "max_age=0": browsers drop a cookie of Max-Age=0/],
+
+    # routes
+    ['upstream app { swarm_routes name=web; }',
+        qr/invalid parameter "name=web"/],
+    ['upstream app { swarm_routes port=80; }',
+        qr/"swarm_routes" needs "label=KEY=VALUE" or "traefik"/],
+    ['upstream app { swarm_routes traefik label=a=b; }',
+        qr/invalid parameter "label=a=b"/],
+    ['upstream app { swarm_routes label=a=b traefik; }',
+        qr/invalid parameter "traefik"/],
+    ['upstream app { swarm_service traefik; }',
+        qr/invalid parameter "traefik"/],
+    ['upstream app { swarm_service name=a; swarm_routes traefik; }',
+        qr/upstream "app" mixes "swarm_service" and "swarm_routes"/],
+    ['upstream app { swarm_routes traefik; swarm_service name=a; }',
+        qr/upstream "app" mixes "swarm_service" and "swarm_routes"/],
+    ['upstream app { swarm_routes traefik; server 127.0.0.1:1; }',
+        qr/upstream "app" in \S+:\d+ mixes "server" and/],
+    ['upstream app { swarm_routes traefik; ip_hash; server 127.0.0.1:1; }',
+        qr/a load balancing method after "swarm_service" replaces/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { location /x { swarm_route nope; } }',
+        qr/"swarm_route" in \S+:\d+: no upstream "nope" has "swarm_routes"/],
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /x { swarm_route; } }',
+        qr/"swarm_route" in \S+:\d+: no upstream has "swarm_routes"; name the upstream/],
+    ['upstream app { swarm_routes traefik; } upstream b { swarm_routes label=a=b; } '
+        . 'server { location /x { swarm_route; } }',
+        qr/"swarm_route" in \S+:\d+: several upstreams have "swarm_routes"; name the upstream/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { location /x { swarm_route; swarm_route; } }',
+        qr/"swarm_route" directive is duplicate/],
+    ['upstream app { swarm_routes traefik; } server { swarm_route; }',
+        qr/"swarm_route" directive is not allowed here/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { location /x { swarm_route a b; } }',
+        qr/invalid number of arguments in "swarm_route"/],
 );
 
 for my $b (@bad) {
@@ -103,6 +140,17 @@ is($rc, 0, 'keepalive after swarm_service') or diag $out;
 ($rc, $out) = check('upstream app { ip_hash; swarm_service name=a port=80; }');
 is($rc, 0, 'a method before swarm_service gives way to it') or diag $out;
 like($out, qr/load balancing method redefined/, 'with a warning');
+
+($rc, $out) = check('upstream app { swarm_routes label=swarm.enable=true '
+    . 'network=net port=8080; swarm_routes traefik; swarm_sticky httponly; '
+    . 'keepalive 16; } upstream b { swarm_routes traefik; } '
+    . 'server { location /x { swarm_route app; location /x/y { } } '
+    . 'location /b { swarm_route b; proxy_pass http://b; } }');
+is($rc, 0, 'routes upstreams, swarm_route naming them') or diag $out;
+
+($rc, $out) = check('upstream app { swarm_routes traefik; } '
+    . 'server { location /x { swarm_route; } }');
+is($rc, 0, 'swarm_route of the only routes upstream') or diag $out;
 
 ($rc, $out) = check('swarm_endpoint http://127.0.0.1:2375/; '
     . 'upstream app { swarm_service label=a=b=c; }');

@@ -18,19 +18,7 @@ use SwarmTest;
 
 my $t = SwarmTest->new;
 my $p = free_port();
-my $fixtures = "$FindBin::Bin/fixtures/docker-20.10";
-
-sub fixture {
-    open my $fh, '<', "$fixtures/$_[0]" or die "$_[0]: $!";
-    local $/;
-    return decode_json(<$fh>);
-}
-
-my ($app) = grep { $_->{Spec}{Name} eq 'mystack_app' }
-    @{ fixture('services-all.json') };
-my ($task) = grep { $_->{ServiceID} eq $app->{ID} }
-    @{ fixture('tasks-all.json') };
-my $att = $task->{NetworksAttachments}[0];
+my $att = fake_task(fake_service(0, 'x', {}), 'x')->{NetworksAttachments}[0];
 
 my (@services, @tasks);
 my $n = 0;
@@ -41,14 +29,9 @@ my $n = 0;
 sub service {
     my ($name, $labels, @nets) = @_;
     $n++;
-    my $s = decode_json(encode_json($app));
-    $s->{ID} = sprintf 'svc%022d', $n;
-    $s->{Spec}{Name} = $name;
-    $s->{Spec}{Labels} = { 'swarm.upstream' => "u$n", %$labels };
+    my $s = fake_service($n, $name, { 'swarm.upstream' => "u$n", %$labels });
     push @services, $s;
-    my $k = decode_json(encode_json($task));
-    $k->{ID} = sprintf 'tsk%022d', $n;
-    $k->{ServiceID} = $s->{ID};
+    my $k = fake_task($s, sprintf 'tsk%022d', $n);
     $k->{NetworksAttachments} = [ map {
         my ($net, $addr) = @$_;
         my $a = decode_json(encode_json($att));

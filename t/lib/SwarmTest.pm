@@ -19,7 +19,8 @@ use Time::HiRes qw(time sleep);
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 
-our @EXPORT = qw(http_get wait_for free_port rss rss_slack);
+our @EXPORT = qw(http_get wait_for free_port rss rss_slack fixture
+                 fake_service fake_task);
 
 my $T = abs_path(dirname(__FILE__) . '/..');
 my @all;
@@ -417,6 +418,44 @@ sub cleanup {
 
 END { $_->cleanup for @all }
 
+# a recorded engine answer of t/fixtures/docker-20.10, decoded
+
+sub fixture {
+    my ($name) = @_;
+    open my $fh, '<', "$T/fixtures/docker-20.10/$name" or die "$name: $!";
+    local $/;
+    return decode_json(<$fh>);
+}
+
+# A service and a task of it, made of the recorded mystack_app and one
+# of its running tasks: the service numbered $n, named $name with the
+# labels given; the task of ID $id, with its first attachment.
+
+my ($app_service, $app_task);
+
+sub fake_service {
+    my ($n, $name, $labels) = @_;
+    unless ($app_service) {
+        ($app_service) = grep { $_->{Spec}{Name} eq 'mystack_app' }
+            @{ fixture('services-all.json') };
+        ($app_task) = grep { $_->{ServiceID} eq $app_service->{ID} }
+            @{ fixture('tasks-all.json') };
+    }
+    my $s = decode_json(encode_json($app_service));
+    $s->{ID} = sprintf 'svc%022d', $n;
+    $s->{Spec}{Name} = $name;
+    $s->{Spec}{Labels} = $labels;
+    return $s;
+}
+
+sub fake_task {
+    my ($service, $id) = @_;
+    my $k = decode_json(encode_json($app_task));
+    $k->{ID} = $id;
+    $k->{ServiceID} = $service->{ID};
+    return $k;
+}
+
 sub free_port {
     my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
         LocalPort => 0, Proto => 'tcp', ReuseAddr => 1) or die $!;
@@ -445,7 +484,8 @@ sub http_get {
     my $t0 = time;
     my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1:$port",
         Timeout => 10) or return { status => 0, error => "$!", time => 0 };
-    my $req = "GET $path HTTP/1.0\r\nHost: localhost\r\n";
+    my $req = "GET $path HTTP/1.0\r\n";
+    $req .= "Host: localhost\r\n" unless grep { /^Host:/i } @headers;
     $req .= "$_\r\n" for @headers;
     $req .= "\r\n";
     print $s $req;

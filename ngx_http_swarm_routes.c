@@ -1,0 +1,614 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Requests routed by the routes of a routes upstream: each worker's
+ * route table for its copy of the upstream's tasks, built between
+ * requests from the routes the zone holds with them (for each route its
+ * tasks, their index and its cookie), and swarm_route, which finds a
+ * request's route by its Host and path for the balancer, or answers 404.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+
+
+struct ngx_http_swarm_routing_s {
+    json_t                     *json;
+    ngx_uint_t                  n;
+    ngx_http_swarm_backend_t   *backends;
+    ngx_http_swarm_rule_t      *rules;
+    ngx_http_swarm_route_t     *routes;
+    ngx_http_swarm_cookie_t    *cookies;
+    ngx_uint_t                 *rr;
+    ngx_http_swarm_routes_t    *table;
+};
+
+
+static ngx_int_t ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_routing_t *routing, ngx_uint_t i, ngx_pool_t *pool,
+    ngx_log_t *log);
+static ngx_int_t ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_cookie_t *ck, json_t *sticky, const char *service,
+    ngx_pool_t *pool);
+static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
+    ngx_http_swarm_routing_t *routing);
+static void ngx_http_swarm_routing_cleanup(void *data);
+static void ngx_http_swarm_route_cleanup(void *data);
+
+
+/*
+ * The route table of a new copy of a routes upstream's tasks, in the
+ * copy's pool.  The routes were checked as worker 0 published them: one
+ * that fails here all the same is left out, with an alert.
+ */
+
+ngx_int_t
+ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_log_t *log)
+{
+    ngx_uint_t                 i, n;
+    json_t                    *list;
+    json_error_t               jerr;
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_swarm_routing_t  *routing;
+
+    routing = ngx_pcalloc(view->pool, sizeof(ngx_http_swarm_routing_t));
+    cln = ngx_pool_cleanup_add(view->pool, 0);
+
+    if (routing == NULL || cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_swarm_routing_cleanup;
+    cln->data = routing;
+
+    view->routing = routing;
+
+    if (view->routes_len == 0) {
+        return NGX_OK;
+    }
+
+    routing->json = json_loadb((char *) view->routes, view->routes_len, 0,
+                               &jerr);
+    if (routing->json == NULL) {
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "swarm: upstream \"%V\": routes unreadable: %s",
+                      &up->name, jerr.text);
+        return NGX_ERROR;
+    }
+
+    list = json_object_get(routing->json, "routes");
+    n = ngx_min(json_array_size(list), NGX_HTTP_SWARM_ROUTES_MAX);
+
+    if (n == 0) {
+        return NGX_OK;
+    }
+
+    routing->backends = ngx_pcalloc(view->pool,
+                                    n * sizeof(ngx_http_swarm_backend_t));
+    routing->rules = ngx_pcalloc(view->pool,
+                                 n * sizeof(ngx_http_swarm_rule_t));
+    routing->routes = ngx_pcalloc(view->pool,
+                                  n * sizeof(ngx_http_swarm_route_t));
+    routing->cookies = ngx_pcalloc(view->pool,
+                                   n * sizeof(ngx_http_swarm_cookie_t));
+    routing->rr = ngx_palloc(view->pool, n * sizeof(ngx_uint_t));
+
+    if (routing->backends == NULL || routing->rules == NULL
+        || routing->routes == NULL || routing->cookies == NULL
+        || routing->rr == NULL)
+    {
+        return NGX_ERROR;
+    }
+
+    routing->n = n;
+
+    for (i = 0; i < n; i++) {
+        if (ngx_http_swarm_routing_route(up, routing, i, view->pool, log)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_swarm_routing_tasks(view, routing) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    routing->table = ngx_http_swarm_routes_build(routing->routes, n, NULL);
+    if (routing->table == NULL) {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_routing_t *routing, ngx_uint_t i, ngx_pool_t *pool,
+    ngx_log_t *log)
+{
+    json_t                    *r, *priority, *sticky;
+    const char                *service;
+    ngx_http_swarm_route_t    *route;
+    ngx_http_swarm_backend_t  *b;
+    char                       err[NGX_HTTP_SWARM_ERR_LEN];
+
+    r = json_array_get(json_object_get(routing->json, "routes"), i);
+    route = &routing->routes[i];
+    b = &routing->backends[i];
+
+    service = json_string_value(json_object_get(r, "service"));
+    if (service == NULL) {
+        service = "";
+    }
+
+    route->name = service;
+    route->rule = &routing->rules[i];
+
+    priority = json_object_get(r, "priority");
+
+    if (json_is_integer(priority)) {
+        route->priority = (long) json_integer_value(priority);
+        route->has_priority = 1;
+    }
+
+    if (ngx_http_swarm_rule_from_json(json_object_get(r, "rule"),
+                                      &routing->rules[i], err, sizeof(err))
+        != NGX_HTTP_SWARM_DONE)
+    {
+        /* matches nothing */
+
+        ngx_http_swarm_rule_free(&routing->rules[i]);
+
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "swarm: upstream \"%V\": the rule of service \"%s\" "
+                      "is unreadable: %s", &up->name, service, err);
+    }
+
+    /* a new copy starts its round robin anywhere: no task is favoured */
+
+    routing->rr[i] = (ngx_uint_t) ngx_random();
+    b->rr = &routing->rr[i];
+
+    sticky = json_object_get(r, "sticky");
+
+    if (json_is_object(sticky)) {
+        if (ngx_http_swarm_routing_cookie(up, &routing->cookies[i], sticky,
+                                          service, pool)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+
+        b->cookie = &routing->cookies[i];
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * A sticky route's cookie: what its labels give, else what swarm_sticky
+ * gives, else the defaults.  Its name is the label's, else swarm_sticky's
+ * "cookie=" (or "route") and "_" and the service's name, so that routes
+ * on one host keep their cookies apart.
+ */
+
+static ngx_int_t
+ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_cookie_t *ck, json_t *sticky, const char *service,
+    ngx_pool_t *pool)
+{
+    u_char                        *p;
+    size_t                         len;
+    json_t                        *v;
+    const char                    *base;
+    ngx_http_swarm_sticky_conf_t  *scf;
+
+    scf = ngx_http_conf_upstream_srv_conf(up->uscf,
+                                          ngx_http_swarm_sticky_module);
+
+    if (scf->enabled) {
+        *ck = scf->cookie;
+        base = scf->cookie.name;
+
+    } else {
+        ngx_memzero(ck, sizeof(ngx_http_swarm_cookie_t));
+        ck->path = "/";
+        ck->max_age = -1;
+        base = "route";
+    }
+
+    v = json_object_get(sticky, "name");
+
+    if (json_is_string(v)) {
+        ck->name = json_string_value(v);
+
+    } else {
+        len = ngx_strlen(base) + 1 + ngx_strlen(service);
+
+        p = ngx_pnalloc(pool, len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(p, "%s_%s%Z", base, service);
+        ck->name = (const char *) p;
+    }
+
+    v = json_object_get(sticky, "secure");
+    if (json_is_boolean(v)) {
+        ck->secure = json_is_true(v);
+    }
+
+    v = json_object_get(sticky, "httponly");
+    if (json_is_boolean(v)) {
+        ck->httponly = json_is_true(v);
+    }
+
+    v = json_object_get(sticky, "samesite");
+    if (json_is_string(v)) {
+        ck->samesite = json_string_value(v);
+    }
+
+    v = json_object_get(sticky, "max_age");
+    if (json_is_integer(v)) {
+        ck->max_age = (long) json_integer_value(v);
+    }
+
+    v = json_object_get(sticky, "path");
+    if (json_is_string(v)) {
+        ck->path = json_string_value(v);
+    }
+
+    v = json_object_get(sticky, "domain");
+    if (json_is_string(v)) {
+        ck->domain = json_string_value(v);
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * Each route's tasks: the peers of a routes upstream come by route, so
+ * each route's peers, and its active ones, are a run of the copy's.
+ */
+
+static ngx_int_t
+ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
+    ngx_http_swarm_routing_t *routing)
+{
+    size_t                     nslots;
+    uint32_t                  *slots;
+    ngx_uint_t                 i, k, r;
+    ngx_http_swarm_backend_t  *b;
+
+    for (i = 0; i < view->npeers; i = k) {
+        r = view->tasks[i].route;
+
+        for (k = i + 1; k < view->npeers && view->tasks[k].route == r; k++) {
+            /* void */
+        }
+
+        if (r >= routing->n) {
+            continue;
+        }
+
+        b = &routing->backends[r];
+        b->first = i;
+        b->npeers = k - i;
+    }
+
+    for (i = 0; i < view->nactive; i++) {
+        r = view->tasks[view->active[i]].route;
+
+        if (r >= routing->n) {
+            continue;
+        }
+
+        b = &routing->backends[r];
+
+        if (b->nactive++ == 0) {
+            b->active = &view->active[i];
+        }
+    }
+
+    for (r = 0; r < routing->n; r++) {
+        b = &routing->backends[r];
+
+        nslots = ngx_http_swarm_index_size(b->npeers);
+
+        slots = ngx_palloc(view->pool, nslots * sizeof(uint32_t));
+        if (slots == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_http_swarm_index_build(&b->index, slots, nslots,
+                                   view->tasks + b->first, b->npeers);
+    }
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_routing_cleanup(void *data)
+{
+    ngx_http_swarm_routing_t  *routing = data;
+
+    ngx_uint_t  i;
+
+    ngx_http_swarm_routes_free(routing->table);
+
+    for (i = 0; routing->rules && i < routing->n; i++) {
+        ngx_http_swarm_rule_free(&routing->rules[i]);
+    }
+
+    json_decref(routing->json);
+}
+
+
+/* the route of a request by its Host (nginx made it lower case) and path */
+
+ngx_http_swarm_backend_t *
+ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
+    ngx_http_request_t *r)
+{
+    long                       k;
+    ngx_http_swarm_routing_t  *routing;
+
+    routing = view->routing;
+
+    if (routing == NULL || routing->table == NULL) {
+        return NULL;
+    }
+
+    k = ngx_http_swarm_routes_find(routing->table,
+                                   (char *) r->headers_in.server.data,
+                                   r->headers_in.server.len,
+                                   (char *) r->uri.data, r->uri.len);
+
+    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                   "swarm route: host \"%V\" path \"%V\": %l",
+                   &r->headers_in.server, &r->uri, k);
+
+    return (k >= 0) ? &routing->backends[k] : NULL;
+}
+
+
+/*
+ * The routes for swarm_status: each as published, with its tasks, and
+ * what kept services or routes out, and the labels acted on by nothing.
+ */
+
+json_t *
+ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view)
+{
+    json_t                    *root, *list, *r;
+    ngx_uint_t                 i;
+    ngx_http_swarm_routing_t  *routing;
+    ngx_http_swarm_backend_t  *b;
+
+    routing = view->routing;
+
+    root = json_object();
+    list = json_array();
+
+    if (root == NULL || list == NULL) {
+        goto failed;
+    }
+
+    for (i = 0; i < routing->n; i++) {
+        b = &routing->backends[i];
+
+        r = json_deep_copy(json_array_get(json_object_get(routing->json,
+                                                          "routes"),
+                                          i));
+        if (r == NULL) {
+            goto failed;
+        }
+
+        if (b->cookie) {
+            json_object_set_new(r, "cookie", json_string(b->cookie->name));
+        }
+
+        json_object_set_new(r, "active", json_integer(b->nactive));
+        json_object_set_new(r, "draining",
+                            json_integer(b->npeers - b->nactive));
+
+        if (json_array_append_new(list, r) != 0) {
+            goto failed;
+        }
+    }
+
+    json_object_set_new(root, "routes", list);
+    list = NULL;
+
+    json_object_set(root, "route_errors",
+                    routing->json
+                    ? json_object_get(routing->json, "errors") : NULL);
+    json_object_set(root, "ignored_labels",
+                    routing->json
+                    ? json_object_get(routing->json, "ignored") : NULL);
+
+    if (json_object_get(root, "route_errors") == NULL) {
+        json_object_set_new(root, "route_errors", json_array());
+    }
+
+    if (json_object_get(root, "ignored_labels") == NULL) {
+        json_object_set_new(root, "ignored_labels", json_array());
+    }
+
+    return root;
+
+failed:
+
+    json_decref(root);
+    json_decref(list);
+
+    return NULL;
+}
+
+
+/*
+ * A swarm_route's upstream, once all are known: the routes upstream it
+ * names, or the only one.
+ */
+
+char *
+ngx_http_swarm_route_find(ngx_conf_t *cf, ngx_http_swarm_loc_conf_t *lcf)
+{
+    ngx_uint_t                   i, n;
+    ngx_http_swarm_upstream_t  **upp, *up;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+    upp = mcf->upstreams.elts;
+
+    up = NULL;
+    n = 0;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        if (!upp[i]->routes) {
+            continue;
+        }
+
+        n++;
+
+        if (lcf->name.len == 0
+            || (upp[i]->name.len == lcf->name.len
+                && ngx_strncmp(upp[i]->name.data, lcf->name.data,
+                               lcf->name.len)
+                   == 0))
+        {
+            up = upp[i];
+        }
+    }
+
+    if (lcf->name.len && up == NULL) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"swarm_route\" in %s:%ui: no upstream \"%V\" has "
+                      "\"swarm_routes\"", lcf->file, lcf->line, &lcf->name);
+        return NGX_CONF_ERROR;
+    }
+
+    if (lcf->name.len == 0 && n != 1) {
+        ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
+                      "\"swarm_route\" in %s:%ui: %s; name the upstream",
+                      lcf->file, lcf->line,
+                      n ? "several upstreams have \"swarm_routes\""
+                        : "no upstream has \"swarm_routes\"");
+        return NGX_CONF_ERROR;
+    }
+
+    lcf->up = up;
+
+    return NGX_CONF_OK;
+}
+
+
+/* swarm_route's handler runs before access checks, where it is set */
+
+ngx_int_t
+ngx_http_swarm_route_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt         *h;
+    ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
+    if (!mcf->route) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_swarm_route_handler;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The request's route, on the worker's copy of the upstream's tasks,
+ * which the request holds: the balancer routes by the same copy.  No
+ * route is 404, as with Traefik.
+ */
+
+ngx_int_t
+ngx_http_swarm_route_handler(ngx_http_request_t *r)
+{
+    ngx_pool_cleanup_t         *cln;
+    ngx_http_swarm_ctx_t       *ctx;
+    ngx_http_swarm_view_t      *view;
+    ngx_http_swarm_loc_conf_t  *lcf;
+    ngx_http_swarm_backend_t   *b;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
+
+    if (lcf->up == NULL) {
+        return NGX_DECLINED;
+    }
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
+        cln = ngx_pool_cleanup_add(r->pool, 0);
+
+        if (ctx == NULL || cln == NULL) {
+            return NGX_HTTP_INTERNAL_SERVER_ERROR;
+        }
+
+        cln->handler = ngx_http_swarm_route_cleanup;
+        cln->data = ctx;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_swarm_module);
+
+    } else if (ctx->view) {
+        /* the location changed: routed anew */
+
+        ngx_http_swarm_view_release(ctx->up, ctx->view);
+        ctx->view = NULL;
+    }
+
+    view = ngx_http_swarm_view_acquire(lcf->up, r->connection->log);
+
+    b = ngx_http_swarm_routing_find(view, r);
+
+    if (b == NULL) {
+        ngx_http_swarm_view_release(lcf->up, view);
+        return NGX_HTTP_NOT_FOUND;
+    }
+
+    ctx->up = lcf->up;
+    ctx->view = view;
+    ctx->backend = b;
+
+    return NGX_DECLINED;
+}
+
+
+static void
+ngx_http_swarm_route_cleanup(void *data)
+{
+    ngx_http_swarm_ctx_t  *ctx = data;
+
+    if (ctx->view) {
+        ngx_http_swarm_view_release(ctx->up, ctx->view);
+    }
+}
