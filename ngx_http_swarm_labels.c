@@ -180,14 +180,15 @@ unrouted:
  * Traefik's labels: a route for each router with a rule (v2/v3), or for
  * the frontend rule (v1); none where traefik.enable is false.  Routers
  * that cannot be routed are reported, and so are services with no rule
- * at all.  NGX_HTTP_SWARM_FAILED only when out of memory.
+ * but some traefik.* label (one with none is no service of Traefik's).
+ * NGX_HTTP_SWARM_FAILED only when out of memory.
  */
 
 int
 ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
 {
-    size_t                     i, len;
+    size_t                     i, len, seen;
     json_t                    *value;
     const char                *key;
     ngx_http_swarm_router_t    v1;
@@ -207,6 +208,8 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         ngx_http_swarm_sticky_unset(&tr->services[i].sticky);
     }
 
+    seen = 0;
+
     json_object_foreach(labels, key, value) {
 
         len = strlen(key);
@@ -223,6 +226,8 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         if (strncmp(lkey, "traefik.", 8) != 0) {
             continue;
         }
+
+        seen++;
 
         if (strcmp(lkey, "traefik.enable") == 0) {
             if (!ngx_http_swarm_labels_true(json_string_value(value))) {
@@ -262,7 +267,7 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         }
     }
 
-    if (tr->nrouters == 0 && tr->v1_rule == NULL) {
+    if (tr->nrouters == 0 && tr->v1_rule == NULL && seen) {
         ngx_http_swarm_report(report, upstream, service, "not routed: no "
                               "router rule and no traefik.frontend.rule");
     }

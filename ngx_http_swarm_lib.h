@@ -138,8 +138,10 @@ typedef struct ngx_http_swarm_tasks_s  ngx_http_swarm_tasks_t;
 
 /*
  * "swarm_service label=KEY=VALUE|name=NAME [network=NET] [port=N]", or
- * "swarm_routes label=KEY=VALUE|traefik [network=NET] [port=N]": each
- * service it selects is routed by its native or Traefik labels
+ * "swarm_routes label=KEY=VALUE|traefik [exposed_by_default]
+ * [network=NET] [port=N]": each service it selects is routed by its
+ * native or Traefik labels; with neither label_key nor name, every
+ * service is looked at
  */
 
 #define NGX_HTTP_SWARM_ROUTES_NATIVE   1

@@ -426,8 +426,8 @@ ngx_http_swarm_endpoint_shown(ngx_pool_t *pool, ngx_str_t *endpoint,
 
 /*
  * "swarm_service label=KEY=VALUE|name=NAME [network=] [port=]" and
- * "swarm_routes label=KEY=VALUE|traefik [network=] [port=]": one or the
- * other in an upstream, as often as needed.
+ * "swarm_routes label=KEY=VALUE|traefik [exposed_by_default] [network=]
+ * [port=]": one or the other in an upstream, as often as needed.
  */
 
 static char *
@@ -438,7 +438,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     u_char                         *eq;
     ngx_int_t                       port;
     ngx_str_t                      *value, s;
-    ngx_uint_t                      i, routes, traefik;
+    ngx_uint_t                      i, routes, traefik, all;
     ngx_http_swarm_upstream_t     **upp;
     ngx_http_swarm_selector_t      *sel;
     ngx_http_swarm_main_conf_t     *mcf;
@@ -451,6 +451,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     value = cf->args->elts;
     routes = (value[0].len == sizeof("swarm_routes") - 1);
     traefik = 0;
+    all = 0;
 
     if (up->selectors && up->routes != routes) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
@@ -517,6 +518,15 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
 
             traefik = 1;
+            continue;
+        }
+
+        if (traefik && ngx_strcmp(value[i].data, "exposed_by_default") == 0) {
+            if (all) {
+                goto invalid;
+            }
+
+            all = 1;
             continue;
         }
 
@@ -588,17 +598,24 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     }
 
     if (traefik) {
-        /* the services Traefik routes: traefik.enable=true */
+        /*
+         * the services Traefik routes: traefik.enable=true, or, as with
+         * Traefik's exposedByDefault, every service with Traefik's labels
+         * but traefik.enable=false
+         */
 
-        sel->label_key = "traefik.enable";
-        sel->label_value = "true";
+        if (!all) {
+            sel->label_key = "traefik.enable";
+            sel->label_value = "true";
+        }
+
         sel->routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
 
     } else if (routes) {
         sel->routes = NGX_HTTP_SWARM_ROUTES_NATIVE;
     }
 
-    if (sel->label_key == NULL && sel->name == NULL) {
+    if (sel->label_key == NULL && sel->name == NULL && !all) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            routes ? "\"swarm_routes\" needs "
                                     "\"label=KEY=VALUE\" or \"traefik\""

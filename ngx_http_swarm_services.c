@@ -44,7 +44,11 @@ static int ngx_http_swarm_service_cmp(const void *a, const void *b);
 static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 
 
-/* the filters of the /services query for a selector, or NULL */
+/*
+ * The filters of the /services query for a selector, or NULL: none at
+ * all for "swarm_routes traefik exposed_by_default", which looks at
+ * every service.
+ */
 
 json_t *
 ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel)
@@ -56,7 +60,11 @@ ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel)
         return json_pack("{so}", "label", list);
     }
 
-    return json_pack("{s[s]}", "name", sel->name);
+    if (sel->name) {
+        return json_pack("{s[s]}", "name", sel->name);
+    }
+
+    return json_object();
 }
 
 
@@ -139,7 +147,7 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
                 continue;
             }
 
-        } else if (sel->name == NULL || strcmp(name, sel->name) != 0) {
+        } else if (sel->name && strcmp(name, sel->name) != 0) {
             json_decref(svc);
             continue;
         }

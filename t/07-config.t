@@ -93,6 +93,12 @@ my @bad = (
         qr/invalid parameter "traefik"/],
     ['upstream app { swarm_service traefik; }',
         qr/invalid parameter "traefik"/],
+    ['upstream app { swarm_routes exposed_by_default traefik; }',
+        qr/invalid parameter "exposed_by_default"/],
+    ['upstream app { swarm_routes label=a=b exposed_by_default; }',
+        qr/invalid parameter "exposed_by_default"/],
+    ['upstream app { swarm_routes traefik exposed_by_default exposed_by_default; }',
+        qr/invalid parameter "exposed_by_default"/],
     ['upstream app { swarm_service name=a; swarm_routes traefik; }',
         qr/upstream "app" mixes "swarm_service" and "swarm_routes"/],
     ['upstream app { swarm_routes traefik; swarm_service name=a; }',
@@ -142,7 +148,8 @@ is($rc, 0, 'a method before swarm_service gives way to it') or diag $out;
 like($out, qr/load balancing method redefined/, 'with a warning');
 
 ($rc, $out) = check('upstream app { swarm_routes label=swarm.enable=true '
-    . 'network=net port=8080; swarm_routes traefik; swarm_sticky httponly; '
+    . 'network=net port=8080; swarm_routes traefik exposed_by_default; '
+    . 'swarm_sticky httponly; '
     . 'keepalive 16; } upstream b { swarm_routes traefik; } '
     . 'server { location /x { swarm_route app; location /x/y { } } '
     . 'location /b { swarm_route b; proxy_pass http://b; } }');

@@ -109,6 +109,10 @@ service('tprefix', { 'traefik.enable' => 'true',
     'traefik.http.routers.p.rule' => 'PathPrefix(`/exact`)',
     'traefik.http.services.p.loadbalancer.server.port' => "$p",
 }, '10.0.20.27');
+service('tnoenable', {
+    'traefik.http.routers.n.rule' => 'Host(`noenable.traefik.test`)',
+    'traefik.http.services.n.loadbalancer.server.port' => "$p",
+}, '10.0.20.28');
 service('toff', { 'traefik.enable' => 'false',
     'traefik.http.routers.off.rule' => 'Host(`off.traefik.test`)',
     'traefik.http.services.off.loadbalancer.server.port' => "$p",
@@ -116,6 +120,11 @@ service('toff', { 'traefik.enable' => 'false',
 
 $t->start_backends(@{ $addr{$_} }) for sort keys %addr;
 $t->start_api(services => \@services, tasks => \@tasks);
+
+# "traefik exposed_by_default", as Traefik's exposedByDefault: every
+# service with Traefik's labels but traefik.enable=false, on a port of
+# its own
+my $p2 = free_port();
 
 $t->conf(<<"EOC", workers => 2);
     swarm_endpoint %%ENDPOINT%%;
@@ -128,6 +137,10 @@ $t->conf(<<"EOC", workers => 2);
 
     upstream tk {
         swarm_routes traefik;
+    }
+
+    upstream tkall {
+        swarm_routes traefik exposed_by_default;
     }
 
     server {
@@ -147,6 +160,14 @@ $t->conf(<<"EOC", workers => 2);
             proxy_pass http://tk;
         }
     }
+
+    server {
+        listen 127.0.0.1:$p2;
+        location / {
+            swarm_route tkall;
+            proxy_pass http://tkall;
+        }
+    }
 EOC
 $t->start_nginx;
 
@@ -161,13 +182,16 @@ ok(wait_for(sub { @{ routes('swarm') } >= 13 && @{ routes('tk') } >= 4 }, 10),
 
 # which service answers a request: by the task's address
 
-sub who {
-    my ($host, $path, @h) = @_;
-    my $r = $t->get($path, "Host: $host", @h);
+sub who_at {
+    my ($port, $host, $path, @h) = @_;
+    my $r = SwarmTest::http_get($port, $path, "Host: $host", @h);
     return $r->{status} unless $r->{status} == 200;
     (my $b = $r->{body}) =~ s/\s+$//;
     return $by{$b} // "unknown $b";
 }
+
+sub who { who_at($t->port, @_) }
+sub who_all { who_at($p2, @_) }
 
 is(who('localhost', '/'), 'web', 'host-less "/" for any host');
 is(who('localhost', '/api/x'), 'api', 'the longest prefix, host-less');
@@ -210,6 +234,14 @@ is(who('ok.traefik.test', '/'), 'tregexp',
 is(who('re.traefik.test', '/'), 404, 'HostRegexp is not approximated');
 is(who('off.traefik.test', '/'), 404, 'traefik.enable=false is not routed');
 is(who('nothing.traefik.test', '/'), 404, 'no route: 404');
+is(who('noenable.traefik.test', '/'), 404,
+    'no traefik.enable=true: not routed by "traefik"');
+is(who_all('noenable.traefik.test', '/'), 'tnoenable',
+    'but by "traefik exposed_by_default"');
+is(who_all('off.traefik.test', '/'), 404,
+    'which leaves traefik.enable=false out');
+is(who_all('v2.traefik.test', '/x'), 'tv2',
+    'and routes traefik.enable=true too');
 
 # swarm_status: routes, what is not routed and why, labels ignored
 
@@ -242,6 +274,10 @@ ok((grep { /^tregexp: router "re" not routed: .*HostRegexp/ } @errors),
     'status: the service, the router and the matcher not supported');
 ok((grep { /^tie-b: .*tie\.example\.com.*"tie-a"/ } @errors),
     'status: the loser of a tie');
+is_deeply([ map { "$_->{service}: $_->{error}" }
+        @{ $s->{upstreams}{tkall}{route_errors} } ],
+    [ grep { /^tregexp:/ } @errors ],
+    'exposed_by_default: services with no Traefik label are none of its');
 my ($ign) = grep { $_->{service} eq 'tv2' }
     @{ $s->{upstreams}{tk}{ignored_labels} };
 like($ign->{labels} // '', qr/middlewares/, 'status: labels ignored, listed')
@@ -252,8 +288,8 @@ my $log = $t->error_log;
 like($log, qr/\[error\].*upstream "tk": service "tregexp": router "re" not routed: .*HostRegexp/,
     'the log names the service, the router and the matcher');
 sleep 1;
-is(scalar(() = $t->error_log =~ /service "tregexp": router "re"/g), 1,
-    'logged once while it lasts');
+is(scalar(() = $t->error_log =~ /upstream "tk": service "tregexp": router "re"/g),
+    1, 'logged once while it lasts');
 
 # cookies: per route, with the upstream's attributes; another route's
 # cookie counts as none

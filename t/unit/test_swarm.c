@@ -1124,6 +1124,8 @@ test_filters(void **state)
                                             NULL, 80, 0, 0 };
     ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
                                            80, 0, 0 };
+    ngx_http_swarm_selector_t  all = { NULL, NULL, NULL, NULL, 0, 0,
+                                       NGX_HTTP_SWARM_ROUTES_TRAEFIK };
 
     (void) state;
 
@@ -1131,6 +1133,10 @@ test_filters(void **state)
                    "{\"label\":[\"swarm.upstream=a=b\"]}");
     assert_filters(ngx_http_swarm_services_filters(&by_name),
                    "{\"name\":[\"stack_web\"]}");
+
+    /* "traefik exposed_by_default": every service */
+
+    assert_filters(ngx_http_swarm_services_filters(&all), "{}");
 
     /* sorted services, one matched by two selectors: asked once */
 
@@ -2242,6 +2248,33 @@ routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
 }
 
 
+/* a service with no traefik.* label is none of Traefik's: nothing said */
+
+static void
+test_labels_not_traefik(void **state)
+{
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    assert_int_equal(routes_of("{\"swarm.port\": \"80\", "
+                               "\"com.docker.stack.namespace\": \"s\"}",
+                               1, &out, &log),
+                     0);
+    assert_int_equal(log.calls, 0);
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.port\": \"80\"}", 1, &out,
+                               &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "not routed: no router rule and no "
+                        "traefik.frontend.rule");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
 /* a cookie that a Set-Cookie header cannot carry is no route */
 
 static void
@@ -2319,6 +2352,7 @@ main(void)
         cmocka_unit_test(test_rule_json),
         cmocka_unit_test(test_set_routes),
         cmocka_unit_test(test_labels_cookie),
+        cmocka_unit_test(test_labels_not_traefik),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
