@@ -40,7 +40,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
 UNIT_LIBS := -ljansson -lcmocka
 
 .PHONY: all module deps test-deps lib-c99 unit t test-asan t-e2e test fuzz bench \
-        bench-scale bench-deps clean \
+        bench-scale bench-routed bench-deps clean \
         demo demo-down
 
 all: module
@@ -170,11 +170,16 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
 	    test $${PIPESTATUS[0]} = 0
 
-# a benchmark that prints figures, not a timed test: see t/bench/bench.pl
-# and t/bench/scale.pl: the same module with 10,000 tasks (bench-scale)
+# a benchmark that prints figures, not a timed test: see t/bench/bench.pl,
+# t/bench/routed.pl: 1,000 routes against one (bench-routed), and
+# t/bench/scale.pl: the same module with 10,000 tasks (bench-scale)
 bench: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
+
+bench-routed: bench-deps
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
 
 bench-scale: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl

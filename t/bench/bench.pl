@@ -35,17 +35,7 @@ my $dir = $t->dir;
 my $bp = free_port();
 my @tasks = map { "127.0.3.$_" } 1 .. 3;
 
-# the backends: one nginx (no module), three addresses
-
-open my $fh, '>', "$dir/backends.conf" or die $!;
-print $fh "daemon on; worker_processes 1; pid $dir/backends.pid;\n"
-    . "error_log $dir/backends.log; events { worker_connections 4096; }\n"
-    . "http { access_log off; keepalive_requests 100000;\n"
-    . join('', map { "server { listen $_:$bp; location / { return 200 \"$_\\n\"; } }\n" } @tasks)
-    . "}\n";
-close $fh;
-system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf") == 0
-    or die 'backends did not start';
+SwarmBench::backends($t, $bp, @tasks);
 
 # the stand-in: three tasks of mystack_app at 10.0.3.x (served as 127.0.3.x)
 
@@ -164,5 +154,5 @@ for my $w (qw(new returning)) {
 }
 
 system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");
-system("$t->{nginx} -p $dir/ -c $dir/backends.conf -s stop 2>/dev/null");
+SwarmBench::stop_backends($t);
 $t->cleanup;

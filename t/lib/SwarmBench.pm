@@ -6,27 +6,61 @@ package SwarmBench;
 #
 #   my $rps = SwarmBench::rounds(dir => $dir, rounds => 5, seconds => 5,
 #       connections => 32, workloads => [qw(new returning)],
-#       proxies => [name => [port, [cookie, ...], path], ...]);
+#       proxies => [name => [port, [cookie, ...], path, [host, ...]], ...]);
 #   SwarmBench::median(@{ $rps->{name}{new} });
 #   SwarmBench::ratio($rps->{a}{new}, $rps->{b}{new});
 #
 # A returning visitor sends the proxy's cookies in turn; a new one sends
-# none.  Any non-2xx answer ends the run.
+# none.  Where hosts are given, requests send them in turn as Host (the
+# n-th cookie with the n-th host).  Any non-2xx answer ends the run.
 
 use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(rounds median ratio);
+our @EXPORT_OK = qw(rounds median ratio backends);
+
+
+# the backends: one nginx (no module) answering its address on each
+# address given, at $port; stopped by stop_backends()
+
+sub backends {
+    my ($t, $port, @addrs) = @_;
+    my $dir = $t->dir;
+    open my $fh, '>', "$dir/backends.conf" or die $!;
+    print $fh "daemon on; worker_processes 1; pid $dir/backends.pid;\n"
+        . "error_log $dir/backends.log; events { worker_connections 4096; }\n"
+        . "http { access_log off; keepalive_requests 100000;\n"
+        . join('', map { "server { listen $_:$port; location / { return 200 \"$_\\n\"; } }\n" } @addrs)
+        . "}\n";
+    close $fh;
+    system($t->{nginx}, '-p', "$dir/", '-c', "$dir/backends.conf") == 0
+        or die 'backends did not start';
+}
+
+sub stop_backends {
+    my ($t) = @_;
+    my $dir = $t->dir;
+    system("$t->{nginx} -p $dir/ -c $dir/backends.conf -s stop 2>/dev/null");
+}
 
 sub script {
-    my ($file, @cookies) = @_;
+    my ($file, $cookies, $hosts) = @_;
+    my @h;
+    push @h, ['Cookie', $cookies] if @$cookies;
+    push @h, ['Host', $hosts] if @$hosts;
     open my $fh, '>', $file or die "$file: $!";
-    if (@cookies) {
-        print $fh 'local c = {' . join(',', map { "\"$_\"" } @cookies)
-            . "}\nlocal i = 0\nrequest = function()\n"
-            . "  i = i % #c + 1\n"
-            . "  return wrk.format(nil, nil, { Cookie = c[i] })\nend\n";
+    if (@h) {
+        my ($n) = sort { $b <=> $a } map { scalar @{ $_->[1] } } @h;
+        print $fh join('', map {
+                "local $_->[0] = {"
+                . join(',', map { "\"$_\"" } @{ $_->[1] }) . "}\n" } @h)
+            . "local i = 0\nrequest = function()\n"
+            . "  i = i % $n + 1\n"
+            . "  return wrk.format(nil, nil, { "
+            . join(', ', map { "$_->[0] = $_->[0]\[(i - 1) % #$_->[0] + 1]" }
+                   @h)
+            . " })\nend\n";
     } else {
         print $fh "request = function() return wrk.format() end\n";
     }
@@ -44,10 +78,10 @@ sub rounds {
             for my $k (0 .. $n - 1) {
                 my $i = 2 * (($k + $round - 1) % $n);
                 my ($p, $how) = @proxies[$i, $i + 1];
-                my ($port, $cookies, $path) = @$how;
+                my ($port, $cookies, $path, $hosts) = @$how;
                 my $ret = $workload eq 'returning';
                 my $lua = script("$o{dir}/$p-$workload.lua",
-                    $ret ? @$cookies : ());
+                    $ret ? $cookies : [], $hosts || []);
                 $path = $ret ? '/' : $path // '/';
                 my $out = `wrk -t1 -c$o{connections} -d$o{seconds}s -s $lua http://127.0.0.1:$port$path 2>&1`;
                 my ($v) = $out =~ /Requests\/sec:\s+([\d.]+)/
