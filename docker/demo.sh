@@ -115,13 +115,14 @@ deploy() {
 
 wait_ready() {
     say "waiting for http://127.0.0.1:$LB_PORT/ and every app task in it"
-    local i want active="" pick='.*"app":{[^}]*"active":\([0-9]*\).*'
+    local i want active="" pick='.*"swarm":{[^}]*"active":\([0-9]*\).*'
     want=$(docker service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' \
            "${STACK}_app")
     for i in $(seq 1 240); do
         if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
                  "http://127.0.0.1:$LB_PORT/")" = 200 ]; then
-            # swarm_status: the app upstream's active tasks, all of them
+            # swarm_status: the routes upstream's active tasks, all of
+            # the app's
             active=$(curl -s --max-time 2 \
                          "http://127.0.0.1:$STATUS_PORT/swarm?peers=off" \
                      | tr -d ' \n' | sed -n "s/$pick/\\1/p")
@@ -152,12 +153,13 @@ EOT
     echo
     echo "A visitor that keeps its cookie stays on one task:"
     curl -s -c "$jar" -o /dev/null "http://127.0.0.1:$LB_PORT/"
-    echo "  cookie: $(awk '$6 == "route" {print $6 "=" $7}' "$jar")"
+    echo "  cookie: $(awk '$6 ~ /^route_/ {print $6 "=" $7}' "$jar")"
     for i in 1 2 3 4 5 6; do
         printf '  %s' "$(curl -s -b "$jar" "http://127.0.0.1:$LB_PORT/")"
         echo
     done
     rm -f "$jar"
+    second
     cat <<EOT
 
 Scale it and watch the tasks come and go, stickiness kept:
@@ -167,7 +169,57 @@ Remove it: make demo-down
 EOT
 }
 
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# a second service, routed by its labels alone: the load balancer is not
+# touched, and follows within a second of the task running
+second() {
+    local svc="${STACK}_hello" host=hello.localhost i task="" cid="" body
+    local running routed
+    cat <<EOT
+
+A second service, routed by its own labels; the load balancer is left as
+it is:
+  docker service create --name $svc --network ${STACK}_net \\
+      --label swarm.enable=true --label swarm.http.host=$host \\
+      --label swarm.port=8080 $SWARM_IMAGE echo-backend
+EOT
+    docker service rm "$svc" >/dev/null 2>&1 || true
+    docker service create -d -q --name "$svc" --network "${STACK}_net" \
+        --label swarm.enable=true --label "swarm.http.host=$host" \
+        --label swarm.port=8080 --stop-signal SIGTERM \
+        "$SWARM_IMAGE" echo-backend >/dev/null 2>"$top/hello.log" \
+        || { cat "$top/hello.log" >&2; die "docker service create failed"; }
+    rm -f "$top/hello.log"
+    for i in $(seq 1 600); do
+        task=$(docker service ps -q -f desired-state=running "$svc" | head -n 1)
+        if [ -n "$task" ] && [ "$(docker inspect -f '{{.Status.State}}' \
+                                  "$task" 2>/dev/null)" = running ]; then
+            running=$(now_ms)
+            cid=$(docker inspect -f '{{.Status.ContainerStatus.ContainerID}}' \
+                  "$task" | cut -c1-12)
+            break
+        fi
+        sleep 0.1
+    done
+    [ -n "$cid" ] || die "$svc did not start"
+    for i in $(seq 1 1000); do
+        body=$(curl -s --max-time 2 -H "Host: $host" \
+               "http://127.0.0.1:$LB_PORT/" || true)
+        if [ "${body%% *}" = "$cid" ]; then
+            routed=$(now_ms)
+            break
+        fi
+        sleep 0.01
+    done
+    [ -n "${routed:-}" ] || die "$host is not routed to $svc"
+    echo "  running, and answering at Host: $host $((routed - running)) ms later:"
+    printf '  %s\n' "$(curl -s -H "Host: $host" "http://127.0.0.1:$LB_PORT/")"
+    echo "  (other hosts still reach the app: $(curl -s "http://127.0.0.1:$LB_PORT/"))"
+}
+
 down() {
+    docker service rm "${STACK}_hello" >/dev/null 2>&1 || true
     docker stack rm "$STACK" >/dev/null 2>&1 || true
     local i
     for i in $(seq 1 60); do

@@ -18,6 +18,7 @@ use Cwd qw(abs_path);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use SwarmTest;
+use SwarmE2E;
 
 my $top = abs_path('.');
 my $stack = 'swarme2e';
@@ -89,24 +90,17 @@ sub status {
     return $r->{status} == 200 ? decode_json($r->{body}) : undef;
 }
 
+# the routes upstream "swarm" of docker/nginx.conf, and the app's cookie
+my $up = 'swarm';
+my $ck = "route_${stack}_app";
+
 sub active {
     my $s = status() or return ();
     return map { $_->{address} =~ /^([\d.]+):/ ? $1 : () }
-        grep { $_->{state} eq 'active' } @{ $s->{upstreams}{app}{peers} };
+        grep { $_->{state} eq 'active' } @{ $s->{upstreams}{$up}{peers} };
 }
 
-sub api {
-    my ($path) = @_;
-    my $json = `curl -s --unix-socket /var/run/docker.sock 'http://localhost/v1.41$path'`;
-    return decode_json($json);
-}
-
-sub tasks_running {
-    my $f = '{"service":["' . "${stack}_app" . '"],"desired-state":["running"]}';
-    $f =~ s/([^\w])/sprintf '%%%02X', ord $1/ge;
-    return grep { $_->{Status}{State} eq 'running' }
-        @{ api("/tasks?filters=$f") };
-}
+sub tasks_running { SwarmE2E::tasks_running("${stack}_app") }
 
 # deploy waited for both app tasks in swarm_status; as Docker sees them
 
@@ -125,12 +119,12 @@ cmp_ok(scalar keys %hosts, '>=', 2, '20 new visitors reach at least 2 tasks');
 
 my $r = get();
 my ($host, $ip) = split ' ', $r->{body};
-like($r->{cookies}[0] // '', qr/^route=\Q$ip\E; Path=\/; HttpOnly; SameSite=Lax$/,
+like($r->{cookies}[0] // '', qr/^$ck=\Q$ip\E; Path=\/; HttpOnly; SameSite=Lax$/,
     'the first Set-Cookie names the answering task\'s IP');
 
 my ($stay, $again) = (0, 0);
 for (1 .. 20) {
-    my $r = get("Cookie: route=$ip");
+    my $r = get("Cookie: $ck=$ip");
     $stay++ if $r->{body} eq "$host $ip";
     $again += @{ $r->{cookies} };
 }
@@ -138,7 +132,7 @@ is($stay, 20, '20 requests with the cookie stay on that task');
 is($again, 0, 'and get no new cookie');
 
 is_deeply([sort(active())], [sort map { (split ' ', $_)[1] }
-    map { get("Cookie: route=$_")->{body} } active()],
+    map { get("Cookie: $ck=$_")->{body} } active()],
     'swarm_status lists the tasks that answer');
 is(scalar(active()), 2, 'swarm_status: two active tasks');
 
@@ -175,15 +169,10 @@ say_diag sprintf 'scale 2 -> 5: all five receive visitors %.1f s after the '
 
 my $worst = 0;
 for my $task (tasks_running()) {
-    my ($addr) = map { @{ $_->{Addresses} } }
-        @{ $task->{NetworksAttachments} };
-    $addr =~ s{/\d+$}{};
+    my $addr = SwarmE2E::task_addr($task);
     next if $before{$addr};
     my $ts = $task->{Status}{Timestamp};
-    my ($Y, $M, $D, $h, $m, $s, $frac) =
-        $ts =~ /^(\d+)-(\d+)-(\d+)T(\d+):(\d+):(\d+)(?:\.(\d+))?Z$/ or next;
-    my $running = POSIX::mktime($s, $m, $h, $D, $M - 1, $Y - 1900)
-        - POSIX::mktime(gmtime(0)) + ("0." . ($frac // 0));
+    my $running = SwarmE2E::running_at($task) // next;
     my $delay = ($listed{$addr} // 1e9) - $running;
     $worst = $delay if $delay > $worst;
     say_diag sprintf 'task %s: running at %s, active in nginx %.0f ms later, '
@@ -195,62 +184,12 @@ cmp_ok($worst, '<', 1, 'new tasks are active in nginx within 1 s of running');
 # 8 sticky clients through a rolling update and a scale-down
 
 sub clients {
-    my ($n, $seconds) = @_;
-    my @pids;
-    for my $c (1 .. $n) {
-        my $pid = fork();
-        die "fork: $!" unless defined $pid;
-        if ($pid == 0) {
-            my ($ok, $bad, $moved, $cookie, $task) = (0, 0, 0, undef, '');
-            my $end = time + $seconds;
-            while (time < $end && $ok + $bad < 50000
-                   && !-e "$dir/stop") {
-                my $r = get($cookie ? "Cookie: $cookie" : ());
-                if ($r->{status} != 200) {
-                    $bad++;
-                    open my $e, '>>', "$dir/errors";
-                    print $e "client $c: status $r->{status} "
-                        . ($r->{error} // $r->{raw}) . "\n";
-                    close $e;
-                    next;
-                }
-                $ok++;
-
-                # about 30 requests a second each: new connections every
-                # time, and TIME_WAIT must not use up the client ports
-                sleep 0.03;
-
-                if (my ($c) = ($r->{cookies}[0] // '') =~ /^(route=[^;]+)/) {
-                    $moved++ if $cookie;
-                    $cookie = $c;
-                }
-            }
-            open my $fh, '>', "$dir/client.$c";
-            print $fh "$ok $bad $moved\n";
-            close $fh;
-            POSIX::_exit(0);
-        }
-        push @pids, $pid;
-    }
-    return @pids;
+    my ($n, $seconds, %o) = @_;
+    return SwarmE2E::clients(dir => $dir, n => $n, seconds => $seconds,
+        port => $lb, cookie => qr/^(route_[^=]+=[^;]+)/, %o);
 }
 
-sub collect {
-    my (@pids) = @_;
-    open my $fh, '>', "$dir/stop";
-    close $fh;
-    waitpid $_, 0 for @pids;
-    unlink "$dir/stop";
-    my ($ok, $bad, $moved) = (0, 0, 0);
-    for my $c (1 .. @pids) {
-        open my $in, '<', "$dir/client.$c" or next;
-        my @v = split ' ', scalar <$in>;
-        $ok += $v[0];
-        $bad += $v[1];
-        $moved += $v[2];
-    }
-    return ($ok, $bad, $moved);
-}
+sub collect { SwarmE2E::collect($dir, @_) }
 
 sub converged {
     my ($want) = @_;
@@ -260,7 +199,7 @@ sub converged {
     my $tasks = `docker service ps -q -f desired-state=running ${stack}_app | wc -l`;
     return 0 unless $tasks == $want;
     return scalar(active()) == $want && !grep { $_->{state} ne 'active' }
-        @{ status()->{upstreams}{app}{peers} };
+        @{ status()->{upstreams}{$up}{peers} };
 }
 
 my @pids = clients(8, 240);
@@ -297,7 +236,7 @@ is($bad, 0, 'no failed request across reloads');
 
 my @last = sort(active());
 unlink "$sockdir/docker.sock";
-ok(wait_for(sub { (status()->{upstreams}{app}{last_error} // '') =~ /No such file or directory/ }, 15),
+ok(wait_for(sub { (status()->{upstreams}{$up}{last_error} // '') =~ /No such file or directory/ }, 15),
     'socket gone: status shows the error');
 ($ok, $bad) = (0, 0);
 my %seen;
@@ -309,7 +248,7 @@ for (1 .. 20) {
 is($bad, 0, 'socket gone: every request served');
 is_deeply([sort keys %seen], \@last, 'by the last known tasks');
 link_socket();
-ok(wait_for(sub { !defined status()->{upstreams}{app}{last_error} }, 15),
+ok(wait_for(sub { !defined status()->{upstreams}{$up}{last_error} }, 15),
     'socket back: discovery recovers');
 
 done_testing;
