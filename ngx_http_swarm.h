@@ -103,15 +103,18 @@ typedef struct {
 } ngx_http_swarm_zone_t;
 
 
-/* a peer as a worker connects to it; failure accounting is per worker */
+/*
+ * A peer as a worker connects to it; failure accounting is per worker.
+ * What the balancer reads of a peer comes first, in one cache line.
+ */
 
 typedef struct {
     struct sockaddr            *sockaddr;
     socklen_t                   socklen;
-    ngx_sockaddr_t              addr;
-    ngx_str_t                   name;
     ngx_uint_t                  fails;
     time_t                      checked;
+    ngx_str_t                   name;
+    ngx_sockaddr_t              addr;
 } ngx_http_swarm_rpeer_t;
 
 
