@@ -22,7 +22,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use SwarmTest;
-use SwarmBench qw(rounds median ratio);
+use SwarmBench qw(rounds);
 use JSON::PP;
 use Time::HiRes qw(sleep);
 
@@ -93,7 +93,7 @@ EOF
 $t->start_nginx;
 wait_for(sub { $t->peers('swarm') == 3 }, 10) or die 'no tasks discovered';
 
-open $fh, '>', "$dir/haproxy.cfg" or die $!;
+open my $fh, '>', "$dir/haproxy.cfg" or die $!;
 print $fh <<"EOF";
 global
     nbthread 1
@@ -136,22 +136,11 @@ for my $p (qw(swarm haproxy)) {
 my $rps = rounds(dir => $dir, rounds => $rounds, seconds => $seconds,
     connections => $conns, workloads => [qw(new returning)],
     proxies => [map { $_ => $proxies{$_} } qw(swarm static haproxy)]);
-my %rps = %$rps;
-
-print "\nmedian req/s ($rounds rounds of ${seconds}s, $conns connections, "
-    . "one worker each)\n";
-printf "%-10s %12s %12s\n", 'workload', 'new', 'returning';
-for my $p (qw(swarm static haproxy)) {
-    printf "%-10s %12.0f %12.0f\n", $p, median(@{ $rps{$p}{new} }),
-        median(@{ $rps{$p}{returning} });
-}
-print "\n";
-print "ratios (medians of the ratios round by round)\n";
-for my $w (qw(new returning)) {
-    printf "%-9s swarm/static %.3f   swarm/haproxy %.3f\n", $w,
-        ratio($rps{swarm}{$w}, $rps{static}{$w}),
-        ratio($rps{swarm}{$w}, $rps{haproxy}{$w});
-}
+SwarmBench::report($rps, workloads => [qw(new returning)],
+    proxies => [qw(swarm static haproxy)],
+    ratios => [[qw(swarm static)], [qw(swarm haproxy)]],
+    title => "$rounds rounds of ${seconds}s, $conns connections, "
+        . "one worker each");
 
 system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");
 SwarmBench::stop_backends($t);

@@ -12,8 +12,9 @@
 #
 # for new visitors (no cookie) and returning ones (the cookie of the
 # route, naming one of its tasks); all three get the same Host headers,
-# so that the client does the same work for each.  Prints the median req/s and the
-# ratios many/one (what the number of routes costs) and many/static.
+# so that the client does the same work for each.  Prints the median
+# req/s and the ratios many/one (what the number of routes costs),
+# many/static and one/static.
 #
 # Each upstream keeps 128 connections to the servers: new visitors of
 # 1,000 routes, each route with its own round robin, spread less evenly
@@ -27,7 +28,7 @@ use strict;
 use warnings;
 use lib 't/lib';
 use SwarmTest;
-use SwarmBench qw(rounds median ratio);
+use SwarmBench qw(rounds);
 use Time::HiRes qw(sleep);
 
 my $rounds = $ENV{BENCH_ROUNDS} || 5;
@@ -136,23 +137,11 @@ my $rps = rounds(dir => $dir, rounds => $rounds, seconds => $seconds,
                 '/', \@hosts],
         static => [$port{static}, [], '/', \@hosts],
     ]);
-my %rps = %$rps;
-
-print "\nmedian req/s ($rounds rounds of ${seconds}s, $conns connections, "
-    . "one worker, $nroutes routes in \"many\")\n";
-printf "%-10s %12s %12s\n", 'workload', 'new', 'returning';
-for my $p (qw(many one static)) {
-    printf "%-10s %12.0f %12.0f\n", $p, median(@{ $rps{$p}{new} }),
-        median(@{ $rps{$p}{returning} });
-}
-print "\n";
-print "ratios (medians of the ratios round by round)\n";
-for my $w (qw(new returning)) {
-    printf "%-9s many/one %.3f   many/static %.3f   one/static %.3f\n", $w,
-        ratio($rps{many}{$w}, $rps{one}{$w}),
-        ratio($rps{many}{$w}, $rps{static}{$w}),
-        ratio($rps{one}{$w}, $rps{static}{$w});
-}
+SwarmBench::report($rps, workloads => [qw(new returning)],
+    proxies => [qw(many one static)],
+    ratios => [[qw(many one)], [qw(many static)], [qw(one static)]],
+    title => "$rounds rounds of ${seconds}s, $conns connections, "
+        . "one worker, $nroutes routes in \"many\"");
 
 SwarmBench::stop_backends($t);
 $t->cleanup;

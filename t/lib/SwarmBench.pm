@@ -18,7 +18,7 @@ use strict;
 use warnings;
 use Exporter 'import';
 
-our @EXPORT_OK = qw(rounds median ratio backends);
+our @EXPORT_OK = qw(rounds median ratio backends report);
 
 
 # the backends: one nginx (no module) answering its address on each
@@ -96,6 +96,27 @@ sub rounds {
         }
     }
     return \%rps;
+}
+
+# the medians of each proxy and workload, then the ratios asked for
+# (["a", "b"]: a/b), as the benchmarks print them
+
+sub report {
+    my ($rps, %o) = @_;
+    print "\nmedian req/s ($o{title})\n";
+    printf "%-10s" . (" %12s" x @{ $o{workloads} }) . "\n", 'workload',
+        @{ $o{workloads} };
+    for my $p (@{ $o{proxies} }) {
+        printf "%-10s" . (" %12.0f" x @{ $o{workloads} }) . "\n", $p,
+            map { median(@{ $rps->{$p}{$_} }) } @{ $o{workloads} };
+    }
+    print "\nratios (medians of the ratios round by round)\n";
+    for my $w (@{ $o{workloads} }) {
+        printf "%-9s %s\n", $w, join '   ', map {
+            sprintf '%s/%s %.3f', @$_, ratio($rps->{$_->[0]}{$w},
+                                              $rps->{$_->[1]}{$w}) }
+            @{ $o{ratios} };
+    }
 }
 
 sub median {
