@@ -27,6 +27,55 @@
 
 
 typedef struct ngx_http_swarm_shm_up_s  ngx_http_swarm_shm_up_t;
+typedef struct ngx_http_swarm_upstream_s  ngx_http_swarm_upstream_t;
+
+
+/*
+ * What is counted of a task (ngx_http_swarm_counters.c): requests,
+ * responses by status class, failures, sticky outcomes, and upstream
+ * response times, their sum and a histogram of them.
+ */
+
+#define NGX_HTTP_SWARM_C_REQUESTS    0
+#define NGX_HTTP_SWARM_C_1XX         1
+#define NGX_HTTP_SWARM_C_FAILURES    6
+#define NGX_HTTP_SWARM_C_NEW         7
+#define NGX_HTTP_SWARM_C_HIT         8
+#define NGX_HTTP_SWARM_C_REBOUND     9
+#define NGX_HTTP_SWARM_C_TIMED       10
+#define NGX_HTTP_SWARM_C_TIME_MS     11
+#define NGX_HTTP_SWARM_C_BUCKET      12
+#define NGX_HTTP_SWARM_C_BUCKETS     11
+#define NGX_HTTP_SWARM_C_N           (NGX_HTTP_SWARM_C_BUCKET             \
+                                      + NGX_HTTP_SWARM_C_BUCKETS + 1)
+
+/* sticky outcomes, as $swarm_sticky shows them */
+#define NGX_HTTP_SWARM_STICKY_NONE   0
+#define NGX_HTTP_SWARM_STICKY_NEW    1
+#define NGX_HTTP_SWARM_STICKY_HIT    2
+#define NGX_HTTP_SWARM_STICKY_REBOUND  3
+
+typedef struct {
+    uint64_t                    v[NGX_HTTP_SWARM_C_N];
+} ngx_http_swarm_counts_t;
+
+
+/* a task's counts in the zone, summed over the workers */
+
+typedef struct ngx_http_swarm_counter_s  ngx_http_swarm_counter_t;
+
+struct ngx_http_swarm_counter_s {
+    ngx_http_swarm_counter_t   *next;
+    uint32_t                    hash;
+    uint32_t                    slot;
+    ngx_uint_t                  mark;
+    char                        task[NGX_HTTP_SWARM_ID_LEN];
+    char                        route[2 * NGX_HTTP_SWARM_NAME_LEN];
+    char                        service[NGX_HTTP_SWARM_NAME_LEN];
+    char                        node[NGX_HTTP_SWARM_ID_LEN];
+    char                        address[NGX_SOCKADDR_STRLEN];
+    ngx_http_swarm_counts_t     counts;
+};
 
 /*
  * One upstream's task set in shared memory, found by upstream name; its
@@ -44,6 +93,12 @@ struct ngx_http_swarm_shm_up_s {
 
     /* of a routes upstream: its routes, as JSON, right after the peers */
     size_t                      routes_len;
+
+    /* the counts of its tasks, by task and route: a hash, and its size */
+    ngx_http_swarm_counter_t  **counters;
+    ngx_uint_t                  ncounters;
+    ngx_uint_t                  counters_size;
+    ngx_uint_t                  sweeps;
 
     size_t                      error_len;
     u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
@@ -64,7 +119,21 @@ typedef struct {
 
     /* the longest the polling worker spent on it at once */
     ngx_uint_t                  longest_usec;
+
+    /* refreshes so far, when the last one was done, the events stream */
+    ngx_uint_t                  refreshes;
+    time_t                      done;
+    ngx_uint_t                  events;
 } ngx_http_swarm_figures_t;
+
+
+/* why a refresh failed, as swarm_metrics counts it */
+
+#define NGX_HTTP_SWARM_FAIL_TRANSPORT  0
+#define NGX_HTTP_SWARM_FAIL_HTTP       1
+#define NGX_HTTP_SWARM_FAIL_TOO_LARGE  2
+#define NGX_HTTP_SWARM_FAIL_ANSWER     3
+#define NGX_HTTP_SWARM_FAIL_KINDS      4
 
 
 typedef struct {
@@ -76,10 +145,15 @@ typedef struct {
     ngx_atomic_t                epoch;
 
     ngx_http_swarm_shm_up_t    *upstreams;
+
+    /* grows as counts are freed: workers look their counts up again */
+    ngx_atomic_t                counters_freed;
+
     size_t                      api_version_len;
     u_char                      api_version[16];
 
     ngx_http_swarm_figures_t    figures;
+    ngx_atomic_t                failures[NGX_HTTP_SWARM_FAIL_KINDS];
 } ngx_http_swarm_shm_t;
 
 
@@ -100,6 +174,9 @@ typedef struct {
     ngx_fd_t                  (*wake)[2];
     ngx_uint_t                  nwake;
     ngx_connection_t           *waker;
+
+    /* swarm_metrics: tasks are counted */
+    ngx_uint_t                  metrics;
 } ngx_http_swarm_zone_t;
 
 
@@ -161,12 +238,21 @@ typedef struct {
     size_t                      routes_len;
     ngx_http_swarm_routing_t   *routing;
 
+    /*
+     * with swarm_metrics: what this worker counted of each peer since it
+     * added it to the zone's counts, and where those are
+     */
+    ngx_http_swarm_counts_t    *counts;
+    ngx_http_swarm_counter_t  **counters;
+    ngx_atomic_uint_t           counters_freed;
+    ngx_http_swarm_upstream_t  *up;
+
     /* how long the copy took */
     ngx_uint_t                  build_usec;
 } ngx_http_swarm_view_t;
 
 
-typedef struct {
+struct ngx_http_swarm_upstream_s {
     ngx_str_t                   name;
     ngx_array_t                *selectors;
     ngx_http_upstream_srv_conf_t  *uscf;
@@ -181,7 +267,7 @@ typedef struct {
 
     /* swarm_routes: a route a service, by its labels */
     unsigned                    routes:1;
-} ngx_http_swarm_upstream_t;
+};
 
 
 /* swarm_sticky: the cookie of an upstream's tasks, or of its routes */
@@ -203,12 +289,20 @@ typedef struct {
 } ngx_http_swarm_loc_conf_t;
 
 
-/* a request's route, as swarm_route found it, for the balancer */
+/*
+ * A request's route, as swarm_route found it, for the balancer; and the
+ * task the balancer chose last, on which copy, and how the cookie went,
+ * for the counts and the variables.
+ */
 
 typedef struct {
     ngx_http_swarm_upstream_t  *up;
     ngx_http_swarm_view_t      *view;
     ngx_http_swarm_backend_t   *backend;
+
+    ngx_http_swarm_view_t      *peer_view;
+    ngx_int_t                   peer;
+    ngx_uint_t                  sticky;
 } ngx_http_swarm_ctx_t;
 
 
@@ -228,6 +322,9 @@ typedef struct {
 
     /* a swarm_route directive was seen: its handler is set up */
     ngx_flag_t                  route;
+
+    /* a swarm_metrics directive was seen: tasks are counted */
+    ngx_flag_t                  metrics;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_swarm_zone_t       zone;
 } ngx_http_swarm_main_conf_t;
@@ -254,6 +351,7 @@ void ngx_http_swarm_zone_set_figures(ngx_http_swarm_zone_t *zone,
 ngx_int_t ngx_http_swarm_zone_figures(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_figures_t *figures);
 size_t ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone);
+void ngx_http_swarm_zone_failed(ngx_http_swarm_zone_t *zone, ngx_uint_t kind);
 ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
     u_char *buf, size_t *len, time_t *last_sync);
 
@@ -292,7 +390,26 @@ char *ngx_http_swarm_route_find(ngx_conf_t *cf,
     ngx_http_swarm_loc_conf_t *lcf);
 ngx_int_t ngx_http_swarm_route_handler(ngx_http_request_t *r);
 
+ngx_int_t ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_log_t *log);
+void ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view);
+void ngx_http_swarm_counters_sweep(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peers,
+    ngx_uint_t n);
+void ngx_http_swarm_counters_free(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su);
+ngx_int_t ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up,
+    ngx_pool_t *pool, ngx_http_swarm_counter_t **copy, ngx_uint_t *n);
+ngx_http_swarm_ctx_t *ngx_http_swarm_ctx(ngx_http_request_t *r);
+ngx_msec_t ngx_http_swarm_bucket(ngx_uint_t i);
+ngx_int_t ngx_http_swarm_counters_init(ngx_conf_t *cf);
+const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
+    ngx_uint_t route);
+
+ngx_int_t ngx_http_swarm_add_variables(ngx_conf_t *cf);
+
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);

@@ -29,6 +29,9 @@ struct ngx_http_swarm_events_s {
     ngx_http_swarm_get_t        get;
     ngx_event_t                 retry;
     ngx_uint_t                  failures;
+
+    /* the stream was answered and has not ended since */
+    ngx_uint_t                  connected;
     ngx_str_t                  *shown;
     ngx_msec_t                  interval;
     const char                 *version;
@@ -162,6 +165,8 @@ ngx_http_swarm_events_ready(ngx_http_swarm_get_t *get)
 {
     ngx_http_swarm_events_t *events = get->data;
 
+    events->connected = 1;
+
     if (events->failures) {
         ngx_log_error(NGX_LOG_NOTICE, get->curl->log, 0,
                       "swarm: events stream at %V is back", events->shown);
@@ -255,6 +260,8 @@ ngx_http_swarm_events_done(ngx_http_swarm_get_t *get)
 
     const char  *why;
 
+    events->connected = 0;
+
     if (get->error) {
         why = get->error;
 
@@ -281,6 +288,13 @@ ngx_http_swarm_events_done(ngx_http_swarm_get_t *get)
     ngx_add_timer(&events->retry,
                   ngx_http_swarm_backoff(events->failures,
                                          NGX_HTTP_SWARM_EVENTS_RETRY));
+}
+
+
+ngx_uint_t
+ngx_http_swarm_events_connected(ngx_http_swarm_events_t *events)
+{
+    return events->connected;
 }
 
 

@@ -35,6 +35,8 @@ static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
 static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
@@ -105,12 +107,19 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_metrics"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
+      ngx_http_swarm_metrics,
+      0,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
 
 static ngx_http_module_t  ngx_http_swarm_module_ctx = {
-    NULL,                                  /* preconfiguration */
+    ngx_http_swarm_add_variables,          /* preconfiguration */
     ngx_http_swarm_postconfiguration,      /* postconfiguration */
 
     ngx_http_swarm_create_main_conf,       /* create main configuration */
@@ -233,6 +242,7 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     mcf->zone.upstreams = &mcf->upstreams;
+    mcf->zone.metrics = mcf->metrics;
 
     mcf->shm_zone->init = ngx_http_swarm_zone_init;
     mcf->shm_zone->data = &mcf->zone;
@@ -315,7 +325,11 @@ ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 static ngx_int_t
 ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
 {
-    return ngx_http_swarm_route_init(cf);
+    if (ngx_http_swarm_route_init(cf) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_swarm_counters_init(cf);
 }
 
 
@@ -681,6 +695,24 @@ ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_swarm_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* swarm_metrics: where it is, the tasks are counted */
+
+static char *
+ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_core_loc_conf_t    *clcf;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_swarm_metrics_handler;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+    mcf->metrics = 1;
 
     return NGX_CONF_OK;
 }

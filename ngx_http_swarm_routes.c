@@ -26,6 +26,9 @@ struct ngx_http_swarm_routing_s {
     ngx_http_swarm_cookie_t    *cookies;
     ngx_uint_t                 *rr;
     ngx_http_swarm_routes_t    *table;
+
+    /* "service", or "service/router", as metrics and variables name it */
+    const char                **names;
 };
 
 
@@ -98,10 +101,11 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
     routing->cookies = ngx_pcalloc(view->pool,
                                    n * sizeof(ngx_http_swarm_cookie_t));
     routing->rr = ngx_palloc(view->pool, n * sizeof(ngx_uint_t));
+    routing->names = ngx_palloc(view->pool, n * sizeof(char *));
 
     if (routing->backends == NULL || routing->rules == NULL
         || routing->routes == NULL || routing->cookies == NULL
-        || routing->rr == NULL)
+        || routing->rr == NULL || routing->names == NULL)
     {
         return NGX_ERROR;
     }
@@ -134,8 +138,9 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_routing_t *routing, ngx_uint_t i, ngx_pool_t *pool,
     ngx_log_t *log)
 {
+    u_char                    *p;
     json_t                    *r, *priority, *sticky;
-    const char                *service;
+    const char                *service, *router;
     ngx_http_swarm_route_t    *route;
     ngx_http_swarm_backend_t  *b;
     char                       err[NGX_HTTP_SWARM_ERR_LEN];
@@ -151,6 +156,21 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
 
     route->name = service;
     route->rule = &routing->rules[i];
+
+    router = json_string_value(json_object_get(r, "router"));
+
+    if (router == NULL || router[0] == '\0') {
+        routing->names[i] = service;
+
+    } else {
+        p = ngx_pnalloc(pool, ngx_strlen(service) + ngx_strlen(router) + 2);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        ngx_sprintf(p, "%s/%s%Z", service, router);
+        routing->names[i] = (const char *) p;
+    }
 
     priority = json_object_get(r, "priority");
 
@@ -353,6 +373,23 @@ ngx_http_swarm_routing_cleanup(void *data)
     }
 
     json_decref(routing->json);
+}
+
+
+/* a route's name: "service", or "service/router" */
+
+const char *
+ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view, ngx_uint_t route)
+{
+    ngx_http_swarm_routing_t  *routing;
+
+    routing = view->routing;
+
+    if (routing == NULL || route >= routing->n) {
+        return "";
+    }
+
+    return routing->names[route];
 }
 
 

@@ -26,9 +26,13 @@ typedef struct {
     ngx_http_swarm_upstream_t      *up;
     ngx_http_swarm_view_t          *view;
     ngx_http_swarm_backend_t       *backend;
+    ngx_http_swarm_ctx_t           *ctx;
     ngx_table_elt_t                *set_cookie;
     long                            cookie;
     long                            current;
+
+    /* the request brought a route cookie, of any value */
+    ngx_uint_t                      had_cookie;
     uintptr_t                      *tried;
     uintptr_t                       data;
 } ngx_http_swarm_sticky_data_t;
@@ -45,7 +49,8 @@ static ngx_int_t ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
 static ngx_int_t ngx_http_swarm_sticky_route(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd);
 static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b);
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b,
+    ngx_uint_t *had);
 static void ngx_http_swarm_sticky_cleanup(void *data);
 static ngx_int_t ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc,
     void *data);
@@ -413,7 +418,16 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     view = sd->view;
     b = sd->backend;
 
-    sd->cookie = b->cookie ? ngx_http_swarm_sticky_cookie(r, view, b) : -1;
+    sd->cookie = b->cookie
+                 ? ngx_http_swarm_sticky_cookie(r, view, b, &sd->had_cookie)
+                 : -1;
+
+    /* the task chosen, for the counts and the variables */
+
+    sd->ctx = ngx_http_swarm_ctx(r);
+    if (sd->ctx == NULL) {
+        return NGX_ERROR;
+    }
 
     n = view->npeers;
 
@@ -494,7 +508,8 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
 
 static long
 ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b)
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b,
+    ngx_uint_t *had)
 {
     int               n;
     long              k;
@@ -533,6 +548,8 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
             len = vlen;
         }
     }
+
+    *had = (n > 0);
 
     if (n != 1) {
         ngx_log_debug1(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
@@ -622,6 +639,13 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
     sd->tried[k / NGX_HTTP_SWARM_BITS] |= (uintptr_t) 1
                                           << k % NGX_HTTP_SWARM_BITS;
     sd->current = k;
+
+    sd->ctx->peer_view = view;
+    sd->ctx->peer = k;
+    sd->ctx->sticky = (b->cookie == NULL) ? NGX_HTTP_SWARM_STICKY_NONE
+                      : (k == sd->cookie) ? NGX_HTTP_SWARM_STICKY_HIT
+                      : sd->had_cookie ? NGX_HTTP_SWARM_STICKY_REBOUND
+                      : NGX_HTTP_SWARM_STICKY_NEW;
 
     pc->sockaddr = view->peers[k].sockaddr;
     pc->socklen = view->peers[k].socklen;
@@ -727,6 +751,10 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
     if (state & NGX_PEER_FAILED) {
         peer->fails++;
         peer->checked = now;
+
+        if (sd->view->counts) {
+            sd->view->counts[sd->current].v[NGX_HTTP_SWARM_C_FAILURES]++;
+        }
 
     } else if (peer->fails) {
         peer->fails = 0;

@@ -87,6 +87,12 @@ typedef struct {
     char                        api_version[16];
     ngx_uint_t                  renegotiated;
     ngx_uint_t                  failures;
+
+    /* why this refresh failed (NGX_HTTP_SWARM_FAIL_*) */
+    ngx_uint_t                  kind;
+
+    /* refreshes done so far */
+    ngx_uint_t                  refreshes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
 
     /* the selector asked for, the upstream ordered or published */
@@ -236,6 +242,7 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
     /* nothing known: the first refresh asks for the tasks being stopped */
 
     sync->initial = 1;
+    sync->kind = NGX_HTTP_SWARM_FAIL_ANSWER;
     upp = mcf->upstreams.elts;
     n = mcf->upstreams.nelts;
 
@@ -423,11 +430,13 @@ ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
         ngx_http_swarm_sync_error(sync, "GET %s: answer larger than "
                                   "swarm_max_response %uz bytes",
                                   path, sync->mcf->max_response);
+        sync->kind = NGX_HTTP_SWARM_FAIL_TOO_LARGE;
         ngx_http_swarm_sync_failed(sync);
         return;
     }
 
     if (get->error) {
+        sync->kind = NGX_HTTP_SWARM_FAIL_TRANSPORT;
         ngx_http_swarm_sync_error(sync, "GET %s: %s%s%s%s", path, get->error,
                                   get->os_errno ? " (" : "",
                                   get->os_errno
@@ -460,6 +469,7 @@ ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
         root = json_loadb((char *) get->body, get->len, 0, &jerr);
         msg = json_object_get(root, "message");
 
+        sync->kind = NGX_HTTP_SWARM_FAIL_HTTP;
         ngx_http_swarm_sync_error(sync, "GET %s: HTTP %l%s%s", path,
                                   get->code, json_is_string(msg) ? ": " : "",
                                   json_is_string(msg)
@@ -1276,6 +1286,9 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     fig.parsed = parsed;
     fig.reused = reused;
     fig.longest_usec = ngx_max(sync->longest, sync->curl.longest) / 1000;
+    fig.refreshes = ++sync->refreshes;
+    fig.done = ngx_time();
+    fig.events = ngx_http_swarm_events_connected(sync->events);
 
     ngx_http_swarm_zone_set_figures(&mcf->zone, &fig);
 
@@ -1317,8 +1330,9 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     mcf = sync->mcf;
     upp = mcf->upstreams.elts;
-
     len = ngx_strlen(sync->err);
+
+    ngx_http_swarm_zone_failed(&mcf->zone, sync->kind);
 
     /* what Docker said, with no line breaks to forge log lines with */
 
@@ -1394,6 +1408,7 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
     ngx_http_swarm_services_clear(&sync->svcs);
     sync->state = NGX_HTTP_SWARM_IDLE;
     sync->err[0] = '\0';
+    sync->kind = NGX_HTTP_SWARM_FAIL_ANSWER;
 
     ngx_http_swarm_get_trim(&sync->get);
 }

@@ -250,6 +250,10 @@ ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
     for (i = 0; ngx_http_swarm_zone_current(zone)
                 && i < zone->upstreams->nelts; i++)
     {
+        /* what was counted, into the zone's counts, every 100 ms */
+
+        ngx_http_swarm_counters_flush(upp[i]->view);
+
         if (upp[i]->view->generation
             != ngx_http_swarm_zone_generation(upp[i]))
         {
@@ -366,11 +370,13 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     ngx_http_swarm_view_t         *view, *old;
     ngx_http_swarm_rpeer_t        *peer;
     ngx_http_swarm_sticky_conf_t  *scf;
+    ngx_http_swarm_zone_t         *zone;
     long                           k;
     uint64_t                       start;
     u_char                         name[NGX_SOCKADDR_STRLEN];
 
     old = up->view;
+    zone = up->zone;
     start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
 
     /*
@@ -492,6 +498,12 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     view->all.cookie = scf->enabled ? &scf->cookie : NULL;
 
     if (up->routes && ngx_http_swarm_routing_build(up, view, log) != NGX_OK) {
+        goto failed;
+    }
+
+    if (zone->metrics
+        && ngx_http_swarm_counters_view(up, view, log) != NGX_OK)
+    {
         goto failed;
     }
 

@@ -206,6 +206,8 @@ ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
             ngx_slab_free_locked(zone->shpool, su->peers);
         }
 
+        ngx_http_swarm_counters_free(zone, su);
+
         ngx_slab_free_locked(zone->shpool, su);
     }
 }
@@ -316,6 +318,10 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
     su->npeers = n;
     su->routes_len = routes_len;
     *generation = ++su->generation;
+
+    /* the counts of tasks that left go with them */
+
+    ngx_http_swarm_counters_sweep(zone, su, peers, n);
 
     if (old) {
         ngx_slab_free_locked(zone->shpool, old);
@@ -468,6 +474,17 @@ ngx_http_swarm_zone_set_figures(ngx_http_swarm_zone_t *zone,
     }
 
     ngx_http_swarm_zone_write_end(zone);
+}
+
+
+/* a refresh failed: counted by why, for swarm_metrics */
+
+void
+ngx_http_swarm_zone_failed(ngx_http_swarm_zone_t *zone, ngx_uint_t kind)
+{
+    if (ngx_http_swarm_zone_writer(zone)) {
+        (void) ngx_atomic_fetch_add(&zone->sh->failures[kind], 1);
+    }
 }
 
 

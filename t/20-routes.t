@@ -150,6 +150,7 @@ $t->conf(<<"EOC", workers => 2);
             proxy_pass http://swarm;
         }
         location = /swarm { swarm_status; }
+        location = /metrics { swarm_metrics; }
     }
 
     server {
@@ -323,6 +324,15 @@ $r = $t->get('/x', 'Host: v2.traefik.test');
 ok((grep { /^tk=127\.0\.20\.2[12]; Path=\/; Secure$/ } @{ $r->{cookies} }),
     'a Traefik cookie with its attributes')
     or diag explain $r->{cookies};
+
+# metrics and variables name the route
+
+ok(wait_for(sub { $t->get('/metrics')->{body}
+    =~ /^nginx_swarm_task_requests_total\{upstream="tk",route="tv2\/tv2",service="tv2",[^}]*\} [1-9]/m }, 3),
+    'a task\'s counts carry its route');
+like($t->get('/metrics')->{body},
+    qr/^nginx_swarm_task_requests_total\{upstream="swarm",route="web",service="web",/m,
+    'a route of the native labels: the service');
 
 # run time: a service added is routed, relabelled is moved, removed is
 # unrouted, with no reload

@@ -1,0 +1,542 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * What is counted of each task, with swarm_metrics: a request counts in
+ * the worker's copy of the task set, in private memory, with plain adds
+ * (the balancer's failures, and at the log phase the response, its time
+ * and how the cookie went); each worker adds what it counted to the
+ * task's counts in the zone between requests (every 100 ms, and as a
+ * copy goes), under the zone's mutex.  A worker makes a task's counts as
+ * it copies a set with the task; worker 0 drops the counts of the tasks
+ * that left as it publishes a set, so that memory follows the tasks.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+
+
+/* upper bounds of the response time buckets, in milliseconds */
+static ngx_msec_t  ngx_http_swarm_buckets[NGX_HTTP_SWARM_C_BUCKETS] = {
+    5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000
+};
+
+
+static uint32_t ngx_http_swarm_counter_hash(const char *task);
+static ngx_http_swarm_counter_t *ngx_http_swarm_counter_get(
+    ngx_http_swarm_zone_t *zone, ngx_http_swarm_shm_up_t *su,
+    ngx_http_swarm_peer_t *peer, const char *route, ngx_log_t *log);
+static ngx_int_t ngx_http_swarm_counters_grow(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su);
+static void ngx_http_swarm_counters_cleanup(void *data);
+static ngx_int_t ngx_http_swarm_count(ngx_http_request_t *r);
+
+
+/* the upper bound of bucket i, in milliseconds, for the output */
+
+ngx_msec_t
+ngx_http_swarm_bucket(ngx_uint_t i)
+{
+    return ngx_http_swarm_buckets[i];
+}
+
+
+/*
+ * A new copy's counts: nothing yet, and each peer's counts in the zone,
+ * found or made under the zone's mutex.  A peer whose counts do not fit
+ * in the zone is counted by nobody, and said once a copy.
+ */
+
+ngx_int_t
+ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_log_t *log)
+{
+    ngx_uint_t              i, missed;
+    const char             *route;
+    ngx_pool_cleanup_t     *cln;
+    ngx_http_swarm_zone_t  *zone;
+
+    zone = up->zone;
+
+    view->up = up;
+    view->counts = ngx_pcalloc(view->pool, (view->npeers ? view->npeers : 1)
+                                           * sizeof(ngx_http_swarm_counts_t));
+    view->counters = ngx_pcalloc(view->pool,
+                                 (view->npeers ? view->npeers : 1)
+                                 * sizeof(ngx_http_swarm_counter_t *));
+    cln = ngx_pool_cleanup_add(view->pool, 0);
+
+    if (view->counts == NULL || view->counters == NULL || cln == NULL) {
+        return NGX_ERROR;
+    }
+
+    cln->handler = ngx_http_swarm_counters_cleanup;
+    cln->data = view;
+
+    if (!ngx_http_swarm_zone_current(zone) || up->shm == NULL) {
+        return NGX_OK;
+    }
+
+    missed = 0;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    view->counters_freed = zone->sh->counters_freed;
+
+    for (i = 0; i < view->npeers; i++) {
+        route = up->routes
+                ? ngx_http_swarm_routing_name(view, view->tasks[i].route)
+                : "";
+
+        view->counters[i] = ngx_http_swarm_counter_get(zone, up->shm,
+                                                       &view->tasks[i],
+                                                       route, log);
+        if (view->counters[i] == NULL) {
+            missed++;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    if (missed) {
+        ngx_log_error(NGX_LOG_ERR, log, 0,
+                      "swarm: upstream \"%V\": swarm_zone is too small for "
+                      "the counts of %ui tasks, not counted", &up->name,
+                      missed);
+    }
+
+    return NGX_OK;
+}
+
+
+/* under the mutex: a task's counts in a route, made if new */
+
+static ngx_http_swarm_counter_t *
+ngx_http_swarm_counter_get(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peer,
+    const char *route, ngx_log_t *log)
+{
+    uint32_t                   hash;
+    ngx_http_swarm_counter_t  *c;
+
+    hash = ngx_http_swarm_counter_hash(peer->task);
+
+    if (su->counters) {
+        for (c = su->counters[hash % su->counters_size]; c; c = c->next) {
+            if (c->hash == hash && ngx_strcmp(c->task, peer->task) == 0
+                && ngx_strcmp(c->route, route) == 0)
+            {
+                return c;
+            }
+        }
+    }
+
+    if (su->ncounters >= su->counters_size
+        && ngx_http_swarm_counters_grow(zone, su) != NGX_OK)
+    {
+        return NULL;
+    }
+
+    c = ngx_slab_calloc_locked(zone->shpool, sizeof(ngx_http_swarm_counter_t));
+    if (c == NULL) {
+        return NULL;
+    }
+
+    c->hash = hash;
+    c->slot = peer->slot;
+    ngx_cpystrn((u_char *) c->task, (u_char *) peer->task, sizeof(c->task));
+    ngx_cpystrn((u_char *) c->route, (u_char *) route, sizeof(c->route));
+    ngx_cpystrn((u_char *) c->service, (u_char *) peer->service,
+                sizeof(c->service));
+    ngx_cpystrn((u_char *) c->node, (u_char *) peer->node, sizeof(c->node));
+
+    ngx_snprintf((u_char *) c->address, sizeof(c->address) - 1,
+                 peer->family == AF_INET6 ? "[%s]:%d%Z" : "%s:%d%Z",
+                 peer->ip, (int) peer->port);
+
+    c->next = su->counters[hash % su->counters_size];
+    su->counters[hash % su->counters_size] = c;
+    su->ncounters++;
+
+    return c;
+}
+
+
+/* under the mutex: twice as many buckets (64 at first) */
+
+static ngx_int_t
+ngx_http_swarm_counters_grow(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su)
+{
+    ngx_uint_t                  i, size;
+    ngx_http_swarm_counter_t  **buckets, *c, *next;
+
+    size = su->counters_size ? su->counters_size * 2 : 64;
+
+    buckets = ngx_slab_calloc_locked(zone->shpool,
+                                     size * sizeof(ngx_http_swarm_counter_t *));
+    if (buckets == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < su->counters_size; i++) {
+        for (c = su->counters[i]; c; c = next) {
+            next = c->next;
+            c->next = buckets[c->hash % size];
+            buckets[c->hash % size] = c;
+        }
+    }
+
+    if (su->counters) {
+        ngx_slab_free_locked(zone->shpool, su->counters);
+    }
+
+    su->counters = buckets;
+    su->counters_size = size;
+
+    return NGX_OK;
+}
+
+
+/* by task: the counts of a task in each of its routes share a chain */
+
+static uint32_t
+ngx_http_swarm_counter_hash(const char *task)
+{
+    return ngx_crc32_short((u_char *) task, ngx_strlen(task));
+}
+
+
+/*
+ * What this worker counted of a copy, added to the zone's counts; counts
+ * of a task worker 0 dropped meanwhile are dropped too.
+ */
+
+void
+ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view)
+{
+    ngx_uint_t                 i, j, any;
+    ngx_http_swarm_zone_t     *zone;
+    ngx_http_swarm_counts_t   *d;
+    ngx_http_swarm_counter_t  *c;
+
+    if (view->counts == NULL) {
+        return;
+    }
+
+    any = 0;
+
+    for (i = 0; !any && i < view->npeers; i++) {
+        any = (view->counts[i].v[NGX_HTTP_SWARM_C_REQUESTS]
+               || view->counts[i].v[NGX_HTTP_SWARM_C_FAILURES]);
+    }
+
+    if (!any) {
+        return;
+    }
+
+    zone = view->up->zone;
+
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    if (view->counters_freed != zone->sh->counters_freed) {
+
+        /* some counts were dropped: the pointers may be stale */
+
+        view->counters_freed = zone->sh->counters_freed;
+        ngx_memzero(view->counters,
+                    view->npeers * sizeof(ngx_http_swarm_counter_t *));
+    }
+
+    for (i = 0; i < view->npeers; i++) {
+        d = &view->counts[i];
+        c = view->counters[i];
+
+        if (c) {
+            for (j = 0; j < NGX_HTTP_SWARM_C_N; j++) {
+                c->counts.v[j] += d->v[j];
+            }
+        }
+
+        ngx_memzero(d, sizeof(ngx_http_swarm_counts_t));
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+}
+
+
+static void
+ngx_http_swarm_counters_cleanup(void *data)
+{
+    ngx_http_swarm_view_t  *view = data;
+
+    if (ngx_http_swarm_zone_current(view->up->zone)) {
+        ngx_http_swarm_counters_flush(view);
+    }
+}
+
+
+/*
+ * Worker 0, as it publishes a set, under the zone's write lock: the
+ * counts of the tasks no longer in it are dropped.
+ */
+
+void
+ngx_http_swarm_counters_sweep(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peers, ngx_uint_t n)
+{
+    uint32_t                    hash;
+    ngx_uint_t                  i, k, freed;
+    ngx_http_swarm_counter_t  **cp, *c;
+
+    if (su->counters == NULL) {
+        return;
+    }
+
+    /* the counts of each task in the set are marked, then the rest go */
+
+    su->sweeps++;
+
+    for (k = 0; k < n; k++) {
+        hash = ngx_http_swarm_counter_hash(peers[k].task);
+
+        for (c = su->counters[hash % su->counters_size]; c; c = c->next) {
+            if (c->hash == hash && ngx_strcmp(c->task, peers[k].task) == 0) {
+                c->mark = su->sweeps;
+            }
+        }
+    }
+
+    freed = 0;
+
+    for (i = 0; i < su->counters_size; i++) {
+        cp = &su->counters[i];
+
+        while (*cp) {
+            c = *cp;
+
+            if (c->mark == su->sweeps) {
+                cp = &c->next;
+                continue;
+            }
+
+            *cp = c->next;
+            ngx_slab_free_locked(zone->shpool, c);
+            su->ncounters--;
+            freed++;
+        }
+    }
+
+    if (freed) {
+        zone->sh->counters_freed++;
+    }
+}
+
+
+/* under the write lock: an upstream's counts, as its record goes */
+
+void
+ngx_http_swarm_counters_free(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_shm_up_t *su)
+{
+    ngx_http_swarm_counter_t  *c, *next;
+    ngx_uint_t                 i;
+
+    for (i = 0; i < su->counters_size; i++) {
+        for (c = su->counters[i]; c; c = next) {
+            next = c->next;
+            ngx_slab_free_locked(zone->shpool, c);
+        }
+    }
+
+    if (su->counters) {
+        ngx_slab_free_locked(zone->shpool, su->counters);
+        zone->sh->counters_freed++;
+    }
+
+    su->counters = NULL;
+    su->counters_size = 0;
+    su->ncounters = 0;
+}
+
+
+/* the upstream's counts, copied under the mutex for the output */
+
+ngx_int_t
+ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
+    ngx_http_swarm_counter_t **copy, ngx_uint_t *n)
+{
+    ngx_uint_t                 i, k, size;
+    ngx_http_swarm_zone_t     *zone;
+    ngx_http_swarm_counter_t  *c, *buf;
+    ngx_http_swarm_shm_up_t   *su;
+
+    zone = up->zone;
+    su = up->shm;
+
+    *copy = NULL;
+    *n = 0;
+
+    if (su == NULL || !ngx_http_swarm_zone_current(zone)) {
+        return NGX_OK;
+    }
+
+    buf = NULL;
+    size = 0;
+
+    for ( ;; ) {
+        ngx_shmtx_lock(&zone->shpool->mutex);
+
+        if (su->ncounters <= size) {
+            break;
+        }
+
+        size = su->ncounters;
+
+        ngx_shmtx_unlock(&zone->shpool->mutex);
+
+        /* allocated outside the lock, then looked at again */
+
+        buf = ngx_palloc(pool, size * sizeof(ngx_http_swarm_counter_t));
+        if (buf == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
+    k = 0;
+
+    for (i = 0; i < su->counters_size; i++) {
+        for (c = su->counters[i]; c && k < size; c = c->next) {
+            buf[k++] = *c;
+        }
+    }
+
+    ngx_shmtx_unlock(&zone->shpool->mutex);
+
+    *copy = buf;
+    *n = k;
+
+    return NGX_OK;
+}
+
+
+/* the request's swarm context, made if it has none */
+
+ngx_http_swarm_ctx_t *
+ngx_http_swarm_ctx(ngx_http_request_t *r)
+{
+    ngx_http_swarm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ctx->peer = -1;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_swarm_module);
+    }
+
+    return ctx;
+}
+
+
+/* the log phase counts each request sent to a task */
+
+ngx_int_t
+ngx_http_swarm_counters_init(ngx_conf_t *cf)
+{
+    ngx_http_handler_pt         *h;
+    ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
+    if (!mcf->metrics) {
+        return NGX_OK;
+    }
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+    h = ngx_array_push(&cmcf->phases[NGX_HTTP_LOG_PHASE].handlers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    *h = ngx_http_swarm_count;
+
+    return NGX_OK;
+}
+
+
+/*
+ * The response to a request some task answered last: its status class,
+ * the upstream's response time, how the cookie went.
+ */
+
+static ngx_int_t
+ngx_http_swarm_count(ngx_http_request_t *r)
+{
+    ngx_uint_t                i, status;
+    ngx_msec_t                ms;
+    ngx_http_swarm_ctx_t     *ctx;
+    ngx_http_swarm_counts_t  *d;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx == NULL || ctx->peer_view == NULL || ctx->peer < 0
+        || ctx->peer_view->counts == NULL)
+    {
+        return NGX_OK;
+    }
+
+    d = &ctx->peer_view->counts[ctx->peer];
+
+    d->v[NGX_HTTP_SWARM_C_REQUESTS]++;
+
+    status = r->headers_out.status;
+
+    if (status >= 100 && status < 600) {
+        d->v[NGX_HTTP_SWARM_C_1XX + status / 100 - 1]++;
+    }
+
+    switch (ctx->sticky) {
+    case NGX_HTTP_SWARM_STICKY_NEW:
+        d->v[NGX_HTTP_SWARM_C_NEW]++;
+        break;
+    case NGX_HTTP_SWARM_STICKY_HIT:
+        d->v[NGX_HTTP_SWARM_C_HIT]++;
+        break;
+    case NGX_HTTP_SWARM_STICKY_REBOUND:
+        d->v[NGX_HTTP_SWARM_C_REBOUND]++;
+        break;
+    }
+
+    if (r->upstream == NULL || r->upstream->state == NULL
+        || r->upstream->state->response_time == (ngx_msec_t) -1)
+    {
+        return NGX_OK;
+    }
+
+    ms = r->upstream->state->response_time;
+
+    d->v[NGX_HTTP_SWARM_C_TIMED]++;
+    d->v[NGX_HTTP_SWARM_C_TIME_MS] += ms;
+
+    for (i = 0; i < NGX_HTTP_SWARM_C_BUCKETS; i++) {
+        if (ms <= ngx_http_swarm_buckets[i]) {
+            break;
+        }
+    }
+
+    d->v[NGX_HTTP_SWARM_C_BUCKET + i]++;
+
+    return NGX_OK;
+}
