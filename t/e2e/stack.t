@@ -136,6 +136,14 @@ is_deeply([sort(active())], [sort map { (split ' ', $_)[1] }
     'swarm_status lists the tasks that answer');
 is(scalar(active()), 2, 'swarm_status: two active tasks');
 
+# the metrics through the stack: the requests of each app task
+
+my $metrics = SwarmTest::http_get($status_port, '/metrics');
+is($metrics->{status}, 200, '/metrics answers through the stack');
+my %counted = $metrics->{body} =~ /^nginx_swarm_task_requests_total\{[^}]*address="([\d.]+):\d+"\} (\d+)$/mg;
+is_deeply([sort keys %counted], [sort(active())],
+    'with the requests of each app task');
+
 # scale 2 -> 5: how soon do new tasks get visitors?
 
 # the scale command runs beside the loop that watches for the new tasks:

@@ -115,7 +115,8 @@ is(system("docker service create -d -q --name $hello --network traefik-net "
     . "--stop-signal SIGTERM "
     . "--label 'traefik.http.routers.hello.rule=Host(`hello.traefik`)' "
     . "--label traefik.http.services.hello.loadbalancer.server.port=8080 "
-    . "$image echo-backend >/dev/null"), 0, 'docker service create');
+    . "$image echo-backend >$dir/create.log 2>&1"), 0,
+    'docker service create') or diag `cat $dir/create.log`;
 
 my ($task, $addr, $served);
 my $end = time + 120;
