@@ -10,11 +10,13 @@
 #   static    the same nginx, a static upstream of the same three servers
 #             (round robin): the ceiling
 #   haproxy   Debian's HAProxy, "cookie route insert indirect nocache"
+#   metrics   swarm again, in an nginx of its own with swarm_metrics: every
+#             request counted
 #
 # and two workloads: new visitors (no cookie: every response assigns a
 # task) and returning visitors (each request carries a valid cookie,
 # spread over the tasks).  Prints the median req/s of each proxy and
-# workload and the ratios swarm/static and swarm/haproxy.
+# workload and the ratios swarm/static, swarm/haproxy and metrics/swarm.
 #
 # Environment: BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_CONNECTIONS (32).
 
@@ -93,6 +95,39 @@ EOF
 $t->start_nginx;
 wait_for(sub { $t->peers('swarm') == 3 }, 10) or die 'no tasks discovered';
 
+# the same upstream in an nginx of its own with swarm_metrics: every
+# request counted
+
+my $m = SwarmTest->new;
+my $metered = free_port();
+$m->start_api(tasks => \@list);
+$m->conf(<<"EOF", log_level => 'error');
+    access_log off;
+    swarm_endpoint %%ENDPOINT%%;
+
+    upstream swarm {
+        swarm_service label=swarm.upstream=app port=$bp;
+        swarm_sticky;
+        keepalive 32;
+    }
+
+    server {
+        listen 127.0.0.1:$metered;
+        location / {
+            proxy_pass http://swarm;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+        location = /metrics { swarm_metrics; }
+    }
+EOF
+$m->start_nginx;
+wait_for(sub { $m->peers('swarm') == 3 }, 10) or die 'no tasks discovered';
+
 open my $fh, '>', "$dir/haproxy.cfg" or die $!;
 print $fh <<"EOF";
 global
@@ -118,13 +153,14 @@ system("haproxy -D -f $dir/haproxy.cfg -p $dir/haproxy.pid") == 0
 
 my %proxies = (
     swarm => [$swarm, [map { "route=$_" } @tasks]],
+    metrics => [$metered, [map { "route=$_" } @tasks]],
     static => [$static, []],
     haproxy => [$haproxy, [map { "route=s$_" } 1 .. 3]],
 );
 
 # what each returning-visitor cookie reaches: a check that it is sticky
 
-for my $p (qw(swarm haproxy)) {
+for my $p (qw(swarm metrics haproxy)) {
     my ($port, $cookies) = @{ $proxies{$p} };
     for my $i (0 .. 2) {
         my $r = SwarmTest::http_get($port, '/', "Cookie: $cookies->[$i]");
@@ -135,13 +171,22 @@ for my $p (qw(swarm haproxy)) {
 
 my $rps = rounds(dir => $dir, rounds => $rounds, seconds => $seconds,
     connections => $conns, workloads => [qw(new returning)],
-    proxies => [map { $_ => $proxies{$_} } qw(swarm static haproxy)]);
+    proxies => [map { $_ => $proxies{$_} } qw(swarm metrics static haproxy)]);
 SwarmBench::report($rps, workloads => [qw(new returning)],
-    proxies => [qw(swarm static haproxy)],
-    ratios => [[qw(swarm static)], [qw(swarm haproxy)]],
+    proxies => [qw(swarm metrics static haproxy)],
+    ratios => [[qw(swarm static)], [qw(swarm haproxy)],
+               [qw(metrics swarm)]],
     title => "$rounds rounds of ${seconds}s, $conns connections, "
         . "one worker each");
 
 system("kill \$(cat $dir/haproxy.pid) 2>/dev/null");
+# what the metered nginx counted: every request of the rounds
+
+my $counted = 0;
+$counted += $_ for $m->get('/metrics')->{body}
+    =~ /^nginx_swarm_task_requests_total\{[^}]*\} (\d+)$/mg;
+print "metrics: $counted requests counted by the metered nginx\n";
+
 SwarmBench::stop_backends($t);
+$m->cleanup;
 $t->cleanup;
