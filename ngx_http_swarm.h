@@ -286,6 +286,9 @@ typedef struct {
     u_char                     *file;
     ngx_uint_t                  line;
     unsigned                    set:1;
+
+    /* swarm_dashboard: where its page reads the status and the metrics */
+    void                       *dashboard;
 } ngx_http_swarm_loc_conf_t;
 
 
@@ -407,6 +410,8 @@ const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
     ngx_uint_t route);
 
 ngx_int_t ngx_http_swarm_add_variables(ngx_conf_t *cf);
+char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);

@@ -282,7 +282,9 @@ ngx_http_swarm_counters_cleanup(void *data)
 
 /*
  * Worker 0, as it publishes a set, under the zone's write lock: the
- * counts of the tasks no longer in it are dropped.
+ * counts of the tasks no longer in it are dropped.  By task, not by
+ * route: a task whose route is renamed (its service relabelled) keeps
+ * the counts of its old route beside the new one until it leaves.
  */
 
 void

@@ -114,6 +114,13 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_dashboard"),
+      NGX_HTTP_LOC_CONF|NGX_CONF_ANY,
+      ngx_http_swarm_dashboard,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
       ngx_null_command
 };
 
@@ -316,7 +323,13 @@ ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
         return NGX_CONF_ERROR;
     }
 
-    *conf = *prev;
+    /* swarm_route only: swarm_dashboard is the location's own */
+
+    conf->name = prev->name;
+    conf->up = prev->up;
+    conf->file = prev->file;
+    conf->line = prev->line;
+    conf->set = prev->set;
 
     return NGX_CONF_OK;
 }

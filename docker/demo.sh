@@ -142,7 +142,9 @@ show() {
 
 The stack "$STACK" is up:
   the app, through the load balancer:  http://127.0.0.1:$LB_PORT/
+  the dashboard:                       http://127.0.0.1:$STATUS_PORT/
   the discovered tasks (swarm_status): http://127.0.0.1:$STATUS_PORT/swarm
+  Prometheus metrics:                  http://127.0.0.1:$STATUS_PORT/metrics
 
 New visitors (no cookie) are spread over the tasks:
 EOT

@@ -124,6 +124,23 @@ my @bad = (
     ['upstream app { swarm_routes traefik; } '
         . 'server { location /x { swarm_route a b; } }',
         qr/invalid number of arguments in "swarm_route"/],
+
+    # the dashboard and the metrics
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /d { swarm_dashboard "status=/a<b"; } }',
+        qr/invalid parameter "status=\/a<b"/],
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /d { swarm_dashboard metrics=; } }',
+        qr/invalid parameter "metrics="/],
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /d { swarm_dashboard color=red; } }',
+        qr/invalid parameter "color=red"/],
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /d { swarm_dashboard; swarm_dashboard; } }',
+        qr/"swarm_dashboard" directive is duplicate/],
+    ['upstream app { swarm_service name=a; } '
+        . 'server { location /m { swarm_metrics on; } }',
+        qr/invalid number of arguments in "swarm_metrics"/],
 );
 
 for my $b (@bad) {

@@ -143,6 +143,10 @@ is($metrics->{status}, 200, '/metrics answers through the stack');
 my %counted = $metrics->{body} =~ /^nginx_swarm_task_requests_total\{[^}]*address="([\d.]+):\d+"\} (\d+)$/mg;
 is_deeply([sort keys %counted], [sort(active())],
     'with the requests of each app task');
+my $dash = SwarmTest::http_get($status_port, '/');
+is($dash->{status}, 200, 'the dashboard answers through the stack');
+like($dash->{body}, qr{<body data-status="/swarm" data-metrics="/metrics">},
+    'reading /swarm and /metrics');
 
 # scale 2 -> 5: how soon do new tasks get visitors?
 

@@ -1,0 +1,183 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * swarm_dashboard: one self-contained page (ngx_http_swarm_dashboard.html,
+ * built into the module by config: no script, style or font from
+ * elsewhere) that reads swarm_status and swarm_metrics every second and
+ * shows the upstreams, their routes and their tasks as they change.
+ */
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+#include "ngx_http_swarm_dashboard_page.h"
+
+
+typedef struct {
+    ngx_str_t                   status;
+    ngx_str_t                   metrics;
+} ngx_http_swarm_dashboard_conf_t;
+
+
+static ngx_int_t ngx_http_swarm_dashboard_handler(ngx_http_request_t *r);
+static ngx_int_t ngx_http_swarm_dashboard_uri(ngx_str_t *uri);
+
+
+/*
+ * "swarm_dashboard [status=URI] [metrics=URI]": where the page reads
+ * swarm_status (/swarm) and swarm_metrics (/metrics)
+ */
+
+char *
+ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_loc_conf_t *lcf = conf;
+
+    ngx_str_t                        *value;
+    ngx_uint_t                        i;
+    ngx_http_core_loc_conf_t         *clcf;
+    ngx_http_swarm_dashboard_conf_t  *dcf;
+
+    if (lcf->dashboard) {
+        return "is duplicate";
+    }
+
+    dcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_dashboard_conf_t));
+    if (dcf == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_str_set(&dcf->status, "/swarm");
+    ngx_str_set(&dcf->metrics, "/metrics");
+
+    value = cf->args->elts;
+
+    for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strncmp(value[i].data, "status=", 7) == 0) {
+            dcf->status.data = value[i].data + 7;
+            dcf->status.len = value[i].len - 7;
+
+            if (ngx_http_swarm_dashboard_uri(&dcf->status) != NGX_OK) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "metrics=", 8) == 0) {
+            dcf->metrics.data = value[i].data + 8;
+            dcf->metrics.len = value[i].len - 8;
+
+            if (ngx_http_swarm_dashboard_uri(&dcf->metrics) != NGX_OK) {
+                goto invalid;
+            }
+
+            continue;
+        }
+
+        goto invalid;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_swarm_dashboard_handler;
+
+    lcf->dashboard = dcf;
+
+    return NGX_CONF_OK;
+
+invalid:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+}
+
+
+/* a URI to put in an attribute: not empty, no quote, "<", ">" or "&" */
+
+static ngx_int_t
+ngx_http_swarm_dashboard_uri(ngx_str_t *uri)
+{
+    size_t  i;
+
+    if (uri->len == 0) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < uri->len; i++) {
+        if (uri->data[i] <= ' ' || uri->data[i] >= 0x7f
+            || ngx_strchr("\"'<>&", uri->data[i]))
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
+{
+    size_t                            len;
+    ngx_int_t                         rc;
+    ngx_buf_t                        *b;
+    ngx_chain_t                       out;
+    ngx_http_swarm_loc_conf_t        *lcf;
+    ngx_http_swarm_dashboard_conf_t  *dcf;
+
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    rc = ngx_http_discard_request_body(r);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
+    dcf = lcf->dashboard;
+
+    len = sizeof(ngx_http_swarm_dashboard_head) - 1
+          + sizeof("<body data-status=\"\" data-metrics=\"\">\n") - 1
+          + dcf->status.len + dcf->metrics.len
+          + sizeof(ngx_http_swarm_dashboard_tail) - 1;
+
+    b = ngx_create_temp_buf(r->pool, len);
+    if (b == NULL) {
+        return NGX_HTTP_INTERNAL_SERVER_ERROR;
+    }
+
+    b->last = ngx_cpymem(b->last, ngx_http_swarm_dashboard_head,
+                         sizeof(ngx_http_swarm_dashboard_head) - 1);
+    b->last = ngx_sprintf(b->last, "<body data-status=\"%V\" "
+                          "data-metrics=\"%V\">\n", &dcf->status,
+                          &dcf->metrics);
+    b->last = ngx_cpymem(b->last, ngx_http_swarm_dashboard_tail,
+                         sizeof(ngx_http_swarm_dashboard_tail) - 1);
+
+    b->last_buf = (r == r->main) ? 1 : 0;
+    b->last_in_chain = 1;
+
+    r->headers_out.status = NGX_HTTP_OK;
+    r->headers_out.content_length_n = b->last - b->pos;
+    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
+    r->headers_out.content_type_len = sizeof("text/html") - 1;
+
+    rc = ngx_http_send_header(r);
+
+    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
+        return rc;
+    }
+
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_output_filter(r, &out);
+}
