@@ -328,6 +328,9 @@ typedef struct {
 
     /* a swarm_metrics directive was seen: tasks are counted */
     ngx_flag_t                  metrics;
+
+    /* swarm_allow: the networks task addresses must be in, or NULL */
+    ngx_array_t                *allow;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_swarm_zone_t       zone;
 } ngx_http_swarm_main_conf_t;

@@ -113,7 +113,8 @@ static void ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
     ngx_http_swarm_nets_t *nets, ngx_http_swarm_report_t *report);
 static void ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_report_t *report);
-static int ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
+static int ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
+    ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets);
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
@@ -1000,7 +1001,8 @@ ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
                 continue;
             }
 
-            if (ngx_http_swarm_task_peers(t->tasks[i], svcs, sets, nsets)
+            if (ngx_http_swarm_task_peers(report, t->tasks[i], svcs, sets,
+                                          nsets)
                 != 0)
             {
                 goto nomem;
@@ -1145,11 +1147,12 @@ ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
 /* the task as a peer of each upstream one of its services is in */
 
 static int
-ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
-    ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
-    size_t nsets)
+ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
+    ngx_http_swarm_task_t *rec, ngx_http_swarm_services_t *svcs,
+    ngx_http_swarm_set_t *sets, size_t nsets)
 {
     size_t                     j, k, n;
+    const char                *why;
     ngx_http_swarm_att_t      *a;
     ngx_http_swarm_peer_t     *peer;
     ngx_http_swarm_service_t  *s;
@@ -1177,6 +1180,17 @@ ngx_http_swarm_task_peers(ngx_http_swarm_task_t *rec,
         }
 
         if (j == rec->natt) {
+            continue;
+        }
+
+        /* what no task may make us connect to */
+
+        why = ngx_http_swarm_address_refused(a->family, a->addr);
+
+        if (why) {
+            ngx_http_swarm_report(report, s[k].upstream, s[k].name,
+                                  "task %s has the address %s (%s), never "
+                                  "used, skipped", rec->tid, a->ip, why);
             continue;
         }
 

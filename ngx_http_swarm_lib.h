@@ -155,6 +155,10 @@ typedef struct {
     unsigned                   port;
     unsigned                   upstream;
     unsigned                   routes;
+
+    /* "ports=MIN-MAX": the ports a label may give; 0 and 0: any */
+    unsigned                   port_min;
+    unsigned                   port_max;
 } ngx_http_swarm_selector_t;
 
 
@@ -381,6 +385,8 @@ void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
 ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
     const ngx_http_swarm_peer_t *old, size_t nold,
     const ngx_http_swarm_peer_t *new, size_t nnew);
+
+const char *ngx_http_swarm_address_refused(int family, const uint8_t *a);
 
 size_t ngx_http_swarm_index_size(size_t npeers);
 void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,

@@ -37,6 +37,8 @@ static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_swarm_allow(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
 static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
 static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
@@ -77,6 +79,13 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       ngx_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
       offsetof(ngx_http_swarm_main_conf_t, max_response),
+      NULL },
+
+    { ngx_string("swarm_allow"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_http_swarm_allow,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
       NULL },
 
     { ngx_string("swarm_service"),
@@ -463,7 +472,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_swarm_upstream_t *up = conf;
 
     u_char                         *eq;
-    ngx_int_t                       port;
+    ngx_int_t                       port, max;
     ngx_str_t                      *value, s;
     ngx_uint_t                      i, routes, traefik, all;
     ngx_http_swarm_upstream_t     **upp;
@@ -610,6 +619,27 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        if (ngx_strncmp(value[i].data, "ports=", 6) == 0) {
+            s.data = value[i].data + 6;
+            s.len = value[i].len - 6;
+
+            eq = ngx_strlchr(s.data, s.data + s.len, '-');
+            if (sel->port_max || eq == NULL) {
+                goto invalid;
+            }
+
+            port = ngx_atoi(s.data, eq - s.data);
+            max = ngx_atoi(eq + 1, s.data + s.len - eq - 1);
+
+            if (port < 1 || max < port || max > 65535) {
+                goto invalid;
+            }
+
+            sel->port_min = (unsigned) port;
+            sel->port_max = (unsigned) max;
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "port=", 5) == 0) {
             port = ngx_atoi(value[i].data + 5, value[i].len - 5);
 
@@ -708,6 +738,49 @@ ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
     clcf->handler = ngx_http_swarm_status_handler;
+
+    return NGX_CONF_OK;
+}
+
+
+/* "swarm_allow CIDR": when given, only task addresses inside are used */
+
+static char *
+ngx_http_swarm_allow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_main_conf_t *mcf = conf;
+
+    ngx_int_t    rc;
+    ngx_str_t   *value;
+    ngx_cidr_t  *cidr;
+
+    value = cf->args->elts;
+
+    if (mcf->allow == NULL) {
+        mcf->allow = ngx_array_create(cf->pool, 4, sizeof(ngx_cidr_t));
+        if (mcf->allow == NULL) {
+            return NGX_CONF_ERROR;
+        }
+    }
+
+    cidr = ngx_array_push(mcf->allow);
+    if (cidr == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    rc = ngx_ptocidr(&value[1], cidr);
+
+    if (rc == NGX_ERROR) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid parameter \"%V\"", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    if (rc == NGX_DONE) {
+        ngx_conf_log_error(NGX_LOG_WARN, cf, 0,
+                           "low address bits of %V are meaningless",
+                           &value[1]);
+    }
 
     return NGX_CONF_OK;
 }

@@ -38,6 +38,8 @@ static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     json_t *labels, ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
+static int ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
+    unsigned port);
 static json_t *ngx_http_swarm_sticky_json(
     const ngx_http_swarm_sticky_spec_t *sticky);
 static int ngx_http_swarm_service_cmp(const void *a, const void *b);
@@ -197,6 +199,15 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
                 json_decref(svc);
                 continue;
             }
+
+            if (!ngx_http_swarm_port_allowed(sel, (unsigned) port)) {
+                ngx_http_swarm_report(report, sel->upstream, name,
+                                      NGX_HTTP_SWARM_PORT_LABEL " label %ld "
+                                      "is outside ports=%u-%u, skipped",
+                                      port, sel->port_min, sel->port_max);
+                json_decref(svc);
+                continue;
+            }
         }
 
         value = sel->network;
@@ -264,6 +275,17 @@ ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
     out->n++;
 
     return 0;
+}
+
+
+/* a port a label gives, within the selector's ports= */
+
+static int
+ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
+    unsigned port)
+{
+    return sel->port_max == 0
+           || (port >= sel->port_min && port <= sel->port_max);
 }
 
 
@@ -363,6 +385,17 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
         spec = &lab.routes[i];
 
         port = spec->port ? spec->port : sel->port;
+
+        if (spec->port && !ngx_http_swarm_port_allowed(sel, spec->port)) {
+            ngx_http_swarm_report(report, sel->upstream, name,
+                                  "%s%s%sport %u is outside ports=%u-%u, "
+                                  "not routed",
+                                  spec->router[0] ? "router \"" : "",
+                                  spec->router,
+                                  spec->router[0] ? "\" " : "",
+                                  spec->port, sel->port_min, sel->port_max);
+            continue;
+        }
 
         if (port == 0) {
             ngx_http_swarm_report(report, sel->upstream, name,

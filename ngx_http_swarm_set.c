@@ -327,6 +327,60 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
 }
 
 
+/*
+ * Why an address is never a peer, or NULL: what it would reach is no
+ * task (this host, link-local services such as cloud metadata at
+ * 169.254.169.254, a multicast group, the broadcast address), v4 and
+ * v6, v4-mapped v6 too.  Loopback is left to the tests of this module.
+ */
+
+const char *
+ngx_http_swarm_address_refused(int family, const uint8_t *a)
+{
+    static const uint8_t  mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                         0xff, 0xff };
+    static const uint8_t  zero[16];
+
+    if (family == AF_INET6) {
+        if (memcmp(a, zero, 16) == 0) {
+            return "unspecified";
+        }
+
+        if (a[0] == 0xff) {
+            return "multicast";
+        }
+
+        if (a[0] == 0xfe && (a[1] & 0xc0) == 0x80) {
+            return "link-local";
+        }
+
+        if (memcmp(a, mapped, 12) != 0) {
+            return NULL;
+        }
+
+        a += 12;
+    }
+
+    if (a[0] == 0) {
+        return "this network, 0.0.0.0/8";
+    }
+
+    if (a[0] == 169 && a[1] == 254) {
+        return "link-local, 169.254.0.0/16";
+    }
+
+    if (a[0] >= 224 && a[0] <= 239) {
+        return "multicast";
+    }
+
+    if (a[0] == 255 && a[1] == 255 && a[2] == 255 && a[3] == 255) {
+        return "broadcast";
+    }
+
+    return NULL;
+}
+
+
 /* both sets sorted by ngx_http_swarm_set_sort() */
 
 ngx_http_swarm_diff_t

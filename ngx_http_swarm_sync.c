@@ -184,6 +184,8 @@ static ngx_int_t ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync);
 static int ngx_http_swarm_sets_part(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
+static void ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
+    ngx_http_swarm_set_t *set);
 static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
@@ -921,12 +923,62 @@ ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
     ngx_http_swarm_set_finish(&sync->sets[sync->up], sync->up,
                               &sync->report);
 
+    if (sync->mcf->allow) {
+        ngx_http_swarm_sets_allow(sync, &sync->sets[sync->up]);
+    }
+
     if (++sync->up < sync->mcf->upstreams.nelts) {
         sync->state = NGX_HTTP_SWARM_ORDER;
         return NGX_OK;
     }
 
     return ngx_http_swarm_publish_begin(sync);
+}
+
+
+/* with swarm_allow: the peers whose address is outside are left out */
+
+static void
+ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
+    ngx_http_swarm_set_t *set)
+{
+    size_t                  j, k;
+    ngx_sockaddr_t          sa;
+    ngx_http_swarm_peer_t  *p;
+
+    for (j = 0, k = 0; j < set->n; j++) {
+        p = &set->peers[j];
+
+        ngx_memzero(&sa, sizeof(ngx_sockaddr_t));
+
+#if (NGX_HAVE_INET6)
+        if (p->family == AF_INET6) {
+            sa.sockaddr_in6.sin6_family = AF_INET6;
+            ngx_memcpy(&sa.sockaddr_in6.sin6_addr, p->addr, 16);
+
+        } else
+#endif
+        {
+            sa.sockaddr_in.sin_family = AF_INET;
+            ngx_memcpy(&sa.sockaddr_in.sin_addr, p->addr, 4);
+        }
+
+        if (ngx_cidr_match(&sa.sockaddr, sync->mcf->allow) != NGX_OK) {
+            ngx_http_swarm_report(&sync->report, (unsigned) sync->up,
+                                  p->service, "task %s has the address %s, "
+                                  "outside swarm_allow, skipped", p->task,
+                                  p->ip);
+            continue;
+        }
+
+        if (k != j) {
+            set->peers[k] = *p;
+        }
+
+        k++;
+    }
+
+    set->n = k;
 }
 
 

@@ -125,6 +125,20 @@ my @bad = (
         . 'server { location /x { swarm_route a b; } }',
         qr/invalid number of arguments in "swarm_route"/],
 
+    # limits
+    ['upstream app { swarm_service name=a ports=9000-8000; }',
+        qr/invalid parameter "ports=9000-8000"/],
+    ['upstream app { swarm_service name=a ports=8000; }',
+        qr/invalid parameter "ports=8000"/],
+    ['upstream app { swarm_service name=a ports=1-70000; }',
+        qr/invalid parameter "ports=1-70000"/],
+    ['upstream app { swarm_routes traefik ports=0-80; }',
+        qr/invalid parameter "ports=0-80"/],
+    ['swarm_allow 10.0.0.0/33; upstream app { swarm_service name=a; }',
+        qr/invalid parameter "10\.0\.0\.0\/33"/],
+    ['swarm_allow all; upstream app { swarm_service name=a; }',
+        qr/invalid parameter "all"/],
+
     # the dashboard and the metrics
     ['upstream app { swarm_service name=a; } '
         . 'server { location /d { swarm_dashboard "status=/a<b"; } }',
@@ -171,6 +185,11 @@ like($out, qr/load balancing method redefined/, 'with a warning');
     . 'server { location /x { swarm_route app; location /x/y { } } '
     . 'location /b { swarm_route b; proxy_pass http://b; } }');
 is($rc, 0, 'routes upstreams, swarm_route naming them') or diag $out;
+
+($rc, $out) = check('swarm_allow 10.0.0.0/8; swarm_allow fd00::/8; '
+    . 'upstream app { swarm_service name=a ports=8000-8999; '
+    . 'swarm_service name=b port=22 ports=22-22; }');
+is($rc, 0, 'swarm_allow, ports=') or diag $out;
 
 ($rc, $out) = check('upstream app { swarm_routes traefik; } '
     . 'server { location /x { swarm_route; } }');

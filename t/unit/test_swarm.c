@@ -18,6 +18,7 @@
 #include <string.h>
 #include <dirent.h>
 #include <sys/socket.h>
+#include <arpa/inet.h>
 #include <cmocka.h>
 
 #include "ngx_http_swarm_lib.h"
@@ -133,7 +134,7 @@ test_services_by_label(void **state)
     size_t                     len;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 3, 0 };
+                                       0, 3, 0, 0, 0 };
 
     (void) state;
 
@@ -174,9 +175,9 @@ test_services_by_name(void **state)
     size_t                     len;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  exact = { NULL, NULL, "mystack_api",
-                                         "mystack_net", 9999, 0, 0 };
+                                         "mystack_net", 9999, 0, 0, 0, 0 };
     ngx_http_swarm_selector_t  prefix = { NULL, NULL, "mystack_ap", NULL,
-                                          0, 0, 0 };
+                                          0, 0, 0, 0, 0 };
 
     (void) state;
 
@@ -209,7 +210,7 @@ test_services_no_port(void **state)
     ngx_http_swarm_report_t    report = { report_handler, &log };
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "mystack_worker", NULL,
-                                       0, 2, 0 };
+                                       0, 2, 0, 0, 0 };
 
     (void) state;
 
@@ -239,7 +240,7 @@ test_tasks_steady(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0 };
+                                       0, 0, 0, 0, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -272,7 +273,7 @@ test_tasks_ambiguous_network(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
-                                       0, 0, 0 };
+                                       0, 0, 0, 0, 0 };
 
     (void) state;
 
@@ -298,7 +299,7 @@ test_tasks_network_chosen(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
-                                       "mystack_backend", 0, 0, 0 };
+                                       "mystack_backend", 0, 0, 0, 0, 0 };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -321,7 +322,7 @@ test_tasks_scaling_up(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0 };
+                                       0, 0, 0, 0, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -345,9 +346,9 @@ test_tasks_mixed(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0 };
+                                       0, 0, 0, 0, 0 };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
-                                       "mystack_net", 0, 0, 0 };
+                                       "mystack_net", 0, 0, 0, 0, 0 };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -517,7 +518,8 @@ test_array_framing(void **state)
     const char              *elem;
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
-    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0 };
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0, 0,
+                                       0 };
 
     (void) state;
 
@@ -745,7 +747,7 @@ test_every_fixture(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0 };
+                                       0, 0, 0, 0, 0 };
 
     static const struct {
         const char  *name;
@@ -1121,11 +1123,11 @@ test_filters(void **state)
     ngx_http_swarm_service_t   svc[3];
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
-                                            NULL, 80, 0, 0 };
+                                            NULL, 80, 0, 0, 0, 0 };
     ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
-                                           80, 0, 0 };
+                                           80, 0, 0, 0, 0 };
     ngx_http_swarm_selector_t  all = { NULL, NULL, NULL, NULL, 0, 0,
-                                       NGX_HTTP_SWARM_ROUTES_TRAEFIK };
+                                       NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0 };
 
     (void) state;
 
@@ -1926,7 +1928,8 @@ test_array_large_element(void **state)
     size_t                   i, n, calls;
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
-    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0 };
+    ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0, 0,
+                                       0 };
 
     (void) state;
 
@@ -1978,7 +1981,8 @@ test_services_routes(void **state)
     ngx_http_swarm_report_t    report;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.enable", "true", NULL, NULL,
-                                       0, 0, NGX_HTTP_SWARM_ROUTES_NATIVE };
+                                       0, 0, NGX_HTTP_SWARM_ROUTES_NATIVE,
+                                       0, 0 };
 
     (void) state;
 
@@ -2089,6 +2093,27 @@ test_services_routes(void **state)
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.service, "b2");
     json_decref(root);
+
+    ngx_http_swarm_services_free(&svcs);
+
+    /* a label's port outside ports=: not routed, and said */
+
+    sel.port_min = 1;
+    sel.port_max = 80;
+
+    sprintf(list, "[%s, %s]", a, b);
+
+    memset(&svcs, 0, sizeof(svcs));
+    log.calls = 0;
+
+    rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+                                       &report, err, sizeof(err));
+    assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+    assert_int_equal(svcs.nrouted, 1);
+    assert_string_equal(svcs.routed[0].service, "a");
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.service, "b");
+    assert_string_equal(log.msg, "port 81 is outside ports=1-80, not routed");
 
     ngx_http_swarm_services_free(&svcs);
     free(list);
@@ -2248,6 +2273,62 @@ routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
 }
 
 
+/* addresses that reach no task are never peers, v4, v6, v4-mapped v6 */
+
+static void
+test_address_refused(void **state)
+{
+    size_t         i;
+    uint8_t        a[16];
+    const char    *why;
+
+    static const struct {
+        int         family;
+        const char *ip;
+        const char *why;
+    } cases[] = {
+        { AF_INET, "10.0.2.3", NULL },
+        { AF_INET, "127.0.0.1", NULL },
+        { AF_INET, "192.168.1.1", NULL },
+        { AF_INET, "0.0.0.0", "this network, 0.0.0.0/8" },
+        { AF_INET, "0.1.2.3", "this network, 0.0.0.0/8" },
+        { AF_INET, "169.254.169.254", "link-local, 169.254.0.0/16" },
+        { AF_INET, "169.253.1.1", NULL },
+        { AF_INET, "224.0.0.1", "multicast" },
+        { AF_INET, "239.255.255.250", "multicast" },
+        { AF_INET, "240.0.0.1", NULL },
+        { AF_INET, "255.255.255.255", "broadcast" },
+        { AF_INET6, "2001:db8::1", NULL },
+        { AF_INET6, "::1", NULL },
+        { AF_INET6, "::", "unspecified" },
+        { AF_INET6, "fe80::1", "link-local" },
+        { AF_INET6, "febf::1", "link-local" },
+        { AF_INET6, "fec0::1", NULL },
+        { AF_INET6, "ff02::1", "multicast" },
+        { AF_INET6, "::ffff:169.254.169.254", "link-local, 169.254.0.0/16" },
+        { AF_INET6, "::ffff:0.0.0.1", "this network, 0.0.0.0/8" },
+        { AF_INET6, "::ffff:10.0.0.1", NULL },
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        memset(a, 0, sizeof(a));
+        assert_int_equal(inet_pton(cases[i].family, cases[i].ip, a), 1);
+
+        why = ngx_http_swarm_address_refused(cases[i].family, a);
+
+        if (cases[i].why == NULL) {
+            assert_null(why);
+
+        } else {
+            assert_non_null(why);
+            assert_string_equal(why, cases[i].why);
+        }
+    }
+}
+
+
 /* a service with no traefik.* label is none of Traefik's: nothing said */
 
 static void
@@ -2353,6 +2434,7 @@ main(void)
         cmocka_unit_test(test_set_routes),
         cmocka_unit_test(test_labels_cookie),
         cmocka_unit_test(test_labels_not_traefik),
+        cmocka_unit_test(test_address_refused),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
