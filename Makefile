@@ -37,6 +37,7 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
+             libssl-dev openssl \
              valgrind clang libclang-rt-14-dev prometheus chromium \
              python3-websocket
 
@@ -119,6 +120,7 @@ test-asan:
 	$(MAKE) --no-print-directory NGINX_SRC=$$src BUILD=$(ASAN_DIR) \
 	    NGINX_CONFIGURE="--with-compat --with-threads --with-debug \
 	        --without-http_rewrite_module --without-http_gzip_module \
+	        --with-http_ssl_module \
 	        --with-cc-opt='$(ASAN_FLAGS)' \
 	        --with-ld-opt='-fsanitize=address,undefined'" module; \
 	$(MAKE) -C $(ASAN_DIR)/nginx -f objs/Makefile binary >/dev/null; \

@@ -306,6 +306,9 @@ typedef struct {
     ngx_http_swarm_view_t      *peer_view;
     ngx_int_t                   peer;
     ngx_uint_t                  sticky;
+
+    /* a route cookie was set: the response is made private */
+    ngx_uint_t                  nocache;
 } ngx_http_swarm_ctx_t;
 
 

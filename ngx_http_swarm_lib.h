@@ -324,6 +324,10 @@ typedef struct {
     long                       max_age;
     unsigned                   secure:1;
     unsigned                   httponly:1;
+
+    /* Secure where the request came over TLS; Cache-Control: private */
+    unsigned                   auto_secure:1;
+    unsigned                   nocache:1;
 } ngx_http_swarm_cookie_t;
 
 

@@ -240,9 +240,15 @@ ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
         base = scf->cookie.name;
 
     } else {
+        /* swarm_sticky's defaults */
+
         ngx_memzero(ck, sizeof(ngx_http_swarm_cookie_t));
         ck->path = "/";
         ck->max_age = -1;
+        ck->httponly = 1;
+        ck->samesite = "Lax";
+        ck->auto_secure = 1;
+        ck->nocache = 1;
         base = "route";
     }
 
@@ -266,6 +272,7 @@ ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
     v = json_object_get(sticky, "secure");
     if (json_is_boolean(v)) {
         ck->secure = json_is_true(v);
+        ck->auto_secure = 0;
     }
 
     v = json_object_get(sticky, "httponly");

@@ -60,6 +60,10 @@ static ngx_int_t ngx_http_swarm_sticky_set_cookie(
     ngx_http_swarm_sticky_data_t *sd, ngx_http_swarm_peer_t *task);
 static void ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc,
     void *data, ngx_uint_t state);
+static ngx_int_t ngx_http_swarm_sticky_header_filter(ngx_http_request_t *r);
+
+
+static ngx_http_output_header_filter_pt  ngx_http_next_header_filter;
 
 
 static ngx_command_t  ngx_http_swarm_sticky_commands[] = {
@@ -144,9 +148,15 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return "is duplicate";
     }
 
+    /* safe by default: HttpOnly, SameSite=Lax, Secure over TLS, no cache */
+
     scf->enabled = 1;
     scf->cookie.name = "route";
     scf->cookie.path = "/";
+    scf->cookie.httponly = 1;
+    scf->cookie.samesite = "Lax";
+    scf->cookie.auto_secure = 1;
+    scf->cookie.nocache = 1;
 
     value = cf->args->elts;
 
@@ -215,13 +225,25 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
-        if (ngx_strcmp(value[i].data, "secure") == 0) {
-            scf->cookie.secure = 1;
+        if (ngx_strcmp(value[i].data, "secure") == 0
+            || ngx_strcmp(value[i].data, "secure=off") == 0)
+        {
+            scf->cookie.secure = (value[i].len == 6);
+            scf->cookie.auto_secure = 0;
             continue;
         }
 
-        if (ngx_strcmp(value[i].data, "httponly") == 0) {
-            scf->cookie.httponly = 1;
+        if (ngx_strcmp(value[i].data, "httponly") == 0
+            || ngx_strcmp(value[i].data, "httponly=off") == 0)
+        {
+            scf->cookie.httponly = (value[i].len == 8);
+            continue;
+        }
+
+        if (ngx_strcmp(value[i].data, "nocache") == 0
+            || ngx_strcmp(value[i].data, "nocache=off") == 0)
+        {
+            scf->cookie.nocache = (value[i].len == 7);
             continue;
         }
 
@@ -234,6 +256,9 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
             } else if (ngx_strcmp(value[i].data + 9, "none") == 0) {
                 scf->cookie.samesite = "None";
+
+            } else if (ngx_strcmp(value[i].data + 9, "off") == 0) {
+                scf->cookie.samesite = NULL;
 
             } else {
                 goto invalid;
@@ -294,6 +319,9 @@ static ngx_int_t
 ngx_http_swarm_sticky_check(ngx_conf_t *cf)
 {
     ngx_uint_t                      i;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_swarm_sticky_header_filter;
     ngx_http_swarm_upstream_t      *up;
     ngx_http_upstream_srv_conf_t  **uscfp, *uscf;
     ngx_http_swarm_sticky_conf_t   *scf;
@@ -688,14 +716,30 @@ static ngx_int_t
 ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
     ngx_http_swarm_peer_t *task)
 {
-    u_char              *p;
-    size_t               len;
-    ngx_table_elt_t     *h;
-    ngx_http_request_t  *r;
+    u_char                   *p;
+    size_t                    len;
+    ngx_table_elt_t          *h;
+    ngx_http_request_t       *r;
+    ngx_http_swarm_cookie_t   ck;
 
     r = sd->request;
+    ck = *sd->backend->cookie;
 
-    len = ngx_http_swarm_cookie_format(NULL, 0, sd->backend->cookie, task->ip,
+#if (NGX_HTTP_SSL)
+
+    /* Secure, unless told otherwise, where the visitor came over TLS */
+
+    if (ck.auto_secure && r->connection->ssl) {
+        ck.secure = 1;
+    }
+
+#endif
+
+    /* the response is the visitor's: no shared cache keeps it */
+
+    sd->ctx->nocache = ck.nocache;
+
+    len = ngx_http_swarm_cookie_format(NULL, 0, &ck, task->ip,
                                        ngx_strlen(task->ip));
 
     p = ngx_pnalloc(r->pool, len + 1);
@@ -703,8 +747,8 @@ ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
         return NGX_ERROR;
     }
 
-    (void) ngx_http_swarm_cookie_format(p, len + 1, sd->backend->cookie,
-                                        task->ip, ngx_strlen(task->ip));
+    (void) ngx_http_swarm_cookie_format(p, len + 1, &ck, task->ip,
+                                        ngx_strlen(task->ip));
 
     h = sd->set_cookie;
 
@@ -765,4 +809,51 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
     if (pc->tries) {
         pc->tries--;
     }
+}
+
+
+/*
+ * A response that sets the route cookie gets "Cache-Control: private"
+ * unless it has a Cache-Control of its own, as HAProxy's "nocache": no
+ * shared cache hands one visitor's cookie to another.
+ */
+
+static ngx_int_t
+ngx_http_swarm_sticky_header_filter(ngx_http_request_t *r)
+{
+    ngx_table_elt_t       *h;
+    ngx_http_swarm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx == NULL || !ctx->nocache || r != r->main) {
+        return ngx_http_next_header_filter(r);
+    }
+
+#if (nginx_version >= 1023000)
+    if (r->headers_out.cache_control) {
+        return ngx_http_next_header_filter(r);
+    }
+#else
+    if (r->headers_out.cache_control.elts
+        && r->headers_out.cache_control.nelts)
+    {
+        return ngx_http_next_header_filter(r);
+    }
+#endif
+
+    h = ngx_list_push(&r->headers_out.headers);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->hash = 1;
+    ngx_str_set(&h->key, "Cache-Control");
+    ngx_str_set(&h->value, "private");
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+    r->headers_out.cache_control = h;
+#endif
+
+    return ngx_http_next_header_filter(r);
 }

@@ -53,7 +53,7 @@ for (1 .. 6) {
     $seen{$r->{body}}++;
     my ($c) = @{ $r->{cookies} };
     my ($ip) = $r->{body} =~ /^([\d.]+):/;
-    is($c, "route=$ip; Path=/", "new visitor $_: cookie names the task");
+    is($c, "route=$ip; Path=/; HttpOnly; SameSite=Lax", "new visitor $_: cookie names the task");
 }
 is(scalar keys %seen, 2, 'new visitors spread over both tasks');
 
@@ -108,7 +108,7 @@ for my $b (@bad) {
     like($r->{body}, qr/^127\.0\.2\.[34]:$p$/, "$what: a task answers");
     my ($c) = @{ $r->{cookies} };
     my ($ip) = $r->{body} =~ /^([\d.]+):/;
-    is($c, "route=$ip; Path=/", "$what: treated as no cookie");
+    is($c, "route=$ip; Path=/; HttpOnly; SameSite=Lax", "$what: treated as no cookie");
 }
 
 $r = $t->get('/', 'Cookie: route=127.0.2.3', 'Cookie: route=127.0.2.4');

@@ -110,7 +110,7 @@ ok(wait_for(sub { !grep { /127\.0\.2\.4:/ } $t->peers }, 3), 'task gone');
 my $r = $t->get('/', 'Cookie: route=127.0.2.4');
 isnt($r->{body}, "127.0.2.4:$p", 'a cookie naming a gone task moves');
 my ($ip) = $r->{body} =~ /^([\d.]+):/;
-is_deeply($r->{cookies}, ["route=$ip; Path=/"], 'with a new cookie');
+is_deeply($r->{cookies}, ["route=$ip; Path=/; HttpOnly; SameSite=Lax"], 'with a new cookie');
 
 # failed, shutdown and ready tasks beside running ones
 

@@ -53,7 +53,7 @@ ok(wait_for(sub { $t->peers('app') == 2 && $t->peers('dead') == 2 }, 5),
 my $r = $t->get('/', 'Cookie: route=127.0.2.3');
 is($r->{status}, 200, 'cookie names a refusing task: 200');
 is($r->{body}, "127.0.2.4:$p", 'retried on the other task');
-is_deeply($r->{cookies}, ['route=127.0.2.4; Path=/'],
+is_deeply($r->{cookies}, ['route=127.0.2.4; Path=/; HttpOnly; SameSite=Lax'],
     'cookie re-bound to the task that answered');
 like($t->read_file('access.log'),
     qr/upstream="127\.0\.2\.3:$p, 127\.0\.2\.4:$p"/,
@@ -70,7 +70,7 @@ is($t->upstream_addrs->{"127.0.2.3:$p"}, 1,
 
 $r = $t->get('/', 'Cookie: route=127.0.2.3');
 is($r->{body}, "127.0.2.4:$p", 'a cookie naming a failed task moves');
-is_deeply($r->{cookies}, ['route=127.0.2.4; Path=/'], 'with a new cookie');
+is_deeply($r->{cookies}, ['route=127.0.2.4; Path=/; HttpOnly; SameSite=Lax'], 'with a new cookie');
 
 # no tasks at all
 

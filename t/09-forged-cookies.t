@@ -90,7 +90,7 @@ for my $h (@headers) {
     }
     for my $c (@{ $r->{cookies} }) {
         $stray++, diag "$what: Set-Cookie $c"
-            unless $c =~ /^route=127\.0\.2\.[34]; Path=\/$/;
+            unless $c =~ /^route=127\.0\.2\.[34]; Path=\/; HttpOnly; SameSite=Lax$/;
     }
     $stray++ if @{ $r->{cookies} } > 1;
 }

@@ -321,7 +321,8 @@ $r = $t->get('/', 'Host: blog.example.com');
 is_deeply($r->{cookies}, [], 'a route not sticky sets no cookie');
 
 $r = $t->get('/x', 'Host: v2.traefik.test');
-ok((grep { /^tk=127\.0\.20\.2[12]; Path=\/; Secure$/ } @{ $r->{cookies} }),
+ok((grep { /^tk=127\.0\.20\.2[12]; Path=\/; Secure; HttpOnly; SameSite=Lax$/ }
+        @{ $r->{cookies} }),
     'a Traefik cookie with its attributes')
     or diag explain $r->{cookies};
 

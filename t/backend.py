@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Loopback backends for the tests: one HTTP server on each IP:PORT given,
 each answering every request with its own address ("127.0.2.3:18080");
-"/slow?s=N" answers N seconds late (at most 30)."""
+"/slow?s=N" answers N seconds late (at most 30); "/cc" answers with a
+Cache-Control of its own."""
 
 import sys
 import threading
@@ -26,6 +27,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", "%s:%d" % self.server.server_address[:2])
+        if url.path == "/cc":
+            self.send_header("Cache-Control", "public, max-age=60")
         self.end_headers()
         self.wfile.write(body)
 
