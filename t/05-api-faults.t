@@ -106,6 +106,12 @@ ok(wait_for(sub { ($t->status->{api_version} // '') eq '1.45' }, 5),
     'version read from /version');
 like($t->api_log, qr{GET /version\n}, '/version asked');
 
+# the version shows as the refresh begins: the fault below must come
+# after it is done, or it fails that refresh, still in its streak of
+# failures, which the log does not repeat
+ok(wait_for(sub { !defined $t->status->{upstreams}{app}{last_error} }, 5),
+    'and the refresh with it done');
+
 # an engine too old for the services API
 
 $before = () = failures();
