@@ -242,6 +242,36 @@ ngx_http_swarm_strcopy(char *dst, size_t size, const char *src)
 }
 
 
+/* text as a JSON string whatever its bytes: those of no UTF-8 as "?" */
+
+json_t *
+ngx_http_swarm_json_text(const char *s, size_t len)
+{
+    char    *copy;
+    size_t   i;
+    json_t  *v;
+
+    v = json_stringn(s, len);
+    if (v) {
+        return v;
+    }
+
+    copy = malloc(len ? len : 1);
+    if (copy == NULL) {
+        return NULL;
+    }
+
+    for (i = 0; i < len; i++) {
+        copy[i] = ((unsigned char) s[i] >= 0x80) ? '?' : s[i];
+    }
+
+    v = json_stringn(copy, len);
+    free(copy);
+
+    return v;
+}
+
+
 /* obj's member key if it is a string, else NULL */
 
 const char *

@@ -403,6 +403,7 @@ void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service, const char *fmt, ...);
 int ngx_http_swarm_strcopy(char *dst, size_t size, const char *src);
 const char *ngx_http_swarm_json_string(json_t *obj, const char *key);
+json_t *ngx_http_swarm_json_text(const char *s, size_t len);
 size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
 size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
     const unsigned char *src, size_t len);

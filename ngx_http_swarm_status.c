@@ -18,7 +18,6 @@
 
 static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up);
-static json_t *ngx_http_swarm_status_string(u_char *s, size_t len);
 
 
 ngx_int_t
@@ -219,7 +218,7 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
                         last_sync ? json_integer((json_int_t) last_sync)
                                   : json_null());
     json_object_set_new(u, "last_error",
-                        len ? ngx_http_swarm_status_string(error, len)
+                        len ? ngx_http_swarm_json_text((char *) error, len)
                             : json_null());
     json_object_set_new(u, "view_build_us",
                         json_integer((json_int_t) view->build_usec));
@@ -252,28 +251,4 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_view_release(up, view);
 
     return u;
-}
-
-
-/* text from Docker, whatever its bytes: never a key left out */
-
-static json_t *
-ngx_http_swarm_status_string(u_char *s, size_t len)
-{
-    json_t  *v;
-    size_t   i;
-
-    v = json_stringn((char *) s, len);
-
-    if (v) {
-        return v;
-    }
-
-    for (i = 0; i < len; i++) {
-        if (s[i] >= 0x80) {
-            s[i] = '?';
-        }
-    }
-
-    return json_stringn((char *) s, len);
 }

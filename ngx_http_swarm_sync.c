@@ -195,7 +195,6 @@ static ngx_int_t ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_part_pt part);
 static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
-static json_t *ngx_http_swarm_json_text(const char *s);
 static ngx_int_t ngx_http_swarm_routes_json(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
@@ -1161,8 +1160,10 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
         }
 
         e = json_pack("{s:o,s:o}",
-                      "service", ngx_http_swarm_json_text(service),
-                      "error", ngx_http_swarm_json_text(msg));
+                      "service", ngx_http_swarm_json_text(service,
+                                                          ngx_strlen(service)),
+                      "error", ngx_http_swarm_json_text(msg,
+                                                        ngx_strlen(msg)));
 
         (void) json_array_append_new(sync->errors[upstream], e);
 
@@ -1183,38 +1184,6 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
     ngx_snprintf((u_char *) note, len, "service \"%s\": %s%Z", service, msg);
 
     sync->notes[upstream] = note;
-}
-
-
-/* text as a JSON string: a message cut inside a character is no UTF-8 */
-
-static json_t *
-ngx_http_swarm_json_text(const char *s)
-{
-    char    *copy;
-    json_t  *v;
-    size_t   i, len;
-
-    v = json_string(s);
-    if (v) {
-        return v;
-    }
-
-    len = ngx_strlen(s);
-
-    copy = ngx_alloc(len + 1, ngx_cycle->log);
-    if (copy == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i <= len; i++) {
-        copy[i] = ((u_char) s[i] >= 0x80) ? '?' : s[i];
-    }
-
-    v = json_string(copy);
-    ngx_free(copy);
-
-    return v;
 }
 
 

@@ -1884,9 +1884,20 @@ static void
 test_text(void **state)
 {
     u_char        buf[64];
+    json_t        *j;
     const u_char  *e = (const u_char *) "a\xc3\xa9\xc3\xa9\xe2\x82\xac!";
 
     (void) state;
+
+    /* as JSON: UTF-8 as it is, a character cut in two as "?" */
+
+    j = ngx_http_swarm_json_text((const char *) e, 9);
+    assert_string_equal(json_string_value(j), (const char *) e);
+    json_decref(j);
+
+    j = ngx_http_swarm_json_text((const char *) e, 2);
+    assert_string_equal(json_string_value(j), "a?");
+    json_decref(j);
 
     /* "a" "é" "é" "€" "!": characters start at 0, 1, 3, 5, 8 */
 
