@@ -420,6 +420,9 @@ char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
+ngx_int_t ngx_http_swarm_page_begin(ngx_http_request_t *r);
+ngx_int_t ngx_http_swarm_page_send(ngx_http_request_t *r, ngx_chain_t *out,
+    off_t len, char *type);
 ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,

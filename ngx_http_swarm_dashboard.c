@@ -132,11 +132,7 @@ ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
     ngx_http_swarm_loc_conf_t        *lcf;
     ngx_http_swarm_dashboard_conf_t  *dcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_swarm_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -162,22 +158,9 @@ ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
     b->last = ngx_cpymem(b->last, ngx_http_swarm_dashboard_tail,
                          sizeof(ngx_http_swarm_dashboard_tail) - 1);
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "text/html; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/html") - 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_swarm_page_send(r, &out, b->last - b->pos,
+                                    "text/html; charset=utf-8");
 }

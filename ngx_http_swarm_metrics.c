@@ -83,11 +83,7 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
     ngx_http_swarm_text_t        t;
     ngx_http_swarm_main_conf_t  *mcf;
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_swarm_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -111,22 +107,9 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    t.b->last_buf = (r == r->main) ? 1 : 0;
-    t.b->last_in_chain = 1;
-
-    r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = -1;
-    ngx_str_set(&r->headers_out.content_type,
-                "text/plain; version=0.0.4; charset=utf-8");
-    r->headers_out.content_type_len = sizeof("text/plain") - 1;
-
-    rc = ngx_http_send_header(r);
-
-    if (rc == NGX_ERROR || rc > NGX_OK || r->header_only) {
-        return rc;
-    }
-
-    return ngx_http_output_filter(r, t.out);
+    return ngx_http_swarm_page_send(r, t.out, -1,
+                                    "text/plain; version=0.0.4; "
+                                    "charset=utf-8");
 }
 
 

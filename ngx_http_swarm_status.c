@@ -3,7 +3,9 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * swarm_status: the JSON document of the discovery state, read from the
- * zone and the answering worker's copies of the task sets.
+ * zone and the answering worker's copies of the task sets; and how it,
+ * swarm_metrics and swarm_dashboard answer (GET or HEAD, a 200 with a
+ * body made in memory).
  */
 
 
@@ -36,11 +38,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     ngx_http_swarm_main_conf_t  *mcf;
     u_char                       version[16];
 
-    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
-        return NGX_HTTP_NOT_ALLOWED;
-    }
-
-    rc = ngx_http_discard_request_body(r);
+    rc = ngx_http_swarm_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -129,13 +127,56 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     *b->last++ = '\n';
     free(s);
 
-    b->last_buf = (r == r->main) ? 1 : 0;
-    b->last_in_chain = 1;
+    out.buf = b;
+    out.next = NULL;
+
+    return ngx_http_swarm_page_send(r, &out, b->last - b->pos,
+                                    "application/json");
+}
+
+
+/* GET or HEAD, the body discarded: NGX_OK, else the request's status */
+
+ngx_int_t
+ngx_http_swarm_page_begin(ngx_http_request_t *r)
+{
+    if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
+        return NGX_HTTP_NOT_ALLOWED;
+    }
+
+    return ngx_http_discard_request_body(r);
+}
+
+
+/*
+ * A 200 of "type" with the chain made, "len" bytes long (-1 when not
+ * counted): its last buffer is marked as the last.
+ */
+
+ngx_int_t
+ngx_http_swarm_page_send(ngx_http_request_t *r, ngx_chain_t *out, off_t len,
+    char *type)
+{
+    u_char       *semi;
+    ngx_int_t     rc;
+    ngx_chain_t  *cl;
+
+    for (cl = out; cl->next; cl = cl->next) { /* void */ }
+
+    cl->buf->last_buf = (r == r->main) ? 1 : 0;
+    cl->buf->last_in_chain = 1;
 
     r->headers_out.status = NGX_HTTP_OK;
-    r->headers_out.content_length_n = b->last - b->pos;
-    ngx_str_set(&r->headers_out.content_type, "application/json");
-    r->headers_out.content_type_len = r->headers_out.content_type.len;
+    r->headers_out.content_length_n = len;
+
+    r->headers_out.content_type.data = (u_char *) type;
+    r->headers_out.content_type.len = ngx_strlen(type);
+
+    /* the type alone, without "; charset=..." */
+
+    semi = (u_char *) ngx_strchr(type, ';');
+    r->headers_out.content_type_len = semi ? (size_t) (semi - (u_char *) type)
+                                           : r->headers_out.content_type.len;
 
     rc = ngx_http_send_header(r);
 
@@ -143,10 +184,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
         return rc;
     }
 
-    out.buf = b;
-    out.next = NULL;
-
-    return ngx_http_output_filter(r, &out);
+    return ngx_http_output_filter(r, out);
 }
 
 
