@@ -60,7 +60,8 @@ my $haproxy = free_port();
 
 my $servers = join '', map { "        server $_:$bp;\n" } @tasks;
 
-$t->conf(<<"EOF", log_level => 'error');
+# the module's upstream, the same in both nginx
+my $upstream = <<"EOF";
     access_log off;
     swarm_endpoint %%ENDPOINT%%;
 
@@ -69,7 +70,10 @@ $t->conf(<<"EOF", log_level => 'error');
         swarm_sticky;
         keepalive 32;
     }
-    upstream static {
+EOF
+
+$t->conf(<<"EOF", log_level => 'error');
+$upstream    upstream static {
 $servers        keepalive 32;
     }
 
@@ -102,15 +106,7 @@ my $m = SwarmTest->new;
 my $metered = free_port();
 $m->start_api(tasks => \@list);
 $m->conf(<<"EOF", log_level => 'error');
-    access_log off;
-    swarm_endpoint %%ENDPOINT%%;
-
-    upstream swarm {
-        swarm_service label=swarm.upstream=app port=$bp;
-        swarm_sticky;
-        keepalive 32;
-    }
-
+$upstream
     server {
         listen 127.0.0.1:$metered;
         location / {
