@@ -29,13 +29,14 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c ngx_http_swarm_view.c \
         ngx_http_swarm_status.c \
-        ngx_http_swarm_sticky.c ngx_http_swarm_routes.c \
+        ngx_http_swarm_sticky.c ngx_http_swarm_key.c ngx_http_swarm_routes.c \
         ngx_http_swarm_counters.c ngx_http_swarm_metrics.c \
         ngx_http_swarm_variables.c ngx_http_swarm_dashboard.c \
         ngx_http_swarm_dashboard.html \
         $(LIB_SRCS)
 
-BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev gcc make
+BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
+              gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              libssl-dev openssl \
              valgrind clang libclang-rt-14-dev prometheus chromium \

@@ -230,6 +230,13 @@ typedef struct {
     ngx_http_swarm_rpeer_t     *peers;
     ngx_uint_t                 *active;
     ngx_uint_t                  nactive;
+
+    /*
+     * the cookie value of task i, at values + i * vstride: its address
+     * in tasks, or its keyed value; and their index
+     */
+    u_char                     *values;
+    size_t                      vstride;
     ngx_http_swarm_index_t      index;
 
     /* the whole set, and, of a routes upstream, its routes */
@@ -270,11 +277,19 @@ struct ngx_http_swarm_upstream_s {
 };
 
 
-/* swarm_sticky: the cookie of an upstream's tasks, or of its routes */
+/* a keyed cookie value (ngx_http_swarm_key.c), in characters */
+#define NGX_HTTP_SWARM_KEYED_LEN     22
+
+
+/*
+ * swarm_sticky: the cookie of an upstream's tasks, or of its routes, and
+ * with "value=hmac" the key its values are made with
+ */
 
 typedef struct {
     ngx_flag_t                  enabled;
     ngx_http_swarm_cookie_t     cookie;
+    ngx_str_t                   key;
 } ngx_http_swarm_sticky_conf_t;
 
 
@@ -427,6 +442,11 @@ ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);
+
+char *ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *key);
+ngx_int_t ngx_http_swarm_key_value(ngx_str_t *key, const char *ip,
+    u_char *value);
 
 
 extern ngx_module_t  ngx_http_swarm_module;

@@ -15,11 +15,12 @@
 #include "ngx_http_swarm_lib.h"
 
 
-static uint32_t ngx_http_swarm_ip_hash(const unsigned char *key, size_t len);
+static uint32_t ngx_http_swarm_value_hash(const unsigned char *key,
+    size_t len);
 
 
 static uint32_t
-ngx_http_swarm_ip_hash(const unsigned char *key, size_t len)
+ngx_http_swarm_value_hash(const unsigned char *key, size_t len)
 {
     size_t    i;
     uint32_t  h;
@@ -46,18 +47,21 @@ ngx_http_swarm_index_size(size_t npeers)
 
 void
 ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
-    size_t nslots, const ngx_http_swarm_peer_t *peers, size_t npeers)
+    size_t nslots, const char *keys, size_t stride, size_t n)
 {
-    size_t  i, h;
+    size_t       i, h;
+    const char  *key;
 
     memset(slots, 0, nslots * sizeof(uint32_t));
 
     index->slots = slots;
     index->mask = nslots - 1;
+    index->keys = keys;
+    index->stride = stride;
 
-    for (i = 0; i < npeers; i++) {
-        h = ngx_http_swarm_ip_hash((const unsigned char *) peers[i].ip,
-                                strlen(peers[i].ip));
+    for (i = 0; i < n; i++) {
+        key = keys + i * stride;
+        h = ngx_http_swarm_value_hash((const unsigned char *) key, strlen(key));
 
         while (slots[h & index->mask]) {
             h++;
@@ -70,17 +74,17 @@ ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
 
 long
 ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
-    const ngx_http_swarm_peer_t *peers, const unsigned char *key, size_t len)
+    const unsigned char *key, size_t len)
 {
-    size_t                        h;
-    uint32_t                      slot;
-    const ngx_http_swarm_peer_t  *peer;
+    size_t       h;
+    uint32_t     slot;
+    const char  *k;
 
     if (index->slots == NULL || !ngx_http_swarm_cookie_valid(key, len)) {
         return -1;
     }
 
-    h = ngx_http_swarm_ip_hash(key, len);
+    h = ngx_http_swarm_value_hash(key, len);
 
     for ( ;; ) {
         slot = index->slots[h & index->mask];
@@ -89,11 +93,9 @@ ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
             return -1;
         }
 
-        peer = &peers[slot - 1];
+        k = index->keys + (slot - 1) * index->stride;
 
-        if (strncmp(peer->ip, (const char *) key, len) == 0
-            && peer->ip[len] == '\0')
-        {
+        if (strncmp(k, (const char *) key, len) == 0 && k[len] == '\0') {
             return (long) slot - 1;
         }
 
@@ -103,8 +105,9 @@ ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
 
 
 /*
- * A value that could name a task: an IPv4 or IPv6 address as text.
- * Whether it names one is for the index to say.
+ * A value that could name a task: an IPv4 or IPv6 address as text, or
+ * a keyed value (base64url).  Whether it names one is for the index to
+ * say.
  */
 
 int
@@ -120,8 +123,9 @@ ngx_http_swarm_cookie_valid(const unsigned char *value, size_t len)
     for (i = 0; i < len; i++) {
         c = value[i];
 
-        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
-            || (c >= 'A' && c <= 'F') || c == '.' || c == ':')
+        if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')
+            || (c >= 'A' && c <= 'Z') || c == '.' || c == ':' || c == '-'
+            || c == '_')
         {
             continue;
         }

@@ -215,11 +215,18 @@ typedef struct {
 } ngx_http_swarm_diff_t;
 
 
-/* open addressing table: peer IP text to index in a peer array */
+/*
+ * Open addressing table: a cookie value to the index of the peer it
+ * names.  The values are strings "stride" bytes apart from "keys": the
+ * peers' IP addresses (keys = peers[0].ip, stride the size of a peer),
+ * or their keyed values.
+ */
 
 typedef struct {
     uint32_t                  *slots;
     size_t                     mask;
+    const char                *keys;
+    size_t                     stride;
 } ngx_http_swarm_index_t;
 
 
@@ -394,10 +401,10 @@ const char *ngx_http_swarm_address_refused(int family, const uint8_t *a);
 
 size_t ngx_http_swarm_index_size(size_t npeers);
 void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
-    uint32_t *slots, size_t nslots, const ngx_http_swarm_peer_t *peers,
-    size_t npeers);
+    uint32_t *slots, size_t nslots, const char *keys, size_t stride,
+    size_t n);
 long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
-    const ngx_http_swarm_peer_t *peers, const unsigned char *key, size_t len);
+    const unsigned char *key, size_t len);
 
 void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service, const char *fmt, ...);

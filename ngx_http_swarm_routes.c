@@ -359,7 +359,9 @@ ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
         }
 
         ngx_http_swarm_index_build(&b->index, slots, nslots,
-                                   view->tasks + b->first, b->npeers);
+                                   (char *) view->values
+                                   + b->first * view->vstride,
+                                   view->vstride, b->npeers);
     }
 
     return NGX_OK;

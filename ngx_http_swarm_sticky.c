@@ -5,9 +5,9 @@
  * The balancer of swarm upstreams and the swarm_sticky directive: round
  * robin over the active tasks of a worker's copy of the task set (of a
  * routes upstream, of the request's route), and, where sticky, a route
- * cookie that names the task's IP address.  The cookie is looked up in
- * the index of the task set or route and is never used as an address: a
- * request only ever reaches a current task.
+ * cookie that names the task by its IP address or by its keyed value.
+ * The cookie is looked up in the index of the task set or route and is
+ * never used as an address: a request only ever reaches a current task.
  */
 
 
@@ -49,15 +49,14 @@ static ngx_int_t ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
 static ngx_int_t ngx_http_swarm_sticky_route(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd);
 static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b,
-    ngx_uint_t *had);
+    ngx_http_swarm_backend_t *b, ngx_uint_t *had);
 static void ngx_http_swarm_sticky_cleanup(void *data);
 static ngx_int_t ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc,
     void *data);
 static ngx_int_t ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer,
     time_t now);
 static ngx_int_t ngx_http_swarm_sticky_set_cookie(
-    ngx_http_swarm_sticky_data_t *sd, ngx_http_swarm_peer_t *task);
+    ngx_http_swarm_sticky_data_t *sd, u_char *value);
 static void ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc,
     void *data, ngx_uint_t state);
 static ngx_int_t ngx_http_swarm_sticky_header_filter(ngx_http_request_t *r);
@@ -141,8 +140,8 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     u_char       c;
     time_t       age;
-    ngx_str_t   *value, s;
-    ngx_uint_t   i, j;
+    ngx_str_t   *value, s, file;
+    ngx_uint_t   i, j, hmac;
 
     if (scf->enabled) {
         return "is duplicate";
@@ -159,8 +158,27 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     scf->cookie.nocache = 1;
 
     value = cf->args->elts;
+    hmac = 0;
+    ngx_str_null(&file);
 
     for (i = 1; i < cf->args->nelts; i++) {
+
+        if (ngx_strcmp(value[i].data, "value=ip") == 0
+            || ngx_strcmp(value[i].data, "value=hmac") == 0)
+        {
+            hmac = (value[i].data[6] == 'h');
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "key_file=", 9) == 0) {
+            if (value[i].len == 9) {
+                goto invalid;
+            }
+
+            file.data = value[i].data + 9;
+            file.len = value[i].len - 9;
+            continue;
+        }
 
         if (ngx_strncmp(value[i].data, "cookie=", 7) == 0) {
             if (value[i].len == 7) {
@@ -270,6 +288,19 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
+    /* a keyed value, and a key only for one */
+
+    if (hmac != (file.len != 0)) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           hmac ? "\"value=hmac\" needs \"key_file=\""
+                                : "\"key_file=\" is for \"value=hmac\"");
+        return NGX_CONF_ERROR;
+    }
+
+    if (hmac) {
+        return ngx_http_swarm_key_read(cf, &file, &scf->key);
+    }
+
     return NGX_CONF_OK;
 
 invalid:
@@ -319,13 +350,13 @@ static ngx_int_t
 ngx_http_swarm_sticky_check(ngx_conf_t *cf)
 {
     ngx_uint_t                      i;
-
-    ngx_http_next_header_filter = ngx_http_top_header_filter;
-    ngx_http_top_header_filter = ngx_http_swarm_sticky_header_filter;
     ngx_http_swarm_upstream_t      *up;
     ngx_http_upstream_srv_conf_t  **uscfp, *uscf;
     ngx_http_swarm_sticky_conf_t   *scf;
     ngx_http_upstream_main_conf_t  *umcf;
+
+    ngx_http_next_header_filter = ngx_http_top_header_filter;
+    ngx_http_top_header_filter = ngx_http_swarm_sticky_header_filter;
 
     umcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_upstream_module);
     uscfp = umcf->upstreams.elts;
@@ -447,7 +478,7 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     b = sd->backend;
 
     sd->cookie = b->cookie
-                 ? ngx_http_swarm_sticky_cookie(r, view, b, &sd->had_cookie)
+                 ? ngx_http_swarm_sticky_cookie(r, b, &sd->had_cookie)
                  : -1;
 
     /* the task chosen, for the counts and the variables */
@@ -536,8 +567,7 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
 
 static long
 ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b,
-    ngx_uint_t *had)
+    ngx_http_swarm_backend_t *b, ngx_uint_t *had)
 {
     int               n;
     long              k;
@@ -585,8 +615,7 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
         return -1;
     }
 
-    k = ngx_http_swarm_index_find(&b->index, view->tasks + b->first, value,
-                                  len);
+    k = ngx_http_swarm_index_find(&b->index, value, len);
 
     return (k >= 0) ? (long) b->first + k : -1;
 }
@@ -684,7 +713,10 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
                    k == sd->cookie ? " by cookie" : "");
 
     if (b->cookie && k != sd->cookie) {
-        if (ngx_http_swarm_sticky_set_cookie(sd, &view->tasks[k]) != NGX_OK) {
+        if (ngx_http_swarm_sticky_set_cookie(sd, view->values
+                                                 + k * view->vstride)
+            != NGX_OK)
+        {
             return NGX_ERROR;
         }
     }
@@ -712,12 +744,14 @@ ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer, time_t now)
 }
 
 
+/* the cookie naming a task: its value, its address or its keyed value */
+
 static ngx_int_t
 ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
-    ngx_http_swarm_peer_t *task)
+    u_char *value)
 {
     u_char                   *p;
-    size_t                    len;
+    size_t                    len, vlen;
     ngx_table_elt_t          *h;
     ngx_http_request_t       *r;
     ngx_http_swarm_cookie_t   ck;
@@ -739,16 +773,16 @@ ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
 
     sd->ctx->nocache = ck.nocache;
 
-    len = ngx_http_swarm_cookie_format(NULL, 0, &ck, task->ip,
-                                       ngx_strlen(task->ip));
+    vlen = ngx_strlen(value);
+    len = ngx_http_swarm_cookie_format(NULL, 0, &ck, (char *) value, vlen);
 
     p = ngx_pnalloc(r->pool, len + 1);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    (void) ngx_http_swarm_cookie_format(p, len + 1, &ck, task->ip,
-                                        ngx_strlen(task->ip));
+    (void) ngx_http_swarm_cookie_format(p, len + 1, &ck, (char *) value,
+                                        vlen);
 
     h = sd->set_cookie;
 

@@ -28,6 +28,8 @@ static void ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone,
     ngx_log_t *log);
 static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
+static ngx_int_t ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
+    ngx_str_t *key);
 
 
 /*
@@ -420,6 +422,13 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
     view->npeers = n;
 
+    scf = ngx_http_conf_upstream_srv_conf(up->uscf,
+                                          ngx_http_swarm_sticky_module);
+
+    if (ngx_http_swarm_view_values(view, &scf->key) != NGX_OK) {
+        goto failed;
+    }
+
     nslots = ngx_http_swarm_index_size(n);
 
     view->peers = ngx_pcalloc(pool, (n ? n : 1)
@@ -431,7 +440,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         goto failed;
     }
 
-    ngx_http_swarm_index_build(&view->index, slots, nslots, view->tasks, n);
+    ngx_http_swarm_index_build(&view->index, slots, nslots,
+                               (char *) view->values, view->vstride, n);
 
     for (i = 0; i < n; i++) {
         t = &view->tasks[i];
@@ -474,9 +484,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         /* failure accounting survives a new generation */
 
         if (old) {
-            k = ngx_http_swarm_index_find(&old->index, old->tasks,
-                                          (u_char *) t->ip,
-                                          ngx_strlen(t->ip));
+            p = view->values + i * view->vstride;
+            k = ngx_http_swarm_index_find(&old->index, p, ngx_strlen(p));
             if (k >= 0) {
                 peer->fails = old->peers[k].fails;
                 peer->checked = old->peers[k].checked;
@@ -485,9 +494,6 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     }
 
     /* the whole set, as an upstream of swarm_service balances over it */
-
-    scf = ngx_http_conf_upstream_srv_conf(up->uscf,
-                                          ngx_http_swarm_sticky_module);
 
     view->all.first = 0;
     view->all.npeers = n;
@@ -531,6 +537,43 @@ failed:
                   &up->name);
 
     return old;
+}
+
+
+/*
+ * The cookie value of each task of a new copy: its address, or, with a
+ * key, its keyed value, made here once for every request to come.
+ */
+
+static ngx_int_t
+ngx_http_swarm_view_values(ngx_http_swarm_view_t *view, ngx_str_t *key)
+{
+    ngx_uint_t  i;
+
+    if (key->len == 0) {
+        view->values = view->npeers ? (u_char *) view->tasks[0].ip : NULL;
+        view->vstride = sizeof(ngx_http_swarm_peer_t);
+        return NGX_OK;
+    }
+
+    view->vstride = NGX_HTTP_SWARM_KEYED_LEN + 1;
+
+    view->values = ngx_pnalloc(view->pool, (view->npeers ? view->npeers : 1)
+                                           * view->vstride);
+    if (view->values == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0; i < view->npeers; i++) {
+        if (ngx_http_swarm_key_value(key, view->tasks[i].ip,
+                                     view->values + i * view->vstride)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    return NGX_OK;
 }
 
 

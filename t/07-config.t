@@ -12,6 +12,14 @@ use SwarmTest;
 
 my $t = SwarmTest->new;
 
+# keys for the keyed cookie: 15 bytes and a line end is too short
+open my $k, '>', $t->dir . '/short' or die $!;
+print $k "0123456789abcde\n";
+close $k;
+open $k, '>', $t->dir . '/key' or die $!;
+print $k "0123456789abcdef\n";
+close $k;
+
 sub check {
     my ($http) = @_;
     $t->conf($http . "\n    server { listen 127.0.0.1:%%PORT%%; "
@@ -23,6 +31,10 @@ sub check {
 my ($rc, $out) = check('upstream app { swarm_service name=web port=80; '
     . 'swarm_sticky cookie=srv max_age=30m samesite=strict; }');
 is($rc, 0, 'a good configuration passes') or diag $out;
+
+($rc, $out) = check('upstream app { swarm_service name=web port=80; '
+    . 'swarm_sticky value=hmac key_file=%%DIR%%/key; }');
+is($rc, 0, 'a keyed cookie with a key of 16 bytes passes') or diag $out;
 
 my @bad = (
     ['upstream app { swarm_service port=80; }',
@@ -138,6 +150,22 @@ my @bad = (
         qr/invalid parameter "10\.0\.0\.0\/33"/],
     ['swarm_allow all; upstream app { swarm_service name=a; }',
         qr/invalid parameter "all"/],
+
+    # the keyed cookie
+    ['upstream app { swarm_service name=a; swarm_sticky value=hmac; }',
+        qr/"value=hmac" needs "key_file="/],
+    ['upstream app { swarm_service name=a; swarm_sticky key_file=%%DIR%%/key; }',
+        qr/"key_file=" is for "value=hmac"/],
+    ['upstream app { swarm_service name=a; swarm_sticky value=md5; }',
+        qr/invalid parameter "value=md5"/],
+    ['upstream app { swarm_service name=a; swarm_sticky value=hmac key_file=; }',
+        qr/invalid parameter "key_file="/],
+    ['upstream app { swarm_service name=a; '
+        . 'swarm_sticky value=hmac key_file=%%DIR%%/none; }',
+        qr/open\(\) "\S+\/none" failed/],
+    ['upstream app { swarm_service name=a; '
+        . 'swarm_sticky value=hmac key_file=%%DIR%%/short; }',
+        qr/key_file "\S+\/short" holds a key of 15 bytes, at least 16 are needed/],
 
     # the dashboard and the metrics
     ['upstream app { swarm_service name=a; } '

@@ -16,6 +16,8 @@ use JSON::PP;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use SwarmTest;
+use Digest::SHA qw(hmac_sha256);
+use MIME::Base64 qw(encode_base64url);
 
 my $t = SwarmTest->new;
 my $p = free_port();
@@ -126,6 +128,12 @@ $t->start_api(services => \@services, tasks => \@tasks);
 # its own
 my $p2 = free_port();
 
+# and keyed cookies
+my $key = 'a key of the routes test, 32 b.';
+open my $kf, '>', $t->dir . '/route.key' or die $!;
+print $kf $key;
+close $kf;
+
 $t->conf(<<"EOC", workers => 2);
     swarm_endpoint %%ENDPOINT%%;
     swarm_interval 200ms;
@@ -141,6 +149,7 @@ $t->conf(<<"EOC", workers => 2);
 
     upstream tkall {
         swarm_routes traefik exposed_by_default;
+        swarm_sticky value=hmac key_file=%%DIR%%/route.key;
     }
 
     server {
@@ -325,6 +334,23 @@ ok((grep { /^tk=127\.0\.20\.2[12]; Path=\/; Secure; HttpOnly; SameSite=Lax$/ }
         @{ $r->{cookies} }),
     'a Traefik cookie with its attributes')
     or diag explain $r->{cookies};
+
+# keyed: a route's cookie names its task by the key's value, in the
+# route's own index
+
+$r = SwarmTest::http_get($p2, '/x', 'Host: v2.traefik.test');
+my ($kv) = join(' ', @{ $r->{cookies} }) =~ /\btk=([\w-]{22});/;
+my ($kip) = $r->{body} =~ /^([\d.]+):/;
+is($kv // '', encode_base64url(substr(hmac_sha256($kip // '', $key), 0, 16)),
+    'a keyed route cookie') or diag explain $r->{cookies};
+%seen = ();
+for (1 .. 6) {
+    my $r = SwarmTest::http_get($p2, '/x', 'Host: v2.traefik.test',
+        "Cookie: tk=$kv");
+    $seen{ $r->{body} . ' ' . scalar @{ $r->{cookies} } }++;
+}
+is_deeply(\%seen, { "$kip:$p 0" => 6 },
+    'a returning visitor stays on its task by the keyed value');
 
 # metrics and variables name the route
 

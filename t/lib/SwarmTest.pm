@@ -207,10 +207,17 @@ sub start_nginx {
     $self->{nginx_running} = 1;
 }
 
+# A reload; with "replace => 1", done once the old workers are gone, so
+# that every request after it meets the new configuration.
+
 sub reload {
-    my ($self) = @_;
+    my ($self, %opts) = @_;
+    my %old = map { $_ => 1 } $self->worker_pids;
     my ($rc, $out) = $self->run_nginx('-s', 'reload');
     die "reload: $out" if $rc;
+    return 1 unless $opts{replace};
+    return wait_for(sub { my @w = $self->worker_pids;
+                          @w && !grep { $old{$_} } @w }, 10);
 }
 
 sub stop_nginx {

@@ -1038,16 +1038,17 @@ test_index(void **state)
     assert_int_equal(nslots & (nslots - 1), 0);
 
     slots = malloc(nslots * sizeof(uint32_t));
-    ngx_http_swarm_index_build(&index, slots, nslots, peers, n);
+    ngx_http_swarm_index_build(&index, slots, nslots, peers[0].ip,
+                               sizeof(ngx_http_swarm_peer_t), n);
 
     for (i = 0; i < n; i++) {
-        assert_int_equal(ngx_http_swarm_index_find(&index, peers,
+        assert_int_equal(ngx_http_swarm_index_find(&index,
                              (u_char *) peers[i].ip, strlen(peers[i].ip)),
                          (long) i);
     }
 
 #define FIND(s)                                                               \
-    ngx_http_swarm_index_find(&index, peers, (u_char *) s, sizeof(s) - 1)
+    ngx_http_swarm_index_find(&index, (u_char *) s, sizeof(s) - 1)
 
     assert_int_equal(FIND("10.0.0.1"), 1);
     assert_int_equal(FIND("10.0.0.01"), -1);
@@ -1058,17 +1059,38 @@ test_index(void **state)
     assert_int_equal(FIND(""), -1);
     assert_int_equal(FIND("10.200.0.1"), -1);
     assert_int_equal(FIND("::1"), -1);
-    assert_int_equal(ngx_http_swarm_index_find(&index, peers,
+    assert_int_equal(ngx_http_swarm_index_find(&index,
                                                (u_char *) "10.0.0.1\0x", 10),
                      -1);
 
     free(slots);
 
+    /* keyed values, a stride apart outside the peers */
+
+    {
+        char  keyed[3][23] = { "Zx-9_aQ0bC1dE2fG3hI4jK",
+                               "AAAAAAAAAAAAAAAAAAAAAA",
+                               "AAAAAAAAAAAAAAAAAAAAAB" };
+
+        nslots = ngx_http_swarm_index_size(3);
+        slots = malloc(nslots * sizeof(uint32_t));
+        ngx_http_swarm_index_build(&index, slots, nslots, keyed[0],
+                                   sizeof(keyed[0]), 3);
+
+        assert_int_equal(FIND("Zx-9_aQ0bC1dE2fG3hI4jK"), 0);
+        assert_int_equal(FIND("AAAAAAAAAAAAAAAAAAAAAB"), 2);
+        assert_int_equal(FIND("AAAAAAAAAAAAAAAAAAAAA"), -1);
+        assert_int_equal(FIND("10.0.0.1"), -1);
+
+        free(slots);
+    }
+
     /* an empty set finds nothing */
 
     nslots = ngx_http_swarm_index_size(0);
     slots = malloc(nslots * sizeof(uint32_t));
-    ngx_http_swarm_index_build(&index, slots, nslots, peers, 0);
+    ngx_http_swarm_index_build(&index, slots, nslots, peers[0].ip,
+                               sizeof(ngx_http_swarm_peer_t), 0);
     assert_int_equal(FIND("10.0.0.1"), -1);
 
     free(slots);
@@ -1808,6 +1830,9 @@ test_cookie_valid(void **state)
 
     assert_true(VALID("10.0.2.7"));
     assert_true(VALID("fd00::7"));
+    assert_true(VALID("Zx-9_aQ0bC1dE2fG3hI4jK"));
+    assert_false(VALID("Zx+9/aQ0bC1dE2fG3hI4jK"));
+    assert_false(VALID("Zx-9_aQ0bC1dE2fG3hI4jK=="));
     assert_false(VALID(""));
     assert_false(VALID("10.0.2.7\r\nX: y"));
     assert_false(VALID("10.0.2.7 "));
