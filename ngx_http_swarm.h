@@ -25,6 +25,9 @@
 #define NGX_HTTP_SWARM_MAX_FAILS     1
 #define NGX_HTTP_SWARM_FAIL_TIMEOUT  10
 
+/* the zone has a cell of failure accounting for each this many bytes */
+#define NGX_HTTP_SWARM_CELL_BYTES    512
+
 
 typedef struct ngx_http_swarm_shm_up_s  ngx_http_swarm_shm_up_t;
 typedef struct ngx_http_swarm_upstream_s  ngx_http_swarm_upstream_t;
@@ -105,6 +108,23 @@ struct ngx_http_swarm_shm_up_s {
 };
 
 
+/*
+ * A task's failures, as nginx's round robin counts them, shared by all
+ * workers: cells in the zone that worker 0 gives to tasks as it
+ * publishes them, and takes back as they leave.  The tag says whose a
+ * cell is (0: nobody's), so that a worker that still holds an older copy
+ * leaves a cell given to another task alone.  Workers only read and
+ * write it atomically, never under a lock.
+ */
+
+typedef struct {
+    ngx_atomic_t                tag;
+    ngx_atomic_t                fails;
+    ngx_atomic_t                accessed;
+    ngx_atomic_t                checked;
+} ngx_http_swarm_cell_t;
+
+
 /* the last successful refresh, for swarm_status */
 
 typedef struct {
@@ -149,6 +169,17 @@ typedef struct {
     /* grows as counts are freed: workers look their counts up again */
     ngx_atomic_t                counters_freed;
 
+    /*
+     * the cells, made with the zone and never moved (cell 0 is no
+     * cell); where worker 0 looks for a free one next, the last tag
+     * given, and how many are given
+     */
+    ngx_http_swarm_cell_t      *cells;
+    ngx_uint_t                  ncells;
+    ngx_uint_t                  cell_next;
+    ngx_uint_t                  cell_tags;
+    ngx_uint_t                  cells_used;
+
     size_t                      api_version_len;
     u_char                      api_version[16];
 
@@ -181,16 +212,22 @@ typedef struct {
 
 
 /*
- * A peer as a worker connects to it; failure accounting is per worker.
- * What the balancer reads of a peer comes first, in one cache line.
+ * A peer as a worker connects to it, and its failures: its cell in the
+ * zone and the cell's tag for it, or, if the zone had no cell to give,
+ * a cell of this worker's own (tag 0).  What the balancer reads of a
+ * peer comes first, in one cache line.
  */
 
 typedef struct {
     struct sockaddr            *sockaddr;
     socklen_t                   socklen;
-    ngx_uint_t                  fails;
-    time_t                      checked;
+    ngx_http_swarm_cell_t      *cell;
+    ngx_atomic_uint_t           tag;
+
+    /* swarm_slow_start: its current weight, in smooth weighted rounds */
+    ngx_int_t                   current;
     ngx_str_t                   name;
+    ngx_http_swarm_cell_t       own;
     ngx_sockaddr_t              addr;
 } ngx_http_swarm_rpeer_t;
 
@@ -209,6 +246,9 @@ typedef struct {
     ngx_http_swarm_index_t      index;
     ngx_uint_t                 *rr;
     ngx_http_swarm_cookie_t    *cookie;
+
+    /* swarm_slow_start: until when, in ms, one of its tasks has less */
+    uint64_t                    ramp_until;
 } ngx_http_swarm_backend_t;
 
 
@@ -269,6 +309,11 @@ struct ngx_http_swarm_upstream_s {
     ngx_uint_t                  rr;
     ngx_uint_t                  index;
 
+    /* max_fails= and fail_timeout= of swarm_service; swarm_slow_start */
+    ngx_uint_t                  max_fails;
+    time_t                      fail_timeout;
+    ngx_msec_t                  slow_start;
+
     /* the balancer was set up: no other method took its place */
     unsigned                    balancer:1;
 
@@ -276,6 +321,9 @@ struct ngx_http_swarm_upstream_s {
     unsigned                    routes:1;
 };
 
+
+/* swarm_slow_start: a task's full weight; a task just active has 1 */
+#define NGX_HTTP_SWARM_WEIGHT        1000
 
 /* a keyed cookie value (ngx_http_swarm_key.c), in characters */
 #define NGX_HTTP_SWARM_KEYED_LEN     22
@@ -442,6 +490,11 @@ ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);
+void ngx_http_swarm_sticky_ramp_until(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b);
+ngx_uint_t ngx_http_swarm_sticky_weight(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_peer_t *task, uint64_t now);
+uint64_t ngx_http_swarm_now_ms(void);
 
 char *ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *key);

@@ -60,6 +60,7 @@ struct ngx_http_swarm_task_s {
     char                       tid[NGX_HTTP_SWARM_ID_LEN];
     char                       node[NGX_HTTP_SWARM_ID_LEN];
     uint32_t                   slot;
+    uint32_t                   since;
     uint8_t                    state;
     uint8_t                    used;
     ngx_http_swarm_task_t     *same;
@@ -290,6 +291,80 @@ ngx_http_swarm_json_string(json_t *obj, const char *key)
  * running, draining if Swarm is stopping it.
  */
 
+/*
+ * Seconds since 1970 of a time as Docker writes it, RFC 3339 in UTC or
+ * with an offset ("2026-11-25T18:13:59.154823286Z"), or 0 for no time,
+ * Docker's zero time, or one before 1970 or after 2105.
+ */
+
+uint32_t
+ngx_http_swarm_time(const char *s)
+{
+    int       n, sign;
+    long      y, m, d, hh, mm, ss, oh, om, era, yoe, doy, doe;
+    int64_t   t;
+
+    if (s == NULL) {
+        return 0;
+    }
+
+    n = 0;
+
+    if (sscanf(s, "%4ld-%2ld-%2ldT%2ld:%2ld:%2ld%n", &y, &m, &d, &hh, &mm,
+               &ss, &n)
+        != 6 || n != 19)
+    {
+        return 0;
+    }
+
+    if (m < 1 || m > 12 || d < 1 || d > 31 || hh > 23 || mm > 59
+        || ss > 60 || y < 1970)
+    {
+        return 0;
+    }
+
+    s += n;
+
+    if (*s == '.') {
+        do { s++; } while (*s >= '0' && *s <= '9');
+    }
+
+    oh = 0;
+    om = 0;
+    sign = 0;
+
+    if (*s == 'Z' && s[1] == '\0') {
+        /* UTC */
+
+    } else if ((*s == '+' || *s == '-')
+               && sscanf(s + 1, "%2ld:%2ld%n", &oh, &om, &n) == 2
+               && n == 5 && s[6] == '\0' && oh < 24 && om < 60)
+    {
+        sign = (*s == '+') ? 1 : -1;
+
+    } else {
+        return 0;
+    }
+
+    /* days since 1970-01-01 of the civil date, by eras of 400 years */
+
+    y -= (m <= 2);
+    era = y / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+
+    t = ((int64_t) era * 146097 + doe - 719468) * 86400
+        + hh * 3600 + mm * 60 + ss - sign * (oh * 3600 + om * 60);
+
+    if (t <= 0 || t > (int64_t) UINT32_MAX) {
+        return 0;
+    }
+
+    return (uint32_t) t;
+}
+
+
 static int
 ngx_http_swarm_task_state(json_t *task)
 {
@@ -399,6 +474,9 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
     }
 
     rec->slot = (uint32_t) json_integer_value(json_object_get(task, "Slot"));
+
+    rec->since = ngx_http_swarm_time(ngx_http_swarm_json_string(
+                                 json_object_get(task, "Status"), "Timestamp"));
 
     atts = json_object_get(task, "NetworksAttachments");
 
@@ -1238,6 +1316,7 @@ ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
         memcpy(peer->node, rec->node, sizeof(peer->node));
         memcpy(peer->service, s[k].name, sizeof(peer->service));
         peer->slot = rec->slot;
+        peer->since = rec->since;
         peer->port = (uint16_t) s[k].port;
         peer->state = rec->state;
         peer->route = (uint16_t) s[k].route;

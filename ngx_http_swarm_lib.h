@@ -89,7 +89,21 @@ typedef struct {
 
     /* of a routes upstream: the route, its place in the upstream's list */
     uint16_t                   route;
+
+    /* when its state last changed, as Docker says: seconds since 1970 */
+    uint32_t                   since;
+
+    /*
+     * given as worker 0 publishes it, and not compared: its cell of
+     * failure accounting in the zone, and the tag the cell has for it
+     */
+    uint32_t                   cell;
+    uint32_t                   tag;
 } ngx_http_swarm_peer_t;
+
+
+/* what of a peer says what it is, as ngx_http_swarm_set_diff() sees it */
+#define NGX_HTTP_SWARM_PEER_SAME     offsetof(ngx_http_swarm_peer_t, cell)
 
 
 /* routes of one upstream at the most: a peer's route fits in 15 bits */
@@ -396,6 +410,9 @@ void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
 ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
     const ngx_http_swarm_peer_t *old, size_t nold,
     const ngx_http_swarm_peer_t *new, size_t nnew);
+void ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
+    ngx_http_swarm_peer_t *new, size_t nnew);
+uint32_t ngx_http_swarm_time(const char *s);
 
 const char *ngx_http_swarm_address_refused(int family, const uint8_t *a);
 

@@ -95,6 +95,13 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_slow_start"),
+      NGX_HTTP_UPS_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_msec_slot,
+      NGX_HTTP_SRV_CONF_OFFSET,
+      offsetof(ngx_http_swarm_upstream_t, slow_start),
+      NULL },
+
     { ngx_string("swarm_routes"),
       NGX_HTTP_UPS_CONF|NGX_CONF_1MORE,
       ngx_http_swarm_service,
@@ -285,6 +292,10 @@ ngx_http_swarm_create_srv_conf(ngx_conf_t *cf)
      *     up->view = NULL;
      */
 
+    up->max_fails = NGX_CONF_UNSET_UINT;
+    up->fail_timeout = NGX_CONF_UNSET;
+    up->slow_start = NGX_CONF_UNSET_MSEC;
+
     return up;
 }
 
@@ -472,7 +483,8 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_swarm_upstream_t *up = conf;
 
     u_char                         *eq;
-    ngx_int_t                       port, max;
+    time_t                          timeout;
+    ngx_int_t                       port, max, fails;
     ngx_str_t                      *value, s;
     ngx_uint_t                      i, routes, traefik, all;
     ngx_http_swarm_upstream_t     **upp;
@@ -640,6 +652,45 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             continue;
         }
 
+        /* of the upstream: all its swarm_service lines must agree */
+
+        if (ngx_strncmp(value[i].data, "max_fails=", 10) == 0) {
+            fails = ngx_atoi(value[i].data + 10, value[i].len - 10);
+
+            if (fails == NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (up->max_fails != NGX_CONF_UNSET_UINT
+                && up->max_fails != (ngx_uint_t) fails)
+            {
+                goto differs;
+            }
+
+            up->max_fails = (ngx_uint_t) fails;
+            continue;
+        }
+
+        if (ngx_strncmp(value[i].data, "fail_timeout=", 13) == 0) {
+            s.data = value[i].data + 13;
+            s.len = value[i].len - 13;
+
+            timeout = ngx_parse_time(&s, 1);
+
+            if (timeout == (time_t) NGX_ERROR) {
+                goto invalid;
+            }
+
+            if (up->fail_timeout != NGX_CONF_UNSET
+                && up->fail_timeout != timeout)
+            {
+                goto differs;
+            }
+
+            up->fail_timeout = timeout;
+            continue;
+        }
+
         if (ngx_strncmp(value[i].data, "port=", 5) == 0) {
             port = ngx_atoi(value[i].data + 5, value[i].len - 5);
 
@@ -695,6 +746,15 @@ invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\"", &value[i]);
+
+    return NGX_CONF_ERROR;
+
+differs:
+
+    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                       "\"%V\" differs from an earlier \"%V\" of upstream "
+                       "\"%V\": failures are counted by upstream",
+                       &value[i], &value[0], &uscf->host);
 
     return NGX_CONF_ERROR;
 }

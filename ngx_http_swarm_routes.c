@@ -38,8 +38,8 @@ static ngx_int_t ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
 static ngx_int_t ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_cookie_t *ck, json_t *sticky, const char *service,
     ngx_pool_t *pool);
-static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
-    ngx_http_swarm_routing_t *routing);
+static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_http_swarm_routing_t *routing);
 static void ngx_http_swarm_routing_cleanup(void *data);
 static void ngx_http_swarm_route_cleanup(void *data);
 
@@ -120,7 +120,7 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
         }
     }
 
-    if (ngx_http_swarm_routing_tasks(view, routing) != NGX_OK) {
+    if (ngx_http_swarm_routing_tasks(up, view, routing) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -310,8 +310,8 @@ ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
  */
 
 static ngx_int_t
-ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
-    ngx_http_swarm_routing_t *routing)
+ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_http_swarm_routing_t *routing)
 {
     size_t                     nslots;
     uint32_t                  *slots;
@@ -362,6 +362,8 @@ ngx_http_swarm_routing_tasks(ngx_http_swarm_view_t *view,
                                    (char *) view->values
                                    + b->first * view->vstride,
                                    view->vstride, b->npeers);
+
+        ngx_http_swarm_sticky_ramp_until(up, view, b);
     }
 
     return NGX_OK;

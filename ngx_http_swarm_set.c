@@ -27,6 +27,8 @@ typedef struct {
 
 
 static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
+static int ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
+    const ngx_http_swarm_peer_t *pb);
 static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     ngx_http_swarm_key_t *tmp, size_t n);
 static int ngx_http_swarm_key_cmp(const void *a, const void *b);
@@ -81,6 +83,29 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
     int                           rc;
     const ngx_http_swarm_peer_t  *pa = a, *pb = b;
 
+    rc = ngx_http_swarm_peer_place(pa, pb);
+    if (rc != 0) {
+        return rc;
+    }
+
+    /* the same address twice: the one Swarm keeps running first */
+
+    if (pa->state != pb->state) {
+        return pa->state < pb->state ? -1 : 1;
+    }
+
+    return strcmp(pa->task, pb->task);
+}
+
+
+/* where a peer is: its route, then its address and port */
+
+static int
+ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
+    const ngx_http_swarm_peer_t *pb)
+{
+    int  rc;
+
     if (pa->route != pb->route) {
         return pa->route < pb->route ? -1 : 1;
     }
@@ -98,13 +123,7 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
         return pa->port < pb->port ? -1 : 1;
     }
 
-    /* the same address twice: the one Swarm keeps running first */
-
-    if (pa->state != pb->state) {
-        return pa->state < pb->state ? -1 : 1;
-    }
-
-    return strcmp(pa->task, pb->task);
+    return 0;
 }
 
 
@@ -404,8 +423,7 @@ ngx_http_swarm_set_diff(const ngx_http_swarm_peer_t *old, size_t nold,
                         && memcmp(old[i].addr, new[j].addr,
                                   sizeof(old[i].addr)) == 0))
         {
-            if (memcmp(&old[i], &new[j], sizeof(ngx_http_swarm_peer_t))
-                != 0)
+            if (memcmp(&old[i], &new[j], NGX_HTTP_SWARM_PEER_SAME) != 0)
             {
                 d.changed++;
             }
@@ -427,6 +445,47 @@ ngx_http_swarm_set_diff(const ngx_http_swarm_peer_t *old, size_t nold,
     d.added += nnew - j;
 
     return d;
+}
+
+
+/*
+ * A peer of a new set that is a peer of the old one, the same task at
+ * the same address in the same route, takes over its cell, which the old
+ * one gives up (cell 0); both sets in the order of set_sort().
+ */
+
+void
+ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
+    ngx_http_swarm_peer_t *new, size_t nnew)
+{
+    int     rc;
+    size_t  i, j;
+
+    i = 0;
+    j = 0;
+
+    while (i < nold && j < nnew) {
+        rc = ngx_http_swarm_peer_place(&old[i], &new[j]);
+
+        if (rc < 0) {
+            i++;
+            continue;
+        }
+
+        if (rc > 0) {
+            j++;
+            continue;
+        }
+
+        if (strcmp(old[i].task, new[j].task) == 0) {
+            new[j].cell = old[i].cell;
+            new[j].tag = old[i].tag;
+            old[i].cell = 0;
+        }
+
+        i++;
+        j++;
+    }
 }
 
 

@@ -196,9 +196,10 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     size_t                  len;
     json_t                 *u, *peers, *p, *routing;
     ngx_str_t               arg;
-    ngx_uint_t              i, list;
+    ngx_uint_t              i, list, weight;
     ngx_http_swarm_peer_t  *t;
     ngx_http_swarm_view_t  *view;
+    ngx_http_swarm_cell_t  *cell;
     u_char                  error[NGX_HTTP_SWARM_ERR_LEN];
 
     /* "?peers=off": counts only, for swarms too large to list often */
@@ -227,8 +228,9 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
 
     for (i = 0; list && i < view->npeers; i++) {
         t = &view->tasks[i];
+        cell = view->peers[i].cell;
 
-        p = json_pack("{s:s%,s:s,s:s,s:s,s:I,s:s}",
+        p = json_pack("{s:s%,s:s,s:s,s:s,s:I,s:s,s:I,s:I}",
                       "address", (char *) view->peers[i].name.data,
                       view->peers[i].name.len,
                       "state", t->state == NGX_HTTP_SWARM_ACTIVE
@@ -236,10 +238,24 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
                       "task", t->task,
                       "service", t->service,
                       "slot", (json_int_t) t->slot,
-                      "node", t->node);
+                      "node", t->node,
+                      "since", (json_int_t) t->since,
+                      "fails", (json_int_t) (cell->tag == view->peers[i].tag
+                                             ? cell->fails : 0));
 
         if (p && up->routes) {
             json_object_set_new(p, "route", json_integer(t->route));
+        }
+
+        /* swarm_slow_start: the share of new visitors it has, in % */
+
+        if (p && up->slow_start && t->state == NGX_HTTP_SWARM_ACTIVE) {
+            weight = ngx_http_swarm_sticky_weight(up, t,
+                                                  ngx_http_swarm_now_ms());
+
+            json_object_set_new(p, "weight",
+                                json_integer((json_int_t) (weight * 100
+                                             / NGX_HTTP_SWARM_WEIGHT)));
         }
 
         if (p == NULL || json_array_append_new(peers, p) != 0) {

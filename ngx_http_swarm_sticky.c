@@ -53,8 +53,10 @@ static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
 static void ngx_http_swarm_sticky_cleanup(void *data);
 static ngx_int_t ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc,
     void *data);
-static ngx_int_t ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer,
-    time_t now);
+static long ngx_http_swarm_sticky_ramp(ngx_http_swarm_sticky_data_t *sd,
+    time_t now, uint64_t ms);
+static ngx_int_t ngx_http_swarm_sticky_usable(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_rpeer_t *peer, time_t now);
 static ngx_int_t ngx_http_swarm_sticky_set_cookie(
     ngx_http_swarm_sticky_data_t *sd, u_char *value);
 static void ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc,
@@ -381,11 +383,14 @@ ngx_http_swarm_sticky_check(ngx_conf_t *cf)
             return NGX_ERROR;
         }
 
-        if (scf->enabled && up->selectors == NULL) {
+        if ((scf->enabled || up->slow_start != NGX_CONF_UNSET_MSEC)
+            && up->selectors == NULL)
+        {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
-                          "upstream \"%V\" in %s:%ui: \"swarm_sticky\" "
-                          "needs \"swarm_service\" or \"swarm_routes\"",
-                          &uscf->host, uscf->file_name, uscf->line);
+                          "upstream \"%V\" in %s:%ui: \"%s\" needs "
+                          "\"swarm_service\" or \"swarm_routes\"",
+                          &uscf->host, uscf->file_name, uscf->line,
+                          scf->enabled ? "swarm_sticky" : "swarm_slow_start");
             return NGX_ERROR;
         }
     }
@@ -429,6 +434,10 @@ ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
 
     up = ngx_http_conf_upstream_srv_conf(us, ngx_http_swarm_module);
     up->balancer = 1;
+
+    ngx_conf_init_uint_value(up->max_fails, NGX_HTTP_SWARM_MAX_FAILS);
+    ngx_conf_init_value(up->fail_timeout, NGX_HTTP_SWARM_FAIL_TIMEOUT);
+    ngx_conf_init_msec_value(up->slow_start, 0);
 
     return NGX_OK;
 }
@@ -637,6 +646,7 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
 
     long                        k;
     time_t                      now;
+    uint64_t                    ms;
     uintptr_t                   m;
     ngx_uint_t                  i, n, j;
     ngx_http_swarm_view_t      *view;
@@ -657,13 +667,22 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
         m = (uintptr_t) 1 << sd->cookie % NGX_HTTP_SWARM_BITS;
 
         if (!(sd->tried[sd->cookie / NGX_HTTP_SWARM_BITS] & m)
-            && ngx_http_swarm_sticky_usable(&view->peers[sd->cookie], now))
+            && ngx_http_swarm_sticky_usable(up, &view->peers[sd->cookie],
+                                            now))
         {
             k = sd->cookie;
         }
     }
 
     n = b->nactive;
+
+    if (k < 0 && n && b->ramp_until) {
+        ms = ngx_http_swarm_now_ms();
+
+        if (ms < b->ramp_until) {
+            k = ngx_http_swarm_sticky_ramp(sd, now, ms);
+        }
+    }
 
     for (i = 0; k < 0 && i < n; i++) {
         j = b->active[(*b->rr + i) % n];
@@ -673,7 +692,7 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
             continue;
         }
 
-        if (!ngx_http_swarm_sticky_usable(&view->peers[j], now)) {
+        if (!ngx_http_swarm_sticky_usable(up, &view->peers[j], now)) {
             continue;
         }
 
@@ -725,22 +744,173 @@ ngx_http_swarm_sticky_get_peer(ngx_peer_connection_t *pc, void *data)
 }
 
 
-/* passive health as "max_fails=1 fail_timeout=10s" */
+/*
+ * swarm_slow_start, while a task of the backend has not its full weight:
+ * a new visitor's task by smooth weighted round robin (as nginx's) over
+ * the active tasks not tried yet, or -1 if that one is not usable now
+ * (the plain round robin then finds one).
+ */
 
-static ngx_int_t
-ngx_http_swarm_sticky_usable(ngx_http_swarm_rpeer_t *peer, time_t now)
+static long
+ngx_http_swarm_sticky_ramp(ngx_http_swarm_sticky_data_t *sd, time_t now,
+    uint64_t ms)
 {
-    if (peer->fails < NGX_HTTP_SWARM_MAX_FAILS) {
+    long                       best;
+    ngx_int_t                  total, w;
+    ngx_uint_t                 i, j;
+    ngx_http_swarm_view_t     *view;
+    ngx_http_swarm_rpeer_t    *peer;
+    ngx_http_swarm_backend_t  *b;
+
+    view = sd->view;
+    b = sd->backend;
+
+    best = -1;
+    total = 0;
+
+    for (i = 0; i < b->nactive; i++) {
+        j = b->active[i];
+
+        if (sd->tried[j / NGX_HTTP_SWARM_BITS]
+            & ((uintptr_t) 1 << j % NGX_HTTP_SWARM_BITS))
+        {
+            continue;
+        }
+
+        peer = &view->peers[j];
+        w = ngx_http_swarm_sticky_weight(sd->up, &view->tasks[j], ms);
+
+        peer->current += w;
+        total += w;
+
+        if (best < 0 || peer->current > view->peers[best].current) {
+            best = (long) j;
+        }
+    }
+
+    if (best < 0) {
+        return -1;
+    }
+
+    view->peers[best].current -= total;
+
+    if (!ngx_http_swarm_sticky_usable(sd->up, &view->peers[best], now)) {
+        return -1;
+    }
+
+    return best;
+}
+
+
+/*
+ * A task's weight at "now" (ms since 1970): from 1 as it became active
+ * (when Docker last changed its state) growing in step with time to
+ * NGX_HTTP_SWARM_WEIGHT, its full weight, swarm_slow_start later.
+ */
+
+ngx_uint_t
+ngx_http_swarm_sticky_weight(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_peer_t *task, uint64_t now)
+{
+    uint64_t    since;
+    ngx_uint_t  w;
+
+    since = (uint64_t) task->since * 1000;
+
+    if (up->slow_start == 0 || since == 0 || now >= since + up->slow_start) {
+        return NGX_HTTP_SWARM_WEIGHT;
+    }
+
+    if (now <= since) {
         return 1;
     }
 
-    if (now - peer->checked <= NGX_HTTP_SWARM_FAIL_TIMEOUT) {
+    w = (ngx_uint_t) ((now - since) * NGX_HTTP_SWARM_WEIGHT
+                      / up->slow_start);
+
+    return w ? w : 1;
+}
+
+
+/* as a copy is made: until when a task of the backend has less */
+
+void
+ngx_http_swarm_sticky_ramp_until(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b)
+{
+    uint64_t    until;
+    ngx_uint_t  i;
+
+    b->ramp_until = 0;
+
+    if (up->slow_start == 0) {
+        return;
+    }
+
+    for (i = 0; i < b->nactive; i++) {
+        until = (uint64_t) view->tasks[b->active[i]].since * 1000
+                + up->slow_start;
+
+        if (view->tasks[b->active[i]].since && until > b->ramp_until) {
+            b->ramp_until = until;
+        }
+    }
+}
+
+
+uint64_t
+ngx_http_swarm_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/*
+ * Passive health as nginx's round robin has it, in the peer's cell, which
+ * all workers share: a task that failed max_fails times, each within
+ * fail_timeout of the last, is left out for fail_timeout; then one
+ * request, of whichever worker comes first, tries it again.  A cell given
+ * to another task since this copy was made counts as no failure.
+ */
+
+static ngx_int_t
+ngx_http_swarm_sticky_usable(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_rpeer_t *peer, time_t now)
+{
+    ngx_atomic_uint_t       fails, checked;
+    ngx_http_swarm_cell_t  *cell;
+
+    cell = peer->cell;
+
+    if (up->max_fails == 0 || cell->tag != peer->tag) {
+        return 1;
+    }
+
+    fails = cell->fails;
+    checked = cell->checked;
+
+    if (fails < up->max_fails) {
+
+        /* past fail_timeout, an answer clears the failures it has */
+
+        if (fails && now - (time_t) checked > up->fail_timeout) {
+            (void) ngx_atomic_cmp_set(&cell->checked, checked, now);
+        }
+
+        return 1;
+    }
+
+    if (now - (time_t) checked <= up->fail_timeout) {
         return 0;
     }
 
-    peer->checked = now;
+    /* the first request after fail_timeout is the one that tries it */
 
-    return 1;
+    return ngx_atomic_cmp_set(&cell->checked, checked, now);
 }
 
 
@@ -817,6 +987,7 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
     ngx_http_swarm_sticky_data_t *sd = data;
 
     time_t                   now;
+    ngx_http_swarm_cell_t   *cell;
     ngx_http_swarm_rpeer_t  *peer;
 
     if (sd->current < 0) {
@@ -824,18 +995,29 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
     }
 
     peer = &sd->view->peers[sd->current];
+    cell = peer->cell;
     now = ngx_time();
 
     if (state & NGX_PEER_FAILED) {
-        peer->fails++;
-        peer->checked = now;
+
+        /* max_fails=0: failures are not counted */
+
+        if (sd->up->max_fails && cell->tag == peer->tag) {
+            (void) ngx_atomic_fetch_add(&cell->fails, 1);
+            cell->accessed = now;
+            cell->checked = now;
+        }
 
         if (sd->view->counts) {
             sd->view->counts[sd->current].v[NGX_HTTP_SWARM_C_FAILURES]++;
         }
 
-    } else if (peer->fails) {
-        peer->fails = 0;
+    } else if (cell->fails && cell->accessed < cell->checked
+               && cell->tag == peer->tag)
+    {
+        /* it answered when tried after fail_timeout */
+
+        cell->fails = 0;
     }
 
     sd->current = -1;

@@ -354,7 +354,8 @@ ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
 
 /*
  * A new copy of the upstream's set, with an address, a name and the
- * failure accounting of the last copy for each task.  The last copy
+ * failures (its cell in the zone, or else the last copy's count) of each
+ * task.  The last copy
  * stays (and NULL comes back only where there is none) if no new one
  * can be made.
  */
@@ -481,14 +482,23 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
             view->active[view->nactive++] = i;
         }
 
-        /* failure accounting survives a new generation */
+        /* its failures: in its cell in the zone, shared by all workers */
+
+        if (t->cell && t->cell < zone->sh->ncells) {
+            peer->cell = &zone->sh->cells[t->cell];
+            peer->tag = t->tag;
+            continue;
+        }
+
+        /* or this worker's own, which survive a new generation */
+
+        peer->cell = &peer->own;
 
         if (old) {
             p = view->values + i * view->vstride;
             k = ngx_http_swarm_index_find(&old->index, p, ngx_strlen(p));
             if (k >= 0) {
-                peer->fails = old->peers[k].fails;
-                peer->checked = old->peers[k].checked;
+                peer->own = old->peers[k].own;
             }
         }
     }
@@ -502,6 +512,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     view->all.index = view->index;
     view->all.rr = &up->rr;
     view->all.cookie = scf->enabled ? &scf->cookie : NULL;
+
+    ngx_http_swarm_sticky_ramp_until(up, view, &view->all);
 
     if (up->routes && ngx_http_swarm_routing_build(up, view, log) != NGX_OK) {
         goto failed;

@@ -38,6 +38,11 @@ static ngx_http_swarm_shm_up_t *ngx_http_swarm_zone_record(
     ngx_http_swarm_zone_t *zone, ngx_str_t *name);
 static void ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone,
     ngx_log_t *log);
+static ngx_uint_t ngx_http_swarm_zone_cells(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_peer_t *old, ngx_uint_t nold,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n);
+static void ngx_http_swarm_zone_cells_free(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n);
 
 
 /*
@@ -83,6 +88,17 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
 
         ngx_sprintf(shpool->log_ctx, " in swarm zone \"%V\"%Z",
                     &shm_zone->shm.name);
+
+        /* the cells of failure accounting, for as long as the zone is */
+
+        sh->ncells = shm_zone->shm.size / NGX_HTTP_SWARM_CELL_BYTES;
+        sh->cell_next = 1;
+
+        sh->cells = ngx_slab_calloc(shpool, sh->ncells
+                                            * sizeof(ngx_http_swarm_cell_t));
+        if (sh->cells == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     zone->sh = sh;
@@ -203,6 +219,7 @@ ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
         *sup = su->next;
 
         if (su->peers) {
+            ngx_http_swarm_zone_cells_free(zone, su->peers, su->npeers);
             ngx_slab_free_locked(zone->shpool, su->peers);
         }
 
@@ -299,6 +316,7 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_peer_t *peers, ngx_uint_t n, size_t routes_len,
     ngx_atomic_uint_t *generation)
 {
+    ngx_uint_t                missed;
     ngx_http_swarm_zone_t    *zone;
     ngx_http_swarm_peer_t    *old;
     ngx_http_swarm_shm_up_t  *su;
@@ -314,6 +332,9 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
     }
 
     old = su->peers;
+
+    missed = ngx_http_swarm_zone_cells(zone, old, su->npeers, peers, n);
+
     su->peers = peers;
     su->npeers = n;
     su->routes_len = routes_len;
@@ -329,11 +350,104 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
 
     ngx_http_swarm_zone_write_end(zone);
 
+    if (missed) {
+        ngx_log_error(NGX_LOG_WARN, ngx_cycle->log, 0,
+                      "swarm: upstream \"%V\": swarm_zone has no cell left "
+                      "for the failures of %ui tasks, each worker counts "
+                      "theirs on its own", &up->name, missed);
+    }
+
     /* this worker's own copy, right after, and the others' at once */
 
     ngx_http_swarm_views_wake(zone);
 
     return NGX_OK;
+}
+
+
+/*
+ * Under the write lock, as a set replaces another: its peers keep the
+ * cells of the same tasks in the old set, the cells of the tasks that
+ * left are taken back, and each new task gets a free cell, looked for
+ * from where the last one was found, so that a cell taken back is given
+ * again as late as can be.  Returns how many peers got no cell.
+ */
+
+static ngx_uint_t
+ngx_http_swarm_zone_cells(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_peer_t *old, ngx_uint_t nold,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n)
+{
+    ngx_uint_t              i, c, missed;
+    ngx_http_swarm_shm_t   *sh;
+    ngx_http_swarm_cell_t  *cell;
+
+    sh = zone->sh;
+
+    ngx_http_swarm_set_carry(old, nold, peers, n);
+    ngx_http_swarm_zone_cells_free(zone, old, nold);
+
+    missed = 0;
+
+    for (i = 0; i < n; i++) {
+        if (peers[i].cell) {
+            continue;
+        }
+
+        if (sh->cells_used + 1 >= sh->ncells) {
+            missed++;
+            continue;
+        }
+
+        do {
+            c = sh->cell_next;
+            sh->cell_next = (c + 1 < sh->ncells) ? c + 1 : 1;
+        } while (c == 0 || sh->cells[c].tag != 0);
+
+        cell = &sh->cells[c];
+
+        cell->fails = 0;
+        cell->accessed = 0;
+        cell->checked = 0;
+
+        /* a tag of 0 is nobody's: 2^32 tags later, one is skipped */
+
+        if ((uint32_t) ++sh->cell_tags == 0) {
+            sh->cell_tags++;
+        }
+
+        ngx_memory_barrier();
+
+        cell->tag = (uint32_t) sh->cell_tags;
+        sh->cells_used++;
+
+        peers[i].cell = (uint32_t) c;
+        peers[i].tag = (uint32_t) sh->cell_tags;
+    }
+
+    return missed;
+}
+
+
+/* under the write lock: the cells of a set that goes, taken back */
+
+static void
+ngx_http_swarm_zone_cells_free(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_peer_t *peers, ngx_uint_t n)
+{
+    ngx_uint_t             i, c;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+
+    for (i = 0; i < n; i++) {
+        c = peers[i].cell;
+
+        if (c && c < sh->ncells && sh->cells[c].tag == peers[i].tag) {
+            sh->cells[c].tag = 0;
+            sh->cells_used--;
+        }
+    }
 }
 
 

@@ -118,7 +118,9 @@ is($s->{api_version}, '1.41', 'status: negotiated API version');
 my ($peer) = @{ $s->{upstreams}{app}{peers} };
 is_deeply($peer, { address => "127.0.2.3:$p", state => 'active',
     task => 'sh3x9bflb7obb5upaj2t86vcg', service => 'mystack_app',
-    slot => 1, node => 'ubaomy8139q0m34xo1t6wwt0q' }, 'status: a peer');
+    slot => 1, node => 'ubaomy8139q0m34xo1t6wwt0q',
+    since => 1795630436, fails => 0 }, 'status: a peer, since Docker\'s '
+    . '"2026-11-25T18:13:56.538989262Z"');
 ok($s->{upstreams}{app}{generation} >= 1, 'status: generation');
 ok(abs($s->{upstreams}{app}{last_sync} - time) < 5, 'status: last sync');
 is($s->{upstreams}{app}{last_error}, undef, 'status: no error');

@@ -36,6 +36,11 @@ is($rc, 0, 'a good configuration passes') or diag $out;
     . 'swarm_sticky value=hmac key_file=%%DIR%%/key; }');
 is($rc, 0, 'a keyed cookie with a key of 16 bytes passes') or diag $out;
 
+($rc, $out) = check('upstream app { swarm_service name=web port=80 '
+    . 'max_fails=3 fail_timeout=30s; swarm_service name=api max_fails=3; '
+    . 'swarm_slow_start 1m; }');
+is($rc, 0, 'failures and slow start pass') or diag $out;
+
 my @bad = (
     ['upstream app { swarm_service port=80; }',
         qr/"swarm_service" needs "label=KEY=VALUE" or "name=NAME"/],
@@ -150,6 +155,22 @@ my @bad = (
         qr/invalid parameter "10\.0\.0\.0\/33"/],
     ['swarm_allow all; upstream app { swarm_service name=a; }',
         qr/invalid parameter "all"/],
+
+    # failures and slow start
+    ['upstream app { swarm_service name=a max_fails=x; }',
+        qr/invalid parameter "max_fails=x"/],
+    ['upstream app { swarm_service name=a fail_timeout=soon; }',
+        qr/invalid parameter "fail_timeout=soon"/],
+    ['upstream app { swarm_service name=a max_fails=2; swarm_service name=b max_fails=3; }',
+        qr/"max_fails=3" differs from an earlier "swarm_service" of upstream "app": failures are counted by upstream/],
+    ['upstream app { swarm_routes traefik fail_timeout=5s; swarm_routes label=a=b fail_timeout=6s; }',
+        qr/"fail_timeout=6s" differs from an earlier "swarm_routes" of upstream "app"/],
+    ['upstream app { server 127.0.0.1:1; swarm_slow_start 30s; }',
+        qr/upstream "app" in \S+:\d+: "swarm_slow_start" needs "swarm_service" or "swarm_routes"/],
+    ['upstream app { swarm_service name=a; swarm_slow_start 30s; swarm_slow_start 1s; }',
+        qr/"swarm_slow_start" directive is duplicate/],
+    ['upstream app { swarm_service name=a; swarm_slow_start soon; }',
+        qr/"swarm_slow_start" directive invalid value/],
 
     # the keyed cookie
     ['upstream app { swarm_service name=a; swarm_sticky value=hmac; }',

@@ -32,7 +32,7 @@ my ($poller) = $t->api_log =~ /^(\d+) /m;
 my ($copier) = grep { $_ != $poller } $t->worker_pids;
 ok($copier, "the copying worker: $copier, worker 0: $poller");
 
-# a peer is 268 bytes: the three tasks of the next generation are 804
+# a peer is 280 bytes: the three tasks of the next generation are 840
 
 # gdb attached to $pid in the background: it stops the process at the
 # breakpoint given, prints where, and kills it there (the output, in
@@ -59,7 +59,7 @@ sub gdb_kill_at {
     return $gpid;
 }
 
-my $gpid = gdb_kill_at($copier, 'memcpy if $rdx == 804', 'gdb.out');
+my $gpid = gdb_kill_at($copier, 'memcpy if $rdx == 840', 'gdb.out');
 sleep 0.5;
 
 $t->state({ tasks => 'tasks-scaling-up.json',

@@ -2311,6 +2311,88 @@ routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
 
 /* addresses that reach no task are never peers, v4, v6, v4-mapped v6 */
 
+/* cells go with the same task at the same place; cells are no change */
+
+static void
+test_set_carry(void **state)
+{
+    ngx_http_swarm_diff_t  d;
+    ngx_http_swarm_peer_t  old[2], new[3];
+
+    (void) state;
+
+    old[0] = peer("10.0.0.1", 80, NGX_HTTP_SWARM_ACTIVE, "a");
+    old[0].cell = 5;
+    old[0].tag = 9;
+    old[1] = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "b");
+    old[1].cell = 6;
+    old[1].tag = 10;
+
+    new[0] = peer("10.0.0.1", 80, NGX_HTTP_SWARM_DRAINING, "a");
+    new[1] = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "c");
+    new[2] = peer("10.0.0.3", 80, NGX_HTTP_SWARM_ACTIVE, "d");
+
+    ngx_http_swarm_set_carry(old, 2, new, 3);
+
+    assert_int_equal(new[0].cell, 5);
+    assert_int_equal(new[0].tag, 9);
+    assert_int_equal(old[0].cell, 0);
+
+    /* another task at the address of one gone: a cell of its own */
+
+    assert_int_equal(new[1].cell, 0);
+    assert_int_equal(old[1].cell, 6);
+    assert_int_equal(new[2].cell, 0);
+
+    /* a set and its published copy with cells are the same */
+
+    new[0] = old[0];
+    new[0].cell = 5;
+    old[0].cell = 0;
+    d = ngx_http_swarm_set_diff(old, 2, new, 2);
+    assert_int_equal(d.changed + d.added + d.removed, 1);
+    new[1] = old[1];
+    new[1].cell = 0;
+    d = ngx_http_swarm_set_diff(old, 2, new, 2);
+    assert_int_equal(d.changed + d.added + d.removed, 0);
+}
+
+
+static void
+test_time(void **state)
+{
+    (void) state;
+
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59.154823286Z"),
+                     1795630439);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59Z"),
+                     1795630439);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T19:43:59.5+01:30"),
+                     1795630439);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T17:13:59-01:00"),
+                     1795630439);
+    assert_int_equal(ngx_http_swarm_time("2024-02-29T00:00:00Z"),
+                     1709164800);
+    assert_int_equal(ngx_http_swarm_time("2000-03-01T00:00:00Z"),
+                     951868800);
+    assert_int_equal(ngx_http_swarm_time("2105-12-31T23:59:59Z"),
+                     4291747199u);
+    assert_int_equal(ngx_http_swarm_time("1970-01-01T00:00:01Z"), 1);
+
+    /* no time: Docker's zero time, none, no zone, garbage */
+
+    assert_int_equal(ngx_http_swarm_time("0001-01-01T00:00:00Z"), 0);
+    assert_int_equal(ngx_http_swarm_time(NULL), 0);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59"), 0);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59Zx"), 0);
+    assert_int_equal(ngx_http_swarm_time("2026-13-25T18:13:59Z"), 0);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25 18:13:59Z"), 0);
+    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59+1:00"), 0);
+    assert_int_equal(ngx_http_swarm_time("2200-01-01T00:00:00Z"), 0);
+    assert_int_equal(ngx_http_swarm_time(""), 0);
+}
+
+
 static void
 test_address_refused(void **state)
 {
@@ -2471,6 +2553,8 @@ main(void)
         cmocka_unit_test(test_labels_cookie),
         cmocka_unit_test(test_labels_not_traefik),
         cmocka_unit_test(test_address_refused),
+        cmocka_unit_test(test_time),
+        cmocka_unit_test(test_set_carry),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
