@@ -329,6 +329,9 @@ struct ngx_http_swarm_upstream_s {
 #define NGX_HTTP_SWARM_KEYED_LEN     22
 
 
+typedef struct ngx_http_swarm_key_s  ngx_http_swarm_key_t;
+
+
 /*
  * swarm_sticky: the cookie of an upstream's tasks, or of its routes, and
  * with "value=hmac" the key its values are made with
@@ -337,7 +340,7 @@ struct ngx_http_swarm_upstream_s {
 typedef struct {
     ngx_flag_t                  enabled;
     ngx_http_swarm_cookie_t     cookie;
-    ngx_str_t                   key;
+    ngx_http_swarm_key_t       *key;
 } ngx_http_swarm_sticky_conf_t;
 
 
@@ -497,9 +500,9 @@ ngx_uint_t ngx_http_swarm_sticky_weight(ngx_http_swarm_upstream_t *up,
 uint64_t ngx_http_swarm_now_ms(void);
 
 char *ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_str_t *key);
-ngx_int_t ngx_http_swarm_key_value(ngx_str_t *key, const char *ip,
-    u_char *value);
+    ngx_http_swarm_key_t **key);
+ngx_int_t ngx_http_swarm_key_value(ngx_http_swarm_key_t *key,
+    const char *ip, u_char *value);
 
 
 extern ngx_module_t  ngx_http_swarm_module;

@@ -28,6 +28,27 @@
 /* the bytes of the HMAC a value keeps: 128 bits */
 #define NGX_HTTP_SWARM_KEYED_BYTES   16
 
+/* SHA-256's block */
+#define NGX_HTTP_SWARM_BLOCK         64
+
+
+/*
+ * The key as HMAC uses it (RFC 2104): SHA-256 already fed with the key
+ * padded and XORed with ipad, and with opad, made once; a value then
+ * costs copies of these and two short digests, not a whole HMAC setup.
+ */
+
+struct ngx_http_swarm_key_s {
+    EVP_MD_CTX                 *inner;
+    EVP_MD_CTX                 *outer;
+    EVP_MD_CTX                 *ctx;
+};
+
+
+static ngx_int_t ngx_http_swarm_key_init(ngx_conf_t *cf,
+    ngx_http_swarm_key_t *key, u_char *data, size_t len);
+static void ngx_http_swarm_key_cleanup(void *data);
+
 
 /*
  * The key: the file's bytes, less the line ends and blanks that "echo"
@@ -35,15 +56,18 @@
  */
 
 char *
-ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *key)
+ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_http_swarm_key_t **keyp)
 {
-    char             *rc;
-    u_char           *buf;
-    size_t            len;
-    ssize_t           n;
-    ngx_fd_t          fd;
-    ngx_file_t        file;
-    ngx_file_info_t   fi;
+    char                  *rc;
+    u_char                *buf;
+    size_t                 len;
+    ssize_t                n;
+    ngx_fd_t               fd;
+    ngx_file_t             file;
+    ngx_file_info_t        fi;
+    ngx_pool_cleanup_t    *cln;
+    ngx_http_swarm_key_t  *key;
 
     if (ngx_conf_full_name(cf->cycle, name, 1) != NGX_OK) {
         return NGX_CONF_ERROR;
@@ -75,10 +99,16 @@ ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *key)
         goto done;
     }
 
-    buf = ngx_pnalloc(cf->pool, len + 1);
-    if (buf == NULL) {
+    buf = ngx_pnalloc(cf->temp_pool, len + 1);
+    key = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_key_t));
+    cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+    if (buf == NULL || key == NULL || cln == NULL) {
         goto done;
     }
+
+    cln->handler = ngx_http_swarm_key_cleanup;
+    cln->data = key;
 
     ngx_memzero(&file, sizeof(ngx_file_t));
     file.fd = fd;
@@ -107,12 +137,19 @@ ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name, ngx_str_t *key)
         goto done;
     }
 
-    key->data = buf;
-    key->len = len;
+    if (ngx_http_swarm_key_init(cf, key, buf, len) != NGX_OK) {
+        goto done;
+    }
+
+    *keyp = key;
 
     rc = NGX_CONF_OK;
 
 done:
+
+    if (buf) {
+        ngx_explicit_memzero(buf, len);
+    }
 
     if (ngx_close_file(fd) == NGX_FILE_ERROR) {
         ngx_conf_log_error(NGX_LOG_ALERT, cf, ngx_errno,
@@ -123,21 +160,104 @@ done:
 }
 
 
+static ngx_int_t
+ngx_http_swarm_key_init(ngx_conf_t *cf, ngx_http_swarm_key_t *key,
+    u_char *data, size_t len)
+{
+    u_char        k[NGX_HTTP_SWARM_BLOCK], pad[NGX_HTTP_SWARM_BLOCK];
+    ngx_uint_t    i;
+    unsigned int  n;
+    ngx_int_t     rc;
+
+    key->inner = EVP_MD_CTX_new();
+    key->outer = EVP_MD_CTX_new();
+    key->ctx = EVP_MD_CTX_new();
+
+    ngx_memzero(k, sizeof(k));
+
+    rc = NGX_ERROR;
+
+    if (key->inner == NULL || key->outer == NULL || key->ctx == NULL) {
+        goto failed;
+    }
+
+    /* a key longer than a block is its digest */
+
+    if (len > NGX_HTTP_SWARM_BLOCK) {
+        if (EVP_Digest(data, len, k, &n, EVP_sha256(), NULL) != 1) {
+            goto failed;
+        }
+
+    } else {
+        ngx_memcpy(k, data, len);
+    }
+
+    for (i = 0; i < NGX_HTTP_SWARM_BLOCK; i++) {
+        pad[i] = k[i] ^ 0x36;
+    }
+
+    if (EVP_DigestInit_ex(key->inner, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(key->inner, pad, sizeof(pad)) != 1)
+    {
+        goto failed;
+    }
+
+    for (i = 0; i < NGX_HTTP_SWARM_BLOCK; i++) {
+        pad[i] = k[i] ^ 0x5c;
+    }
+
+    if (EVP_DigestInit_ex(key->outer, EVP_sha256(), NULL) != 1
+        || EVP_DigestUpdate(key->outer, pad, sizeof(pad)) != 1)
+    {
+        goto failed;
+    }
+
+    rc = NGX_OK;
+
+failed:
+
+    ngx_explicit_memzero(k, sizeof(k));
+    ngx_explicit_memzero(pad, sizeof(pad));
+
+    if (rc != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "OpenSSL could not set up HMAC-SHA256");
+    }
+
+    return rc;
+}
+
+
+static void
+ngx_http_swarm_key_cleanup(void *data)
+{
+    ngx_http_swarm_key_t  *key = data;
+
+    EVP_MD_CTX_free(key->inner);
+    EVP_MD_CTX_free(key->outer);
+    EVP_MD_CTX_free(key->ctx);
+}
+
+
 /*
  * A task's keyed value, NGX_HTTP_SWARM_KEYED_LEN characters and a '\0'
  * into "value": NGX_ERROR only if OpenSSL fails.
  */
 
 ngx_int_t
-ngx_http_swarm_key_value(ngx_str_t *key, const char *ip, u_char *value)
+ngx_http_swarm_key_value(ngx_http_swarm_key_t *key, const char *ip,
+    u_char *value)
 {
     u_char        md[EVP_MAX_MD_SIZE];
-    unsigned int  mdlen;
+    unsigned int  n;
     ngx_str_t     src, dst;
 
-    if (HMAC(EVP_sha256(), key->data, (int) key->len, (u_char *) ip,
-             ngx_strlen(ip), md, &mdlen)
-        == NULL)
+    if (EVP_MD_CTX_copy_ex(key->ctx, key->inner) != 1
+        || EVP_DigestUpdate(key->ctx, ip, ngx_strlen(ip)) != 1
+        || EVP_DigestFinal_ex(key->ctx, md, &n) != 1
+        || EVP_MD_CTX_copy_ex(key->ctx, key->outer) != 1
+        || EVP_DigestUpdate(key->ctx, md, n) != 1
+        || EVP_DigestFinal_ex(key->ctx, md, &n) != 1)
     {
         return NGX_ERROR;
     }

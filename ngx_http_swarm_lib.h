@@ -410,6 +410,8 @@ void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
 ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
     const ngx_http_swarm_peer_t *old, size_t nold,
     const ngx_http_swarm_peer_t *new, size_t nnew);
+int ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
+    const ngx_http_swarm_peer_t *pb);
 void ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
     ngx_http_swarm_peer_t *new, size_t nnew);
 uint32_t ngx_http_swarm_time(const char *s);

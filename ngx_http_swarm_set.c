@@ -27,8 +27,6 @@ typedef struct {
 
 
 static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
-static int ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
-    const ngx_http_swarm_peer_t *pb);
 static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     ngx_http_swarm_key_t *tmp, size_t n);
 static int ngx_http_swarm_key_cmp(const void *a, const void *b);
@@ -98,9 +96,9 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
 }
 
 
-/* where a peer is: its route, then its address and port */
+/* where a peer is, in the order of a set: its route, address and port */
 
-static int
+int
 ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
     const ngx_http_swarm_peer_t *pb)
 {

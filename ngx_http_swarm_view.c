@@ -29,7 +29,7 @@ static void ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone,
 static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 static ngx_int_t ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
-    ngx_str_t *key);
+    ngx_http_swarm_view_t *old, ngx_http_swarm_key_t *key);
 
 
 /*
@@ -426,7 +426,7 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     scf = ngx_http_conf_upstream_srv_conf(up->uscf,
                                           ngx_http_swarm_sticky_module);
 
-    if (ngx_http_swarm_view_values(view, &scf->key) != NGX_OK) {
+    if (ngx_http_swarm_view_values(view, old, scf->key) != NGX_OK) {
         goto failed;
     }
 
@@ -554,15 +554,19 @@ failed:
 
 /*
  * The cookie value of each task of a new copy: its address, or, with a
- * key, its keyed value, made here once for every request to come.
+ * key, its keyed value, made here once for every request to come, and
+ * taken from the last copy for the addresses it had (both copies are in
+ * the order of a set, so one walk finds them).
  */
 
 static ngx_int_t
-ngx_http_swarm_view_values(ngx_http_swarm_view_t *view, ngx_str_t *key)
+ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
+    ngx_http_swarm_view_t *old, ngx_http_swarm_key_t *key)
 {
-    ngx_uint_t  i;
+    ngx_uint_t              i, j;
+    ngx_http_swarm_peer_t  *t;
 
-    if (key->len == 0) {
+    if (key == NULL) {
         view->values = view->npeers ? (u_char *) view->tasks[0].ip : NULL;
         view->vstride = sizeof(ngx_http_swarm_peer_t);
         return NGX_OK;
@@ -576,8 +580,30 @@ ngx_http_swarm_view_values(ngx_http_swarm_view_t *view, ngx_str_t *key)
         return NGX_ERROR;
     }
 
+    if (old && old->vstride != view->vstride) {
+        old = NULL;
+    }
+
+    j = 0;
+
     for (i = 0; i < view->npeers; i++) {
-        if (ngx_http_swarm_key_value(key, view->tasks[i].ip,
+        t = &view->tasks[i];
+
+        while (old && j < old->npeers
+               && ngx_http_swarm_peer_place(&old->tasks[j], t) < 0)
+        {
+            j++;
+        }
+
+        if (old && j < old->npeers && old->tasks[j].route == t->route
+            && ngx_strcmp(old->tasks[j].ip, t->ip) == 0)
+        {
+            ngx_memcpy(view->values + i * view->vstride,
+                       old->values + j * old->vstride, view->vstride);
+            continue;
+        }
+
+        if (ngx_http_swarm_key_value(key, t->ip,
                                      view->values + i * view->vstride)
             != NGX_OK)
         {

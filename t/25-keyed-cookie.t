@@ -30,6 +30,11 @@ my ($k1, $k2) = ('key one, for the tests, 32 bytes', 'key two, for the tests, 32
 key_file($t->dir . '/route.key', $k1);
 key_file($t2->dir . '/route.key', $k1);
 
+# a key longer than SHA-256's block of 64 bytes is its digest in HMAC
+my $klong = join '', map { chr(33 + $_ % 90) } 1 .. 100;
+key_file($t->dir . '/long.key', $klong);
+key_file($t2->dir . '/long.key', $klong);
+
 sub keyed { encode_base64url(substr(hmac_sha256($_[0], $_[1]), 0, 16)) }
 
 $t->start_api(tasks => 'tasks-scaling-up.json',
@@ -48,9 +53,15 @@ for my $x ($t, $t2) {
         swarm_sticky value=hmac key_file=route.key;
     }
 
+    upstream long {
+        swarm_service label=swarm.upstream=app port=$p;
+        swarm_sticky value=hmac key_file=long.key;
+    }
+
     server {
         listen 127.0.0.1:%%PORT%%;
         location / { proxy_pass http://app; }
+        location /long { proxy_pass http://long; }
         location = /swarm { swarm_status; }
     }
 EOC
@@ -72,6 +83,7 @@ sub values_of {
     return { map { $_ => join(',', sort keys %{ $v{$_} }) } keys %v };
 }
 
+my $r;
 my $v = values_of($t);
 is_deeply([sort keys %$v], [sort @ips], 'every task is given to new visitors');
 is_deeply($v, { map { $_ => keyed($_, $k1) } @ips },
@@ -79,7 +91,13 @@ is_deeply($v, { map { $_ => keyed($_, $k1) } @ips },
 is(scalar(keys %{ { reverse %$v } }), 4, 'the values differ from task to task');
 ok(!grep({ $v->{$_} =~ /\Q$_\E|[.:]/ } keys %$v), 'no value shows an address');
 
-my $r = $t->get('/', "Cookie: route=$v->{'127.0.2.9'}");
+$r = $t->get('/long');
+my ($lip) = $r->{body} =~ /^([\d.]+):/;
+my $lv = keyed($lip // '', $klong);
+like($r->{cookies}[0] // '', qr/^route=\Q$lv\E;/,
+    'a key of 100 bytes: its digest is the HMAC key, as RFC 2104 has it');
+
+$r = $t->get('/', "Cookie: route=$v->{'127.0.2.9'}");
 is_deeply([$r->{body}, $r->{cookies}], ["127.0.2.9:$p", []],
     'a returning visitor reaches its task, and keeps its cookie');
 
@@ -98,6 +116,19 @@ for my $want (@ips) {
     $ok++ if $r->{body} eq "$want:$p" && !@{ $r->{cookies} };
 }
 is($ok, 4, 'and honours the first one\'s cookies');
+
+# new sets: the tasks that stay keep their values (taken from the last
+# copy), the new ones get theirs
+
+$t->state({ tasks => 'tasks-all.json' });
+ok(wait_for(sub { $t->peers('app') == 2 }, 5), 'two of the tasks left');
+is_deeply(values_of($t), { map { $_ => keyed($_, $k1) } @ips[0, 1] },
+    'the two left keep their values');
+$t->state({ tasks => 'tasks-scaling-up.json',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { $t->peers('app') == 4 }, 5), 'and are back');
+is_deeply(values_of($t), $v, 'each with its value');
 
 # a new key: other values, and the old cookies count as none
 
