@@ -25,6 +25,7 @@ LIB_SRCS := ngx_http_swarm_services.c ngx_http_swarm_docker.c \
 
 SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
         ngx_http_swarm_events.h ngx_http_swarm_publish.h \
+        ngx_http_swarm_endpoints.h ngx_http_swarm_endpoints.c \
         ngx_http_swarm_sync.c ngx_http_swarm_events.c \
         ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
         ngx_http_swarm_module.c ngx_http_swarm_zone.c ngx_http_swarm_view.c \

@@ -125,6 +125,40 @@ typedef struct {
 } ngx_http_swarm_cell_t;
 
 
+/*
+ * A Docker API endpoint of swarm_endpoint: as written, as logs and
+ * swarm_status show it (its password masked), the socket path of a
+ * "unix:" one, and the base of its URLs; "https://" ones use TLS
+ */
+
+#define NGX_HTTP_SWARM_ENDPOINTS_MAX  16
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   shown;
+    ngx_str_t                   socket;
+    ngx_str_t                   base;
+    unsigned                    tls:1;
+} ngx_http_swarm_endpoint_t;
+
+
+/* an endpoint's state, as worker 0 saw it last, for swarm_status */
+
+#define NGX_HTTP_SWARM_EP_STANDBY     0
+#define NGX_HTTP_SWARM_EP_CURRENT     1
+#define NGX_HTTP_SWARM_EP_FAILED      2
+
+/* to ngx_http_swarm_zone_set_endpoint(): the state as it is */
+#define NGX_HTTP_SWARM_EP_KEEP        ((ngx_uint_t) -1)
+
+typedef struct {
+    ngx_uint_t                  state;
+    time_t                      since;
+    size_t                      error_len;
+    u_char                      error[NGX_HTTP_SWARM_ERR_LEN];
+} ngx_http_swarm_ep_state_t;
+
+
 /* the last successful refresh, for swarm_status */
 
 typedef struct {
@@ -185,6 +219,10 @@ typedef struct {
 
     ngx_http_swarm_figures_t    figures;
     ngx_atomic_t                failures[NGX_HTTP_SWARM_FAIL_KINDS];
+
+    /* the endpoint in use, and the state of each */
+    ngx_uint_t                  endpoint;
+    ngx_http_swarm_ep_state_t   endpoints[NGX_HTTP_SWARM_ENDPOINTS_MAX];
 } ngx_http_swarm_shm_t;
 
 
@@ -381,10 +419,12 @@ typedef struct {
 /* the http block's swarm_* directives */
 
 typedef struct {
-    ngx_str_t                   endpoint;
-    ngx_str_t                   shown;
-    ngx_str_t                   socket;
-    ngx_str_t                   base;
+    /* swarm_endpoint, in order, and the swarm_tls_* files */
+    ngx_array_t                 endpoints;
+    ngx_str_t                   tls_certificate;
+    ngx_str_t                   tls_certificate_key;
+    ngx_str_t                   tls_trusted_certificate;
+
     ngx_msec_t                  interval;
     ngx_msec_t                  timeout;
     size_t                      zone_size;
@@ -429,6 +469,17 @@ size_t ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone);
 void ngx_http_swarm_zone_failed(ngx_http_swarm_zone_t *zone, ngx_uint_t kind);
 ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
     u_char *buf, size_t *len, time_t *last_sync);
+void ngx_http_swarm_zone_set_endpoint(ngx_http_swarm_zone_t *zone,
+    ngx_uint_t i, ngx_uint_t state, ngx_uint_t current, const char *err);
+ngx_int_t ngx_http_swarm_zone_endpoints(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_ep_state_t *states, ngx_uint_t n, ngx_uint_t *current);
+
+char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
+    ngx_http_swarm_main_conf_t *mcf);
+ngx_http_swarm_endpoint_t *ngx_http_swarm_endpoint_current(
+    ngx_http_swarm_main_conf_t *mcf);
 
 ngx_uint_t ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,

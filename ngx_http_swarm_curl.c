@@ -24,6 +24,8 @@
 #define NGX_HTTP_SWARM_URL_LEN     (64 * 1024)
 
 
+static void ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
+    ngx_http_swarm_endpoint_t *ep);
 static int ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
@@ -63,12 +65,12 @@ ngx_http_swarm_curl_global_init(ngx_log_t *log)
 
 ngx_int_t
 ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl, ngx_log_t *log,
-    ngx_str_t *base, ngx_str_t *socket, ngx_msec_t timeout)
+    ngx_http_swarm_main_conf_t *mcf)
 {
     curl->log = log;
-    curl->base = base;
-    curl->socket = socket;
-    curl->timeout = timeout;
+    curl->mcf = mcf;
+    curl->endpoint = mcf->endpoints.elts;
+    curl->timeout = mcf->timeout;
 
     curl->multi = curl_multi_init();
     if (curl->multi == NULL) {
@@ -102,12 +104,24 @@ ngx_int_t
 ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max)
 {
-    CURL  *easy;
+    CURL                       *easy;
+    size_t                      base;
+    ngx_uint_t                  i;
+    ngx_http_swarm_endpoint_t  *ep;
 
     get->curl = curl;
     get->max = max;
 
-    get->url = ngx_pnalloc(pool, curl->base->len + NGX_HTTP_SWARM_URL_LEN + 1);
+    /* room for the longest endpoint's URLs */
+
+    ep = curl->mcf->endpoints.elts;
+    base = 0;
+
+    for (i = 0; i < curl->mcf->endpoints.nelts; i++) {
+        base = ngx_max(base, ep[i].base.len);
+    }
+
+    get->url = ngx_pnalloc(pool, base + NGX_HTTP_SWARM_URL_LEN + 1);
     if (get->url == NULL) {
         return NGX_ERROR;
     }
@@ -119,16 +133,12 @@ ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
 
     get->easy = easy;
 
-    if (curl->socket->len) {
-        curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
-                         (char *) curl->socket->data);
-    }
-
 #if (LIBCURL_VERSION_NUM >= 0x075500)
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http");
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 #else
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS, CURLPROTO_HTTP|CURLPROTO_HTTPS);
 #endif
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, get->detail);
     curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
     curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -179,16 +189,20 @@ ngx_int_t
 ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
     const char *path, json_t *filters, char *err, size_t errlen)
 {
-    char                   *s, *q;
-    u_char                 *p, *last;
-    CURLMcode               rc;
-    ngx_http_swarm_curl_t  *curl;
+    char                       *s, *q;
+    u_char                     *p, *last;
+    CURLMcode                   rc;
+    ngx_http_swarm_curl_t      *curl;
+    ngx_http_swarm_endpoint_t  *ep;
 
     curl = get->curl;
+    ep = get->endpoint ? get->endpoint : curl->endpoint;
 
-    last = (u_char *) get->url + curl->base->len + NGX_HTTP_SWARM_URL_LEN;
+    ngx_http_swarm_get_endpoint(get, ep);
 
-    p = ngx_cpymem(get->url, curl->base->data, curl->base->len);
+    last = (u_char *) get->url + ep->base.len + NGX_HTTP_SWARM_URL_LEN;
+
+    p = ngx_cpymem(get->url, ep->base.data, ep->base.len);
 
     if (version) {
         p = ngx_slprintf(p, last, "/v%s", version);
@@ -225,6 +239,7 @@ ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
     get->skip = 0;
     get->code = 0;
     get->error = NULL;
+    get->detail[0] = '\0';
     get->api_version[0] = '\0';
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, curl->log, 0, "swarm: GET %s",
@@ -244,6 +259,46 @@ ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
     get->active = 1;
 
     return NGX_OK;
+}
+
+
+/*
+ * Where a request goes: a unix socket, or the host of the URL; over TLS
+ * with the swarm_tls_* files, the server's certificate always verified,
+ * against swarm_tls_trusted_certificate or else the system's CAs.
+ */
+
+static void
+ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
+    ngx_http_swarm_endpoint_t *ep)
+{
+    CURL                        *easy;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    easy = get->easy;
+    mcf = get->curl->mcf;
+
+    curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
+                     ep->socket.len ? (char *) ep->socket.data : NULL);
+
+    if (!ep->tls) {
+        return;
+    }
+
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+
+    if (mcf->tls_trusted_certificate.len) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO,
+                         (char *) mcf->tls_trusted_certificate.data);
+    }
+
+    if (mcf->tls_certificate.len) {
+        curl_easy_setopt(easy, CURLOPT_SSLCERT,
+                         (char *) mcf->tls_certificate.data);
+        curl_easy_setopt(easy, CURLOPT_SSLKEY,
+                         (char *) mcf->tls_certificate_key.data);
+    }
 }
 
 
@@ -630,6 +685,25 @@ ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get)
 
     get->largest = 0;
     get->len = 0;
+}
+
+
+/* a request under way given up, its handle kept for the next */
+
+void
+ngx_http_swarm_get_cancel(ngx_http_swarm_get_t *get)
+{
+    if (get->resume.posted) {
+        ngx_delete_posted_event(&get->resume);
+    }
+
+    if (get->easy && get->active) {
+        curl_multi_remove_handle(get->curl->multi, get->easy);
+    }
+
+    get->active = 0;
+    get->paused = 0;
+    get->buf_len = 0;
 }
 
 

@@ -20,6 +20,8 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "ngx_http_swarm.h"
+
 
 typedef struct ngx_http_swarm_get_s  ngx_http_swarm_get_t;
 
@@ -29,13 +31,16 @@ typedef void (*ngx_http_swarm_get_line_pt)(ngx_http_swarm_get_t *get,
     u_char *line, size_t len);
 
 
-/* one curl multi handle: the API's address, and its sockets as events */
+/*
+ * One curl multi handle: the endpoint its requests go to, the TLS files
+ * of https:// endpoints, and its sockets as events.
+ */
 
 typedef struct {
     CURLM                      *multi;
     ngx_log_t                  *log;
-    ngx_str_t                  *base;
-    ngx_str_t                  *socket;
+    ngx_http_swarm_endpoint_t  *endpoint;
+    ngx_http_swarm_main_conf_t *mcf;
     ngx_msec_t                  timeout;
     ngx_event_t                 timer;
 
@@ -57,6 +62,9 @@ struct ngx_http_swarm_get_s {
     ngx_http_swarm_curl_t      *curl;
     CURL                       *easy;
     void                       *data;
+
+    /* the endpoint asked, if not the one of the multi handle */
+    ngx_http_swarm_endpoint_t  *endpoint;
     ngx_http_swarm_get_done_pt  done;
     ngx_http_swarm_get_ready_pt  ready;
     ngx_http_swarm_get_line_pt  line;
@@ -66,6 +74,9 @@ struct ngx_http_swarm_get_s {
     const char                 *error;
     long                        os_errno;
     long                        code;
+
+    /* curl's words on what failed, as its error buffer has them */
+    char                        detail[CURL_ERROR_SIZE];
 
     /* the Api-Version header, "" if none */
     char                        api_version[16];
@@ -89,7 +100,7 @@ struct ngx_http_swarm_get_s {
 
 ngx_int_t ngx_http_swarm_curl_global_init(ngx_log_t *log);
 ngx_int_t ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl,
-    ngx_log_t *log, ngx_str_t *base, ngx_str_t *socket, ngx_msec_t timeout);
+    ngx_log_t *log, ngx_http_swarm_main_conf_t *mcf);
 void ngx_http_swarm_curl_cleanup(ngx_http_swarm_curl_t *curl);
 
 ngx_int_t ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
@@ -97,6 +108,7 @@ ngx_int_t ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
 ngx_int_t ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
     const char *path, json_t *filters, char *err, size_t errlen);
 void ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get);
+void ngx_http_swarm_get_cancel(ngx_http_swarm_get_t *get);
 void ngx_http_swarm_get_close(ngx_http_swarm_get_t *get);
 
 ngx_msec_t ngx_http_swarm_backoff(ngx_uint_t failures, ngx_msec_t max);

@@ -298,6 +298,22 @@ ngx_http_swarm_events_connected(ngx_http_swarm_events_t *events)
 }
 
 
+/* the stream ended, to be asked again (of another endpoint) at a start */
+
+void
+ngx_http_swarm_events_stop(ngx_http_swarm_events_t *events)
+{
+    if (events->retry.timer_set) {
+        ngx_del_timer(&events->retry);
+    }
+
+    ngx_http_swarm_get_cancel(&events->get);
+
+    events->connected = 0;
+    events->failures = 0;
+}
+
+
 void
 ngx_http_swarm_events_close(ngx_http_swarm_events_t *events)
 {

@@ -35,6 +35,7 @@ ngx_http_swarm_events_t *ngx_http_swarm_events_create(
     ngx_http_swarm_events_pt changed, void *data);
 void ngx_http_swarm_events_start(ngx_http_swarm_events_t *events);
 ngx_uint_t ngx_http_swarm_events_connected(ngx_http_swarm_events_t *events);
+void ngx_http_swarm_events_stop(ngx_http_swarm_events_t *events);
 void ngx_http_swarm_events_close(ngx_http_swarm_events_t *events);
 
 

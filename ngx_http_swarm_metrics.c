@@ -484,7 +484,8 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
                                  "endpoint.") != NGX_OK
         || ngx_http_swarm_printf(t, "nginx_swarm_api_info{") != NGX_OK
         || ngx_http_swarm_value(t, "version", (char *) version) != NGX_OK
-        || ngx_http_swarm_printf(t, ",endpoint=\"%V\"} 1\n", &mcf->shown)
+        || ngx_http_swarm_printf(t, ",endpoint=\"%V\"} 1\n",
+                                 &ngx_http_swarm_endpoint_current(mcf)->shown)
            != NGX_OK
         || ngx_http_swarm_family(t, "nginx_swarm_zone_size_bytes", "gauge",
                                  "The size of swarm_zone.") != NGX_OK

@@ -25,10 +25,6 @@ static void *ngx_http_swarm_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_swarm_postconfiguration(ngx_conf_t *cf);
-static char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-static ngx_int_t ngx_http_swarm_endpoint_shown(ngx_pool_t *pool,
-    ngx_str_t *endpoint, ngx_str_t *shown);
 static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -51,6 +47,27 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       ngx_http_swarm_endpoint,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
+      NULL },
+
+    { ngx_string("swarm_tls_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, tls_certificate),
+      NULL },
+
+    { ngx_string("swarm_tls_certificate_key"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, tls_certificate_key),
+      NULL },
+
+    { ngx_string("swarm_tls_trusted_certificate"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
+      ngx_conf_set_str_slot,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, tls_trusted_certificate),
       NULL },
 
     { ngx_string("swarm_interval"),
@@ -204,6 +221,13 @@ ngx_http_swarm_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    if (ngx_array_init(&mcf->endpoints, cf->pool, 2,
+                       sizeof(ngx_http_swarm_endpoint_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     return mcf;
 }
 
@@ -213,13 +237,8 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_swarm_main_conf_t *mcf = conf;
 
-    ngx_str_t  endpoint = ngx_string("unix:/var/run/docker.sock");
-
-    if (mcf->endpoint.len == 0) {
-        mcf->endpoint = endpoint;
-        mcf->shown = endpoint;
-        ngx_str_set(&mcf->socket, "/var/run/docker.sock");
-        ngx_str_set(&mcf->base, "http://localhost");
+    if (ngx_http_swarm_endpoints_check(cf, mcf) != NGX_CONF_OK) {
+        return NGX_CONF_ERROR;
     }
 
     ngx_conf_init_msec_value(mcf->interval, 5000);
@@ -363,111 +382,6 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
     }
 
     return ngx_http_swarm_counters_init(cf);
-}
-
-
-static char *
-ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
-{
-    ngx_http_swarm_main_conf_t *mcf = conf;
-
-    u_char     *p;
-    ngx_str_t  *value;
-
-    if (mcf->endpoint.len) {
-        return "is duplicate";
-    }
-
-    value = cf->args->elts;
-    mcf->endpoint = value[1];
-    mcf->shown = value[1];
-
-    if (value[1].len > 5 && ngx_strncmp(value[1].data, "unix:", 5) == 0) {
-        mcf->socket.data = value[1].data + 5;
-        mcf->socket.len = value[1].len - 5;
-        ngx_str_set(&mcf->base, "http://localhost");
-
-        if (mcf->socket.data[0] != '/') {
-            return "invalid value: the socket path must be absolute";
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    if (value[1].len > 7 && ngx_strncmp(value[1].data, "http://", 7) == 0) {
-        mcf->base = value[1];
-
-        /* drop a trailing slash: paths are added as "/v1.41/..." */
-
-        p = mcf->base.data + mcf->base.len - 1;
-        if (*p == '/') {
-            *p = '\0';
-            mcf->base.len--;
-        }
-
-        if (ngx_http_swarm_endpoint_shown(cf->pool, &mcf->base, &mcf->shown)
-            != NGX_OK)
-        {
-            return NGX_CONF_ERROR;
-        }
-
-        return NGX_CONF_OK;
-    }
-
-    ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                       "invalid value \"%V\": expected \"unix:/path\" or "
-                       "\"http://host:port\"", &value[1]);
-
-    return NGX_CONF_ERROR;
-}
-
-
-/*
- * The endpoint as logs and swarm_status show it: the password of
- * "http://user:password@host:port" masked.
- */
-
-static ngx_int_t
-ngx_http_swarm_endpoint_shown(ngx_pool_t *pool, ngx_str_t *endpoint,
-    ngx_str_t *shown)
-{
-    u_char  *host, *at, *colon, *end, *p;
-
-    host = endpoint->data + sizeof("http://") - 1;
-    end = endpoint->data + endpoint->len;
-
-    p = ngx_strlchr(host, end, '/');
-    if (p) {
-        end = p;
-    }
-
-    at = NULL;
-
-    for (p = host; p < end; p++) {
-        if (*p == '@') {
-            at = p;
-        }
-    }
-
-    colon = at ? ngx_strlchr(host, at, ':') : NULL;
-
-    if (colon == NULL) {
-        *shown = *endpoint;
-        return NGX_OK;
-    }
-
-    shown->len = (colon + 1 - endpoint->data) + sizeof("***") - 1
-                 + (endpoint->data + endpoint->len - at);
-    shown->data = ngx_pnalloc(pool, shown->len);
-    if (shown->data == NULL) {
-        return NGX_ERROR;
-    }
-
-    p = ngx_cpymem(shown->data, endpoint->data, colon + 1 - endpoint->data);
-    p = ngx_cpymem(p, "***", sizeof("***") - 1);
-    ngx_memcpy(p, at, endpoint->data + endpoint->len - at);
-
-    return NGX_OK;
 }
 
 

@@ -18,8 +18,57 @@
 #include "ngx_http_swarm.h"
 
 
+static json_t *ngx_http_swarm_status_endpoints(
+    ngx_http_swarm_main_conf_t *mcf);
 static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up);
+
+
+/* each endpoint, its state as worker 0 saw it last, and why it failed */
+
+static json_t *
+ngx_http_swarm_status_endpoints(ngx_http_swarm_main_conf_t *mcf)
+{
+    json_t                     *a, *o;
+    ngx_uint_t                  i, n, current;
+    ngx_http_swarm_endpoint_t  *ep;
+    ngx_http_swarm_ep_state_t   st[NGX_HTTP_SWARM_ENDPOINTS_MAX];
+
+    static const char  *states[] = { "standby", "current", "failed" };
+
+    ep = mcf->endpoints.elts;
+    n = mcf->endpoints.nelts;
+
+    if (mcf->zone.sh == NULL
+        || ngx_http_swarm_zone_endpoints(&mcf->zone, st, n, &current)
+           != NGX_OK)
+    {
+        ngx_memzero(st, sizeof(st));
+    }
+
+    a = json_array();
+
+    for (i = 0; a && i < n; i++) {
+        o = json_pack("{s:s%,s:s}",
+                      "endpoint", (char *) ep[i].shown.data, ep[i].shown.len,
+                      "state", states[st[i].state < 3 ? st[i].state : 0]);
+
+        if (o && st[i].state == NGX_HTTP_SWARM_EP_FAILED) {
+            json_object_set_new(o, "error",
+                                ngx_http_swarm_json_text((char *) st[i].error,
+                                                         st[i].error_len));
+            json_object_set_new(o, "since",
+                                json_integer((json_int_t) st[i].since));
+        }
+
+        if (o == NULL || json_array_append_new(a, o) != 0) {
+            json_decref(a);
+            return NULL;
+        }
+    }
+
+    return a;
+}
 
 
 ngx_int_t
@@ -33,6 +82,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     ngx_uint_t                   i;
     ngx_chain_t                  out;
     ngx_http_swarm_shm_t        *sh;
+    ngx_str_t                   *shown;
     ngx_http_swarm_figures_t     fig;
     ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
@@ -54,9 +104,12 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
+    shown = &ngx_http_swarm_endpoint_current(mcf)->shown;
+
     json_object_set_new(root, "endpoint",
-                        json_stringn((char *) mcf->shown.data,
-                                     mcf->shown.len));
+                        json_stringn((char *) shown->data, shown->len));
+    json_object_set_new(root, "endpoints",
+                        ngx_http_swarm_status_endpoints(mcf));
 
     sh = mcf->zone.sh;
     len = sh ? ngx_http_swarm_zone_version(&mcf->zone, version) : 0;

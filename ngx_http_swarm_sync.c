@@ -20,6 +20,7 @@
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_curl.h"
+#include "ngx_http_swarm_endpoints.h"
 #include "ngx_http_swarm_events.h"
 #include "ngx_http_swarm_publish.h"
 
@@ -79,6 +80,8 @@ typedef struct {
     ngx_log_t                  *log;
     ngx_http_swarm_curl_t       curl;
     ngx_http_swarm_get_t        get;
+    ngx_http_swarm_endpoints_t *endpoints;
+    ngx_str_t                  *shown;
     ngx_http_swarm_events_t    *events;
     ngx_event_t                 poll;
     ngx_event_t                 run;
@@ -264,10 +267,7 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    if (ngx_http_swarm_curl_init(&sync->curl, cycle->log, &mcf->base,
-                                 &mcf->socket, mcf->timeout)
-        != NGX_OK)
-    {
+    if (ngx_http_swarm_curl_init(&sync->curl, cycle->log, mcf) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -285,8 +285,17 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
+    sync->endpoints = ngx_http_swarm_endpoints_create(mcf, &sync->curl,
+                                                      cycle->pool,
+                                                      cycle->log);
+    if (sync->endpoints == NULL) {
+        return NGX_ERROR;
+    }
+
+    sync->shown = ngx_http_swarm_endpoints_shown(sync->endpoints);
+
     sync->events = ngx_http_swarm_events_create(&sync->curl, cycle->pool,
-                                                &mcf->shown, mcf->interval,
+                                                sync->shown, mcf->interval,
                                                 sync->api_version,
                                                 ngx_http_swarm_look_now,
                                                 sync);
@@ -352,8 +361,15 @@ ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync)
     ngx_time_update();
     sync->start = ngx_current_msec;
 
+    /* the first endpoint answers again: the version and stream are its */
+
+    if (ngx_http_swarm_endpoints_start(sync->endpoints) == NGX_OK) {
+        sync->api_version[0] = '\0';
+        ngx_http_swarm_events_stop(sync->events);
+    }
+
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
-                   "swarm: sync with %V", &sync->mcf->shown);
+                   "swarm: sync with %V", sync->shown);
 
     if (sync->api_version[0] == '\0') {
         rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_PING, NULL);
@@ -437,12 +453,18 @@ ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
     }
 
     if (get->error) {
+
+        /* the system's error, else curl's details (of TLS, say) */
+
         sync->kind = NGX_HTTP_SWARM_FAIL_TRANSPORT;
         ngx_http_swarm_sync_error(sync, "GET %s: %s%s%s%s", path, get->error,
-                                  get->os_errno ? " (" : "",
+                                  (get->os_errno || get->detail[0])
+                                  ? " (" : "",
                                   get->os_errno
-                                  ? strerror((int) get->os_errno) : "",
-                                  get->os_errno ? ")" : "");
+                                  ? strerror((int) get->os_errno)
+                                  : get->detail,
+                                  (get->os_errno || get->detail[0])
+                                  ? ")" : "");
         ngx_http_swarm_sync_failed(sync);
         return;
     }
@@ -455,7 +477,7 @@ ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
     if (ngx_http_swarm_refused_version(sync)) {
         ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
                       "swarm: %V refused API version %s, negotiating again",
-                      &sync->mcf->shown, sync->api_version);
+                      sync->shown, sync->api_version);
 
         sync->renegotiated = 1;
         sync->api_version[0] = '\0';
@@ -1293,7 +1315,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     if (sync->failures) {
         ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
                       "swarm: Docker API at %V answers again",
-                      &mcf->shown);
+                      sync->shown);
     }
 
     sync->failures = 0;
@@ -1336,6 +1358,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
 
     ngx_add_timer(&sync->poll, delay);
 
+    ngx_http_swarm_endpoints_ok(sync->endpoints);
     ngx_http_swarm_events_start(sync->events);
 }
 
@@ -1344,7 +1367,8 @@ static void
 ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 {
     size_t                       len;
-    ngx_uint_t                   i;
+    ngx_int_t                    rc;
+    ngx_uint_t                   i, failover;
     ngx_http_swarm_upstream_t  **upp;
     ngx_http_swarm_main_conf_t  *mcf;
     u_char                       err[NGX_HTTP_SWARM_ESC_LEN];
@@ -1352,6 +1376,15 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
     mcf = sync->mcf;
     upp = mcf->upstreams.elts;
     len = ngx_strlen(sync->err);
+
+    /*
+     * another endpoint may answer where this one did not, or failed as
+     * a server: it is tried, at once while some have not failed yet
+     */
+
+    failover = (sync->kind == NGX_HTTP_SWARM_FAIL_TRANSPORT
+                || (sync->kind == NGX_HTTP_SWARM_FAIL_HTTP
+                    && sync->get.code >= 500));
 
     ngx_http_swarm_zone_failed(&mcf->zone, sync->kind);
 
@@ -1364,17 +1397,20 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
         ngx_log_error(NGX_LOG_ERR, sync->log, 0,
                       "swarm: Docker API at %V failed: %s; "
                       "keeping the last task sets of all upstreams",
-                      &mcf->shown, err);
+                      sync->shown, err);
 
     } else {
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sync->log, 0,
                        "swarm: Docker API at %V failed again: %s",
-                       &mcf->shown, err);
+                       sync->shown, err);
     }
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
         (void) ngx_http_swarm_zone_set_error(upp[i], sync->err, len, 0);
     }
+
+    rc = ngx_http_swarm_endpoints_failed(sync->endpoints, sync->err,
+                                         failover);
 
     sync->failures++;
 
@@ -1395,8 +1431,13 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     sync->again = 0;
 
+    if (rc != NGX_DECLINED) {
+        ngx_http_swarm_events_stop(sync->events);
+    }
+
     ngx_add_timer(&sync->poll,
-                  ngx_http_swarm_backoff(sync->failures, mcf->interval));
+                  (rc == NGX_OK) ? 1
+                  : ngx_http_swarm_backoff(sync->failures, mcf->interval));
 }
 
 
@@ -1502,6 +1543,10 @@ ngx_http_swarm_sync_exit(void)
 
     if (sync->events) {
         ngx_http_swarm_events_close(sync->events);
+    }
+
+    if (sync->endpoints) {
+        ngx_http_swarm_endpoints_close(sync->endpoints);
     }
 
     ngx_http_swarm_curl_cleanup(&sync->curl);

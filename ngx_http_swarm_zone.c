@@ -524,6 +524,88 @@ ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
 }
 
 
+/*
+ * Endpoint i's state, and, if "current", that it is the one in use; an
+ * error cut on a character boundary to what the zone holds.
+ */
+
+void
+ngx_http_swarm_zone_set_endpoint(ngx_http_swarm_zone_t *zone, ngx_uint_t i,
+    ngx_uint_t state, ngx_uint_t current, const char *err)
+{
+    size_t                      len;
+    ngx_http_swarm_ep_state_t  *st;
+
+    if (i >= NGX_HTTP_SWARM_ENDPOINTS_MAX) {
+        return;
+    }
+
+    len = err ? ngx_strlen(err) : 0;
+
+    if (len > NGX_HTTP_SWARM_ERR_LEN) {
+        len = ngx_http_swarm_utf8_cut((const u_char *) err,
+                                      NGX_HTTP_SWARM_ERR_LEN);
+    }
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (ngx_http_swarm_zone_writer(zone)) {
+        st = &zone->sh->endpoints[i];
+
+        if (state != NGX_HTTP_SWARM_EP_KEEP) {
+            if (st->state != state) {
+                st->since = ngx_time();
+            }
+
+            st->state = state;
+            st->error_len = len;
+            ngx_memcpy(st->error, err, len);
+        }
+
+        if (current) {
+            zone->sh->endpoint = i;
+        }
+    }
+
+    ngx_http_swarm_zone_write_end(zone);
+}
+
+
+/* the states of the first n endpoints, and the one in use */
+
+ngx_int_t
+ngx_http_swarm_zone_endpoints(ngx_http_swarm_zone_t *zone,
+    ngx_http_swarm_ep_state_t *states, ngx_uint_t n, ngx_uint_t *current)
+{
+    ngx_uint_t         i;
+    ngx_atomic_uint_t  seq;
+
+    n = ngx_min(n, NGX_HTTP_SWARM_ENDPOINTS_MAX);
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)) {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        ngx_memcpy(states, zone->sh->endpoints,
+                   n * sizeof(ngx_http_swarm_ep_state_t));
+        *current = zone->sh->endpoint;
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            for (i = 0; i < n; i++) {
+                states[i].error_len = ngx_min(states[i].error_len,
+                                              NGX_HTTP_SWARM_ERR_LEN);
+            }
+
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
+
+
 /* the API version the engine speaks, for swarm_status */
 
 void

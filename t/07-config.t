@@ -41,6 +41,14 @@ is($rc, 0, 'a keyed cookie with a key of 16 bytes passes') or diag $out;
     . 'swarm_slow_start 1m; }');
 is($rc, 0, 'failures and slow start pass') or diag $out;
 
+($rc, $out) = check('swarm_endpoint unix:/run/a.sock; '
+    . 'swarm_endpoint http://10.0.0.2:2375; '
+    . 'swarm_endpoint https://10.0.0.3:2376; '
+    . 'swarm_tls_certificate %%DIR%%/key; swarm_tls_certificate_key %%DIR%%/key; '
+    . 'swarm_tls_trusted_certificate %%DIR%%/key; '
+    . 'upstream app { swarm_service name=web port=80; }');
+is($rc, 0, 'endpoints in order, and TLS files, pass') or diag $out;
+
 my @bad = (
     ['upstream app { swarm_service port=80; }',
         qr/"swarm_service" needs "label=KEY=VALUE" or "name=NAME"/],
@@ -74,8 +82,17 @@ my @bad = (
         qr/invalid value "tcp:\/\/1\.2\.3\.4:2375"/],
     ['swarm_endpoint unix:relative.sock; upstream app { swarm_service name=a; }',
         qr/the socket path must be absolute/],
-    ['swarm_endpoint unix:/a; swarm_endpoint unix:/b; upstream app { swarm_service name=a; }',
+    ['swarm_endpoint unix:/a; swarm_endpoint unix:/a; upstream app { swarm_service name=a; }',
         qr/"swarm_endpoint" directive is duplicate/],
+    [join(' ', map { "swarm_endpoint unix:/$_;" } 1 .. 17)
+        . ' upstream app { swarm_service name=a; }',
+        qr/more than 16 "swarm_endpoint"/],
+    ['swarm_endpoint ftp://a; upstream app { swarm_service name=a; }',
+        qr/invalid value "ftp:\/\/a": expected "unix:\/path", "http:\/\/host:port" or "https:\/\/host:port"/],
+    ['swarm_tls_certificate %%DIR%%/key; upstream app { swarm_service name=a; }',
+        qr/"swarm_tls_certificate" and "swarm_tls_certificate_key" go together/],
+    ['swarm_tls_trusted_certificate %%DIR%%/none.pem; upstream app { swarm_service name=a; }',
+        qr/swarm_tls file "\S+\/none\.pem" cannot be read/],
     ['swarm_interval 10ms; upstream app { swarm_service name=a; }',
         qr/"swarm_interval" must be at least 100ms/],
     ['swarm_zone 1k; upstream app { swarm_service name=a; }',

@@ -2,7 +2,8 @@
 """Docker Engine API stand-in for the tests.
 
 Serves the real engine answers of t/fixtures on a unix socket (or on a
-loopback TCP port), following a state file that the test rewrites at
+loopback TCP port, with TLS if given a certificate, a key and a CA that
+client certificates must be signed by), following a state file that the test rewrites at
 will: which fixtures to serve, task overrides, the API versions the
 engine accepts, and faults.  Task addresses 10.x.y.z/n are served as
 127.x.y.z/n so that loopback backends can answer for them.  Every
@@ -16,7 +17,11 @@ State file keys (all optional):
   version           highest API version (default "1.41")
   min_version       lowest API version (default "1.12")
   ping_header       false: /_ping answers without Api-Version
-  fault             "hang", "500", "garbage", "truncate", "big", "slow"
+  fault             "hang", "500", "garbage", "truncate", "big", "slow";
+                    "not_manager" and "no_leader": what a worker node
+                    and a manager without a leader answer to the swarm
+                    paths (/services, /tasks), 503 and 500, /_ping and
+                    /version answering as usual
   fault_paths       paths the fault applies to (default: all)
   services_raw      a file of services for generated swarms (see
                     t/bench/gen-swarm.py), filtered as the engine does
@@ -134,6 +139,20 @@ class Handler(BaseHTTPRequestHandler):
             return True
         if fault == "500":
             self.send(500, {"message": "stand-in: internal error"})
+            return True
+        if fault == "not_manager" and path in ("/services", "/tasks"):
+            self.send(503, {"message": "This node is not a swarm manager. "
+                            "Worker nodes can't be used to view or modify "
+                            "cluster state. Please run this command on a "
+                            "manager node or promote the current node to a "
+                            "manager."})
+            return True
+        if fault == "no_leader" and path in ("/services", "/tasks"):
+            self.send(500, {"message": "rpc error: code = Unknown desc = "
+                            "The swarm does not have a leader. It's "
+                            "possible that too few managers are online. "
+                            "Make sure more than half of the managers are "
+                            "online."})
             return True
         if fault == "garbage":
             self.send(200, "<html>not json</html>\x00\x01{[")
@@ -433,6 +452,14 @@ def main():
         if host not in ("127.0.0.1", "localhost"):
             sys.exit("the stand-in listens on loopback only")
         server = TCPServer((host, int(port)), Handler)
+        if len(sys.argv) > 4:
+            import ssl
+            cert, key, ca = sys.argv[4:7]
+            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            ctx.load_cert_chain(cert, key)
+            ctx.load_verify_locations(ca)
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.state_file = state_file
     server.log_file = log_file
     server.serve_forever()

@@ -98,6 +98,19 @@ sub start_api {
             . $self->read_file('dockerd.out');
 }
 
+# The stand-in on a loopback port, "127.0.0.1:PORT", with TLS if given a
+# certificate, its key and the CA of client certificates; as "name".
+
+sub start_api_tcp {
+    my ($self, $name, $listen, @tls) = @_;
+    $self->state({}) unless -e "$self->{dir}/state.json";
+    $self->spawn($name, 'python3', "$T/dockerd.py", $listen,
+        "$self->{dir}/state.json", "$self->{dir}/api.log", @tls);
+    wait_for(sub { IO::Socket::INET->new($listen) }, 10)
+        or die "the Docker API stand-in did not start on $listen: "
+            . $self->read_file("$name.out");
+}
+
 sub stop_api {
     my ($self) = @_;
     $self->kill_child('dockerd');
