@@ -39,7 +39,7 @@ SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
               gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
-             libssl-dev openssl \
+             libssl-dev openssl iproute2 util-linux \
              valgrind clang libclang-rt-14-dev prometheus chromium \
              python3-websocket
 
