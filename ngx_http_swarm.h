@@ -133,6 +133,9 @@ typedef struct {
 
 #define NGX_HTTP_SWARM_ENDPOINTS_MAX  16
 
+/* the oldest Docker API version asked for, that of Docker 1.12 */
+#define NGX_HTTP_SWARM_MIN_API        "1.24"
+
 typedef struct {
     ngx_str_t                   name;
     ngx_str_t                   shown;

@@ -397,14 +397,21 @@ ngx_http_swarm_endpoints_failed(ngx_http_swarm_endpoints_t *e,
 }
 
 
-/* a refresh worked: the endpoint is kept; the first is asked meanwhile */
+/*
+ * A refresh worked: the endpoint is kept, and the first is asked
+ * meanwhile.  Returns whether this endpoint was the one that failed.
+ */
 
-void
+ngx_uint_t
 ngx_http_swarm_endpoints_ok(ngx_http_swarm_endpoints_t *e)
 {
+    ngx_uint_t  was;
+
     e->failed = 0;
 
-    if (e->down & (1 << e->current)) {
+    was = (e->down & (1 << e->current)) != 0;
+
+    if (was) {
         e->down &= ~(1 << e->current);
         ngx_http_swarm_zone_set_endpoint(&e->mcf->zone, e->current,
                                          NGX_HTTP_SWARM_EP_CURRENT, 1, NULL);
@@ -414,6 +421,8 @@ ngx_http_swarm_endpoints_ok(ngx_http_swarm_endpoints_t *e)
         ngx_add_timer(&e->timer, e->mcf->interval
                                  * NGX_HTTP_SWARM_PROBE_INTERVALS);
     }
+
+    return was;
 }
 
 
@@ -461,7 +470,8 @@ ngx_http_swarm_endpoints_probe(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_http_swarm_get(&e->probe, "1.24", NGX_HTTP_SWARM_PROBE_PATH,
+    if (ngx_http_swarm_get(&e->probe, NGX_HTTP_SWARM_MIN_API,
+                           NGX_HTTP_SWARM_PROBE_PATH,
                            NULL, err, sizeof(err))
         != NGX_OK)
     {

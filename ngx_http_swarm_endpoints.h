@@ -28,7 +28,7 @@ ngx_str_t *ngx_http_swarm_endpoints_shown(ngx_http_swarm_endpoints_t *e);
 ngx_int_t ngx_http_swarm_endpoints_start(ngx_http_swarm_endpoints_t *e);
 ngx_int_t ngx_http_swarm_endpoints_failed(ngx_http_swarm_endpoints_t *e,
     const char *err, ngx_uint_t failover);
-void ngx_http_swarm_endpoints_ok(ngx_http_swarm_endpoints_t *e);
+ngx_uint_t ngx_http_swarm_endpoints_ok(ngx_http_swarm_endpoints_t *e);
 void ngx_http_swarm_endpoints_close(ngx_http_swarm_endpoints_t *e);
 
 

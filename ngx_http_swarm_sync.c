@@ -25,8 +25,6 @@
 #include "ngx_http_swarm_publish.h"
 
 
-#define NGX_HTTP_SWARM_MIN_API        "1.24"
-
 /* tasks asked again by ID in one query, to fit the URL */
 #define NGX_HTTP_SWARM_GONE_MAX       1000
 
@@ -1306,15 +1304,22 @@ static void
 ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
 {
     size_t                       parsed, reused;
+    ngx_uint_t                   again;
     ngx_msec_t                   delay;
     ngx_http_swarm_figures_t     fig;
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = sync->mcf;
 
+    /* the endpoint that failed, or the next one in its place */
+
+    again = ngx_http_swarm_endpoints_ok(sync->endpoints);
+
     if (sync->failures) {
         ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
-                      "swarm: Docker API at %V answers again",
+                      again ? "swarm: Docker API at %V answers again"
+                            : "swarm: Docker API at %V answers, in place "
+                              "of the one that failed",
                       sync->shown);
     }
 
@@ -1358,7 +1363,6 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
 
     ngx_add_timer(&sync->poll, delay);
 
-    ngx_http_swarm_endpoints_ok(sync->endpoints);
     ngx_http_swarm_events_start(sync->events);
 }
 
