@@ -378,7 +378,7 @@ ngx_http_swarm_zone_cells(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_peer_t *old, ngx_uint_t nold,
     ngx_http_swarm_peer_t *peers, ngx_uint_t n)
 {
-    ngx_uint_t              i, c, missed;
+    ngx_uint_t              i, c, k, missed;
     ngx_http_swarm_shm_t   *sh;
     ngx_http_swarm_cell_t  *cell;
 
@@ -399,10 +399,21 @@ ngx_http_swarm_zone_cells(ngx_http_swarm_zone_t *zone,
             continue;
         }
 
-        do {
+        /* one round of the cells at the most, whatever the count says */
+
+        for (k = 0; k < sh->ncells; k++) {
             c = sh->cell_next;
             sh->cell_next = (c + 1 < sh->ncells) ? c + 1 : 1;
-        } while (c == 0 || sh->cells[c].tag != 0);
+
+            if (c != 0 && sh->cells[c].tag == 0) {
+                break;
+            }
+        }
+
+        if (k == sh->ncells) {
+            missed++;
+            continue;
+        }
 
         cell = &sh->cells[c];
 

@@ -111,4 +111,39 @@ cmp_ok($s->{tried}, '>=', $s->{requests} / 2 - 2,
     "an answer cleared its failures ($s->{tried} of $s->{requests} to it)");
 is(fails('app'), 0, 'swarm_status: no failures');
 
-$t->done_testing;
+$t->finish;
+
+# a zone with cells for fewer tasks than it holds: those left without
+# one are counted by each worker, and the log says how many
+
+my $z = SwarmTest->new;
+my $svc = fake_service(1, 'many', { 'swarm.upstream' => 'many' });
+my @many;
+for my $n (1 .. 600) {
+    my $k = fake_task($svc, sprintf 'many%021d', $n);
+    $k->{NetworksAttachments}[0]{Addresses} =
+        [ sprintf '10.0.%d.%d/16', 10 + int($n / 250), 1 + $n % 250 ];
+    push @many, $k;
+}
+$z->start_api(services => [$svc], tasks => \@many);
+$z->conf(<<"EOC");
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_zone 256k;
+
+    upstream many {
+        swarm_service label=swarm.upstream=many port=$p;
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+    }
+EOC
+$z->start_nginx;
+ok(wait_for(sub { $z->peers('many') == 600 }, 10), '600 tasks in a zone of 256k');
+like($z->error_log,
+    qr/swarm: upstream "many": swarm_zone has no cell left for the failures of 89 tasks, each worker counts theirs on its own/,
+    'its 512 cells, 511 given, leave 89 tasks to each worker\'s count');
+$z->finish;
+
+done_testing;
