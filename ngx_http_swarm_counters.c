@@ -27,9 +27,13 @@ static ngx_msec_t  ngx_http_swarm_buckets[NGX_HTTP_SWARM_C_BUCKETS] = {
 
 
 static uint32_t ngx_http_swarm_counter_hash(const char *task);
+static ngx_http_swarm_shm_up_t *ngx_http_swarm_counters_record(
+    ngx_http_swarm_upstream_t *up);
+static ngx_uint_t ngx_http_swarm_counters_find(ngx_http_swarm_view_t *view,
+    ngx_http_swarm_shm_up_t *su, ngx_uint_t make);
 static ngx_http_swarm_counter_t *ngx_http_swarm_counter_get(
     ngx_http_swarm_zone_t *zone, ngx_http_swarm_shm_up_t *su,
-    ngx_http_swarm_peer_t *peer, const char *route, ngx_log_t *log);
+    ngx_http_swarm_peer_t *peer, const char *route, ngx_uint_t make);
 static ngx_int_t ngx_http_swarm_counters_grow(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_shm_up_t *su);
 static void ngx_http_swarm_counters_cleanup(void *data);
@@ -55,10 +59,10 @@ ngx_int_t
 ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_log_t *log)
 {
-    ngx_uint_t              i, missed;
-    const char             *route;
-    ngx_pool_cleanup_t     *cln;
-    ngx_http_swarm_zone_t  *zone;
+    ngx_uint_t                missed;
+    ngx_pool_cleanup_t       *cln;
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_shm_up_t  *su;
 
     zone = up->zone;
 
@@ -77,28 +81,18 @@ ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
     cln->handler = ngx_http_swarm_counters_cleanup;
     cln->data = view;
 
-    if (!ngx_http_swarm_zone_current(zone) || up->shm == NULL) {
+    ngx_shmtx_lock(&zone->shpool->mutex);
+
+    su = ngx_http_swarm_counters_record(up);
+
+    if (su == NULL) {
+        ngx_shmtx_unlock(&zone->shpool->mutex);
         return NGX_OK;
     }
 
-    missed = 0;
-
-    ngx_shmtx_lock(&zone->shpool->mutex);
-
     view->counters_freed = zone->sh->counters_freed;
 
-    for (i = 0; i < view->npeers; i++) {
-        route = up->routes
-                ? ngx_http_swarm_routing_name(view, view->tasks[i].route)
-                : "";
-
-        view->counters[i] = ngx_http_swarm_counter_get(zone, up->shm,
-                                                       &view->tasks[i],
-                                                       route, log);
-        if (view->counters[i] == NULL) {
-            missed++;
-        }
-    }
+    missed = ngx_http_swarm_counters_find(view, su, 1);
 
     ngx_shmtx_unlock(&zone->shpool->mutex);
 
@@ -113,12 +107,80 @@ ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
 }
 
 
-/* under the mutex: a task's counts in a route, made if new */
+/*
+ * Under the mutex: the upstream's record, if this process may still use
+ * it.  A newer configuration frees the records of the upstreams it
+ * lacks, under this mutex, and keeps those it has: a process of an older
+ * one still counts into a record it finds there.
+ */
+
+static ngx_http_swarm_shm_up_t *
+ngx_http_swarm_counters_record(ngx_http_swarm_upstream_t *up)
+{
+    ngx_http_swarm_zone_t    *zone;
+    ngx_http_swarm_shm_up_t  *su;
+
+    zone = up->zone;
+
+    if (up->shm == NULL) {
+        return NULL;
+    }
+
+    if (ngx_http_swarm_zone_current(zone)) {
+        return up->shm;
+    }
+
+    for (su = zone->sh->upstreams; su; su = su->next) {
+        if (su == up->shm && su->name.len == up->name.len
+            && ngx_strncmp(su->name.data, up->name.data, up->name.len) == 0)
+        {
+            return su;
+        }
+    }
+
+    return NULL;
+}
+
+
+/*
+ * Under the mutex: each peer's counts, made if new and "make" is set;
+ * the number of peers left without.
+ */
+
+static ngx_uint_t
+ngx_http_swarm_counters_find(ngx_http_swarm_view_t *view,
+    ngx_http_swarm_shm_up_t *su, ngx_uint_t make)
+{
+    ngx_uint_t                  i, missed;
+    const char                 *route;
+    ngx_http_swarm_upstream_t  *up;
+
+    up = view->up;
+    missed = 0;
+
+    for (i = 0; i < view->npeers; i++) {
+        route = up->routes
+                ? ngx_http_swarm_routing_name(view, view->tasks[i].route)
+                : "";
+
+        view->counters[i] = ngx_http_swarm_counter_get(up->zone, su,
+                                                       &view->tasks[i],
+                                                       route, make);
+        if (view->counters[i] == NULL) {
+            missed++;
+        }
+    }
+
+    return missed;
+}
+
+
+/* under the mutex: a task's counts in a route, made if new and asked */
 
 static ngx_http_swarm_counter_t *
 ngx_http_swarm_counter_get(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peer,
-    const char *route, ngx_log_t *log)
+    const char *route, ngx_uint_t make)
 {
     uint32_t                   hash;
     ngx_http_swarm_counter_t  *c;
@@ -133,6 +195,10 @@ ngx_http_swarm_counter_get(ngx_http_swarm_zone_t *zone,
                 return c;
             }
         }
+    }
+
+    if (!make) {
+        return NULL;
     }
 
     if (su->ncounters >= su->counters_size
@@ -212,8 +278,10 @@ ngx_http_swarm_counter_hash(const char *task)
 
 
 /*
- * What this worker counted of a copy, added to the zone's counts; counts
- * of a task worker 0 dropped meanwhile are dropped too.
+ * What this worker counted of a copy, added to the zone's counts.  Once
+ * worker 0 dropped counts (of any upstream's tasks), the counts of this
+ * copy's tasks are looked up again: those of a task that left are gone
+ * with it, the others' are kept.
  */
 
 void
@@ -223,6 +291,7 @@ ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view)
     ngx_http_swarm_zone_t     *zone;
     ngx_http_swarm_counts_t   *d;
     ngx_http_swarm_counter_t  *c;
+    ngx_http_swarm_shm_up_t   *su;
 
     if (view->counts == NULL) {
         return;
@@ -243,18 +312,19 @@ ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view)
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    if (view->counters_freed != zone->sh->counters_freed) {
+    su = ngx_http_swarm_counters_record(view->up);
+
+    if (su && view->counters_freed != zone->sh->counters_freed) {
 
         /* some counts were dropped: the pointers may be stale */
 
         view->counters_freed = zone->sh->counters_freed;
-        ngx_memzero(view->counters,
-                    view->npeers * sizeof(ngx_http_swarm_counter_t *));
+        (void) ngx_http_swarm_counters_find(view, su, 0);
     }
 
     for (i = 0; i < view->npeers; i++) {
         d = &view->counts[i];
-        c = view->counters[i];
+        c = su ? view->counters[i] : NULL;
 
         if (c) {
             for (j = 0; j < NGX_HTTP_SWARM_C_N; j++) {
@@ -274,9 +344,7 @@ ngx_http_swarm_counters_cleanup(void *data)
 {
     ngx_http_swarm_view_t  *view = data;
 
-    if (ngx_http_swarm_zone_current(view->up->zone)) {
-        ngx_http_swarm_counters_flush(view);
-    }
+    ngx_http_swarm_counters_flush(view);
 }
 
 
@@ -378,20 +446,24 @@ ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
     ngx_http_swarm_shm_up_t   *su;
 
     zone = up->zone;
-    su = up->shm;
 
     *copy = NULL;
     *n = 0;
-
-    if (su == NULL || !ngx_http_swarm_zone_current(zone)) {
-        return NGX_OK;
-    }
 
     buf = NULL;
     size = 0;
 
     for ( ;; ) {
         ngx_shmtx_lock(&zone->shpool->mutex);
+
+        /* looked at under the mutex: a newer configuration may free it */
+
+        su = ngx_http_swarm_counters_record(up);
+
+        if (su == NULL) {
+            ngx_shmtx_unlock(&zone->shpool->mutex);
+            return NGX_OK;
+        }
 
         if (su->ncounters <= size) {
             break;

@@ -247,16 +247,20 @@ ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
 
     upp = zone->upstreams->elts;
 
-    /* a newer configuration's workers may have freed the records */
+    for (i = 0; i < zone->upstreams->nelts; i++) {
 
-    for (i = 0; ngx_http_swarm_zone_current(zone)
-                && i < zone->upstreams->nelts; i++)
-    {
-        /* what was counted, into the zone's counts, every 100 ms */
+        /*
+         * what was counted, into the zone's counts, every 100 ms, by the
+         * workers of an older configuration too (into the records a
+         * newer one kept)
+         */
 
         ngx_http_swarm_counters_flush(upp[i]->view);
 
-        if (upp[i]->view->generation
+        /* a newer configuration's workers may have freed the records */
+
+        if (ngx_http_swarm_zone_current(zone)
+            && upp[i]->view->generation
             != ngx_http_swarm_zone_generation(upp[i]))
         {
             (void) ngx_http_swarm_view_update(upp[i], log);
@@ -618,6 +622,19 @@ ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
 void
 ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone)
 {
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+
+    /* what was counted since the last flush */
+
+    upp = zone->upstreams ? zone->upstreams->elts : NULL;
+
+    for (i = 0; upp && i < zone->upstreams->nelts; i++) {
+        if (upp[i]->view) {
+            ngx_http_swarm_counters_flush(upp[i]->view);
+        }
+    }
+
     if (zone->waker) {
         ngx_close_connection(zone->waker);
         zone->waker = NULL;
