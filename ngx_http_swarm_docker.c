@@ -594,26 +594,30 @@ ngx_http_swarm_network_match(const ngx_http_swarm_att_t *att,
 
 
 /*
- * The filters of the /tasks query for the services matched (sorted), or
- * NULL.  Swarm keeps the history of each slot (5 tasks by default), all
- * of them shut down: only the tasks it wants running are asked for.  A
- * task it is stopping leaves this list while its container still runs;
- * the tasks that were peers and are missing are then asked by ID.  With
- * "stopping", the tasks Swarm stops are asked for too, history and all.
+ * The filters of a /tasks query for the services matched (sorted), from
+ * the service *from on, at most "max" of them, or NULL; *from is moved
+ * past them.  One query for all could outgrow a URL: a refresh asks as
+ * many as it takes.  Swarm keeps the history of each slot (5 tasks by
+ * default), all of them shut down: only the tasks it wants running are
+ * asked for.  A task it is stopping leaves this list while its
+ * container still runs; the tasks that were peers and are missing are
+ * then asked by ID.  With "stopping", the tasks Swarm stops are asked
+ * for too, history and all.
  */
 
 json_t *
 ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
-    int stopping)
+    int stopping, size_t *from, size_t max)
 {
-    size_t   i;
+    size_t   i, n;
     json_t  *list;
 
     list = json_array();
+    n = 0;
 
     /* each service once, though several selectors may match it */
 
-    for (i = 0; list && i < svcs->n; i++) {
+    for (i = *from; list && i < svcs->n && n < max; i++) {
         if (i > 0
             && strcmp(svcs->services[i].id, svcs->services[i - 1].id) == 0)
         {
@@ -626,11 +630,23 @@ ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
             json_decref(list);
             return NULL;
         }
+
+        n++;
     }
 
     if (list == NULL) {
         return NULL;
     }
+
+    /* the copies of the last service asked for, too */
+
+    while (i < svcs->n
+           && strcmp(svcs->services[i].id, svcs->services[i - 1].id) == 0)
+    {
+        i++;
+    }
+
+    *from = i;
 
     if (stopping) {
         return json_pack("{so s[sss]}", "service", list, "desired-state",

@@ -388,7 +388,7 @@ void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
 
 json_t *ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel);
 json_t *ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
-    int stopping);
+    int stopping, size_t *from, size_t max);
 void ngx_http_swarm_services_sort(ngx_http_swarm_services_t *svcs);
 ngx_http_swarm_service_t *ngx_http_swarm_services_find(
     ngx_http_swarm_services_t *svcs, const char *id, size_t *n);

@@ -25,8 +25,9 @@
 #include "ngx_http_swarm_publish.h"
 
 
-/* tasks asked again by ID in one query, to fit the URL */
+/* tasks asked again by ID, services asked tasks of, in one query */
 #define NGX_HTTP_SWARM_GONE_MAX       1000
+#define NGX_HTTP_SWARM_SERVICES_MAX   1000
 
 /* what kept services or routes out of a routes upstream, listed at most */
 #define NGX_HTTP_SWARM_ROUTE_ERRORS   100
@@ -99,6 +100,10 @@ typedef struct {
     /* the selector asked for, the upstream ordered or published */
     ngx_uint_t                  selector;
     ngx_uint_t                  up;
+
+    /* the first service of the /tasks query read, and of the next one */
+    size_t                      service;
+    size_t                      service_next;
 
     ngx_http_swarm_services_t   svcs;
     ngx_http_swarm_array_t      array;
@@ -176,6 +181,7 @@ static ngx_int_t ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_reading(
     ngx_http_swarm_sync_t *sync);
 static int ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_tasks_ask(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync);
 static int ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync);
@@ -656,15 +662,22 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
     json_t                      *filters;
     ngx_int_t                    rc;
     ngx_uint_t                   i;
-    ngx_http_swarm_state_e       state;
     ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_upstream_t  **upp;
 
     if (sync->selector < sync->mcf->selectors.nelts) {
         sel = sync->mcf->selectors.elts;
-        state = NGX_HTTP_SWARM_SERVICES;
+
         filters = ngx_http_swarm_services_filters(&sel[sync->selector]);
-        goto ask;
+        if (filters == NULL) {
+            ngx_http_swarm_sync_error(sync, "out of memory");
+            return NGX_ERROR;
+        }
+
+        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_SERVICES, filters);
+        json_decref(filters);
+
+        return rc;
     }
 
     /* each route's place in its upstream, which its tasks' peers carry */
@@ -681,30 +694,18 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
     if (sync->svcs.n == 0) {
         /* no service: empty sets to publish */
         return ngx_http_swarm_publish_begin(sync);
-
-    } else {
-        /*
-         * Until a refresh has succeeded with nothing known, the tasks
-         * Swarm stops are asked for too: those still running drain.
-         */
-
-        ngx_http_swarm_services_sort(&sync->svcs);
-
-        state = NGX_HTTP_SWARM_TASKS;
-        filters = ngx_http_swarm_tasks_filters(&sync->svcs, sync->initial);
     }
 
-ask:
+    /*
+     * Until a refresh has succeeded with nothing known, the tasks Swarm
+     * stops are asked for too: those still running drain.
+     */
 
-    if (filters == NULL) {
-        ngx_http_swarm_sync_error(sync, "out of memory");
-        return NGX_ERROR;
-    }
+    ngx_http_swarm_services_sort(&sync->svcs);
 
-    rc = ngx_http_swarm_ask(sync, state, filters);
-    json_decref(filters);
+    sync->service_next = 0;
 
-    return rc;
+    return ngx_http_swarm_tasks_ask(sync);
 }
 
 
@@ -755,10 +756,38 @@ ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync)
 }
 
 
+/* the tasks of the next services, as many as fit in one query */
+
+static ngx_int_t
+ngx_http_swarm_tasks_ask(ngx_http_swarm_sync_t *sync)
+{
+    json_t     *filters;
+    ngx_int_t   rc;
+
+    sync->service = sync->service_next;
+
+    filters = ngx_http_swarm_tasks_filters(&sync->svcs, sync->initial,
+                                           &sync->service_next,
+                                           NGX_HTTP_SWARM_SERVICES_MAX);
+    if (filters == NULL) {
+        ngx_http_swarm_sync_error(sync, "out of memory");
+        return NGX_ERROR;
+    }
+
+    rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_TASKS, filters);
+    json_decref(filters);
+
+    return rc;
+}
+
+
 static ngx_int_t
 ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync)
 {
-    ngx_http_swarm_tasks_begin(sync->tasks);
+    if (sync->service == 0) {
+        ngx_http_swarm_tasks_begin(sync->tasks);
+    }
+
     ngx_http_swarm_tasks_feed(sync->tasks, (char *) sync->get.body,
                               sync->get.len);
 
@@ -778,6 +807,12 @@ ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync)
     rc = ngx_http_swarm_slice(sync, ngx_http_swarm_tasks_part);
     if (rc != NGX_OK) {
         return rc;
+    }
+
+    if (sync->state == NGX_HTTP_SWARM_TASKS_READ
+        && sync->service_next < sync->svcs.n)
+    {
+        return ngx_http_swarm_tasks_ask(sync);
     }
 
     sync->state = (sync->state == NGX_HTTP_SWARM_TASKS_READ)

@@ -107,6 +107,52 @@ class Handler(BaseHTTPRequestHandler):
                 at = text.find('{"ID":"' + i, at + 1)
         return found
 
+    def service_ids(self, st, wanted):
+        """The IDs of the services a filter names (by ID or name), or
+        the first name that is no service."""
+        known = {}
+        if wanted:
+            for s in self.load_services(st):
+                known[s["ID"]] = s["ID"]
+                known.setdefault(s["Spec"]["Name"], s["ID"])
+        ids = set()
+        for want in wanted:
+            if want not in known:
+                return want
+            ids.add(known[want])
+        return ids
+
+    def raw_of_services(self, path, ids):
+        """A raw tasks file, whole, or the bytes of the tasks of the
+        services ids only, in the file's order (each task as written)."""
+        with open(path, "rb") as f:
+            data = f.read()
+        if ids is None:
+            return data
+        key = (path, os.path.getmtime(path), len(data))
+        cache = self.server.raw_cache
+        if cache.get("key") != key:
+            text = data.decode()
+            decoder = json.JSONDecoder()
+            entries = []
+            at = text.index("[") + 1
+            while True:
+                while text[at] in " \t\r\n,":
+                    at += 1
+                if text[at] == "]":
+                    break
+                task, end = decoder.raw_decode(text, at)
+                entries.append((task.get("ServiceID"), text[at:end]))
+                at = end
+            # a new dict, not one changed in place: requests are threads
+            cache = {"key": key, "entries": entries}
+            self.server.raw_cache = cache
+        entries = cache["entries"]
+        if all(sid in ids for sid, _ in entries):
+            return data
+        return ("[" + ",".join(t for sid, t in entries if sid in ids)
+                + "]").encode()
+
     def load_services(self, st):
         if "services" in st:
             return self.load(st["services"])
@@ -270,15 +316,22 @@ class Handler(BaseHTTPRequestHandler):
                 return
 
         raw = st.get(path[1:] + "_raw")
-        if raw and path == "/services":
+        if st.get("services_raw"):
             # the services a filter matches, as the engine answers
-            st["services"] = raw
-            raw = None
+            st["services"] = st["services_raw"]
+            if path == "/services":
+                raw = None
         if raw and path == "/tasks" and "id" not in filters:
             if "desired-state" in filters and path == "/tasks":
                 raw = re.sub(r"\.json$", ".running.json", raw)
-            with open(raw, "rb") as f:
-                self.send(200, f.read(), version=maxv)
+            services = None
+            if "service" in filters:
+                services = self.service_ids(st, filters["service"])
+                if isinstance(services, str):
+                    self.send(404, {"message": "service %s not found"
+                                    % services})
+                    return
+            self.send(200, self.raw_of_services(raw, services), version=maxv)
             return
         if raw and path == "/tasks":
             st["tasks"] = self.raw_by_id(raw, filters["id"])
@@ -288,15 +341,10 @@ class Handler(BaseHTTPRequestHandler):
             return
 
         if path == "/tasks":
-            services = self.load_services(st)
-            ids = []
-            for want in filters.get("service", []):
-                hit = [s["ID"] for s in services
-                       if s["ID"] == want or s["Spec"]["Name"] == want]
-                if not hit:
-                    self.send(404, {"message": "service %s not found" % want})
-                    return
-                ids += hit
+            ids = self.service_ids(st, filters.get("service", []))
+            if isinstance(ids, str):
+                self.send(404, {"message": "service %s not found" % ids})
+                return
             tasks = self.load(st.get("tasks", "tasks-all.json"))
             if not isinstance(tasks, list):
                 self.send(200, tasks, version=maxv)
@@ -467,6 +515,7 @@ def main():
             ctx.verify_mode = ssl.CERT_REQUIRED
             server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.state_file = state_file
+    server.raw_cache = {}
     server.log_file = log_file
     server.serve_forever()
 

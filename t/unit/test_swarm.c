@@ -1143,6 +1143,7 @@ static void
 test_filters(void **state)
 {
     ngx_http_swarm_service_t   svc[3];
+    size_t                     from;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
                                             NULL, 80, 0, 0, 0, 0 };
@@ -1174,13 +1175,28 @@ test_filters(void **state)
     svcs.n = 3;
     svcs.cap = 3;
 
-    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 0),
+    from = 0;
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 0, &from, 1000),
                    "{\"service\":[\"aaa\",\"bbb\"],"
                    "\"desired-state\":[\"running\"]}");
-    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 1),
+    assert_int_equal(from, 3);
+    from = 0;
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 1, &from, 1000),
                    "{\"service\":[\"aaa\",\"bbb\"],"
                    "\"desired-state\":[\"running\",\"shutdown\","
                    "\"remove\"]}");
+
+    /* one service a query: as many queries as services, each once */
+
+    from = 0;
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 0, &from, 1),
+                   "{\"service\":[\"aaa\"],"
+                   "\"desired-state\":[\"running\"]}");
+    assert_int_equal(from, 1);
+    assert_filters(ngx_http_swarm_tasks_filters(&svcs, 0, &from, 1),
+                   "{\"service\":[\"bbb\"],"
+                   "\"desired-state\":[\"running\"]}");
+    assert_int_equal(from, 3);
 }
 
 
