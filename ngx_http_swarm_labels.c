@@ -9,8 +9,10 @@
  * cookie; traefik.docker.network) and v1 (traefik.frontend.rule,
  * traefik.port, the backend's stickiness).  Traefik's keys are matched
  * in any case, as Traefik does; a router whose rule cannot be routed is
- * reported, never approximated, and the traefik.* labels acted on by
- * nothing here are listed.  Pure: jansson and libc only.
+ * reported, never approximated, and so is a router that names
+ * middlewares, or a v1 frontend with auth or a whitelist: never served
+ * without them.  The traefik.* labels acted on by nothing here are
+ * listed.  Pure: jansson and libc only.
  */
 
 
@@ -34,6 +36,7 @@ typedef struct {
     const char                *rule;
     const char                *priority;
     const char                *service;
+    const char                *middlewares;
 } ngx_http_swarm_router_t;
 
 
@@ -54,6 +57,9 @@ typedef struct {
     const char                *v1_priority;
     const char                *v1_port;
     ngx_http_swarm_sticky_spec_t    v1_sticky;
+
+    /* a v1 label that protects the frontend (auth, whitelist), as given */
+    const char                *v1_guard;
 } ngx_http_swarm_traefik_t;
 
 
@@ -243,6 +249,15 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         {
             ngx_http_swarm_labels_ignore(out, key);
         }
+
+        /* v1's frontend protections: what the route would serve without */
+
+        if (tr->v1_guard == NULL
+            && (strncmp(lkey, "traefik.frontend.auth.", 22) == 0
+                || strncmp(lkey, "traefik.frontend.whitelist", 26) == 0))
+        {
+            tr->v1_guard = key;
+        }
     }
 
     for (i = 0; i < tr->nrouters; i++) {
@@ -341,7 +356,8 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
         attr = dot + 1;
 
         if (strcmp(attr, "rule") != 0 && strcmp(attr, "priority") != 0
-            && strcmp(attr, "service") != 0)
+            && strcmp(attr, "service") != 0
+            && strcmp(attr, "middlewares") != 0)
         {
             return NGX_HTTP_SWARM_NO;
         }
@@ -358,6 +374,9 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
 
         } else if (attr[0] == 'p') {
             r->priority = value;
+
+        } else if (attr[0] == 'm') {
+            r->middlewares = value;
 
         } else {
             r->service = value;
@@ -516,6 +535,25 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     if (router->rule == NULL) {
         ngx_http_swarm_report(report, upstream, service, "router \"%s\" has "
                               "no rule, not routed", router->name);
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    /*
+     * Middlewares are not run here: a router that names any would be
+     * served without what it asked for (auth, an allow list), so it is
+     * not routed at all.
+     */
+
+    if (router->middlewares && router->middlewares[0] != '\0') {
+        ngx_http_swarm_report(report, upstream, service, "router \"%s\" not "
+                              "routed: middlewares \"%s\" are not "
+                              "supported", router->name, router->middlewares);
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    if (router->name[0] == '\0' && tr->v1_guard) {
+        ngx_http_swarm_report(report, upstream, service, "not routed: %s is "
+                              "not supported", tr->v1_guard);
         return NGX_HTTP_SWARM_DONE;
     }
 

@@ -84,7 +84,6 @@ service('named', { %native, 'swarm.http.host' => 'named.example.org',
 service('tv2', { 'traefik.enable' => 'true',
     'traefik.http.routers.tv2.rule' =>
         'Host(`v2.traefik.test`) && PathPrefix(`/x`) || Path(`/exact`)',
-    'traefik.http.routers.tv2.middlewares' => 'auth@docker',
     'traefik.http.routers.tv2.entrypoints' => 'websecure',
     'traefik.http.services.tv2.loadbalancer.server.port' => "$p",
     'traefik.http.services.tv2.loadbalancer.sticky.cookie' => 'true',
@@ -98,6 +97,25 @@ service('tv1', { 'traefik.enable' => 'true',
     'traefik.backend.loadbalancer.stickiness' => 'true',
     'traefik.backend.loadbalancer.stickiness.cookieName' => 'v1cookie',
 }, '10.0.20.23');
+service('tmw', { 'traefik.enable' => 'true',
+    'traefik.http.routers.tmw.rule' => 'Host(`mw.traefik.test`)',
+    'traefik.http.routers.tmw.middlewares' => 'admin-auth',
+    'traefik.http.routers.tmwfree.rule' => 'Host(`mwfree.traefik.test`)',
+    'traefik.http.middlewares.admin-auth.basicauth.users' =>
+        'admin:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/',
+    'traefik.http.services.tmw.loadbalancer.server.port' => "$p",
+}, '10.0.20.31');
+service('tv1auth', { 'traefik.enable' => 'true',
+    'traefik.frontend.rule' => 'Host:auth1.traefik.test',
+    'traefik.frontend.auth.basic.users' =>
+        'admin:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/',
+    'traefik.port' => "$p",
+}, '10.0.20.32');
+service('tv1wl', { 'traefik.enable' => 'true',
+    'traefik.frontend.rule' => 'Host:wl1.traefik.test',
+    'traefik.frontend.whiteList.sourceRange' => '192.0.2.0/24',
+    'traefik.port' => "$p",
+}, '10.0.20.33');
 service('tcase', { 'traefik.enable' => 'true',
     'Traefik.HTTP.Routers.Web.Rule' => 'HOST(`case.traefik.test`)',
     'TRAEFIK.http.services.web.LoadBalancer.Server.Port' => "$p",
@@ -242,6 +260,12 @@ is(who('case.traefik.test', '/'), 'tcase', 'Traefik keys in any case');
 is(who('ok.traefik.test', '/'), 'tregexp',
     'a router beside one not routed');
 is(who('re.traefik.test', '/'), 404, 'HostRegexp is not approximated');
+is(who('mw.traefik.test', '/'), 404,
+    'a router with middlewares is not served without them');
+is(who('mwfree.traefik.test', '/'), 'tmw', 'its service\'s other router is');
+is(who('auth1.traefik.test', '/'), 404,
+    'nor a v1 frontend with auth');
+is(who('wl1.traefik.test', '/'), 404, 'nor a v1 frontend with a whitelist');
 is(who('off.traefik.test', '/'), 404, 'traefik.enable=false is not routed');
 is(who('nothing.traefik.test', '/'), 404, 'no route: 404');
 is(who('noenable.traefik.test', '/'), 404,
@@ -282,17 +306,23 @@ ok((grep { /^badhost: not routed: invalid host name "bad_host!"/ } @errors),
     'status: an invalid host, said');
 ok((grep { /^tregexp: router "re" not routed: .*HostRegexp/ } @errors),
     'status: the service, the router and the matcher not supported');
+ok((grep { /^tmw: router "tmw" not routed: middlewares "admin-auth" are not supported$/ }
+    @errors), 'status: the router and the middlewares it names')
+    or diag explain \@errors;
+ok((grep { /^tv1auth: not routed: traefik\.frontend\.auth\.basic\.users is not supported$/ }
+    @errors), 'status: v1 auth, said');
+ok((grep { /^tv1wl: not routed: traefik\.frontend\.whiteList\.sourceRange is not supported$/ }
+    @errors), 'status: a v1 whitelist, said');
 ok((grep { /^tie-b: .*tie\.example\.com.*"tie-a"/ } @errors),
     'status: the loser of a tie');
 is_deeply([ map { "$_->{service}: $_->{error}" }
         @{ $s->{upstreams}{tkall}{route_errors} } ],
-    [ grep { /^tregexp:/ } @errors ],
+    [ grep { /^(tregexp|tmw|tv1auth|tv1wl):/ } @errors ],
     'exposed_by_default: services with no Traefik label are none of its');
 my ($ign) = grep { $_->{service} eq 'tv2' }
     @{ $s->{upstreams}{tk}{ignored_labels} };
-like($ign->{labels} // '', qr/middlewares/, 'status: labels ignored, listed')
+like($ign->{labels} // '', qr/entrypoints/, 'status: labels ignored, listed')
     or diag explain $s->{upstreams}{tk};
-like($ign->{labels} // '', qr/entrypoints/, 'status: all of them');
 
 my $log = $t->error_log;
 like($log, qr/\[error\].*upstream "tk": service "tregexp": router "re" not routed: .*HostRegexp/,
