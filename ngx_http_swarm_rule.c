@@ -87,6 +87,8 @@ static char *ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule,
     const char *s, size_t len);
 static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_same_hosts(ngx_http_swarm_rule_t *rule,
+    ngx_http_swarm_or_t *or, json_t *hosts, ngx_http_swarm_match_t *match);
 static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *or);
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
@@ -704,6 +706,7 @@ ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
 {
     char    *path;
     size_t   i;
+    json_t  *v;
 
     if (len == 0 || s[0] != '/') {
         (void) ngx_http_swarm_rule_error(ps, "path \"%.*s\" does not start "
@@ -722,6 +725,16 @@ ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
             return NULL;
         }
     }
+
+    /* what is published is JSON: a path that is no UTF-8 could not be */
+
+    v = json_stringn(s, len);
+    if (v == NULL) {
+        (void) ngx_http_swarm_rule_error(ps, "a path that is not UTF-8");
+        return NULL;
+    }
+
+    json_decref(v);
 
     path = ngx_http_swarm_rule_keep(ps->rule, s, len);
     if (path == NULL) {
@@ -1093,6 +1106,16 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
 
         memset(&match, 0, sizeof(ngx_http_swarm_match_t));
 
+        /*
+         * The host names of an earlier match, where it has the same: a
+         * parsed rule shares them (Host(...) && (PathPrefix(...) || ...)),
+         * and so does the rule read back, within the same bound.
+         */
+
+        if (ngx_http_swarm_rule_same_hosts(rule, &or, hosts, &match)) {
+            goto path;
+        }
+
         first = rule->nhosts;
 
         json_array_foreach(hosts, j, h) {
@@ -1109,6 +1132,9 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
 
         match.host = first;
         match.nhosts = rule->nhosts - first;
+
+    path:
+
         match.exact = json_is_true(json_object_get(m, "exact"));
         match.path = ngx_http_swarm_rule_path(&ps, json_string_value(path),
                                               json_string_length(path));
@@ -1123,6 +1149,51 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     }
 
     return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/* an earlier match with the host names of "hosts": its range in "match" */
+
+static int
+ngx_http_swarm_rule_same_hosts(ngx_http_swarm_rule_t *rule,
+    ngx_http_swarm_or_t *or, json_t *hosts, ngx_http_swarm_match_t *match)
+{
+    size_t                   k, j, n;
+    json_t                  *h;
+    ngx_http_swarm_match_t  *m;
+
+    n = json_array_size(hosts);
+
+    if (n == 0) {
+        return 0;
+    }
+
+    for (k = 0; k < or->n; k++) {
+        m = &or->m[k];
+
+        if (m->nhosts != n) {
+            continue;
+        }
+
+        for (j = 0; j < n; j++) {
+            h = json_array_get(hosts, j);
+
+            if (!json_is_string(h)
+                || strcmp(rule->hosts[m->host + j], json_string_value(h))
+                   != 0)
+            {
+                break;
+            }
+        }
+
+        if (j == n) {
+            match->host = m->host;
+            match->nhosts = n;
+            return 1;
+        }
+    }
+
+    return 0;
 }
 
 

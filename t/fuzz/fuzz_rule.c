@@ -5,13 +5,15 @@
  * libFuzzer target: any bytes as a Traefik v2/v3 rule and as a v1 rule.
  * A rule that parses gives 1 to 64 matches, each with a path that starts
  * with "/" and host names in its range, in lower case, made of letters,
- * digits, "-" and "." after an optional "*.".
+ * digits, "-" and "." after an optional "*.".  What is published of a
+ * rule reads back as the same rule, within the same bounds.
  */
 
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
 
@@ -90,8 +92,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static void
 check(ngx_http_swarm_rule_t *r)
 {
-    size_t       i, k;
-    const char  *h, *p;
+    char                    err[256];
+    size_t                  i, k;
+    json_t                 *json, *back;
+    const char             *h, *p;
+    ngx_http_swarm_rule_t   again;
 
     if (r->n == 0 || r->n > NGX_HTTP_SWARM_RULE_MATCHES) {
         abort();
@@ -126,4 +131,27 @@ check(ngx_http_swarm_rule_t *r)
             }
         }
     }
+
+    /* the rule as published, read back as a worker reads it */
+
+    json = ngx_http_swarm_rule_json(r);
+    if (json == NULL) {
+        abort();
+    }
+
+    if (ngx_http_swarm_rule_from_json(json, &again, err, sizeof(err))
+        != NGX_HTTP_SWARM_DONE
+        || again.n != r->n || again.nhosts > r->nhosts)
+    {
+        abort();
+    }
+
+    back = ngx_http_swarm_rule_json(&again);
+    if (back == NULL || !json_equal(json, back)) {
+        abort();
+    }
+
+    json_decref(back);
+    json_decref(json);
+    ngx_http_swarm_rule_free(&again);
 }

@@ -1755,8 +1755,8 @@ test_labels_traefik(void **state)
                         "\"Host(`a.example.com`) && PathPrefix(`/x`)\", "
                         "\"Traefik.HTTP.routers.web.priority\": \"5\", "
                         "\"traefik.http.routers.web.service\": \"app\", "
-                        "\"traefik.http.routers.web.middlewares\": "
-                        "\"auth\", "
+                        "\"traefik.http.routers.web.entrypoints\": "
+                        "\"web\", "
                         "\"traefik.http.routers.regex.rule\": "
                         "\"HostRegexp(`{x:.+}`)\", "
                         "\"traefik.http.services.app.loadbalancer.server."
@@ -1786,11 +1786,31 @@ test_labels_traefik(void **state)
     assert_int_equal(out.routes[0].sticky.httponly, -1);
     assert_int_equal(out.routes[0].sticky.max_age, 3600);
     assert_string_equal(out.ignored,
-                        "traefik.http.routers.web.middlewares");
+                        "traefik.http.routers.web.entrypoints");
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.service, "shop");
     assert_string_equal(log.msg, "router \"regex\" not routed: matcher "
                                  "\"HostRegexp\" is not supported");
+    ngx_http_swarm_labels_free(&out);
+    json_decref(labels);
+
+    /* middlewares, which do not run here: never routed without them */
+
+    labels = json_loads("{\"traefik.enable\": \"true\", "
+                        "\"traefik.http.routers.adm.rule\": "
+                        "\"Host(`adm.example.com`)\", "
+                        "\"traefik.http.routers.adm.middlewares\": "
+                        "\"admin-auth@swarm\", "
+                        "\"traefik.http.services.adm.loadbalancer.server."
+                        "port\": \"8080\"}", 0, &jerr);
+    log.calls = 0;
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
+                                                   "admin"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "router \"adm\" not routed: middlewares "
+                                 "\"admin-auth@swarm\" are not supported");
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);
 
@@ -2216,6 +2236,60 @@ test_rule_json(void **state)
     json_decref(json);
     ngx_http_swarm_rule_free(&rule);
     ngx_http_swarm_rule_free(&again);
+
+    /*
+     * 129 hosts shared by two paths: 129 hosts read back, not 258 (over
+     * the 256 a rule may have), and hosts shared by matches that are not
+     * next to each other, as a cross of "or"s gives them
+     */
+
+    {
+        char    big[4096], *p;
+        size_t  i;
+
+        p = big + sprintf(big, "Host(");
+        for (i = 0; i < 129; i++) {
+            p += sprintf(p, "%s`h%zu.example.com`", i ? "," : "", i);
+        }
+        sprintf(p, ") && (PathPrefix(`/a`) || PathPrefix(`/b`))");
+
+        assert_int_equal(ngx_http_swarm_rule_parse(big, strlen(big), &rule,
+                                                   err, sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(rule.nhosts, 129);
+
+        json = ngx_http_swarm_rule_json(&rule);
+        assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(again.n, 2);
+        assert_int_equal(again.nhosts, 129);
+        assert_int_equal(again.matches[1].host, again.matches[0].host);
+        back = ngx_http_swarm_rule_json(&again);
+        assert_true(json_equal(json, back));
+
+        json_decref(back);
+        json_decref(json);
+        ngx_http_swarm_rule_free(&rule);
+        ngx_http_swarm_rule_free(&again);
+
+        s = "(PathPrefix(`/a`) || PathPrefix(`/b`)) "
+            "&& (Host(`x.test`, `y.test`) || Host(`z.test`))";
+
+        assert_int_equal(ngx_http_swarm_rule_parse(s, strlen(s), &rule, err,
+                                                   sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        json = ngx_http_swarm_rule_json(&rule);
+        assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(again.n, 4);
+        assert_int_equal(again.nhosts, rule.nhosts);
+
+        json_decref(json);
+        ngx_http_swarm_rule_free(&rule);
+        ngx_http_swarm_rule_free(&again);
+    }
 
     /* what a rule cannot hold is refused, as a parsed rule's would be */
 
