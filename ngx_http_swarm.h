@@ -174,8 +174,9 @@ typedef struct {
     ngx_uint_t                  parsed;
     ngx_uint_t                  reused;
 
-    /* the longest the polling worker spent on it at once */
+    /* the longest the polling worker spent on it at once; its CPU time */
     ngx_uint_t                  longest_usec;
+    ngx_uint_t                  longest_cpu_usec;
 
     /* refreshes so far, when the last one was done, the events stream */
     ngx_uint_t                  refreshes;

@@ -65,6 +65,8 @@ typedef struct {
 
 static int ngx_http_swarm_labels_add(ngx_http_swarm_labels_t *out,
     ngx_http_swarm_route_spec_t **spec);
+static size_t ngx_http_swarm_labels_pairs(ngx_http_swarm_labels_t *out,
+    size_t n);
 static void ngx_http_swarm_sticky_unset(
     ngx_http_swarm_sticky_spec_t *sticky);
 static int ngx_http_swarm_sticky_valid(ngx_http_swarm_sticky_spec_t *sticky,
@@ -194,7 +196,7 @@ int
 ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
 {
-    size_t                     i, len, seen;
+    size_t                     i, k, len, seen, pairs;
     json_t                    *value;
     const char                *key;
     ngx_http_swarm_router_t    v1;
@@ -215,6 +217,7 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
     }
 
     seen = 0;
+    k = 0;
 
     json_object_foreach(labels, key, value) {
 
@@ -260,12 +263,33 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         }
     }
 
+    /*
+     * What the routes cost the route table, bounded: a service whose
+     * labels multiply host names by paths would hold back every refresh
+     * (and is not parsed further once over)
+     */
+
+    pairs = 0;
+
     for (i = 0; i < tr->nrouters; i++) {
         if (ngx_http_swarm_traefik_route(tr, &tr->routers[i], out, report,
                                          upstream, service)
             != NGX_HTTP_SWARM_DONE)
         {
             goto failed;
+        }
+
+        pairs += ngx_http_swarm_labels_pairs(out, out->n - k);
+        k = out->n;
+
+        if (pairs > NGX_HTTP_SWARM_SERVICE_PAIRS) {
+            ngx_http_swarm_report(report, upstream, service, "not routed: "
+                                  "its routers make over %d host and path "
+                                  "pairs, too many",
+                                  NGX_HTTP_SWARM_SERVICE_PAIRS);
+            free(tr);
+            ngx_http_swarm_labels_free(out);
+            return NGX_HTTP_SWARM_DONE;
         }
     }
 
@@ -642,6 +666,27 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* the host and path pairs of the last n routes: host names, or one */
+
+static size_t
+ngx_http_swarm_labels_pairs(ngx_http_swarm_labels_t *out, size_t n)
+{
+    size_t                   i, k, pairs;
+    ngx_http_swarm_match_t  *m;
+
+    pairs = 0;
+
+    for (i = out->n - n; i < out->n; i++) {
+        for (k = 0; k < out->routes[i].rule.n; k++) {
+            m = &out->routes[i].rule.matches[k];
+            pairs += m->nhosts ? m->nhosts : 1;
+        }
+    }
+
+    return pairs;
 }
 
 

@@ -109,6 +109,12 @@ typedef struct {
 /* routes of one upstream at the most: a peer's route fits in 15 bits */
 #define NGX_HTTP_SWARM_ROUTES_MAX    16384
 
+/*
+ * what the routes of one service may put in a route table at the most:
+ * the host names of each match (or one, for any host), summed
+ */
+#define NGX_HTTP_SWARM_SERVICE_PAIRS 4096
+
 
 typedef struct {
     ngx_http_swarm_peer_t     *peers;
@@ -284,6 +290,9 @@ typedef struct {
 
 typedef struct ngx_http_swarm_routes_s  ngx_http_swarm_routes_t;
 
+/* an upstream's routes being written as text (ngx_http_swarm_services.c) */
+typedef struct ngx_http_swarm_routes_text_s  ngx_http_swarm_routes_text_t;
+
 
 /* a route's sticky cookie, as labels give it: -1 or "" where not given */
 
@@ -396,6 +405,14 @@ void ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs);
 void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 size_t ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
+ngx_http_swarm_routes_text_t *ngx_http_swarm_services_routes_begin(
+    ngx_http_swarm_services_t *svcs, unsigned upstream,
+    ngx_http_swarm_report_t *report);
+int ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
+    size_t max);
+char *ngx_http_swarm_services_routes_end(ngx_http_swarm_routes_text_t *t,
+    ngx_http_swarm_services_t *svcs, unsigned upstream, json_t *errors);
+void ngx_http_swarm_services_routes_free(ngx_http_swarm_routes_text_t *t);
 json_t *ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
 

@@ -42,6 +42,8 @@ static int ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
     unsigned port);
 static json_t *ngx_http_swarm_sticky_json(
     const ngx_http_swarm_sticky_spec_t *sticky);
+static int ngx_http_swarm_services_text(ngx_http_swarm_routes_text_t *t,
+    const char *s, size_t len);
 static int ngx_http_swarm_service_cmp(const void *a, const void *b);
 static int ngx_http_swarm_service_id_cmp(const void *key, const void *elt);
 
@@ -542,27 +544,36 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 
 
 /*
- * An upstream's routes, in their order (ngx_http_swarm_services_
+ * An upstream's routes as text, in their order (ngx_http_swarm_services_
  * routes()), as the workers build their route tables from and
- * swarm_status shows them, with the labels acted on by nothing; a route
- * that another one takes the place of is reported.
+ * swarm_status shows them, with the labels acted on by nothing and what
+ * kept services or routes out: a JSON object of the pieces jansson
+ * writes, a few routes at a time, so that a large upstream is written
+ * over several steps.  A route that another one takes the place of is
+ * reported as it begins.
  */
 
-json_t *
-ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
+struct ngx_http_swarm_routes_text_s {
+    ngx_http_swarm_routed_t  **at;
+    size_t                     n;
+    size_t                     k;
+    char                      *buf;
+    size_t                     len;
+    size_t                     cap;
+};
+
+
+ngx_http_swarm_routes_text_t *
+ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report)
 {
-    size_t                    i, n, k;
-    json_t                   *root, *list, *ign, *r, *v;
-    ngx_http_swarm_route_t   *routes;
-    ngx_http_swarm_routed_t  *rt, **at;
-    ngx_http_swarm_routes_t  *table;
-    ngx_http_swarm_report_t   ties;
-    ngx_http_swarm_tie_t      tie;
-
-    root = json_object();
-    list = json_array();
-    ign = json_array();
+    size_t                         i, n, k;
+    ngx_http_swarm_route_t        *routes;
+    ngx_http_swarm_routed_t       *rt;
+    ngx_http_swarm_routes_t       *table;
+    ngx_http_swarm_report_t        ties;
+    ngx_http_swarm_tie_t           tie;
+    ngx_http_swarm_routes_text_t  *t;
 
     n = 0;
 
@@ -574,11 +585,18 @@ ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
         }
     }
 
+    t = calloc(1, sizeof(ngx_http_swarm_routes_text_t));
     routes = calloc(n ? n : 1, sizeof(ngx_http_swarm_route_t));
-    at = calloc(n ? n : 1, sizeof(void *));
 
-    if (root == NULL || list == NULL || ign == NULL || routes == NULL
-        || at == NULL)
+    if (t == NULL || routes == NULL) {
+        goto failed;
+    }
+
+    t->n = n;
+    t->at = calloc(n ? n : 1, sizeof(void *));
+
+    if (t->at == NULL
+        || ngx_http_swarm_services_text(t, "{\"routes\":[", 11) != 0)
     {
         goto failed;
     }
@@ -587,30 +605,15 @@ ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
         rt = &svcs->routed[i];
 
         if (rt->upstream == upstream && rt->route < n) {
-            at[rt->route] = rt;
+            t->at[rt->route] = rt;
         }
     }
 
     for (k = 0; k < n; k++) {
-        rt = at[k];
-
-        routes[k].name = rt->service;
-        routes[k].rule = &rt->spec.rule;
-        routes[k].priority = rt->spec.priority;
-        routes[k].has_priority = rt->spec.has_priority;
-
-        r = json_pack("{sssssososo}",
-                      "service", rt->service,
-                      "router", rt->spec.router,
-                      "rule", ngx_http_swarm_rule_json(&rt->spec.rule),
-                      "priority", rt->spec.has_priority
-                                  ? json_integer(rt->spec.priority)
-                                  : json_null(),
-                      "sticky", ngx_http_swarm_sticky_json(&rt->spec.sticky));
-
-        if (r == NULL || json_array_append_new(list, r) != 0) {
-            goto failed;
-        }
+        routes[k].name = t->at[k]->service;
+        routes[k].rule = &t->at[k]->spec.rule;
+        routes[k].priority = t->at[k]->spec.priority;
+        routes[k].has_priority = t->at[k]->spec.has_priority;
     }
 
     /* the ties, reported as the table is built */
@@ -626,8 +629,83 @@ ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
     }
 
     ngx_http_swarm_routes_free(table);
+    free(routes);
 
-    for (i = 0; svcs->ignored && i < json_array_size(svcs->ignored); i++) {
+    return t;
+
+failed:
+
+    free(routes);
+    ngx_http_swarm_services_routes_free(t);
+
+    return NULL;
+}
+
+
+/* up to max routes more: 1 while more are left, 0 at the end, -1 */
+
+int
+ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
+    size_t max)
+{
+    int                       rc;
+    char                     *s;
+    json_t                   *r;
+    ngx_http_swarm_routed_t  *rt;
+
+    for ( ; max && t->k < t->n; max--, t->k++) {
+        rt = t->at[t->k];
+
+        r = json_pack("{sssssososo}",
+                      "service", rt->service,
+                      "router", rt->spec.router,
+                      "rule", ngx_http_swarm_rule_json(&rt->spec.rule),
+                      "priority", rt->spec.has_priority
+                                  ? json_integer(rt->spec.priority)
+                                  : json_null(),
+                      "sticky", ngx_http_swarm_sticky_json(&rt->spec.sticky));
+
+        s = r ? json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(r);
+
+        if (s == NULL) {
+            return -1;
+        }
+
+        rc = (t->k && ngx_http_swarm_services_text(t, ",", 1) != 0)
+             || ngx_http_swarm_services_text(t, s, strlen(s)) != 0;
+        free(s);
+
+        if (rc) {
+            return -1;
+        }
+    }
+
+    return t->k < t->n ? NGX_HTTP_SWARM_MORE : 0;
+}
+
+
+/*
+ * The text once every route is written, with the labels acted on by
+ * nothing and "errors" (a JSON array, or NULL for none): malloc()ed, or
+ * NULL if out of memory.  The builder is freed either way.
+ */
+
+char *
+ngx_http_swarm_services_routes_end(ngx_http_swarm_routes_text_t *t,
+    ngx_http_swarm_services_t *svcs, unsigned upstream, json_t *errors)
+{
+    char    *s, *text;
+    size_t   i;
+    json_t  *ign, *v, *tail;
+
+    text = NULL;
+    s = NULL;
+    ign = json_array();
+
+    for (i = 0; ign && svcs->ignored && i < json_array_size(svcs->ignored);
+         i++)
+    {
         v = json_array_get(svcs->ignored, i);
 
         if (json_integer_value(json_object_get(v, "upstream"))
@@ -640,29 +718,121 @@ ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
                                                        "labels")))
                != 0)
         {
-            goto failed;
+            goto done;
         }
     }
 
-    json_object_set_new(root, "routes", list);
-    json_object_set_new(root, "ignored", ign);
+    tail = json_pack("{soso}", "ignored", ign,
+                     "errors", errors ? json_incref(errors) : json_array());
+    ign = NULL;
 
-    free(routes);
-    free(at);
+    s = tail ? json_dumps(tail, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(tail);
 
-    return root;
+    /* "],", then the object's members without its braces */
 
-failed:
+    if (s == NULL || t->k < t->n
+        || ngx_http_swarm_services_text(t, "],", 2) != 0
+        || ngx_http_swarm_services_text(t, s + 1, strlen(s + 1)) != 0)
+    {
+        goto done;
+    }
 
-    free(routes);
-    free(at);
-    json_decref(root);
-    json_decref(list);
+    text = t->buf;
+    t->buf = NULL;
+
+done:
+
+    free(s);
     json_decref(ign);
+    ngx_http_swarm_services_routes_free(t);
 
-    return NULL;
+    return text;
 }
 
+
+void
+ngx_http_swarm_services_routes_free(ngx_http_swarm_routes_text_t *t)
+{
+    if (t == NULL) {
+        return;
+    }
+
+    free(t->at);
+    free(t->buf);
+    free(t);
+}
+
+
+/* len bytes more of the text, which stays terminated */
+
+static int
+ngx_http_swarm_services_text(ngx_http_swarm_routes_text_t *t, const char *s,
+    size_t len)
+{
+    char    *p;
+    size_t   cap;
+
+    if (t->len + len + 1 > t->cap) {
+        cap = t->cap ? t->cap : 4096;
+
+        while (t->len + len + 1 > cap) {
+            cap *= 2;
+        }
+
+        p = realloc(t->buf, cap);
+        if (p == NULL) {
+            return -1;
+        }
+
+        t->buf = p;
+        t->cap = cap;
+    }
+
+    memcpy(t->buf + t->len, s, len);
+    t->len += len;
+    t->buf[t->len] = '\0';
+
+    return 0;
+}
+
+
+/* the same in one go, as JSON: for the tests and the fuzzers */
+
+json_t *
+ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report)
+{
+    int                            rc;
+    char                          *text;
+    json_t                        *root;
+    json_error_t                   jerr;
+    ngx_http_swarm_routes_text_t  *t;
+
+    t = ngx_http_swarm_services_routes_begin(svcs, upstream, report);
+    if (t == NULL) {
+        return NULL;
+    }
+
+    do {
+        rc = ngx_http_swarm_services_routes_part(t, 64);
+    } while (rc == NGX_HTTP_SWARM_MORE);
+
+    if (rc != 0) {
+        ngx_http_swarm_services_routes_free(t);
+        return NULL;
+    }
+
+    text = ngx_http_swarm_services_routes_end(t, svcs, upstream, NULL);
+    if (text == NULL) {
+        return NULL;
+    }
+
+    root = json_loads(text, 0, &jerr);
+    free(text);
+
+    return root;
+}
 
 
 static int

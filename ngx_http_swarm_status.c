@@ -135,6 +135,8 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
                             json_integer((json_int_t) fig.reused));
         json_object_set_new(root, "sync_longest_step_us",
                             json_integer((json_int_t) fig.longest_usec));
+        json_object_set_new(root, "sync_longest_step_cpu_us",
+                            json_integer((json_int_t) fig.longest_cpu_usec));
 
         /* swarm_zone: its size, and what its pages in use hold */
 

@@ -52,9 +52,13 @@ typedef enum {
     NGX_HTTP_SWARM_PING,
     NGX_HTTP_SWARM_VERSION,
 
-    /* the services of each selector, then the tasks of all of them */
+    /*
+     * the services of each selector, the routes' places, then the tasks
+     * of all of them
+     */
     NGX_HTTP_SWARM_SERVICES,
     NGX_HTTP_SWARM_SERVICES_READ,
+    NGX_HTTP_SWARM_PLACE,
     NGX_HTTP_SWARM_TASKS,
     NGX_HTTP_SWARM_TASKS_READ,
 
@@ -68,7 +72,11 @@ typedef enum {
     NGX_HTTP_SWARM_ORDER,
     NGX_HTTP_SWARM_FINISH,
 
-    /* each upstream's compared, copied into the zone and swapped in */
+    /*
+     * each upstream's routes written, a few at a time; its set and
+     * routes compared, copied into the zone and swapped in
+     */
+    NGX_HTTP_SWARM_ROUTES,
     NGX_HTTP_SWARM_COMPARE,
     NGX_HTTP_SWARM_COPY
 } ngx_http_swarm_state_e;
@@ -120,13 +128,18 @@ typedef struct {
      */
     json_t                    **errors;
     json_t                    **logged;
+    ngx_http_swarm_routes_text_t  *text;
     char                       *routes;
 
-    /* the refresh: its bytes, start, CPU time, longest step (ns) */
+    /*
+     * the refresh: its bytes, start, CPU time, longest step and most CPU
+     * time of a step (ns)
+     */
     size_t                      bytes;
     ngx_msec_t                  start;
     uint64_t                    cpu;
     uint64_t                    longest;
+    uint64_t                    longest_cpu;
 
     /* after an event, refreshes every 250 ms until the sets settle */
     ngx_uint_t                  changed;
@@ -181,6 +194,7 @@ static ngx_int_t ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_reading(
     ngx_http_swarm_sync_t *sync);
 static int ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_ask(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync);
@@ -194,6 +208,8 @@ static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_set_t *set);
 static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_routes_write(ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_routes_part(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_published(ngx_http_swarm_sync_t *sync,
@@ -202,7 +218,6 @@ static ngx_int_t ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_part_pt part);
 static void ngx_http_swarm_note(void *data, unsigned upstream,
     const char *service, const char *msg);
-static ngx_int_t ngx_http_swarm_routes_json(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync);
@@ -216,6 +231,7 @@ static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
     { "/version", ngx_http_swarm_version_answer },    /* VERSION */
     { "/services", ngx_http_swarm_services_answer },  /* SERVICES */
     { "/services", ngx_http_swarm_services_reading }, /* SERVICES_READ */
+    { NULL, ngx_http_swarm_routes_place },            /* PLACE */
     { "/tasks", ngx_http_swarm_tasks_answer },        /* TASKS */
     { "/tasks", ngx_http_swarm_tasks_reading },       /* TASKS_READ */
     { "/tasks", ngx_http_swarm_missing },             /* MISSING */
@@ -224,6 +240,7 @@ static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
     { NULL, ngx_http_swarm_sets_build },              /* SETS */
     { NULL, ngx_http_swarm_sets_order },              /* ORDER */
     { NULL, ngx_http_swarm_sets_finish },             /* FINISH */
+    { NULL, ngx_http_swarm_routes_write },            /* ROUTES */
     { NULL, ngx_http_swarm_compare },                 /* COMPARE */
     { NULL, ngx_http_swarm_copy }                     /* COPY */
 };
@@ -360,6 +377,7 @@ ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync)
     sync->bytes = 0;
     sync->cpu = 0;
     sync->longest = 0;
+    sync->longest_cpu = 0;
     sync->curl.longest = 0;
 
     ngx_time_update();
@@ -402,7 +420,11 @@ ngx_http_swarm_sync_run(ngx_event_t *ev)
 
     rc = ngx_http_swarm_states[sync->state].handler(sync);
 
-    sync->cpu += ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    /* the step's time, and its CPU time: what others on the CPU do not add */
+
+    cpu = ngx_http_swarm_clock(CLOCK_THREAD_CPUTIME_ID) - cpu;
+    sync->cpu += cpu;
+    sync->longest_cpu = ngx_max(sync->longest_cpu, cpu);
     ngx_http_swarm_longest(&sync->longest, start);
 
     ngx_http_swarm_sync_go(sync, rc, &ngx_posted_next_events);
@@ -659,11 +681,9 @@ ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync, const char *version)
 static ngx_int_t
 ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
 {
-    json_t                      *filters;
-    ngx_int_t                    rc;
-    ngx_uint_t                   i;
-    ngx_http_swarm_selector_t   *sel;
-    ngx_http_swarm_upstream_t  **upp;
+    json_t                     *filters;
+    ngx_int_t                   rc;
+    ngx_http_swarm_selector_t  *sel;
 
     if (sync->selector < sync->mcf->selectors.nelts) {
         sel = sync->mcf->selectors.elts;
@@ -680,15 +700,35 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
         return rc;
     }
 
-    /* each route's place in its upstream, which its tasks' peers carry */
+    sync->up = 0;
+    sync->state = NGX_HTTP_SWARM_PLACE;
+
+    return NGX_OK;
+}
+
+
+/*
+ * Each route's place in its upstream, which its tasks' peers carry, an
+ * upstream a step; then the services in order, and their tasks asked.
+ */
+
+static ngx_int_t
+ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync)
+{
+    ngx_http_swarm_upstream_t  **upp;
 
     upp = sync->mcf->upstreams.elts;
 
-    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
-        if (upp[i]->routes) {
-            (void) ngx_http_swarm_services_routes(&sync->svcs, i,
+    if (sync->up < sync->mcf->upstreams.nelts) {
+        if (upp[sync->up]->routes) {
+            (void) ngx_http_swarm_services_routes(&sync->svcs,
+                                                  (unsigned) sync->up,
                                                   &sync->report);
         }
+
+        sync->up++;
+
+        return NGX_AGAIN;
     }
 
     if (sync->svcs.n == 0) {
@@ -1047,25 +1087,83 @@ ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync)
 {
     sync->up = 0;
     sync->changed = 0;
-    sync->state = NGX_HTTP_SWARM_COMPARE;
+    sync->state = NGX_HTTP_SWARM_ROUTES;
 
     return NGX_OK;
 }
 
 
+/*
+ * The routes of a routes upstream, as text to publish: the ties found
+ * in one step, then the routes written over as many as it takes.
+ */
+
 static ngx_int_t
-ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
+ngx_http_swarm_routes_write(ngx_http_swarm_sync_t *sync)
 {
     ngx_int_t                    rc;
     ngx_http_swarm_upstream_t  **upp;
 
     upp = sync->mcf->upstreams.elts;
 
-    if (upp[sync->up]->routes
-        && ngx_http_swarm_routes_json(sync) != NGX_OK)
-    {
+    if (!upp[sync->up]->routes) {
+        sync->state = NGX_HTTP_SWARM_COMPARE;
+        return ngx_http_swarm_compare(sync);
+    }
+
+    if (sync->text == NULL) {
+        sync->text = ngx_http_swarm_services_routes_begin(&sync->svcs,
+                                                          (unsigned) sync->up,
+                                                          &sync->report);
+        if (sync->text == NULL) {
+            ngx_http_swarm_sync_error(sync, "out of memory");
+            return NGX_ERROR;
+        }
+
+        return NGX_AGAIN;
+    }
+
+    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_routes_part);
+    if (rc != NGX_OK) {
+        return rc;
+    }
+
+    sync->routes = ngx_http_swarm_services_routes_end(sync->text,
+                                                      &sync->svcs,
+                                                      (unsigned) sync->up,
+                                                      sync->errors[sync->up]);
+    sync->text = NULL;
+
+    if (sync->routes == NULL) {
+        ngx_http_swarm_sync_error(sync, "out of memory");
         return NGX_ERROR;
     }
+
+    sync->state = NGX_HTTP_SWARM_COMPARE;
+
+    return NGX_OK;
+}
+
+
+static int
+ngx_http_swarm_routes_part(ngx_http_swarm_sync_t *sync)
+{
+    int  rc;
+
+    rc = ngx_http_swarm_services_routes_part(sync->text,
+                                             NGX_HTTP_SWARM_READ_STEP);
+    if (rc < 0) {
+        ngx_http_swarm_sync_error(sync, "out of memory");
+    }
+
+    return rc;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
+{
+    ngx_int_t  rc;
 
     rc = ngx_http_swarm_publish_compare(sync->pub, sync->up,
                                         &sync->sets[sync->up],
@@ -1148,7 +1246,7 @@ ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
     }
 
     if (++sync->up < sync->mcf->upstreams.nelts) {
-        sync->state = NGX_HTTP_SWARM_COMPARE;
+        sync->state = NGX_HTTP_SWARM_ROUTES;
         return NGX_OK;
     }
 
@@ -1242,50 +1340,6 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
 }
 
 
-/*
- * The routes of the upstream being published, as JSON: the routes, the
- * labels acted on by nothing, and what kept services or routes out.
- */
-
-static ngx_int_t
-ngx_http_swarm_routes_json(ngx_http_swarm_sync_t *sync)
-{
-    json_t  *root, *errors;
-
-    root = ngx_http_swarm_services_routes_json(&sync->svcs,
-                                               (unsigned) sync->up,
-                                               &sync->report);
-    if (root == NULL) {
-        goto nomem;
-    }
-
-    errors = sync->errors[sync->up];
-
-    if (json_object_set_new(root, "errors",
-                            errors ? json_incref(errors) : json_array())
-        != 0)
-    {
-        json_decref(root);
-        goto nomem;
-    }
-
-    sync->routes = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
-    json_decref(root);
-
-    if (sync->routes == NULL) {
-        goto nomem;
-    }
-
-    return NGX_OK;
-
-nomem:
-
-    ngx_http_swarm_sync_error(sync, "out of memory");
-
-    return NGX_ERROR;
-}
-
-
 /* what keeps a service or route out, logged once as it appears */
 
 static void
@@ -1369,6 +1423,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     fig.parsed = parsed;
     fig.reused = reused;
     fig.longest_usec = ngx_max(sync->longest, sync->curl.longest) / 1000;
+    fig.longest_cpu_usec = sync->longest_cpu / 1000;
     fig.refreshes = ++sync->refreshes;
     fig.done = ngx_time();
     fig.events = ngx_http_swarm_events_connected(sync->events);
@@ -1497,6 +1552,9 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
         sync->errors[i] = NULL;
     }
 
+    ngx_http_swarm_services_routes_free(sync->text);
+    sync->text = NULL;
+
     if (sync->routes) {
         free(sync->routes);
         sync->routes = NULL;
@@ -1602,6 +1660,8 @@ ngx_http_swarm_sync_exit(void)
         json_decref(sync->errors[i]);
         json_decref(sync->logged[i]);
     }
+
+    ngx_http_swarm_services_routes_free(sync->text);
 
     if (sync->routes) {
         free(sync->routes);
