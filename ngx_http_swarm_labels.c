@@ -508,8 +508,19 @@ ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
                                     sizeof(sticky->samesite), value);
 
     } else if (strcmp(attr, ".maxage") == 0) {
-        rc = ngx_http_swarm_labels_number(value, 0, 0x7fffffff, &n);
-        sticky->max_age = (rc == 0) ? n : sticky->max_age;
+
+        /*
+         * as Traefik (and Go's http.Cookie) has it: 0 is a session
+         * cookie, with no Max-Age; below 0, "Max-Age=0", a cookie the
+         * browser drops at once
+         */
+
+        rc = ngx_http_swarm_labels_number(value, -0x7fffffffL, 0x7fffffff,
+                                          &n);
+        if (rc == 0) {
+            sticky->max_age = (n == 0) ? NGX_HTTP_SWARM_MAX_AGE_SESSION
+                                       : (n < 0 ? 0 : n);
+        }
 
     } else if (strcmp(attr, ".path") == 0) {
         rc = ngx_http_swarm_strcopy(sticky->path, sizeof(sticky->path),
@@ -549,8 +560,8 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 {
     int                           rc;
     long                          n;
-    size_t                        i;
-    const char                   *port;
+    size_t                        i, len;
+    const char                   *port, *at;
     ngx_http_swarm_sticky_spec_t      *sticky;
     ngx_http_swarm_lbservice_t   *lb;
     ngx_http_swarm_route_spec_t  *spec;
@@ -584,10 +595,37 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     lb = NULL;
 
     if (router->service) {
+
+        /* "name", or "name@docker" and "name@swarm": this provider's */
+
+        at = strchr(router->service, '@');
+        len = at ? (size_t) (at - router->service)
+                 : strlen(router->service);
+
+        if (at && strcmp(at, "@docker") != 0 && strcmp(at, "@swarm") != 0) {
+            ngx_http_swarm_report(report, upstream, service, "router \"%s\" "
+                                  "not routed: service \"%s\" is not one of "
+                                  "the swarm's labels", router->name,
+                                  router->service);
+            return NGX_HTTP_SWARM_DONE;
+        }
+
         for (i = 0; i < tr->nservices; i++) {
-            if (strcmp(tr->services[i].name, router->service) == 0) {
+            if (strncmp(tr->services[i].name, router->service, len) == 0
+                && tr->services[i].name[len] == '\0')
+            {
                 lb = &tr->services[i];
             }
+        }
+
+        /* never this service's tasks for a service it does not define */
+
+        if (lb == NULL) {
+            ngx_http_swarm_report(report, upstream, service, "router \"%s\" "
+                                  "not routed: service \"%s\" is not "
+                                  "defined in this service's labels",
+                                  router->name, router->service);
+            return NGX_HTTP_SWARM_DONE;
         }
 
     } else if (tr->nservices == 1) {
@@ -807,7 +845,10 @@ ngx_http_swarm_cookie_text(const char *s, int token)
 }
 
 
-/* a decimal number from min to max: 0, or -1 if it is not one */
+/*
+ * a decimal number from min to max (a "-" only where min is below 0): 0,
+ * or -1 if it is not one
+ */
 
 static int
 ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
@@ -815,7 +856,7 @@ ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
     long   v;
     char  *end;
 
-    if (*s < '0' || *s > '9') {
+    if ((*s < '0' || *s > '9') && !(*s == '-' && min < 0)) {
         return -1;
     }
 

@@ -294,7 +294,13 @@ typedef struct ngx_http_swarm_routes_s  ngx_http_swarm_routes_t;
 typedef struct ngx_http_swarm_routes_text_s  ngx_http_swarm_routes_text_t;
 
 
-/* a route's sticky cookie, as labels give it: -1 or "" where not given */
+/*
+ * a route's sticky cookie, as labels give it: -1 or "" where not given;
+ * a max_age of NGX_HTTP_SWARM_MAX_AGE_SESSION: a session cookie, whatever
+ * the upstream's
+ */
+
+#define NGX_HTTP_SWARM_MAX_AGE_SESSION  -2
 
 typedef struct {
     unsigned                   on;

@@ -285,9 +285,14 @@ ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
         ck->samesite = json_string_value(v);
     }
 
+    /* a number of seconds, or "session": no Max-Age */
+
     v = json_object_get(sticky, "max_age");
     if (json_is_integer(v)) {
         ck->max_age = (long) json_integer_value(v);
+
+    } else if (json_is_string(v)) {
+        ck->max_age = -1;
     }
 
     v = json_object_get(sticky, "path");

@@ -916,7 +916,10 @@ ngx_http_swarm_sticky_json(const ngx_http_swarm_sticky_spec_t *sticky)
                      "samesite", sticky->samesite[0]
                                  ? json_string(sticky->samesite)
                                  : json_null(),
-                     "max_age", sticky->max_age < 0
+                     "max_age", sticky->max_age
+                                == NGX_HTTP_SWARM_MAX_AGE_SESSION
+                                ? json_string("session")
+                                : sticky->max_age < 0
                                 ? json_null() : json_integer(sticky->max_age),
                      "path", sticky->path[0] ? json_string(sticky->path)
                                              : json_null(),

@@ -540,6 +540,7 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd)
 {
     ngx_http_swarm_ctx_t  *ctx;
+    u_char                 host[4 * 256 + 1], uri[4 * 256 + 1];
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
 
@@ -557,10 +558,21 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
         ngx_http_swarm_view_release(up, sd->view);
         sd->view = NULL;
 
-        ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
-                      "swarm: upstream \"%V\" has no route for host \"%V\" "
-                      "and path \"%V\"", &up->name, &r->headers_in.server,
-                      &r->uri);
+        /*
+         * a client may ask for any host and path as often as it likes:
+         * at info, as nginx logs what clients do, and escaped, so that
+         * a decoded path never makes a log line of its own
+         */
+
+        (void) ngx_http_swarm_escape(host, sizeof(host),
+                                     r->headers_in.server.data,
+                                     ngx_min(r->headers_in.server.len, 256));
+        (void) ngx_http_swarm_escape(uri, sizeof(uri), r->uri.data,
+                                     ngx_min(r->uri.len, 256));
+
+        ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
+                      "swarm: upstream \"%V\" has no route for host \"%s\" "
+                      "and path \"%s\"", &up->name, host, uri);
         return NGX_ERROR;
     }
 

@@ -1794,6 +1794,35 @@ test_labels_traefik(void **state)
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);
 
+    /* maxage as Traefik has it: 0 a session cookie, below 0 Max-Age=0 */
+
+    {
+        const char  *ages[] = { "0", "-1", "60" };
+        long         want[] = { NGX_HTTP_SWARM_MAX_AGE_SESSION, 0, 60 };
+        char         text[512];
+        size_t       a;
+
+        for (a = 0; a < 3; a++) {
+            snprintf(text, sizeof(text),
+                     "{\"traefik.enable\": \"true\", "
+                     "\"traefik.http.routers.r.rule\": \"Host(`a.test`)\", "
+                     "\"traefik.http.services.s.loadbalancer.server.port\": "
+                     "\"80\", "
+                     "\"traefik.http.services.s.loadbalancer.sticky.cookie."
+                     "maxage\": \"%s\"}", ages[a]);
+            labels = json_loads(text, 0, &jerr);
+            assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out,
+                                                           &report, 1, "s"),
+                             NGX_HTTP_SWARM_DONE);
+            assert_int_equal(out.n, 1);
+            assert_int_equal(out.routes[0].sticky.on, 1);
+            assert_int_equal(out.routes[0].sticky.max_age, want[a]);
+            assert_string_equal(out.ignored, "");
+            ngx_http_swarm_labels_free(&out);
+            json_decref(labels);
+        }
+    }
+
     /* middlewares, which do not run here: never routed without them */
 
     labels = json_loads("{\"traefik.enable\": \"true\", "
