@@ -48,7 +48,13 @@ struct ngx_http_swarm_endpoints_s {
     /* the shown name of the one in use, for the log lines of others */
     ngx_str_t                    shown;
 
+    /*
+     * the probe: /_ping for the API version the endpoint speaks, then
+     * the question in that version
+     */
     ngx_http_swarm_get_t         probe;
+    ngx_uint_t                   pinged;
+    char                         version[16];
     ngx_event_t                  timer;
 };
 
@@ -470,9 +476,12 @@ ngx_http_swarm_endpoints_probe(ngx_event_t *ev)
         return;
     }
 
-    if (ngx_http_swarm_get(&e->probe, NGX_HTTP_SWARM_MIN_API,
-                           NGX_HTTP_SWARM_PROBE_PATH,
-                           NULL, err, sizeof(err))
+    /* the version first, as the refresh negotiates it: an engine may
+     * refuse any version below its own minimum (1.44 for Docker 29.0) */
+
+    e->pinged = 0;
+
+    if (ngx_http_swarm_get(&e->probe, NULL, "/_ping", NULL, err, sizeof(err))
         != NGX_OK)
     {
         ngx_add_timer(&e->timer, e->mcf->interval
@@ -486,13 +495,35 @@ ngx_http_swarm_endpoints_probed(ngx_http_swarm_get_t *get)
 {
     ngx_http_swarm_endpoints_t *e = get->data;
 
+    char  err[NGX_HTTP_SWARM_ERR_LEN];
+
     ngx_log_debug2(NGX_LOG_DEBUG_HTTP, e->log, 0,
                    "swarm: probe of the first endpoint: %s, HTTP %l",
                    get->error ? get->error : "answered", get->code);
 
     if (get->error == NULL && get->code == 200 && !get->overflow) {
-        e->back = 1;
-        return;
+
+        if (e->pinged) {
+            e->back = 1;
+            return;
+        }
+
+        /* the Api-Version of /_ping, or the oldest the module speaks */
+
+        e->pinged = 1;
+
+        ngx_cpystrn((u_char *) e->version,
+                    (u_char *) (get->api_version[0] ? get->api_version
+                                                    : NGX_HTTP_SWARM_MIN_API),
+                    sizeof(e->version));
+
+        if (ngx_http_swarm_get(&e->probe, e->version,
+                               NGX_HTTP_SWARM_PROBE_PATH, NULL, err,
+                               sizeof(err))
+            == NGX_OK)
+        {
+            return;
+        }
     }
 
     ngx_add_timer(&e->timer, e->mcf->interval

@@ -86,6 +86,26 @@ ok(wait_for(sub { $watch->(); states() eq 'current standby' }, 5),
 like($t->error_log, qr/swarm: Docker API at \Q$sa\E answers again, used in place of \Q$sb\E/,
     'the log says so');
 
+# A fails again, then comes back as an engine that refuses every API
+# version below 1.44 (Docker 29.0 to 29.2): the probe negotiates, as the
+# refresh does, and A is used again
+
+$t->state({ tasks => 'tasks-scaling-up.json', fault => 'not_manager',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { $watch->(); states() eq 'failed current' }, 5),
+    'A fails again: B is used');
+$t->state({ tasks => 'tasks-scaling-up.json', version => '1.44',
+    min_version => '1.44',
+    override => { jh4cj5tr1e => { State => 'running' },
+                  o0fwowdnc9 => { State => 'running' } } });
+ok(wait_for(sub { $watch->(); states() eq 'current standby' }, 8),
+    'A back with 1.44 at the least: the probe negotiates, A is used again')
+    or diag join "\n", grep { /services\?filters=%7B%22id%22%3A%5B%22ngx/ }
+        split /\n/, $t->api_log;
+unlike($t->api_log, qr{^\d+ GET /v1\.24/services\?filters=%7B%22id%22%3A%5B%22ngx_http_swarm_probe}m,
+    'the probe asked no version A refuses');
+
 # a manager that lost its quorum, then one that does not answer at all
 
 for my $case (['no_leader', qr/HTTP 500: rpc error: code = Unknown desc = The swarm does not have a leader/],
