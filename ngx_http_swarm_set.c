@@ -30,6 +30,9 @@ static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
 static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     ngx_http_swarm_key_t *tmp, size_t n);
 static int ngx_http_swarm_key_cmp(const void *a, const void *b);
+static int ngx_http_swarm_peer_task_cmp(const void *a, const void *b);
+static int ngx_http_swarm_peer_task_same(const ngx_http_swarm_peer_t *a,
+    const ngx_http_swarm_peer_t *b);
 
 
 int
@@ -448,16 +451,19 @@ ngx_http_swarm_set_diff(const ngx_http_swarm_peer_t *old, size_t nold,
 
 /*
  * A peer of a new set that is a peer of the old one, the same task at
- * the same address in the same route, takes over its cell, which the old
- * one gives up (cell 0); both sets in the order of set_sort().
+ * the same address, takes over its cell, which the old one gives up
+ * (cell 0); both sets in the order of set_sort().  In the same route
+ * first, in one walk of both; then whatever its route's place, which a
+ * route added before it moves: a task keeps its failures while it stays.
  */
 
 void
 ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
     ngx_http_swarm_peer_t *new, size_t nnew)
 {
-    int     rc;
-    size_t  i, j;
+    int                      rc;
+    size_t                   i, j, n, lo, hi, mid;
+    ngx_http_swarm_peer_t  **left, *p, *key;
 
     i = 0;
     j = 0;
@@ -484,6 +490,102 @@ ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
         i++;
         j++;
     }
+
+    /* the old peers left with a cell, by task, address and port */
+
+    left = malloc((nold ? nold : 1) * sizeof(ngx_http_swarm_peer_t *));
+    if (left == NULL) {
+        /* those peers get new cells: their failures are forgotten */
+        return;
+    }
+
+    for (i = 0, n = 0; i < nold; i++) {
+        if (old[i].cell) {
+            left[n++] = &old[i];
+        }
+    }
+
+    qsort(left, n, sizeof(ngx_http_swarm_peer_t *),
+          ngx_http_swarm_peer_task_cmp);
+
+    for (j = 0; n && j < nnew; j++) {
+        if (new[j].cell) {
+            continue;
+        }
+
+        key = &new[j];
+        lo = 0;
+        hi = n;
+
+        while (lo < hi) {
+            mid = lo + (hi - lo) / 2;
+
+            if (ngx_http_swarm_peer_task_cmp(&left[mid], &key) < 0) {
+                lo = mid + 1;
+
+            } else {
+                hi = mid;
+            }
+        }
+
+        /* the first of them whose cell is not given yet */
+
+        for ( ; lo < n; lo++) {
+            p = left[lo];
+
+            if (ngx_http_swarm_peer_task_same(p, &new[j]) == 0) {
+                break;
+            }
+
+            if (p->cell) {
+                new[j].cell = p->cell;
+                new[j].tag = p->tag;
+                p->cell = 0;
+                break;
+            }
+        }
+    }
+
+    free(left);
+}
+
+
+/* peers by task, then address and port: for qsort() of pointers */
+
+static int
+ngx_http_swarm_peer_task_cmp(const void *a, const void *b)
+{
+    int                           rc;
+    const ngx_http_swarm_peer_t  *pa, *pb;
+
+    pa = *(ngx_http_swarm_peer_t * const *) a;
+    pb = *(ngx_http_swarm_peer_t * const *) b;
+
+    rc = strcmp(pa->task, pb->task);
+    if (rc != 0) {
+        return rc;
+    }
+
+    if (pa->family != pb->family) {
+        return pa->family < pb->family ? -1 : 1;
+    }
+
+    rc = memcmp(pa->addr, pb->addr, sizeof(pa->addr));
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (pa->port > pb->port) - (pa->port < pb->port);
+}
+
+
+/* 1 if both are the same task at the same address and port */
+
+static int
+ngx_http_swarm_peer_task_same(const ngx_http_swarm_peer_t *a,
+    const ngx_http_swarm_peer_t *b)
+{
+    return ngx_http_swarm_peer_task_cmp(&a, &b) == 0;
 }
 
 

@@ -2463,6 +2463,45 @@ test_set_carry(void **state)
     assert_int_equal(old[1].cell, 6);
     assert_int_equal(new[2].cell, 0);
 
+    /*
+     * a route added before theirs renumbers their route: the tasks keep
+     * their cells, whatever the index, and only theirs
+     */
+
+    {
+        ngx_http_swarm_peer_t  o[3], m[4];
+
+        o[0] = peer("10.0.0.1", 80, NGX_HTTP_SWARM_ACTIVE, "a");
+        o[0].cell = 5;
+        o[1] = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "b");
+        o[1].cell = 6;
+        o[1].route = 1;
+        o[2] = peer("10.0.0.3", 80, NGX_HTTP_SWARM_ACTIVE, "e");
+        o[2].cell = 7;
+        o[2].route = 1;
+
+        m[0] = peer("10.0.0.9", 80, NGX_HTTP_SWARM_ACTIVE, "new");
+        m[1] = peer("10.0.0.1", 80, NGX_HTTP_SWARM_ACTIVE, "a");
+        m[1].route = 1;
+        m[2] = peer("10.0.0.2", 80, NGX_HTTP_SWARM_ACTIVE, "b");
+        m[2].route = 2;
+        m[3] = peer("10.0.0.3", 81, NGX_HTTP_SWARM_ACTIVE, "e");
+        m[3].route = 2;
+
+        ngx_http_swarm_set_carry(o, 3, m, 4);
+
+        assert_int_equal(m[0].cell, 0);
+        assert_int_equal(m[1].cell, 5);
+        assert_int_equal(m[2].cell, 6);
+        assert_int_equal(o[0].cell, 0);
+        assert_int_equal(o[1].cell, 0);
+
+        /* the same task at another port is another peer */
+
+        assert_int_equal(m[3].cell, 0);
+        assert_int_equal(o[2].cell, 7);
+    }
+
     /* a set and its published copy with cells are the same */
 
     new[0] = old[0];
