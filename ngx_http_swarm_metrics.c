@@ -47,8 +47,13 @@ static ngx_int_t ngx_http_swarm_metrics_task(ngx_http_swarm_text_t *t,
     ngx_http_swarm_counter_t *c);
 static ngx_int_t ngx_http_swarm_labels(ngx_http_swarm_text_t *t,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_counter_t *c);
+static ngx_int_t ngx_http_swarm_valuen(ngx_http_swarm_text_t *t,
+    const char *name, const u_char *value, size_t len);
 static ngx_int_t ngx_http_swarm_value(ngx_http_swarm_text_t *t,
     const char *name, const char *value);
+static ngx_int_t ngx_http_swarm_upstream_series(ngx_http_swarm_text_t *t,
+    ngx_http_swarm_upstream_t *up, const char *family, const char *state,
+    ngx_uint_t value);
 static ngx_int_t ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
     ngx_http_swarm_main_conf_t *mcf);
 static ngx_int_t ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
@@ -281,12 +286,12 @@ static ngx_int_t
 ngx_http_swarm_labels(ngx_http_swarm_text_t *t, ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_counter_t *c)
 {
-    u_char  name[NGX_HTTP_SWARM_NAME_LEN + 1], slot[NGX_INT32_LEN + 1];
+    u_char  slot[NGX_INT32_LEN + 1];
 
-    ngx_cpystrn(name, up->name.data, ngx_min(up->name.len + 1, sizeof(name)));
     ngx_sprintf(slot, "%uD%Z", c->slot);
 
-    if (ngx_http_swarm_value(t, "upstream", (char *) name) != NGX_OK
+    if (ngx_http_swarm_valuen(t, "upstream", up->name.data, up->name.len)
+        != NGX_OK
         || (up->routes
             && (ngx_http_swarm_printf(t, ",") != NGX_OK
                 || ngx_http_swarm_value(t, "route", c->route) != NGX_OK))
@@ -314,31 +319,50 @@ static ngx_int_t
 ngx_http_swarm_value(ngx_http_swarm_text_t *t, const char *name,
     const char *value)
 {
-    u_char        *p, esc[2 * NGX_HTTP_SWARM_ERR_LEN + 1];
-    const u_char  *s;
+    return ngx_http_swarm_valuen(t, name, (const u_char *) value,
+                                 ngx_strlen(value));
+}
+
+
+/* the same of len bytes, whole, however long: never cut into another's */
+
+static ngx_int_t
+ngx_http_swarm_valuen(ngx_http_swarm_text_t *t, const char *name,
+    const u_char *value, size_t len)
+{
+    u_char  *p, esc[512];
+    size_t   i;
+
+    if (ngx_http_swarm_printf(t, "%s=\"", name) != NGX_OK) {
+        return NGX_ERROR;
+    }
 
     p = esc;
 
-    for (s = (const u_char *) value;
-         *s && p < esc + sizeof(esc) - 2;
-         s++)
-    {
-        if (*s == '\\' || *s == '"') {
-            *p++ = '\\';
-            *p++ = *s;
+    for (i = 0; i < len; i++) {
 
-        } else if (*s == '\n') {
+        if (p > esc + sizeof(esc) - 2) {
+            if (ngx_http_swarm_printf(t, "%*s", p - esc, esc) != NGX_OK) {
+                return NGX_ERROR;
+            }
+
+            p = esc;
+        }
+
+        if (value[i] == '\\' || value[i] == '"') {
+            *p++ = '\\';
+            *p++ = value[i];
+
+        } else if (value[i] == '\n') {
             *p++ = '\\';
             *p++ = 'n';
 
         } else {
-            *p++ = *s;
+            *p++ = value[i];
         }
     }
 
-    *p = '\0';
-
-    return ngx_http_swarm_printf(t, "%s=\"%s\"", name, esc);
+    return ngx_http_swarm_printf(t, "%*s\"", p - esc, esc);
 }
 
 
@@ -379,21 +403,23 @@ ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
         for (i = 0; i < mcf->upstreams.nelts; i++) {
             view = ngx_http_swarm_view_current(upp[i], t->r->connection->log);
 
-            rc = pass
-                 ? ngx_http_swarm_printf(t, "nginx_swarm_upstream_generation"
-                                         "{upstream=\"%V\"} %uA\n",
-                                         &upp[i]->name,
-                                         view->generation
-                                         == (ngx_atomic_uint_t) -1
-                                         ? 0 : view->generation)
-                 : ngx_http_swarm_printf(t, "nginx_swarm_upstream_tasks"
-                                         "{upstream=\"%V\",state=\"active\"} "
-                                         "%ui\nnginx_swarm_upstream_tasks"
-                                         "{upstream=\"%V\",state=\"draining\""
-                                         "} %ui\n",
-                                         &upp[i]->name, view->nactive,
-                                         &upp[i]->name,
-                                         view->npeers - view->nactive);
+            if (pass) {
+                rc = ngx_http_swarm_upstream_series(t, upp[i],
+                         "nginx_swarm_upstream_generation", NULL,
+                         view->generation == (ngx_atomic_uint_t) -1
+                         ? 0 : view->generation);
+
+            } else {
+                rc = ngx_http_swarm_upstream_series(t, upp[i],
+                         "nginx_swarm_upstream_tasks", "active",
+                         view->nactive);
+
+                if (rc == NGX_OK) {
+                    rc = ngx_http_swarm_upstream_series(t, upp[i],
+                             "nginx_swarm_upstream_tasks", "draining",
+                             view->npeers - view->nactive);
+                }
+            }
 
             ngx_http_swarm_view_release(upp[i], view);
 
@@ -404,6 +430,26 @@ ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
     }
 
     return NGX_OK;
+}
+
+
+/* one series of an upstream: its name escaped, a state if given */
+
+static ngx_int_t
+ngx_http_swarm_upstream_series(ngx_http_swarm_text_t *t,
+    ngx_http_swarm_upstream_t *up, const char *family, const char *state,
+    ngx_uint_t value)
+{
+    if (ngx_http_swarm_printf(t, "%s{", family) != NGX_OK
+        || ngx_http_swarm_valuen(t, "upstream", up->name.data, up->name.len)
+           != NGX_OK
+        || (state && (ngx_http_swarm_printf(t, ",") != NGX_OK
+                      || ngx_http_swarm_value(t, "state", state) != NGX_OK)))
+    {
+        return NGX_ERROR;
+    }
+
+    return ngx_http_swarm_printf(t, "} %ui\n", value);
 }
 
 

@@ -22,6 +22,9 @@ $t->start_api(tasks => \@all);
 $t->start_backends("127.0.2.3:$p", "127.0.2.4:$p", "127.0.1.6:$p",
     "127.0.1.7:$p");
 
+my $long1 = ('l' x 64) . '-one';
+my $long2 = ('l' x 64) . '-two';
+
 my $conf = <<"EOF";
     swarm_endpoint %%ENDPOINT%%;
     swarm_interval 200ms;
@@ -35,9 +38,25 @@ my $conf = <<"EOF";
                       port=$p;
     }
 
+    # names a scrape must take whole: a quote, and two that differ only
+    # past their 64th byte
+    upstream 'we"ird\\\\' {
+        swarm_service label=swarm.upstream=app port=$p;
+    }
+
+    upstream $long1 {
+        swarm_service label=swarm.upstream=app port=$p;
+    }
+
+    upstream $long2 {
+        swarm_service label=swarm.upstream=app port=$p;
+    }
+
     server {
         listen 127.0.0.1:%%PORT%%;
         proxy_read_timeout 5s;
+        location /l1/ { proxy_pass http://$long1; }
+        location /l2/ { proxy_pass http://$long2; }
         location / { proxy_pass http://app; }
         location /api/ { proxy_pass http://api; }
         location = /metrics { swarm_metrics; }
@@ -54,7 +73,7 @@ sub counted {
     my $r = $t->get('/metrics');
     my $n = 0;
     $n += $1 while $r->{body}
-        =~ /^nginx_swarm_task_requests_total\{upstream="$up",[^}]*\} (\d+)$/mg;
+        =~ /^nginx_swarm_task_requests_total\{upstream="\Q$up\E",[^}]*\} (\d+)$/mg;
     return $n;
 }
 
@@ -83,6 +102,30 @@ $ok += grep { $t->get('/')->{status} == 200 } 1 .. 5;
 is($ok, 25, '25 more requests to app answered');
 ok(wait_for(sub { counted('app') == 55 }, 5), 'app counts 55')
     or diag counted('app');
+
+# label values whole and escaped: promtool takes the text, no series
+# is there twice, and each long upstream has its own
+
+is($t->get('/l1/')->{status}, 200, 'the first long upstream answers');
+is($t->get("/l2/")->{status}, 200, 'the second') for 1 .. 2;
+my $m;
+ok(wait_for(sub { counted($long1) == 1 && counted($long2) == 2 }, 5),
+    'the long names\' counts, each its own')
+    or diag counted($long1), ' ', counted($long2);
+$m = $t->get('/metrics')->{body};
+like($m, qr/^nginx_swarm_task_requests_total\{upstream="\Q$long1\E",/m,
+    'the first long name whole');
+like($m, qr/^nginx_swarm_upstream_tasks\{upstream="we\\"ird\\\\",state="active"\} 2$/m,
+    'a quote and a backslash escaped in an upstream\'s series');
+my %seen;
+my @twice = grep { $seen{$_}++ } grep { !/^#/ } map { s/ \S+$//r }
+    split /\n/, $m;
+is_deeply(\@twice, [], 'no series twice');
+open my $fh, '>', $t->dir . '/metrics.txt' or die $!;
+print $fh $m, "\n";
+close $fh;
+my $check = `promtool check metrics < ${\ $t->dir}/metrics.txt 2>&1`;
+is($?, 0, 'promtool check metrics passes') or diag $check;
 
 # slow requests in flight across a reload finish on the old workers
 
