@@ -429,6 +429,12 @@ typedef struct {
     ngx_str_t                   tls_certificate_key;
     ngx_str_t                   tls_trusted_certificate;
 
+    /*
+     * their contents, read by the master as it reads the configuration,
+     * as nginx reads its own certificates: workers need not be able to
+     */
+    ngx_str_t                   tls_files[3];
+
     ngx_msec_t                  interval;
     ngx_msec_t                  timeout;
     size_t                      zone_size;

@@ -26,6 +26,10 @@
 
 static void ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
     ngx_http_swarm_endpoint_t *ep);
+#if (LIBCURL_VERSION_NUM >= 0x074d00)
+static void ngx_http_swarm_curl_blob(CURL *easy, CURLoption option,
+    ngx_str_t *data);
+#endif
 static int ngx_http_swarm_curl_socket(CURL *easy, curl_socket_t s, int what,
     void *userp, void *socketp);
 static int ngx_http_swarm_curl_timer(CURLM *multi, long timeout_ms,
@@ -288,6 +292,28 @@ ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
 
+#if (LIBCURL_VERSION_NUM >= 0x074d00)
+
+    /*
+     * the files as the master read them (libcurl 7.77 takes all three
+     * from memory): a worker need not be able to open a key that only
+     * root may read, openssl's default
+     */
+
+    if (mcf->tls_trusted_certificate.len) {
+        ngx_http_swarm_curl_blob(easy, CURLOPT_CAINFO_BLOB,
+                                 &mcf->tls_files[2]);
+    }
+
+    if (mcf->tls_certificate.len) {
+        ngx_http_swarm_curl_blob(easy, CURLOPT_SSLCERT_BLOB,
+                                 &mcf->tls_files[0]);
+        ngx_http_swarm_curl_blob(easy, CURLOPT_SSLKEY_BLOB,
+                                 &mcf->tls_files[1]);
+    }
+
+#else
+
     if (mcf->tls_trusted_certificate.len) {
         curl_easy_setopt(easy, CURLOPT_CAINFO,
                          (char *) mcf->tls_trusted_certificate.data);
@@ -299,7 +325,28 @@ ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
         curl_easy_setopt(easy, CURLOPT_SSLKEY,
                          (char *) mcf->tls_certificate_key.data);
     }
+
+#endif
 }
+
+
+#if (LIBCURL_VERSION_NUM >= 0x074d00)
+
+/* PEM text in memory that lives as long as the cycle: not copied */
+
+static void
+ngx_http_swarm_curl_blob(CURL *easy, CURLoption option, ngx_str_t *data)
+{
+    struct curl_blob  blob;
+
+    blob.data = data->data;
+    blob.len = data->len;
+    blob.flags = CURL_BLOB_NOCOPY;
+
+    curl_easy_setopt(easy, option, &blob);
+}
+
+#endif
 
 
 static int

@@ -59,6 +59,8 @@ struct ngx_http_swarm_endpoints_s {
 };
 
 
+static ngx_int_t ngx_http_swarm_endpoints_read(ngx_conf_t *cf,
+    ngx_str_t *name, ngx_str_t *data);
 static ngx_int_t ngx_http_swarm_endpoint_shown(ngx_pool_t *pool,
     ngx_str_t *endpoint, ngx_str_t *shown);
 static void ngx_http_swarm_endpoints_use(ngx_http_swarm_endpoints_t *e,
@@ -257,15 +259,61 @@ ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        if (access((char *) files[i]->data, R_OK) != 0) {
-            ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                               "swarm_tls file \"%V\" cannot be read",
-                               files[i]);
+        if (ngx_http_swarm_endpoints_read(cf, files[i], &mcf->tls_files[i])
+            != NGX_OK)
+        {
             return NGX_CONF_ERROR;
         }
     }
 
     return NGX_CONF_OK;
+}
+
+
+/* a whole file into the configuration's memory, read by the master */
+
+static ngx_int_t
+ngx_http_swarm_endpoints_read(ngx_conf_t *cf, ngx_str_t *name,
+    ngx_str_t *data)
+{
+    ssize_t          n;
+    ngx_fd_t         fd;
+    ngx_file_info_t  fi;
+
+    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+    if (fd == NGX_INVALID_FILE) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "swarm_tls file \"%V\" cannot be read", name);
+        return NGX_ERROR;
+    }
+
+    n = -1;
+
+    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
+        && ngx_file_size(&fi) < 1024 * 1024)
+    {
+        data->len = (size_t) ngx_file_size(&fi);
+        data->data = ngx_pnalloc(cf->pool, data->len + 1);
+
+        if (data->data) {
+            n = ngx_read_fd(fd, data->data, data->len);
+        }
+    }
+
+    if (n < 0 || (size_t) n != data->len) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
+                           "swarm_tls file \"%V\" cannot be read whole "
+                           "(at most 1 MB)", name);
+        (void) ngx_close_file(fd);
+        return NGX_ERROR;
+    }
+
+    data->data[data->len] = '\0';
+
+    (void) ngx_close_file(fd);
+
+    return NGX_OK;
 }
 
 

@@ -43,9 +43,10 @@ for my $who (qw(server client)) {
         . ($who eq 'server' ? ' -extfile server.ext' : ''));
 }
 
-# nginx's workers read the client key as they connect: as Docker's
-# secrets are, it is readable by them
-chmod 0644, "$dir/client.key";
+# the master reads the files, as nginx reads its own certificates: a
+# key only root may read (openssl's default, 0600) works, though the
+# workers run as another user
+chmod 0600, "$dir/client.key";
 
 $t->state({ tasks => 'tasks-all.json' });
 $t->start_api_tcp('tls-api', "127.0.0.1:$api", map { "$dir/$_" }
