@@ -98,6 +98,9 @@ typedef struct {
     ngx_uint_t                  renegotiated;
     ngx_uint_t                  failures;
 
+    /* rounds of every endpoint failing in a row: what the backoff grows by */
+    ngx_uint_t                  rounds;
+
     /* why this refresh failed (NGX_HTTP_SWARM_FAIL_*) */
     ngx_uint_t                  kind;
 
@@ -1413,6 +1416,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     }
 
     sync->failures = 0;
+    sync->rounds = 0;
     sync->initial = 0;
 
     ngx_http_swarm_tasks_counts(sync->tasks, &parsed, &reused);
@@ -1529,9 +1533,18 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
         ngx_http_swarm_events_stop(sync->events);
     }
 
+    /*
+     * a second after the first round in which every endpoint failed,
+     * however many there are, then doubled
+     */
+
+    if (rc != NGX_OK) {
+        sync->rounds++;
+    }
+
     ngx_add_timer(&sync->poll,
                   (rc == NGX_OK) ? 1
-                  : ngx_http_swarm_backoff(sync->failures, mcf->interval));
+                  : ngx_http_swarm_backoff(sync->rounds, mcf->interval));
 }
 
 
