@@ -329,6 +329,15 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
         if (k > 0 && set->peers[k - 1].route == set->peers[j].route
             && strcmp(set->peers[k - 1].ip, set->peers[j].ip) == 0)
         {
+            /*
+             * the same task twice: its service is matched by two
+             * selectors of the upstream, which is no conflict
+             */
+
+            if (strcmp(set->peers[k - 1].task, set->peers[j].task) == 0) {
+                continue;
+            }
+
             ngx_http_swarm_report(report, upstream, set->peers[j].service,
                                   "task %s has the address %s of task %s, "
                                   "ignored", set->peers[j].task,

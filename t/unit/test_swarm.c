@@ -2383,10 +2383,17 @@ test_set_routes(void **state)
     strcpy(p.task, "t3");
     assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
 
+    /* t2 again, as two selectors of one upstream give it: no conflict */
+
+    strcpy(p.task, "t2");
+    assert_int_equal(ngx_http_swarm_set_add(&set, &p), 0);
+
     ngx_http_swarm_set_finish(&set, 0, &report);
 
     assert_int_equal(set.n, 3);
     assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "task t3 has the address 10.0.0.1 of task "
+                                 "t2, ignored");
     assert_int_equal(set.peers[0].route, 0);
     assert_string_equal(set.peers[0].ip, "10.0.0.2");
     assert_int_equal(set.peers[1].route, 1);
