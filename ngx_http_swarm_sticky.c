@@ -999,6 +999,7 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
     ngx_http_swarm_sticky_data_t *sd = data;
 
     time_t                   now;
+    ngx_atomic_uint_t        fails;
     ngx_http_swarm_cell_t   *cell;
     ngx_http_swarm_rpeer_t  *peer;
 
@@ -1024,12 +1025,19 @@ ngx_http_swarm_sticky_free_peer(ngx_peer_connection_t *pc, void *data,
             sd->view->counts[sd->current].v[NGX_HTTP_SWARM_C_FAILURES]++;
         }
 
-    } else if (cell->fails && cell->accessed < cell->checked
-               && cell->tag == peer->tag)
-    {
-        /* it answered when tried after fail_timeout */
+    } else {
+        fails = cell->fails;
 
-        cell->fails = 0;
+        if (fails && cell->accessed < cell->checked
+            && cell->tag == peer->tag)
+        {
+            /*
+             * it answered when tried after fail_timeout: the failures
+             * seen are forgotten, not one another worker counts meanwhile
+             */
+
+            (void) ngx_atomic_cmp_set(&cell->fails, fails, 0);
+        }
     }
 
     sd->current = -1;
