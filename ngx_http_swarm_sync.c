@@ -1020,9 +1020,7 @@ ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
     ngx_http_swarm_set_finish(&sync->sets[sync->up], sync->up,
                               &sync->report);
 
-    if (sync->mcf->allow) {
-        ngx_http_swarm_sets_allow(sync, &sync->sets[sync->up]);
-    }
+    ngx_http_swarm_sets_allow(sync, &sync->sets[sync->up]);
 
     if (++sync->up < sync->mcf->upstreams.nelts) {
         sync->state = NGX_HTTP_SWARM_ORDER;
@@ -1033,18 +1031,41 @@ ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
 }
 
 
-/* with swarm_allow: the peers whose address is outside are left out */
+/*
+ * The peers whose address is outside swarm_allow are left out, and so
+ * are loopback addresses unless swarm_allow names them: a task there
+ * would make the load balancer connect to itself.
+ */
 
 static void
 ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_set_t *set)
 {
     size_t                  j, k;
+    ngx_uint_t              loopback;
     ngx_sockaddr_t          sa;
     ngx_http_swarm_peer_t  *p;
 
+    static const uint8_t    v6_loopback[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
+                                                0, 0, 0, 0, 0, 0, 0, 1 };
+    static const uint8_t    mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                                           0xff, 0xff };
+
     for (j = 0, k = 0; j < set->n; j++) {
         p = &set->peers[j];
+
+        if (p->family == AF_INET6) {
+            loopback = ngx_memcmp(p->addr, v6_loopback, 16) == 0
+                       || (ngx_memcmp(p->addr, mapped, 12) == 0
+                           && p->addr[12] == 127);
+
+        } else {
+            loopback = (p->addr[0] == 127);
+        }
+
+        if (!loopback && sync->mcf->allow == NULL) {
+            goto keep;
+        }
 
         ngx_memzero(&sa, sizeof(ngx_sockaddr_t));
 
@@ -1060,13 +1081,20 @@ ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
             ngx_memcpy(&sa.sockaddr_in.sin_addr, p->addr, 4);
         }
 
-        if (ngx_cidr_match(&sa.sockaddr, sync->mcf->allow) != NGX_OK) {
+        if (sync->mcf->allow == NULL
+            || ngx_cidr_match(&sa.sockaddr, sync->mcf->allow) != NGX_OK)
+        {
             ngx_http_swarm_report(&sync->report, (unsigned) sync->up,
-                                  p->service, "task %s has the address %s, "
-                                  "outside swarm_allow, skipped", p->task,
-                                  p->ip);
+                                  p->service, sync->mcf->allow == NULL
+                                  ? "task %s has the address %s (loopback), "
+                                    "skipped unless swarm_allow names it"
+                                  : "task %s has the address %s, outside "
+                                    "swarm_allow, skipped",
+                                  p->task, p->ip);
             continue;
         }
+
+    keep:
 
         if (k != j) {
             set->peers[k] = *p;

@@ -124,4 +124,31 @@ like($x->{last_error} // '',
     'and says what it left out');
 $a->finish;
 
+# without swarm_allow, loopback addresses are left out: a task there
+# would make the load balancer connect to itself
+
+my $l = SwarmTest->new;
+$l->start_api(services => \@services, tasks => \@tasks);
+$l->conf(<<"EOF", loopback => 0);
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 200ms;
+    upstream $in { swarm_service label=swarm.upstream=$in; }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+    }
+EOF
+$l->start_nginx;
+ok(wait_for(sub { $x = $l->status && $l->status->{upstreams}{$in};
+    $x && ($x->{last_error} // '') =~ /loopback/ }, 10),
+    'loopback addresses, no swarm_allow: said')
+    or diag explain $x;
+is_deeply($x->{peers}, [], 'and none is a peer');
+like($x->{last_error} // '',
+    qr/task \w+ has the address 127\.0\.23\.1 \(loopback\), skipped unless swarm_allow names it/,
+    'the note names the task, its address and why');
+unlike($l->read_file('nginx.conf'), qr/swarm_allow/,
+    'the test itself allows no loopback here');
+$l->finish;
+
 done_testing;

@@ -144,6 +144,13 @@ sub conf {
         $core = "worker_rlimit_core 1g; working_directory $dir;";
     }
 
+    # the tests' tasks are at loopback addresses, which the module
+    # refuses unless swarm_allow names them: allowed, unless the test
+    # has swarm_allow of its own or says loopback => 0
+    if ($http !~ /swarm_allow/ && ($opts{loopback} // 1)) {
+        $http = "    swarm_allow 127.0.0.0/8;\n$http";
+    }
+
     $http =~ s/%%ENDPOINT%%/$endpoint/g;
     $http =~ s/%%PORT%%/$port/g;
     $http =~ s/%%DIR%%/$dir/g;
