@@ -115,17 +115,19 @@ deploy() {
 
 wait_ready() {
     say "waiting for http://127.0.0.1:$LB_PORT/ and every app task in it"
-    local i want active="" pick='.*"swarm":{[^}]*"active":\([0-9]*\).*'
+    local i want active=""
     want=$(docker service inspect -f '{{.Spec.Mode.Replicated.Replicas}}' \
            "${STACK}_app")
     for i in $(seq 1 240); do
         if [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 \
                  "http://127.0.0.1:$LB_PORT/")" = 200 ]; then
-            # swarm_status: the routes upstream's active tasks, all of
-            # the app's
+            # swarm_status: the app's active tasks, each once, whatever
+            # else is routed beside it (the hello service of a run before)
             active=$(curl -s --max-time 2 \
-                         "http://127.0.0.1:$STATUS_PORT/swarm?peers=off" \
-                     | tr -d ' \n' | sed -n "s/$pick/\\1/p")
+                         "http://127.0.0.1:$STATUS_PORT/swarm" \
+                     | tr -d ' \n' \
+                     | { grep -o "\"state\":\"active\",\"task\":\"[a-z0-9]*\",\"service\":\"${STACK}_app\"" || true; } \
+                     | sort -u | wc -l)
             [ "$active" = "$want" ] && return 0
         fi
         sleep 0.5
