@@ -722,15 +722,14 @@ ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync)
 
     upp = sync->mcf->upstreams.elts;
 
-    if (sync->up < sync->mcf->upstreams.nelts) {
-        if (upp[sync->up]->routes) {
-            (void) ngx_http_swarm_services_routes(&sync->svcs,
-                                                  (unsigned) sync->up,
-                                                  &sync->report);
+    while (sync->up < sync->mcf->upstreams.nelts) {
+        if (!upp[sync->up++]->routes) {
+            continue;
         }
 
-        sync->up++;
-
+        (void) ngx_http_swarm_services_routes(&sync->svcs,
+                                              (unsigned) (sync->up - 1),
+                                              &sync->report);
         return NGX_AGAIN;
     }
 
