@@ -87,8 +87,6 @@ static char *ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule,
     const char *s, size_t len);
 static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, ngx_http_swarm_or_t *out);
-static int ngx_http_swarm_rule_same_hosts(ngx_http_swarm_rule_t *rule,
-    ngx_http_swarm_or_t *or, json_t *hosts, ngx_http_swarm_match_t *match);
 static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *or);
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
@@ -1024,7 +1022,7 @@ ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)
 json_t *
 ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
 {
-    size_t                   i, j;
+    size_t                   i, j, k;
     json_t                  *list, *hosts, *m;
     ngx_http_swarm_match_t  *match;
 
@@ -1035,6 +1033,27 @@ ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
 
     for (i = 0; i < rule->n; i++) {
         match = &rule->matches[i];
+
+        /*
+         * host names an earlier match has too (Host(...) && (A || B)):
+         * written once, the later matches naming that match
+         */
+
+        for (k = 0; k < i; k++) {
+            if (match->nhosts
+                && rule->matches[k].host == match->host
+                && rule->matches[k].nhosts == match->nhosts)
+            {
+                break;
+            }
+        }
+
+        if (k < i) {
+            m = json_pack("{sIssso}", "hosts_of", (json_int_t) k,
+                          "path", match->path,
+                          "exact", json_boolean(match->exact));
+            goto add;
+        }
 
         hosts = json_array();
         if (hosts == NULL) {
@@ -1054,6 +1073,8 @@ ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
 
         m = json_pack("{sossso}", "hosts", hosts, "path", match->path,
                       "exact", json_boolean(match->exact));
+
+    add:
 
         if (m == NULL || json_array_append_new(list, m) != 0) {
             goto failed;
@@ -1079,8 +1100,8 @@ int
 ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     char *err, size_t errlen)
 {
-    size_t                    i, j, first;
-    json_t                   *m, *hosts, *h, *path;
+    size_t                    i, j, k, first;
+    json_t                   *m, *hosts, *h, *path, *of;
     ngx_http_swarm_or_t       or;
     ngx_http_swarm_match_t    match;
     ngx_http_swarm_parser_t   ps;
@@ -1096,9 +1117,12 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
 
     json_array_foreach(json, i, m) {
         hosts = json_object_get(m, "hosts");
+        of = json_object_get(m, "hosts_of");
         path = json_object_get(m, "path");
 
-        if (!json_is_array(hosts) || !json_is_string(path)) {
+        if ((!json_is_array(hosts) && !json_is_integer(of))
+            || !json_is_string(path))
+        {
             free(or.m);
             return ngx_http_swarm_rule_error(&ps, "match %zu is no match",
                                              i);
@@ -1107,12 +1131,23 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
         memset(&match, 0, sizeof(ngx_http_swarm_match_t));
 
         /*
-         * The host names of an earlier match, where it has the same: a
-         * parsed rule shares them (Host(...) && (PathPrefix(...) || ...)),
-         * and so does the rule read back, within the same bound.
+         * The host names of an earlier match: the rule shares them, as
+         * it was parsed (Host(...) && (PathPrefix(...) || ...))
          */
 
-        if (ngx_http_swarm_rule_same_hosts(rule, &or, hosts, &match)) {
+        if (!json_is_array(hosts)) {
+            k = (size_t) json_integer_value(of);
+
+            if (json_integer_value(of) < 0 || k >= or.n
+                || or.m[k].nhosts == 0)
+            {
+                free(or.m);
+                return ngx_http_swarm_rule_error(&ps, "match %zu names "
+                                                 "no match before it", i);
+            }
+
+            match.host = or.m[k].host;
+            match.nhosts = or.m[k].nhosts;
             goto path;
         }
 
@@ -1149,51 +1184,6 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     }
 
     return ngx_http_swarm_rule_done(&ps, &or);
-}
-
-
-/* an earlier match with the host names of "hosts": its range in "match" */
-
-static int
-ngx_http_swarm_rule_same_hosts(ngx_http_swarm_rule_t *rule,
-    ngx_http_swarm_or_t *or, json_t *hosts, ngx_http_swarm_match_t *match)
-{
-    size_t                   k, j, n;
-    json_t                  *h;
-    ngx_http_swarm_match_t  *m;
-
-    n = json_array_size(hosts);
-
-    if (n == 0) {
-        return 0;
-    }
-
-    for (k = 0; k < or->n; k++) {
-        m = &or->m[k];
-
-        if (m->nhosts != n) {
-            continue;
-        }
-
-        for (j = 0; j < n; j++) {
-            h = json_array_get(hosts, j);
-
-            if (!json_is_string(h)
-                || strcmp(rule->hosts[m->host + j], json_string_value(h))
-                   != 0)
-            {
-                break;
-            }
-        }
-
-        if (j == n) {
-            match->host = m->host;
-            match->nhosts = n;
-            return 1;
-        }
-    }
-
-    return 0;
 }
 
 

@@ -2288,6 +2288,14 @@ test_rule_json(void **state)
         assert_int_equal(rule.nhosts, 129);
 
         json = ngx_http_swarm_rule_json(&rule);
+
+        /* the names written once: the second match names the first */
+
+        assert_int_equal(json_integer_value(
+                             json_object_get(json_array_get(json, 1),
+                                             "hosts_of")), 0);
+        assert_null(json_object_get(json_array_get(json, 1), "hosts"));
+
         assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
                                                        sizeof(err)),
                          NGX_HTTP_SWARM_DONE);
@@ -2327,6 +2335,11 @@ test_rule_json(void **state)
         "[{\"hosts\": [], \"path\": \"nopath\"}]",
         "[{\"hosts\": [1], \"path\": \"/\"}]",
         "[{\"path\": \"/\"}]",
+        "[{\"hosts_of\": 0, \"path\": \"/\"}]",
+        "[{\"hosts\": [\"a.test\"], \"path\": \"/\"}, "
+            "{\"hosts_of\": 1, \"path\": \"/b\"}]",
+        "[{\"hosts\": [], \"path\": \"/\"}, "
+            "{\"hosts_of\": 0, \"path\": \"/b\"}]",
         "[]",
         "{}",
     };
