@@ -6,8 +6,8 @@
 # the tasks, the sets, their order and the copy into shared memory each
 # take their share of cycles.  Seen twice, for a fresh nginx and for the
 # new worker after a reload, and the better of the two is held to the
-# bound, so that one preemption of the worker on a busy machine does not
-# decide it.  The new worker copies the sets the zone keeps as it
+# bound, in CPU time, so that the other processes on a busy machine do
+# not decide it.  The new worker copies the sets the zone keeps as it
 # starts.
 
 use strict;
@@ -64,8 +64,10 @@ ok(wait_for(sub { (brief()->{upstreams}{big}{active} // 0) == 10000 }, 120),
 my $first = brief();
 is($first->{sync_tasks_parsed}, 10003, 'every task new to it');
 is($first->{upstreams}{small}{active}, 3, 'and the small upstream');
-diag sprintf 'fresh nginx: refresh of %.0f ms CPU, longest step %.1f ms',
-    $first->{sync_cpu_us} / 1000, $first->{sync_longest_step_us} / 1000;
+diag sprintf 'fresh nginx: refresh of %.0f ms CPU, longest step %.1f ms '
+    . '(%.1f ms CPU)', $first->{sync_cpu_us} / 1000,
+    $first->{sync_longest_step_us} / 1000,
+    $first->{sync_longest_step_cpu_us} / 1000;
 
 # a rolling update, so that what the next worker's first refresh writes
 # to the status is told apart from this (it also asks for the 100 tasks
@@ -92,10 +94,14 @@ diag sprintf 'the new worker copied them in %.1f ms', ($copy // 0) / 1000;
 
 my $again = brief();
 is($again->{upstreams}{big}{active}, 10000, '10,000 tasks');
-diag sprintf 'after a reload: refresh of %.0f ms CPU, longest step %.1f ms',
-    $again->{sync_cpu_us} / 1000, $again->{sync_longest_step_us} / 1000;
+diag sprintf 'after a reload: refresh of %.0f ms CPU, longest step %.1f ms '
+    . '(%.1f ms CPU)', $again->{sync_cpu_us} / 1000,
+    $again->{sync_longest_step_us} / 1000,
+    $again->{sync_longest_step_cpu_us} / 1000;
 
-my ($best) = sort { $a <=> $b } map { $_->{sync_longest_step_us} }
+# in CPU time: the stand-in writing 14 MB shares the two cores, and its
+# turns on them would count in the wall clock of a step
+my ($best) = sort { $a <=> $b } map { $_->{sync_longest_step_cpu_us} }
     $first, $again;
 cmp_ok($best, '<', $bound,
     sprintf 'no step of the refresh holds the worker %d ms',
