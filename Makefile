@@ -18,23 +18,11 @@ NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 # the pure layer: no nginx, so unit tests and fuzzers call it directly
-LIB_SRCS := ngx_http_swarm_services.c ngx_http_swarm_docker.c \
-            ngx_http_swarm_array.c ngx_http_swarm_set.c \
-            ngx_http_swarm_rule.c ngx_http_swarm_route.c \
-            ngx_http_swarm_labels.c ngx_http_swarm_cookie.c
+LIB_SRCS := $(wildcard lib/*.c)
+LIB_HDRS := $(wildcard lib/*.h)
 
-SRCS := config ngx_http_swarm.h ngx_http_swarm_lib.h ngx_http_swarm_curl.h \
-        ngx_http_swarm_events.h ngx_http_swarm_publish.h \
-        ngx_http_swarm_endpoints.h ngx_http_swarm_endpoints.c \
-        ngx_http_swarm_sync.c ngx_http_swarm_events.c \
-        ngx_http_swarm_publish.c ngx_http_swarm_curl.c \
-        ngx_http_swarm_module.c ngx_http_swarm_zone.c ngx_http_swarm_view.c \
-        ngx_http_swarm_status.c \
-        ngx_http_swarm_sticky.c ngx_http_swarm_key.c ngx_http_swarm_routes.c \
-        ngx_http_swarm_counters.c ngx_http_swarm_metrics.c \
-        ngx_http_swarm_variables.c ngx_http_swarm_dashboard.c \
-        ngx_http_swarm_dashboard.html \
-        $(LIB_SRCS)
+SRCS := config ngx_http_swarm_module.c ngx_http_swarm_sticky.c \
+        $(wildcard src/*.c src/*.h src/*.html) $(LIB_SRCS) $(LIB_HDRS)
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
               gcc make
@@ -43,7 +31,7 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              valgrind clang libclang-rt-14-dev prometheus chromium \
              python3-websocket
 
-UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)
+UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)/lib
 UNIT_LIBS := -ljansson -lcmocka
 
 .PHONY: all module deps test-deps lib-c99 unit t test-asan t-e2e test fuzz bench \
@@ -89,7 +77,7 @@ $(MODULE): $(SRCS)
 	$(MAKE) -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_swarm_module.so $(MODULE)
 
-$(BUILD)/unit: t/unit/test_swarm.c $(LIB_SRCS) ngx_http_swarm_lib.h
+$(BUILD)/unit: t/unit/test_swarm.c $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)
 	$(CC) $(UNIT_CFLAGS) -DFIXTURES='"$(TOP)/t/fixtures/docker-20.10"' \
 	    -o $@ t/unit/test_swarm.c $(LIB_SRCS) $(UNIT_LIBS)
@@ -146,9 +134,9 @@ test: test-deps
 # libFuzzer targets for the parsers (t/fuzz), seeded from t/fixtures;
 # each runs FUZZ_SECONDS; make test runs a short smoke of each
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -I$(TOP)/lib
 
-$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) ngx_http_swarm_lib.h
+$(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	mkdir -p $(BUILD)/fuzz
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -ljansson
 
