@@ -44,7 +44,7 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
 
     { ngx_string("swarm_endpoint"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
-      ngx_http_swarm_endpoint,
+      ngx_http_swarm_endpoints_add,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -159,7 +159,7 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
 
 
 static ngx_http_module_t  ngx_http_swarm_module_ctx = {
-    ngx_http_swarm_add_variables,          /* preconfiguration */
+    ngx_http_swarm_variables_add,          /* preconfiguration */
     ngx_http_swarm_postconfiguration,      /* postconfiguration */
 
     ngx_http_swarm_create_main_conf,       /* create main configuration */

@@ -564,11 +564,11 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
          * a decoded path never makes a log line of its own
          */
 
-        (void) ngx_http_swarm_escape(host, sizeof(host),
-                                     r->headers_in.server.data,
-                                     ngx_min(r->headers_in.server.len, 256));
-        (void) ngx_http_swarm_escape(uri, sizeof(uri), r->uri.data,
-                                     ngx_min(r->uri.len, 256));
+        (void) ngx_http_swarm_text_escape(
+                   host, sizeof(host), r->headers_in.server.data,
+                   ngx_min(r->headers_in.server.len, 256));
+        (void) ngx_http_swarm_text_escape(uri, sizeof(uri), r->uri.data,
+                                          ngx_min(r->uri.len, 256));
 
         ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
                       "swarm: upstream \"%V\" has no route for host \"%s\" "
@@ -636,7 +636,7 @@ ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
         return -1;
     }
 
-    k = ngx_http_swarm_index_find(&b->index, value, len);
+    k = ngx_http_swarm_cookie_index_find(&b->index, value, len);
 
     return (k >= 0) ? (long) b->first + k : -1;
 }

@@ -39,15 +39,15 @@ ngx_http_swarm_value_hash(const unsigned char *key, size_t len)
 
 
 size_t
-ngx_http_swarm_index_size(size_t npeers)
+ngx_http_swarm_cookie_index_size(size_t npeers)
 {
     return ngx_http_swarm_table_size(npeers, 4);
 }
 
 
 void
-ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
-    size_t nslots, const char *keys, size_t stride, size_t n)
+ngx_http_swarm_cookie_index_build(ngx_http_swarm_index_t *index,
+    uint32_t *slots, size_t nslots, const char *keys, size_t stride, size_t n)
 {
     size_t       i, h;
     const char  *key;
@@ -73,7 +73,7 @@ ngx_http_swarm_index_build(ngx_http_swarm_index_t *index, uint32_t *slots,
 
 
 long
-ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
+ngx_http_swarm_cookie_index_find(const ngx_http_swarm_index_t *index,
     const unsigned char *key, size_t len)
 {
     size_t       h;

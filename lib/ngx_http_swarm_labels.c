@@ -106,8 +106,8 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
 
     memset(out, 0, sizeof(ngx_http_swarm_labels_t));
 
-    host = ngx_http_swarm_json_string(labels, "swarm.http.host");
-    path = ngx_http_swarm_json_string(labels, "swarm.http.path");
+    host = ngx_http_swarm_text_json_string(labels, "swarm.http.host");
+    path = ngx_http_swarm_text_json_string(labels, "swarm.http.path");
 
     if (ngx_http_swarm_labels_add(out, &spec) != NGX_HTTP_SWARM_DONE) {
         return NGX_HTTP_SWARM_FAILED;
@@ -120,7 +120,7 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
         goto unrouted;
     }
 
-    v = ngx_http_swarm_json_string(labels, "swarm.http.priority");
+    v = ngx_http_swarm_text_json_string(labels, "swarm.http.priority");
 
     if (v) {
         if (ngx_http_swarm_labels_number(v, 0, 1000000, &n) != 0) {
@@ -133,7 +133,7 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
         spec->has_priority = 1;
     }
 
-    v = ngx_http_swarm_json_string(labels, NGX_HTTP_SWARM_PORT_LABEL);
+    v = ngx_http_swarm_text_json_string(labels, NGX_HTTP_SWARM_PORT_LABEL);
 
     if (v) {
         if (ngx_http_swarm_labels_number(v, 1, 65535, &n) != 0) {
@@ -145,22 +145,22 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
         spec->port = (unsigned) n;
     }
 
-    v = ngx_http_swarm_json_string(labels, NGX_HTTP_SWARM_NETWORK_LABEL);
+    v = ngx_http_swarm_text_json_string(labels, NGX_HTTP_SWARM_NETWORK_LABEL);
 
-    if (v && ngx_http_swarm_strcopy(spec->network, sizeof(spec->network), v)
+    if (v && ngx_http_swarm_text_copy(spec->network, sizeof(spec->network), v)
              != 0)
     {
         snprintf(err, sizeof(err), "network name too long");
         goto unrouted;
     }
 
-    v = ngx_http_swarm_json_string(labels, "swarm.sticky");
+    v = ngx_http_swarm_text_json_string(labels, "swarm.sticky");
     spec->sticky.on = (v && ngx_http_swarm_labels_true(v));
 
-    v = ngx_http_swarm_json_string(labels, "swarm.sticky.cookie");
+    v = ngx_http_swarm_text_json_string(labels, "swarm.sticky.cookie");
 
-    if (v && ngx_http_swarm_strcopy(spec->sticky.name,
-                                    sizeof(spec->sticky.name), v)
+    if (v && ngx_http_swarm_text_copy(spec->sticky.name,
+                                      sizeof(spec->sticky.name), v)
              != 0)
     {
         snprintf(err, sizeof(err), "swarm.sticky.cookie too long");
@@ -177,7 +177,8 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
 
 unrouted:
 
-    ngx_http_swarm_report(report, upstream, service, "not routed: %s", err);
+    ngx_http_swarm_text_report(report, upstream, service, "not routed: %s",
+                               err);
     ngx_http_swarm_labels_free(out);
 
     return NGX_HTTP_SWARM_DONE;
@@ -283,10 +284,10 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         k = out->n;
 
         if (pairs > NGX_HTTP_SWARM_SERVICE_PAIRS) {
-            ngx_http_swarm_report(report, upstream, service, "not routed: "
-                                  "its routers make over %d host and path "
-                                  "pairs, too many",
-                                  NGX_HTTP_SWARM_SERVICE_PAIRS);
+            ngx_http_swarm_text_report(report, upstream, service, "not routed: "
+                                       "its routers make over %d host and path "
+                                       "pairs, too many",
+                                       NGX_HTTP_SWARM_SERVICE_PAIRS);
             free(tr);
             ngx_http_swarm_labels_free(out);
             return NGX_HTTP_SWARM_DONE;
@@ -307,8 +308,8 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
     }
 
     if (tr->nrouters == 0 && tr->v1_rule == NULL && seen) {
-        ngx_http_swarm_report(report, upstream, service, "not routed: no "
-                              "router rule and no traefik.frontend.rule");
+        ngx_http_swarm_text_report(report, upstream, service, "not routed: no "
+                                   "router rule and no traefik.frontend.rule");
     }
 
     free(tr);
@@ -364,8 +365,8 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
     if (strcmp(key, "traefik.backend.loadbalancer.stickiness.cookiename")
         == 0)
     {
-        return ngx_http_swarm_strcopy(tr->v1_sticky.name,
-                                      sizeof(tr->v1_sticky.name), value)
+        return ngx_http_swarm_text_copy(tr->v1_sticky.name,
+                                        sizeof(tr->v1_sticky.name), value)
                == 0 ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_NO;
     }
 
@@ -494,8 +495,8 @@ ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
     rc = 0;
 
     if (strcmp(attr, ".name") == 0) {
-        rc = ngx_http_swarm_strcopy(sticky->name, sizeof(sticky->name),
-                                    value);
+        rc = ngx_http_swarm_text_copy(sticky->name, sizeof(sticky->name),
+                                      value);
 
     } else if (strcmp(attr, ".secure") == 0) {
         sticky->secure = ngx_http_swarm_labels_true(value) ? 1 : 0;
@@ -504,8 +505,8 @@ ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
         sticky->httponly = ngx_http_swarm_labels_true(value) ? 1 : 0;
 
     } else if (strcmp(attr, ".samesite") == 0) {
-        rc = ngx_http_swarm_strcopy(sticky->samesite,
-                                    sizeof(sticky->samesite), value);
+        rc = ngx_http_swarm_text_copy(sticky->samesite,
+                                      sizeof(sticky->samesite), value);
 
     } else if (strcmp(attr, ".maxage") == 0) {
 
@@ -523,12 +524,12 @@ ngx_http_swarm_traefik_cookie(ngx_http_swarm_sticky_spec_t *sticky,
         }
 
     } else if (strcmp(attr, ".path") == 0) {
-        rc = ngx_http_swarm_strcopy(sticky->path, sizeof(sticky->path),
-                                    value);
+        rc = ngx_http_swarm_text_copy(sticky->path, sizeof(sticky->path),
+                                      value);
 
     } else if (strcmp(attr, ".domain") == 0) {
-        rc = ngx_http_swarm_strcopy(sticky->domain, sizeof(sticky->domain),
-                                    value);
+        rc = ngx_http_swarm_text_copy(sticky->domain, sizeof(sticky->domain),
+                                      value);
 
     } else {
         rc = -1;
@@ -568,8 +569,9 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     char                          err[NGX_HTTP_SWARM_ERR_LEN];
 
     if (router->rule == NULL) {
-        ngx_http_swarm_report(report, upstream, service, "router \"%s\" has "
-                              "no rule, not routed", router->name);
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" has no rule, not routed",
+                                   router->name);
         return NGX_HTTP_SWARM_DONE;
     }
 
@@ -580,15 +582,17 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
      */
 
     if (router->middlewares && router->middlewares[0] != '\0') {
-        ngx_http_swarm_report(report, upstream, service, "router \"%s\" not "
-                              "routed: middlewares \"%s\" are not "
-                              "supported", router->name, router->middlewares);
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" not routed: middlewares "
+                                   "\"%s\" are not supported", router->name,
+                                   router->middlewares);
         return NGX_HTTP_SWARM_DONE;
     }
 
     if (router->name[0] == '\0' && tr->v1_guard) {
-        ngx_http_swarm_report(report, upstream, service, "not routed: %s is "
-                              "not supported", tr->v1_guard);
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "not routed: %s is not supported",
+                                   tr->v1_guard);
         return NGX_HTTP_SWARM_DONE;
     }
 
@@ -603,10 +607,11 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
                  : strlen(router->service);
 
         if (at && strcmp(at, "@docker") != 0 && strcmp(at, "@swarm") != 0) {
-            ngx_http_swarm_report(report, upstream, service, "router \"%s\" "
-                                  "not routed: service \"%s\" is not one of "
-                                  "the swarm's labels", router->name,
-                                  router->service);
+            ngx_http_swarm_text_report(report, upstream, service,
+                                       "router \"%s\" not routed: service "
+                                       "\"%s\" is not one of the swarm's "
+                                       "labels", router->name,
+                                       router->service);
             return NGX_HTTP_SWARM_DONE;
         }
 
@@ -621,10 +626,11 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         /* never this service's tasks for a service it does not define */
 
         if (lb == NULL) {
-            ngx_http_swarm_report(report, upstream, service, "router \"%s\" "
-                                  "not routed: service \"%s\" is not "
-                                  "defined in this service's labels",
-                                  router->name, router->service);
+            ngx_http_swarm_text_report(report, upstream, service,
+                                       "router \"%s\" not routed: service "
+                                       "\"%s\" is not defined in this "
+                                       "service's labels", router->name,
+                                       router->service);
             return NGX_HTTP_SWARM_DONE;
         }
 
@@ -639,8 +645,8 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         return NGX_HTTP_SWARM_FAILED;
     }
 
-    (void) ngx_http_swarm_strcopy(spec->router, sizeof(spec->router),
-                                  router->name);
+    (void) ngx_http_swarm_text_copy(spec->router, sizeof(spec->router),
+                                    router->name);
 
     rc = router->name[0]
          ? ngx_http_swarm_rule_parse(router->rule, strlen(router->rule),
@@ -673,8 +679,8 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     if (rc == NGX_HTTP_SWARM_DONE && tr->network
-        && ngx_http_swarm_strcopy(spec->network, sizeof(spec->network),
-                                  tr->network)
+        && ngx_http_swarm_text_copy(spec->network, sizeof(spec->network),
+                                    tr->network)
            != 0)
     {
         snprintf(err, sizeof(err), "network name too long");
@@ -692,10 +698,11 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     if (rc != NGX_HTTP_SWARM_DONE) {
-        ngx_http_swarm_report(report, upstream, service, "%s%s%snot routed: "
-                              "%s", router->name[0] ? "router \"" : "",
-                              router->name, router->name[0] ? "\" " : "",
-                              err);
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "%s%s%snot routed: %s",
+                                   router->name[0] ? "router \"" : "",
+                                   router->name,
+                                   router->name[0] ? "\" " : "", err);
 
         ngx_http_swarm_rule_free(&spec->rule);
         out->n--;

@@ -2,14 +2,15 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Pure parts of the module: Docker JSON answers read an element at a
- * time (ngx_http_swarm_array.c) into the services matched
- * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_docker.c),
+ * The pure layer, lib/: Docker JSON answers read an element at a time
+ * (ngx_http_swarm_array.c) into the services matched
+ * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_tasks.c),
  * task sets ordered and compared (ngx_http_swarm_set.c), routing rules
  * (ngx_http_swarm_rule.c), the route of a Host and path
- * (ngx_http_swarm_route.c), what labels say of routes
- * (ngx_http_swarm_labels.c), and the cookie index, Cookie header
- * scanning and Set-Cookie formatting (ngx_http_swarm_cookie.c).
+ * (ngx_http_swarm_routes.c), what labels say of routes
+ * (ngx_http_swarm_labels.c), the cookie index, Cookie header scanning
+ * and Set-Cookie formatting (ngx_http_swarm_cookie.c), and the text they
+ * share: reports, escaping, JSON strings (ngx_http_swarm_text.c).
  * Nothing here knows nginx: plain bytes in, plain values out, so that
  * unit tests and fuzzers can call every function directly; it builds as
  * C99 with jansson alone (make unit checks).
@@ -367,10 +368,10 @@ typedef struct {
 } ngx_http_swarm_cookie_t;
 
 
-int ngx_http_swarm_parse_services(const char *buf, size_t len,
+int ngx_http_swarm_services_parse(const char *buf, size_t len,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
     ngx_http_swarm_report_t *report, char *err, size_t errlen);
-int ngx_http_swarm_parse_tasks(const char *buf, size_t len,
+int ngx_http_swarm_tasks_parse(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen);
 
@@ -400,6 +401,7 @@ int ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
 void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
     size_t *reused);
 void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
+uint32_t ngx_http_swarm_tasks_time(const char *s);
 
 json_t *ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel);
 json_t *ngx_http_swarm_tasks_filters(const ngx_http_swarm_services_t *svcs,
@@ -433,28 +435,27 @@ void ngx_http_swarm_set_free(ngx_http_swarm_set_t *set);
 ngx_http_swarm_diff_t ngx_http_swarm_set_diff(
     const ngx_http_swarm_peer_t *old, size_t nold,
     const ngx_http_swarm_peer_t *new, size_t nnew);
-int ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
+int ngx_http_swarm_set_place(const ngx_http_swarm_peer_t *pa,
     const ngx_http_swarm_peer_t *pb);
 void ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
     ngx_http_swarm_peer_t *new, size_t nnew);
-uint32_t ngx_http_swarm_time(const char *s);
 
-const char *ngx_http_swarm_address_refused(int family, const uint8_t *a);
+const char *ngx_http_swarm_set_address_refused(int family, const uint8_t *a);
 
-size_t ngx_http_swarm_index_size(size_t npeers);
-void ngx_http_swarm_index_build(ngx_http_swarm_index_t *index,
+size_t ngx_http_swarm_cookie_index_size(size_t npeers);
+void ngx_http_swarm_cookie_index_build(ngx_http_swarm_index_t *index,
     uint32_t *slots, size_t nslots, const char *keys, size_t stride,
     size_t n);
-long ngx_http_swarm_index_find(const ngx_http_swarm_index_t *index,
+long ngx_http_swarm_cookie_index_find(const ngx_http_swarm_index_t *index,
     const unsigned char *key, size_t len);
 
-void ngx_http_swarm_report(ngx_http_swarm_report_t *report,
+void ngx_http_swarm_text_report(ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service, const char *fmt, ...);
-int ngx_http_swarm_strcopy(char *dst, size_t size, const char *src);
-const char *ngx_http_swarm_json_string(json_t *obj, const char *key);
-json_t *ngx_http_swarm_json_text(const char *s, size_t len);
-size_t ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len);
-size_t ngx_http_swarm_escape(unsigned char *dst, size_t size,
+int ngx_http_swarm_text_copy(char *dst, size_t size, const char *src);
+const char *ngx_http_swarm_text_json_string(json_t *obj, const char *key);
+json_t *ngx_http_swarm_text_json(const char *s, size_t len);
+size_t ngx_http_swarm_text_utf8_cut(const unsigned char *s, size_t len);
+size_t ngx_http_swarm_text_escape(unsigned char *dst, size_t size,
     const unsigned char *src, size_t len);
 
 int ngx_http_swarm_rule_parse(const char *s, size_t len,

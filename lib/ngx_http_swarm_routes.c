@@ -166,12 +166,13 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
                 && routes[prev->route].priority == routes[e->route].priority
                 && prev->route != e->route)
             {
-                ngx_http_swarm_report(report, (unsigned) e->route,
-                                      routes[e->route].name,
-                                      "host \"%s\" and path \"%s\" are "
-                                      "service \"%s\"'s, which comes first",
-                                      e->hlen ? e->host : "*", e->path,
-                                      routes[prev->route].name);
+                ngx_http_swarm_text_report(report, (unsigned) e->route,
+                                           routes[e->route].name,
+                                           "host \"%s\" and path \"%s\" "
+                                           "are service \"%s\"'s, which "
+                                           "comes first",
+                                           e->hlen ? e->host : "*", e->path,
+                                           routes[prev->route].name);
             }
 
             continue;

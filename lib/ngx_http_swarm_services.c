@@ -73,7 +73,7 @@ ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel)
 
 
 int
-ngx_http_swarm_parse_services(const char *buf, size_t len,
+ngx_http_swarm_services_parse(const char *buf, size_t len,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_services_t *out,
     ngx_http_swarm_report_t *report, char *err, size_t errlen)
 {
@@ -104,7 +104,7 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
     int          rc;
     char        *end;
     long         port;
-    size_t       k, elen;
+    size_t       k, n, elen;
     json_t      *svc, *spec, *labels;
     const char  *id, *name, *value, *elem;
 
@@ -121,9 +121,10 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
         }
 
         if (elen > NGX_HTTP_SWARM_SERVICE_MAX) {
-            ngx_http_swarm_report(report, sel->upstream, "(not parsed)",
-                                  "a service of %zu bytes of JSON, over "
-                                  "the 256 KB one may take, skipped", elen);
+            ngx_http_swarm_text_report(report, sel->upstream, "(not parsed)",
+                                       "a service of %zu bytes of JSON, over "
+                                       "the 256 KB one may take, skipped",
+                                       elen);
             continue;
         }
 
@@ -133,9 +134,9 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             return -1;
         }
 
-        id = ngx_http_swarm_json_string(svc, "ID");
+        id = ngx_http_swarm_text_json_string(svc, "ID");
         spec = json_object_get(svc, "Spec");
-        name = ngx_http_swarm_json_string(spec, "Name");
+        name = ngx_http_swarm_text_json_string(spec, "Name");
         labels = json_object_get(spec, "Labels");
 
         if (id == NULL || name == NULL) {
@@ -144,7 +145,7 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
         }
 
         if (sel->label_key) {
-            value = ngx_http_swarm_json_string(labels, sel->label_key);
+            value = ngx_http_swarm_text_json_string(labels, sel->label_key);
 
             if (value == NULL || strcmp(value, sel->label_value) != 0) {
                 json_decref(svc);
@@ -173,14 +174,14 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             port = sel->port;
 
         } else {
-            value = ngx_http_swarm_json_string(labels,
-                                               NGX_HTTP_SWARM_PORT_LABEL);
+            value = ngx_http_swarm_text_json_string(labels,
+                                                    NGX_HTTP_SWARM_PORT_LABEL);
 
             if (value == NULL) {
-                ngx_http_swarm_report(report, sel->upstream, name,
-                                      "no port: set port= or the service "
-                                      "label " NGX_HTTP_SWARM_PORT_LABEL
-                                      ", skipped");
+                ngx_http_swarm_text_report(report, sel->upstream, name,
+                                           "no port: set port= or the service "
+                                           "label " NGX_HTTP_SWARM_PORT_LABEL
+                                           ", skipped");
                 json_decref(svc);
                 continue;
             }
@@ -190,23 +191,27 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
             if (*value < '0' || *value > '9' || *end != '\0'
                 || port < 1 || port > 65535)
             {
-                ngx_http_swarm_report(report, sel->upstream, name,
-                                      "invalid " NGX_HTTP_SWARM_PORT_LABEL
-                                      " label \"%.*s\", skipped",
-                                      (int) (strlen(value) > 32
-                                             ? ngx_http_swarm_utf8_cut(
-                                                   (unsigned char *) value, 32)
-                                             : strlen(value)),
-                                      value);
+                n = strlen(value);
+
+                if (n > 32) {
+                    n = ngx_http_swarm_text_utf8_cut((unsigned char *) value,
+                                                     32);
+                }
+
+                ngx_http_swarm_text_report(report, sel->upstream, name,
+                                           "invalid " NGX_HTTP_SWARM_PORT_LABEL
+                                           " label \"%.*s\", skipped",
+                                           (int) n, value);
                 json_decref(svc);
                 continue;
             }
 
             if (!ngx_http_swarm_port_allowed(sel, (unsigned) port)) {
-                ngx_http_swarm_report(report, sel->upstream, name,
-                                      NGX_HTTP_SWARM_PORT_LABEL " label %ld "
-                                      "is outside ports=%u-%u, skipped",
-                                      port, sel->port_min, sel->port_max);
+                ngx_http_swarm_text_report(report, sel->upstream, name,
+                                           NGX_HTTP_SWARM_PORT_LABEL
+                                           " label %ld is outside "
+                                           "ports=%u-%u, skipped",
+                                           port, sel->port_min, sel->port_max);
                 json_decref(svc);
                 continue;
             }
@@ -215,8 +220,8 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
         value = sel->network;
 
         if (value == NULL) {
-            value = ngx_http_swarm_json_string(labels,
-                                               NGX_HTTP_SWARM_NETWORK_LABEL);
+            value = ngx_http_swarm_text_json_string(
+                        labels, NGX_HTTP_SWARM_NETWORK_LABEL);
         }
 
         rc = ngx_http_swarm_service_add(out, sel, id, name, value,
@@ -257,20 +262,20 @@ ngx_http_swarm_service_add(ngx_http_swarm_services_t *out,
     s->port = port;
     s->routed = 0;
 
-    if (ngx_http_swarm_strcopy(s->id, sizeof(s->id), id) != 0
-        || ngx_http_swarm_strcopy(s->name, sizeof(s->name), name) != 0)
+    if (ngx_http_swarm_text_copy(s->id, sizeof(s->id), id) != 0
+        || ngx_http_swarm_text_copy(s->name, sizeof(s->name), name) != 0)
     {
-        ngx_http_swarm_report(report, sel->upstream, name,
-                              "service ID or name too long, skipped");
+        ngx_http_swarm_text_report(report, sel->upstream, name,
+                                   "service ID or name too long, skipped");
         return 0;
     }
 
-    if (network && ngx_http_swarm_strcopy(s->network, sizeof(s->network),
-                                          network)
+    if (network && ngx_http_swarm_text_copy(s->network, sizeof(s->network),
+                                            network)
                    != 0)
     {
-        ngx_http_swarm_report(report, sel->upstream, name,
-                              "network name too long, skipped");
+        ngx_http_swarm_text_report(report, sel->upstream, name,
+                                   "network name too long, skipped");
         return 0;
     }
 
@@ -389,23 +394,24 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
         port = spec->port ? spec->port : sel->port;
 
         if (spec->port && !ngx_http_swarm_port_allowed(sel, spec->port)) {
-            ngx_http_swarm_report(report, sel->upstream, name,
-                                  "%s%s%sport %u is outside ports=%u-%u, "
-                                  "not routed",
-                                  spec->router[0] ? "router \"" : "",
-                                  spec->router,
-                                  spec->router[0] ? "\" " : "",
-                                  spec->port, sel->port_min, sel->port_max);
+            ngx_http_swarm_text_report(report, sel->upstream, name,
+                                       "%s%s%sport %u is outside ports=%u-%u, "
+                                       "not routed",
+                                       spec->router[0] ? "router \"" : "",
+                                       spec->router,
+                                       spec->router[0] ? "\" " : "",
+                                       spec->port, sel->port_min,
+                                       sel->port_max);
             continue;
         }
 
         if (port == 0) {
-            ngx_http_swarm_report(report, sel->upstream, name,
-                                  "%s%s%sno port: set a port label or "
-                                  "port=, not routed",
-                                  spec->router[0] ? "router \"" : "",
-                                  spec->router,
-                                  spec->router[0] ? "\" " : "");
+            ngx_http_swarm_text_report(report, sel->upstream, name,
+                                       "%s%s%sno port: set a port label or "
+                                       "port=, not routed",
+                                       spec->router[0] ? "router \"" : "",
+                                       spec->router,
+                                       spec->router[0] ? "\" " : "");
             continue;
         }
 
@@ -440,7 +446,7 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
         r->upstream = sel->upstream;
         r->route = 0;
-        (void) ngx_http_swarm_strcopy(r->service, sizeof(r->service), name);
+        (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service), name);
 
         /* the rule is the entry's now */
 
@@ -507,9 +513,9 @@ ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
         s->route = svcs->routed[s->routed - 1].route;
 
         if (s->route >= NGX_HTTP_SWARM_ROUTES_MAX) {
-            ngx_http_swarm_report(report, upstream, s->name,
-                                  "over %d routes in the upstream, not "
-                                  "routed", NGX_HTTP_SWARM_ROUTES_MAX);
+            ngx_http_swarm_text_report(report, upstream, s->name,
+                                       "over %d routes in the upstream, not "
+                                       "routed", NGX_HTTP_SWARM_ROUTES_MAX);
             s->skip = 1;
         }
     }
@@ -892,7 +898,7 @@ ngx_http_swarm_services_tie(void *data, unsigned route, const char *service,
 
     (void) route;
 
-    ngx_http_swarm_report(tie->report, tie->upstream, service, "%s", msg);
+    ngx_http_swarm_text_report(tie->report, tie->upstream, service, "%s", msg);
 }
 
 

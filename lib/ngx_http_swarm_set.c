@@ -23,13 +23,13 @@ typedef struct {
     uint64_t                   key;
     ngx_http_swarm_peer_t     *peer;
     size_t                     from;
-} ngx_http_swarm_key_t;
+} ngx_http_swarm_set_key_t;
 
 
 static int ngx_http_swarm_peer_cmp(const void *a, const void *b);
-static void ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
-    ngx_http_swarm_key_t *tmp, size_t n);
-static int ngx_http_swarm_key_cmp(const void *a, const void *b);
+static void ngx_http_swarm_set_keys_sort(ngx_http_swarm_set_key_t *keys,
+    ngx_http_swarm_set_key_t *tmp, size_t n);
+static int ngx_http_swarm_set_key_cmp(const void *a, const void *b);
 static int ngx_http_swarm_peer_task_cmp(const void *a, const void *b);
 static int ngx_http_swarm_peer_task_same(const ngx_http_swarm_peer_t *a,
     const ngx_http_swarm_peer_t *b);
@@ -84,7 +84,7 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
     int                           rc;
     const ngx_http_swarm_peer_t  *pa = a, *pb = b;
 
-    rc = ngx_http_swarm_peer_place(pa, pb);
+    rc = ngx_http_swarm_set_place(pa, pb);
     if (rc != 0) {
         return rc;
     }
@@ -102,7 +102,7 @@ ngx_http_swarm_peer_cmp(const void *a, const void *b)
 /* where a peer is, in the order of a set: its route, address and port */
 
 int
-ngx_http_swarm_peer_place(const ngx_http_swarm_peer_t *pa,
+ngx_http_swarm_set_place(const ngx_http_swarm_peer_t *pa,
     const ngx_http_swarm_peer_t *pb)
 {
     int  rc;
@@ -139,7 +139,7 @@ void
 ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
 {
     size_t                   i;
-    ngx_http_swarm_key_t    *keys;
+    ngx_http_swarm_set_key_t    *keys;
     ngx_http_swarm_peer_t   *p;
 
     set->nkeys = 0;
@@ -152,7 +152,7 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
 
     if (set->n > set->kcap) {
         keys = realloc(set->keys,
-                       2 * set->n * sizeof(ngx_http_swarm_key_t));
+                       2 * set->n * sizeof(ngx_http_swarm_set_key_t));
         if (keys == NULL) {
             return;
         }
@@ -181,7 +181,7 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
         keys[i].from = i;
     }
 
-    ngx_http_swarm_keys_sort(keys, keys + set->n, set->n);
+    ngx_http_swarm_set_keys_sort(keys, keys + set->n, set->n);
 
     set->nkeys = set->n;
 }
@@ -195,12 +195,12 @@ ngx_http_swarm_set_order(ngx_http_swarm_set_t *set)
  */
 
 static void
-ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
-    ngx_http_swarm_key_t *tmp, size_t n)
+ngx_http_swarm_set_keys_sort(ngx_http_swarm_set_key_t *keys,
+    ngx_http_swarm_set_key_t *tmp, size_t n)
 {
     size_t                 i, j, b, sum, c, count[256];
     unsigned               shift;
-    ngx_http_swarm_key_t  *from, *to, *t;
+    ngx_http_swarm_set_key_t  *from, *to, *t;
 
     from = keys;
     to = tmp;
@@ -232,7 +232,7 @@ ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
     }
 
     if (from != keys) {
-        memcpy(keys, from, n * sizeof(ngx_http_swarm_key_t));
+        memcpy(keys, from, n * sizeof(ngx_http_swarm_set_key_t));
     }
 
     for (i = 0; i < n; i = j) {
@@ -241,8 +241,8 @@ ngx_http_swarm_keys_sort(ngx_http_swarm_key_t *keys,
         }
 
         if (j - i > 1) {
-            qsort(&keys[i], j - i, sizeof(ngx_http_swarm_key_t),
-                  ngx_http_swarm_key_cmp);
+            qsort(&keys[i], j - i, sizeof(ngx_http_swarm_set_key_t),
+                  ngx_http_swarm_set_key_cmp);
         }
     }
 }
@@ -254,7 +254,7 @@ void
 ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
 {
     size_t                   i, j, k;
-    ngx_http_swarm_key_t    *keys;
+    ngx_http_swarm_set_key_t    *keys;
     ngx_http_swarm_peer_t    tmp;
 
     if (set->n < 2) {
@@ -300,9 +300,9 @@ ngx_http_swarm_set_sort(ngx_http_swarm_set_t *set)
 
 
 static int
-ngx_http_swarm_key_cmp(const void *a, const void *b)
+ngx_http_swarm_set_key_cmp(const void *a, const void *b)
 {
-    const ngx_http_swarm_key_t  *ka = a, *kb = b;
+    const ngx_http_swarm_set_key_t  *ka = a, *kb = b;
 
     if (ka->key != kb->key) {
         return ka->key < kb->key ? -1 : 1;
@@ -338,10 +338,11 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
                 continue;
             }
 
-            ngx_http_swarm_report(report, upstream, set->peers[j].service,
-                                  "task %s has the address %s of task %s, "
-                                  "ignored", set->peers[j].task,
-                                  set->peers[j].ip, set->peers[k - 1].task);
+            ngx_http_swarm_text_report(report, upstream, set->peers[j].service,
+                                       "task %s has the address %s of task "
+                                       "%s, ignored", set->peers[j].task,
+                                       set->peers[j].ip,
+                                       set->peers[k - 1].task);
             continue;
         }
 
@@ -364,7 +365,7 @@ ngx_http_swarm_set_finish(ngx_http_swarm_set_t *set, unsigned upstream,
  */
 
 const char *
-ngx_http_swarm_address_refused(int family, const uint8_t *a)
+ngx_http_swarm_set_address_refused(int family, const uint8_t *a)
 {
     static const uint8_t  mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
                                          0xff, 0xff };
@@ -478,7 +479,7 @@ ngx_http_swarm_set_carry(ngx_http_swarm_peer_t *old, size_t nold,
     j = 0;
 
     while (i < nold && j < nnew) {
-        rc = ngx_http_swarm_peer_place(&old[i], &new[j]);
+        rc = ngx_http_swarm_set_place(&old[i], &new[j]);
 
         if (rc < 0) {
             i++;

@@ -6,8 +6,8 @@
  * matched (ngx_http_swarm_services.c) are peers and at what address (GET
  * /tasks), the answers read an element at a time
  * (ngx_http_swarm_array.c), kept from one refresh to the next so that
- * an unchanged task is not parsed again; and the text of the reports of
- * what was skipped.  Pure: jansson and libc only, no nginx, no I/O.
+ * an unchanged task is not parsed again.  Pure: jansson and libc only,
+ * no nginx, no I/O.
  */
 
 
@@ -125,172 +125,6 @@ static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
 static uint64_t ngx_http_swarm_bytes_hash(const char *p, size_t len);
 
 
-/* a problem that skips one service or task of one upstream */
-
-void
-ngx_http_swarm_report(ngx_http_swarm_report_t *report, unsigned upstream,
-    const char *service, const char *fmt, ...)
-{
-    int      n;
-    char     msg[NGX_HTTP_SWARM_ERR_LEN];
-    va_list  args;
-
-    if (report == NULL || report->handler == NULL) {
-        return;
-    }
-
-    va_start(args, fmt);
-    n = vsnprintf(msg, sizeof(msg), fmt, args);
-    va_end(args);
-
-    /* cut short: not in the middle of a character */
-
-    if (n >= (int) sizeof(msg)) {
-        n = (int) ngx_http_swarm_utf8_cut((unsigned char *) msg,
-                                          sizeof(msg) - 1);
-        msg[n] = '\0';
-    }
-
-    report->handler(report->data, upstream, service, msg);
-}
-
-
-/*
- * Where to cut UTF-8 text at len bytes or fewer so that no character is
- * split: s holds more than len bytes, so s[len] is the first left out.
- */
-
-size_t
-ngx_http_swarm_utf8_cut(const unsigned char *s, size_t len)
-{
-    size_t  n;
-
-    /* a character is a lead byte and at most three more */
-
-    for (n = len; n + 3 >= len; n--) {
-        if ((s[n] & 0xc0) != 0x80) {
-            return n;
-        }
-
-        if (n == 0) {
-            break;
-        }
-    }
-
-    return len;
-}
-
-
-/*
- * Text from Docker for the error log: control bytes and backslashes as
- * \xNN, so that nothing it holds starts a line of its own.  Returns the
- * length written; dst is always terminated.
- */
-
-size_t
-ngx_http_swarm_escape(unsigned char *dst, size_t size,
-    const unsigned char *src, size_t len)
-{
-    size_t              i, n;
-    static const char   hex[] = "0123456789abcdef";
-
-    if (size == 0) {
-        return 0;
-    }
-
-    for (i = 0, n = 0; i < len; i++) {
-        if (src[i] >= 0x20 && src[i] != 0x7f && src[i] != '\\') {
-            if (n + 1 >= size) {
-                break;
-            }
-
-            dst[n++] = src[i];
-            continue;
-        }
-
-        if (n + 4 >= size) {
-            break;
-        }
-
-        dst[n++] = '\\';
-        dst[n++] = 'x';
-        dst[n++] = hex[src[i] >> 4];
-        dst[n++] = hex[src[i] & 0xf];
-    }
-
-    dst[n] = '\0';
-
-    return n;
-}
-
-
-/* src into dst of size bytes: -1 if it does not fit */
-
-int
-ngx_http_swarm_strcopy(char *dst, size_t size, const char *src)
-{
-    size_t  len;
-
-    len = strlen(src);
-
-    if (len >= size) {
-        return -1;
-    }
-
-    memcpy(dst, src, len + 1);
-
-    return 0;
-}
-
-
-/* text as a JSON string whatever its bytes: those of no UTF-8 as "?" */
-
-json_t *
-ngx_http_swarm_json_text(const char *s, size_t len)
-{
-    char    *copy;
-    size_t   i;
-    json_t  *v;
-
-    v = json_stringn(s, len);
-    if (v) {
-        return v;
-    }
-
-    copy = malloc(len ? len : 1);
-    if (copy == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < len; i++) {
-        copy[i] = ((unsigned char) s[i] >= 0x80) ? '?' : s[i];
-    }
-
-    v = json_stringn(copy, len);
-    free(copy);
-
-    return v;
-}
-
-
-/* obj's member key if it is a string, else NULL */
-
-const char *
-ngx_http_swarm_json_string(json_t *obj, const char *key)
-{
-    json_t  *v;
-
-    v = json_object_get(obj, key);
-
-    return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-
-/*
- * A task is a peer while its container runs: active if Swarm wants it
- * running, draining if Swarm is stopping it.
- */
-
 /*
  * Seconds since 1970 of a time as Docker writes it, RFC 3339 in UTC or
  * with an offset ("2026-11-25T18:13:59.154823286Z"), or 0 for no time,
@@ -298,7 +132,7 @@ ngx_http_swarm_json_string(json_t *obj, const char *key)
  */
 
 uint32_t
-ngx_http_swarm_time(const char *s)
+ngx_http_swarm_tasks_time(const char *s)
 {
     int       n, sign;
     long      y, m, d, hh, mm, ss, oh, om, era, yoe, doy, doe;
@@ -365,14 +199,19 @@ ngx_http_swarm_time(const char *s)
 }
 
 
+/*
+ * A task is a peer while its container runs: active if Swarm wants it
+ * running, draining if Swarm is stopping it.
+ */
+
 static int
 ngx_http_swarm_task_state(json_t *task)
 {
     const char  *state, *desired;
 
-    state = ngx_http_swarm_json_string(json_object_get(task, "Status"),
-                                       "State");
-    desired = ngx_http_swarm_json_string(task, "DesiredState");
+    state = ngx_http_swarm_text_json_string(json_object_get(task, "Status"),
+                                            "State");
+    desired = ngx_http_swarm_text_json_string(task, "DesiredState");
 
     if (state == NULL || desired == NULL || strcmp(state, "running") != 0) {
         return 0;
@@ -452,9 +291,9 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
     const char            *s;
     ngx_http_swarm_att_t  *a;
 
-    s = ngx_http_swarm_json_string(task, "ID");
+    s = ngx_http_swarm_text_json_string(task, "ID");
     if (s) {
-        (void) ngx_http_swarm_strcopy(rec->tid, sizeof(rec->tid), s);
+        (void) ngx_http_swarm_text_copy(rec->tid, sizeof(rec->tid), s);
     }
 
     rec->state = (uint8_t) ngx_http_swarm_task_state(task);
@@ -463,19 +302,19 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
         return 0;
     }
 
-    s = ngx_http_swarm_json_string(task, "ServiceID");
+    s = ngx_http_swarm_text_json_string(task, "ServiceID");
     if (s) {
-        (void) ngx_http_swarm_strcopy(rec->sid, sizeof(rec->sid), s);
+        (void) ngx_http_swarm_text_copy(rec->sid, sizeof(rec->sid), s);
     }
 
-    s = ngx_http_swarm_json_string(task, "NodeID");
+    s = ngx_http_swarm_text_json_string(task, "NodeID");
     if (s) {
-        (void) ngx_http_swarm_strcopy(rec->node, sizeof(rec->node), s);
+        (void) ngx_http_swarm_text_copy(rec->node, sizeof(rec->node), s);
     }
 
     rec->slot = (uint32_t) json_integer_value(json_object_get(task, "Slot"));
 
-    rec->since = ngx_http_swarm_time(ngx_http_swarm_json_string(
+    rec->since = ngx_http_swarm_tasks_time(ngx_http_swarm_text_json_string(
                                  json_object_get(task, "Status"), "Timestamp"));
 
     atts = json_object_get(task, "NetworksAttachments");
@@ -501,16 +340,16 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
         net = json_object_get(att, "Network");
         spec = json_object_get(net, "Spec");
 
-        s = ngx_http_swarm_json_string(net, "ID");
+        s = ngx_http_swarm_text_json_string(net, "ID");
         if (s) {
-            (void) ngx_http_swarm_strcopy(a->id, sizeof(a->id), s);
+            (void) ngx_http_swarm_text_copy(a->id, sizeof(a->id), s);
         }
 
-        s = ngx_http_swarm_json_string(spec, "Name");
+        s = ngx_http_swarm_text_json_string(spec, "Name");
         if (s) {
             a->named = 1;
-            a->long_name = ngx_http_swarm_strcopy(a->name, sizeof(a->name),
-                                                  s)
+            a->long_name = ngx_http_swarm_text_copy(a->name, sizeof(a->name),
+                                                    s)
                            != 0;
         }
 
@@ -1213,31 +1052,31 @@ ngx_http_swarm_service_network(ngx_http_swarm_service_t *s,
     }
 
     if (nets->first == NULL) {
-        ngx_http_swarm_report(report, s->upstream, s->name,
-                              "running tasks are attached to no network "
-                              "but ingress: attach the service to an "
-                              "overlay network or set network=, skipped");
+        ngx_http_swarm_text_report(report, s->upstream, s->name,
+                                   "running tasks are attached to no network "
+                                   "but ingress: attach the service to an "
+                                   "overlay network or set network=, skipped");
         s->skip = 1;
         return;
     }
 
     if (nets->second) {
-        ngx_http_swarm_report(report, s->upstream, s->name,
-                              "tasks are attached to several networks "
-                              "(%s, %s): set network= or the service "
-                              "label " NGX_HTTP_SWARM_NETWORK_LABEL
-                              ", skipped",
-                              nets->first->name, nets->second->name);
+        ngx_http_swarm_text_report(report, s->upstream, s->name,
+                                   "tasks are attached to several networks "
+                                   "(%s, %s): set network= or the service "
+                                   "label " NGX_HTTP_SWARM_NETWORK_LABEL
+                                   ", skipped",
+                                   nets->first->name, nets->second->name);
         s->skip = 1;
         return;
     }
 
     if (nets->first->long_name || (nets->second && nets->second->long_name))
     {
-        ngx_http_swarm_report(report, s->upstream, s->name,
-                              "the name of the network its tasks are "
-                              "attached to is over %d bytes, skipped",
-                              NGX_HTTP_SWARM_NAME_LEN - 1);
+        ngx_http_swarm_text_report(report, s->upstream, s->name,
+                                   "the name of the network its tasks are "
+                                   "attached to is over %d bytes, skipped",
+                                   NGX_HTTP_SWARM_NAME_LEN - 1);
         s->skip = 1;
         return;
     }
@@ -1261,9 +1100,10 @@ ngx_http_swarm_task_skipped(ngx_http_swarm_task_t *rec,
     }
 
     for (k = 0; k < n; k++) {
-        ngx_http_swarm_report(report, s[k].upstream, s[k].name,
-                              "task %s %s, skipped",
-                              rec->tid[0] ? rec->tid : "(no ID)", rec->why);
+        ngx_http_swarm_text_report(report, s[k].upstream, s[k].name,
+                                   "task %s %s, skipped",
+                                   rec->tid[0] ? rec->tid : "(no ID)",
+                                   rec->why);
     }
 }
 
@@ -1309,12 +1149,12 @@ ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
 
         /* what no task may make us connect to */
 
-        why = ngx_http_swarm_address_refused(a->family, a->addr);
+        why = ngx_http_swarm_set_address_refused(a->family, a->addr);
 
         if (why) {
-            ngx_http_swarm_report(report, s[k].upstream, s[k].name,
-                                  "task %s has the address %s (%s), never "
-                                  "used, skipped", rec->tid, a->ip, why);
+            ngx_http_swarm_text_report(report, s[k].upstream, s[k].name,
+                                       "task %s has the address %s (%s), never "
+                                       "used, skipped", rec->tid, a->ip, why);
             continue;
         }
 
@@ -1343,7 +1183,7 @@ ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
 
 
 int
-ngx_http_swarm_parse_tasks(const char *buf, size_t len,
+ngx_http_swarm_tasks_parse(const char *buf, size_t len,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets, ngx_http_swarm_report_t *report, char *err, size_t errlen)
 {

@@ -484,11 +484,11 @@ void ngx_http_swarm_zone_set_endpoint(ngx_http_swarm_zone_t *zone,
 ngx_int_t ngx_http_swarm_zone_endpoints(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_ep_state_t *states, ngx_uint_t n, ngx_uint_t *current);
 
-char *ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd,
+char *ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 char *ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
     ngx_http_swarm_main_conf_t *mcf);
-ngx_http_swarm_endpoint_t *ngx_http_swarm_endpoint_current(
+ngx_http_swarm_endpoint_t *ngx_http_swarm_endpoints_current(
     ngx_http_swarm_main_conf_t *mcf);
 
 ngx_uint_t ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone);
@@ -537,19 +537,19 @@ void ngx_http_swarm_counters_free(ngx_http_swarm_zone_t *zone,
 ngx_int_t ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool, ngx_http_swarm_counter_t **copy, ngx_uint_t *n);
 ngx_http_swarm_ctx_t *ngx_http_swarm_ctx(ngx_http_request_t *r);
-ngx_msec_t ngx_http_swarm_bucket(ngx_uint_t i);
+ngx_msec_t ngx_http_swarm_counters_bucket(ngx_uint_t i);
 ngx_int_t ngx_http_swarm_counters_init(ngx_conf_t *cf);
 const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
     ngx_uint_t route);
 
-ngx_int_t ngx_http_swarm_add_variables(ngx_conf_t *cf);
+ngx_int_t ngx_http_swarm_variables_add(ngx_conf_t *cf);
 char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 
 ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_swarm_page_begin(ngx_http_request_t *r);
-ngx_int_t ngx_http_swarm_page_send(ngx_http_request_t *r, ngx_chain_t *out,
-    off_t len, char *type);
+ngx_int_t ngx_http_swarm_status_page_begin(ngx_http_request_t *r);
+ngx_int_t ngx_http_swarm_status_page_send(ngx_http_request_t *r,
+    ngx_chain_t *out, off_t len, char *type);
 ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,

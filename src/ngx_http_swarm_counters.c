@@ -43,7 +43,7 @@ static ngx_int_t ngx_http_swarm_count(ngx_http_request_t *r);
 /* the upper bound of bucket i, in milliseconds, for the output */
 
 ngx_msec_t
-ngx_http_swarm_bucket(ngx_uint_t i)
+ngx_http_swarm_counters_bucket(ngx_uint_t i)
 {
     return ngx_http_swarm_buckets[i];
 }

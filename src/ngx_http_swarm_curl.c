@@ -105,7 +105,7 @@ ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl, ngx_log_t *log,
  */
 
 ngx_int_t
-ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
+ngx_http_swarm_curl_get_init(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max)
 {
     CURL                       *easy;
@@ -190,7 +190,7 @@ ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
  */
 
 ngx_int_t
-ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
+ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get, const char *version,
     const char *path, json_t *filters, char *err, size_t errlen)
 {
     char                       *s, *q;
@@ -716,7 +716,7 @@ ngx_http_swarm_get_header(char *ptr, size_t size, size_t n, void *userdata)
  */
 
 void
-ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get)
+ngx_http_swarm_curl_get_trim(ngx_http_swarm_get_t *get)
 {
     size_t  keep;
 
@@ -738,7 +738,7 @@ ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get)
 /* a request under way given up, its handle kept for the next */
 
 void
-ngx_http_swarm_get_cancel(ngx_http_swarm_get_t *get)
+ngx_http_swarm_curl_get_cancel(ngx_http_swarm_get_t *get)
 {
     if (get->resume.posted) {
         ngx_delete_posted_event(&get->resume);
@@ -755,7 +755,7 @@ ngx_http_swarm_get_cancel(ngx_http_swarm_get_t *get)
 
 
 void
-ngx_http_swarm_get_close(ngx_http_swarm_get_t *get)
+ngx_http_swarm_curl_get_close(ngx_http_swarm_get_t *get)
 {
     if (get->resume.posted) {
         ngx_delete_posted_event(&get->resume);
@@ -783,7 +783,7 @@ ngx_http_swarm_get_close(ngx_http_swarm_get_t *get)
  */
 
 ngx_msec_t
-ngx_http_swarm_backoff(ngx_uint_t failures, ngx_msec_t max)
+ngx_http_swarm_curl_backoff(ngx_uint_t failures, ngx_msec_t max)
 {
     ngx_uint_t  shift;
     ngx_msec_t  delay;

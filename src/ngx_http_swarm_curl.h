@@ -103,15 +103,16 @@ ngx_int_t ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl,
     ngx_log_t *log, ngx_http_swarm_main_conf_t *mcf);
 void ngx_http_swarm_curl_cleanup(ngx_http_swarm_curl_t *curl);
 
-ngx_int_t ngx_http_swarm_get_init(ngx_http_swarm_get_t *get,
+ngx_int_t ngx_http_swarm_curl_get_init(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max);
-ngx_int_t ngx_http_swarm_get(ngx_http_swarm_get_t *get, const char *version,
-    const char *path, json_t *filters, char *err, size_t errlen);
-void ngx_http_swarm_get_trim(ngx_http_swarm_get_t *get);
-void ngx_http_swarm_get_cancel(ngx_http_swarm_get_t *get);
-void ngx_http_swarm_get_close(ngx_http_swarm_get_t *get);
+ngx_int_t ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get,
+    const char *version, const char *path, json_t *filters, char *err,
+    size_t errlen);
+void ngx_http_swarm_curl_get_trim(ngx_http_swarm_get_t *get);
+void ngx_http_swarm_curl_get_cancel(ngx_http_swarm_get_t *get);
+void ngx_http_swarm_curl_get_close(ngx_http_swarm_get_t *get);
 
-ngx_msec_t ngx_http_swarm_backoff(ngx_uint_t failures, ngx_msec_t max);
+ngx_msec_t ngx_http_swarm_curl_backoff(ngx_uint_t failures, ngx_msec_t max);
 
 
 #endif /* _NGX_HTTP_SWARM_CURL_H_INCLUDED_ */

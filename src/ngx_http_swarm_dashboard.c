@@ -132,7 +132,7 @@ ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
     ngx_http_swarm_loc_conf_t        *lcf;
     ngx_http_swarm_dashboard_conf_t  *dcf;
 
-    rc = ngx_http_swarm_page_begin(r);
+    rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -161,6 +161,6 @@ ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_swarm_page_send(r, &out, b->last - b->pos,
-                                    "text/html; charset=utf-8");
+    return ngx_http_swarm_status_page_send(r, &out, b->last - b->pos,
+                                           "text/html; charset=utf-8");
 }

@@ -72,7 +72,7 @@ static void ngx_http_swarm_endpoints_probed(ngx_http_swarm_get_t *get);
 /* "swarm_endpoint unix:/path | http://host:port | https://host:port" */
 
 char *
-ngx_http_swarm_endpoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
     ngx_http_swarm_main_conf_t *mcf = conf;
 
@@ -320,7 +320,7 @@ ngx_http_swarm_endpoints_read(ngx_conf_t *cf, ngx_str_t *name,
 /* the endpoint in use, as worker 0 last said, for swarm_status */
 
 ngx_http_swarm_endpoint_t *
-ngx_http_swarm_endpoint_current(ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_endpoints_current(ngx_http_swarm_main_conf_t *mcf)
 {
     ngx_uint_t                  i;
     ngx_http_swarm_endpoint_t  *ep;
@@ -360,7 +360,7 @@ ngx_http_swarm_endpoints_create(ngx_http_swarm_main_conf_t *mcf,
         e->probe.done = ngx_http_swarm_endpoints_probed;
         e->probe.endpoint = mcf->endpoints.elts;
 
-        if (ngx_http_swarm_get_init(&e->probe, curl, pool, 65536)
+        if (ngx_http_swarm_curl_get_init(&e->probe, curl, pool, 65536)
             != NGX_OK)
         {
             return NULL;
@@ -529,7 +529,8 @@ ngx_http_swarm_endpoints_probe(ngx_event_t *ev)
 
     e->pinged = 0;
 
-    if (ngx_http_swarm_get(&e->probe, NULL, "/_ping", NULL, err, sizeof(err))
+    if (ngx_http_swarm_curl_get(&e->probe, NULL, "/_ping", NULL, err,
+                                sizeof(err))
         != NGX_OK)
     {
         ngx_add_timer(&e->timer, e->mcf->interval
@@ -565,9 +566,9 @@ ngx_http_swarm_endpoints_probed(ngx_http_swarm_get_t *get)
                                                     : NGX_HTTP_SWARM_MIN_API),
                     sizeof(e->version));
 
-        if (ngx_http_swarm_get(&e->probe, e->version,
-                               NGX_HTTP_SWARM_PROBE_PATH, NULL, err,
-                               sizeof(err))
+        if (ngx_http_swarm_curl_get(&e->probe, e->version,
+                                    NGX_HTTP_SWARM_PROBE_PATH, NULL, err,
+                                    sizeof(err))
             == NGX_OK)
         {
             return;
@@ -586,5 +587,5 @@ ngx_http_swarm_endpoints_close(ngx_http_swarm_endpoints_t *e)
         ngx_del_timer(&e->timer);
     }
 
-    ngx_http_swarm_get_close(&e->probe);
+    ngx_http_swarm_curl_get_close(&e->probe);
 }

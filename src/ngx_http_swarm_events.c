@@ -88,8 +88,8 @@ ngx_http_swarm_events_create(ngx_http_swarm_curl_t *curl, ngx_pool_t *pool,
     events->get.ready = ngx_http_swarm_events_ready;
     events->get.line = ngx_http_swarm_events_line;
 
-    if (ngx_http_swarm_get_init(&events->get, curl, pool,
-                                NGX_HTTP_SWARM_EVENTS_LINE)
+    if (ngx_http_swarm_curl_get_init(&events->get, curl, pool,
+                                     NGX_HTTP_SWARM_EVENTS_LINE)
         != NGX_OK)
     {
         ngx_http_swarm_events_close(events);
@@ -139,8 +139,8 @@ ngx_http_swarm_events_start(ngx_http_swarm_events_t *events)
         return;
     }
 
-    if (ngx_http_swarm_get(&events->get, events->version, "/events",
-                           filters, err, sizeof(err))
+    if (ngx_http_swarm_curl_get(&events->get, events->version, "/events",
+                                filters, err, sizeof(err))
         != NGX_OK)
     {
         ngx_log_error(NGX_LOG_ALERT, events->get.curl->log, 0,
@@ -286,8 +286,8 @@ ngx_http_swarm_events_done(ngx_http_swarm_get_t *get)
     }
 
     ngx_add_timer(&events->retry,
-                  ngx_http_swarm_backoff(events->failures,
-                                         NGX_HTTP_SWARM_EVENTS_RETRY));
+                  ngx_http_swarm_curl_backoff(events->failures,
+                                              NGX_HTTP_SWARM_EVENTS_RETRY));
 }
 
 
@@ -307,7 +307,7 @@ ngx_http_swarm_events_stop(ngx_http_swarm_events_t *events)
         ngx_del_timer(&events->retry);
     }
 
-    ngx_http_swarm_get_cancel(&events->get);
+    ngx_http_swarm_curl_get_cancel(&events->get);
 
     events->connected = 0;
     events->failures = 0;
@@ -321,5 +321,5 @@ ngx_http_swarm_events_close(ngx_http_swarm_events_t *events)
         ngx_del_timer(&events->retry);
     }
 
-    ngx_http_swarm_get_close(&events->get);
+    ngx_http_swarm_curl_get_close(&events->get);
 }

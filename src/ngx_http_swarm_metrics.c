@@ -88,7 +88,7 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
     ngx_http_swarm_text_t        t;
     ngx_http_swarm_main_conf_t  *mcf;
 
-    rc = ngx_http_swarm_page_begin(r);
+    rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -112,9 +112,9 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    return ngx_http_swarm_page_send(r, t.out, -1,
-                                    "text/plain; version=0.0.4; "
-                                    "charset=utf-8");
+    return ngx_http_swarm_status_page_send(r, t.out, -1,
+                                           "text/plain; version=0.0.4; "
+                                           "charset=utf-8");
 }
 
 
@@ -245,7 +245,7 @@ ngx_http_swarm_metrics_task(ngx_http_swarm_text_t *t, ngx_uint_t family,
         sum += v[NGX_HTTP_SWARM_C_BUCKET + i];
 
         if (i < NGX_HTTP_SWARM_C_BUCKETS) {
-            ms = ngx_http_swarm_bucket(i);
+            ms = ngx_http_swarm_counters_bucket(i);
             ngx_sprintf(le, "%ui.%03ui%Z", ms / 1000, ms % 1000);
 
         } else {
@@ -531,7 +531,7 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
         || ngx_http_swarm_printf(t, "nginx_swarm_api_info{") != NGX_OK
         || ngx_http_swarm_value(t, "version", (char *) version) != NGX_OK
         || ngx_http_swarm_printf(t, ",endpoint=\"%V\"} 1\n",
-                                 &ngx_http_swarm_endpoint_current(mcf)->shown)
+                                 &ngx_http_swarm_endpoints_current(mcf)->shown)
            != NGX_OK
         || ngx_http_swarm_family(t, "nginx_swarm_zone_size_bytes", "gauge",
                                  "The size of swarm_zone.") != NGX_OK

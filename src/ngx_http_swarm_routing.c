@@ -356,17 +356,17 @@ ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
     for (r = 0; r < routing->n; r++) {
         b = &routing->backends[r];
 
-        nslots = ngx_http_swarm_index_size(b->npeers);
+        nslots = ngx_http_swarm_cookie_index_size(b->npeers);
 
         slots = ngx_palloc(view->pool, nslots * sizeof(uint32_t));
         if (slots == NULL) {
             return NGX_ERROR;
         }
 
-        ngx_http_swarm_index_build(&b->index, slots, nslots,
-                                   (char *) view->values
-                                   + b->first * view->vstride,
-                                   view->vstride, b->npeers);
+        ngx_http_swarm_cookie_index_build(&b->index, slots, nslots,
+                                          (char *) view->values
+                                          + b->first * view->vstride,
+                                          view->vstride, b->npeers);
 
         ngx_http_swarm_sticky_ramp_until(up, view, b);
     }

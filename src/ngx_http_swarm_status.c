@@ -55,7 +55,7 @@ ngx_http_swarm_status_endpoints(ngx_http_swarm_main_conf_t *mcf)
 
         if (o && st[i].state == NGX_HTTP_SWARM_EP_FAILED) {
             json_object_set_new(o, "error",
-                                ngx_http_swarm_json_text((char *) st[i].error,
+                                ngx_http_swarm_text_json((char *) st[i].error,
                                                          st[i].error_len));
             json_object_set_new(o, "since",
                                 json_integer((json_int_t) st[i].since));
@@ -88,7 +88,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     ngx_http_swarm_main_conf_t  *mcf;
     u_char                       version[16];
 
-    rc = ngx_http_swarm_page_begin(r);
+    rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -104,7 +104,7 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    shown = &ngx_http_swarm_endpoint_current(mcf)->shown;
+    shown = &ngx_http_swarm_endpoints_current(mcf)->shown;
 
     json_object_set_new(root, "endpoint",
                         json_stringn((char *) shown->data, shown->len));
@@ -185,15 +185,15 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     out.buf = b;
     out.next = NULL;
 
-    return ngx_http_swarm_page_send(r, &out, b->last - b->pos,
-                                    "application/json");
+    return ngx_http_swarm_status_page_send(r, &out, b->last - b->pos,
+                                           "application/json");
 }
 
 
 /* GET or HEAD, the body discarded: NGX_OK, else the request's status */
 
 ngx_int_t
-ngx_http_swarm_page_begin(ngx_http_request_t *r)
+ngx_http_swarm_status_page_begin(ngx_http_request_t *r)
 {
     if (!(r->method & (NGX_HTTP_GET|NGX_HTTP_HEAD))) {
         return NGX_HTTP_NOT_ALLOWED;
@@ -209,8 +209,8 @@ ngx_http_swarm_page_begin(ngx_http_request_t *r)
  */
 
 ngx_int_t
-ngx_http_swarm_page_send(ngx_http_request_t *r, ngx_chain_t *out, off_t len,
-    char *type)
+ngx_http_swarm_status_page_send(ngx_http_request_t *r, ngx_chain_t *out,
+    off_t len, char *type)
 {
     u_char       *semi;
     ngx_int_t     rc;
@@ -327,7 +327,7 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
                         last_sync ? json_integer((json_int_t) last_sync)
                                   : json_null());
     json_object_set_new(u, "last_error",
-                        len ? ngx_http_swarm_json_text((char *) error, len)
+                        len ? ngx_http_swarm_text_json((char *) error, len)
                             : json_null());
     json_object_set_new(u, "view_build_us",
                         json_integer((json_int_t) view->build_usec));

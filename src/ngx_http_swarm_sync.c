@@ -302,8 +302,8 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
     sync->get.data = sync;
     sync->get.done = ngx_http_swarm_sync_answer;
 
-    if (ngx_http_swarm_get_init(&sync->get, &sync->curl, cycle->pool,
-                                mcf->max_response)
+    if (ngx_http_swarm_curl_get_init(&sync->get, &sync->curl, cycle->pool,
+                                     mcf->max_response)
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -548,12 +548,12 @@ ngx_http_swarm_ask(ngx_http_swarm_sync_t *sync, ngx_http_swarm_state_e state,
 {
     sync->state = state;
 
-    if (ngx_http_swarm_get(&sync->get,
-                           (state == NGX_HTTP_SWARM_PING
-                            || state == NGX_HTTP_SWARM_VERSION)
-                           ? NULL : sync->api_version,
-                           ngx_http_swarm_states[state].path, filters,
-                           sync->err, sizeof(sync->err))
+    if (ngx_http_swarm_curl_get(&sync->get,
+                                (state == NGX_HTTP_SWARM_PING
+                                 || state == NGX_HTTP_SWARM_VERSION)
+                                ? NULL : sync->api_version,
+                                ngx_http_swarm_states[state].path, filters,
+                                sync->err, sizeof(sync->err))
         != NGX_OK)
     {
         return NGX_ERROR;
@@ -598,8 +598,8 @@ ngx_http_swarm_sync_error(ngx_http_swarm_sync_t *sync, const char *fmt, ...)
 
     if (p == last) {
         p = (u_char *) sync->err
-            + ngx_http_swarm_utf8_cut((u_char *) sync->err,
-                                      p - (u_char *) sync->err);
+            + ngx_http_swarm_text_utf8_cut((u_char *) sync->err,
+                                           p - (u_char *) sync->err);
     }
 
     *p = '\0';
@@ -1083,13 +1083,14 @@ ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
         if (sync->mcf->allow == NULL
             || ngx_cidr_match(&sa.sockaddr, sync->mcf->allow) != NGX_OK)
         {
-            ngx_http_swarm_report(&sync->report, (unsigned) sync->up,
-                                  p->service, sync->mcf->allow == NULL
-                                  ? "task %s has the address %s (loopback), "
-                                    "skipped unless swarm_allow names it"
-                                  : "task %s has the address %s, outside "
-                                    "swarm_allow, skipped",
-                                  p->task, p->ip);
+            ngx_http_swarm_text_report(&sync->report, (unsigned) sync->up,
+                                       p->service, sync->mcf->allow == NULL
+                                       ? "task %s has the address %s "
+                                         "(loopback), skipped unless "
+                                         "swarm_allow names it"
+                                       : "task %s has the address %s, "
+                                         "outside swarm_allow, skipped",
+                                       p->task, p->ip);
             continue;
         }
 
@@ -1267,8 +1268,8 @@ ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
                                           rc == NGX_ERROR ? 0 : ngx_time())
             == NGX_OK && len)
         {
-            (void) ngx_http_swarm_escape(note, sizeof(note),
-                                         (u_char *) sync->notes[i], len);
+            (void) ngx_http_swarm_text_escape(note, sizeof(note),
+                                              (u_char *) sync->notes[i], len);
 
             ngx_log_error(NGX_LOG_ERR, sync->log, 0,
                           "swarm: upstream \"%V\": %s", &upp[i]->name, note);
@@ -1343,9 +1344,9 @@ ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
         }
 
         e = json_pack("{s:o,s:o}",
-                      "service", ngx_http_swarm_json_text(service,
+                      "service", ngx_http_swarm_text_json(service,
                                                           ngx_strlen(service)),
-                      "error", ngx_http_swarm_json_text(msg,
+                      "error", ngx_http_swarm_text_json(msg,
                                                         ngx_strlen(msg)));
 
         (void) json_array_append_new(sync->errors[upstream], e);
@@ -1397,16 +1398,16 @@ ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync)
             continue;
         }
 
-        (void) ngx_http_swarm_escape(service, sizeof(service),
-                                     (u_char *) json_string_value(
-                                         json_object_get(e, "service")),
-                                     ngx_strlen(json_string_value(
-                                         json_object_get(e, "service"))));
-        (void) ngx_http_swarm_escape(msg, sizeof(msg),
-                                     (u_char *) json_string_value(
-                                         json_object_get(e, "error")),
-                                     ngx_strlen(json_string_value(
-                                         json_object_get(e, "error"))));
+        (void) ngx_http_swarm_text_escape(service, sizeof(service),
+                                          (u_char *) json_string_value(
+                                              json_object_get(e, "service")),
+                                          ngx_strlen(json_string_value(
+                                              json_object_get(e, "service"))));
+        (void) ngx_http_swarm_text_escape(msg, sizeof(msg),
+                                          (u_char *) json_string_value(
+                                              json_object_get(e, "error")),
+                                          ngx_strlen(json_string_value(
+                                              json_object_get(e, "error"))));
 
         ngx_log_error(NGX_LOG_ERR, sync->log, 0,
                       "swarm: upstream \"%V\": service \"%s\": %s",
@@ -1515,8 +1516,8 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     /* what Docker said, with no line breaks to forge log lines with */
 
-    (void) ngx_http_swarm_escape(err, sizeof(err), (u_char *) sync->err,
-                                 len);
+    (void) ngx_http_swarm_text_escape(err, sizeof(err), (u_char *) sync->err,
+                                      len);
 
     if (sync->failures == 0) {
         ngx_log_error(NGX_LOG_ERR, sync->log, 0,
@@ -1571,7 +1572,7 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     ngx_add_timer(&sync->poll,
                   (rc == NGX_OK) ? 1
-                  : ngx_http_swarm_backoff(sync->rounds, mcf->interval));
+                  : ngx_http_swarm_curl_backoff(sync->rounds, mcf->interval));
 }
 
 
@@ -1609,7 +1610,7 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
     sync->err[0] = '\0';
     sync->kind = NGX_HTTP_SWARM_FAIL_ANSWER;
 
-    ngx_http_swarm_get_trim(&sync->get);
+    ngx_http_swarm_curl_get_trim(&sync->get);
 }
 
 
@@ -1676,7 +1677,7 @@ ngx_http_swarm_sync_exit(void)
         ngx_http_swarm_publish_free(sync->pub);
     }
 
-    ngx_http_swarm_get_close(&sync->get);
+    ngx_http_swarm_curl_get_close(&sync->get);
 
     if (sync->events) {
         ngx_http_swarm_events_close(sync->events);

@@ -44,7 +44,7 @@ static ngx_http_variable_t  ngx_http_swarm_vars[] = {
 
 
 ngx_int_t
-ngx_http_swarm_add_variables(ngx_conf_t *cf)
+ngx_http_swarm_variables_add(ngx_conf_t *cf)
 {
     ngx_http_variable_t  *var, *v;
 

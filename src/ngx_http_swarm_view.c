@@ -434,7 +434,7 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         goto failed;
     }
 
-    nslots = ngx_http_swarm_index_size(n);
+    nslots = ngx_http_swarm_cookie_index_size(n);
 
     view->peers = ngx_pcalloc(pool, (n ? n : 1)
                                     * sizeof(ngx_http_swarm_rpeer_t));
@@ -445,8 +445,8 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
         goto failed;
     }
 
-    ngx_http_swarm_index_build(&view->index, slots, nslots,
-                               (char *) view->values, view->vstride, n);
+    ngx_http_swarm_cookie_index_build(&view->index, slots, nslots,
+                                      (char *) view->values, view->vstride, n);
 
     for (i = 0; i < n; i++) {
         t = &view->tasks[i];
@@ -500,7 +500,7 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
         if (old) {
             p = view->values + i * view->vstride;
-            k = ngx_http_swarm_index_find(&old->index, p, ngx_strlen(p));
+            k = ngx_http_swarm_cookie_index_find(&old->index, p, ngx_strlen(p));
             if (k >= 0) {
                 peer->own = old->peers[k].own;
             }
@@ -594,7 +594,7 @@ ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
         t = &view->tasks[i];
 
         while (old && j < old->npeers
-               && ngx_http_swarm_peer_place(&old->tasks[j], t) < 0)
+               && ngx_http_swarm_set_place(&old->tasks[j], t) < 0)
         {
             j++;
         }

@@ -506,8 +506,8 @@ ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
     su = up->shm;
 
     if (len > NGX_HTTP_SWARM_ERR_LEN) {
-        len = ngx_http_swarm_utf8_cut((const u_char *) msg,
-                                      NGX_HTTP_SWARM_ERR_LEN);
+        len = ngx_http_swarm_text_utf8_cut((const u_char *) msg,
+                                           NGX_HTTP_SWARM_ERR_LEN);
     }
 
     ngx_http_swarm_zone_write_begin(zone);
@@ -554,8 +554,8 @@ ngx_http_swarm_zone_set_endpoint(ngx_http_swarm_zone_t *zone, ngx_uint_t i,
     len = err ? ngx_strlen(err) : 0;
 
     if (len > NGX_HTTP_SWARM_ERR_LEN) {
-        len = ngx_http_swarm_utf8_cut((const u_char *) err,
-                                      NGX_HTTP_SWARM_ERR_LEN);
+        len = ngx_http_swarm_text_utf8_cut((const u_char *) err,
+                                           NGX_HTTP_SWARM_ERR_LEN);
     }
 
     ngx_http_swarm_zone_write_begin(zone);

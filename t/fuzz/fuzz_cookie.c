@@ -41,8 +41,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         init = 1;
     }
 
-    ngx_http_swarm_index_build(&index, slots, ngx_http_swarm_index_size(3),
-                               peers[0].ip, sizeof(ngx_http_swarm_peer_t), 3);
+    ngx_http_swarm_cookie_index_build(&index, slots,
+                                      ngx_http_swarm_cookie_index_size(3),
+                                      peers[0].ip,
+                                      sizeof(ngx_http_swarm_peer_t), 3);
 
     value = NULL;
     vlen = 0;
@@ -57,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
 
-    k = ngx_http_swarm_index_find(&index, value, vlen);
+    k = ngx_http_swarm_cookie_index_find(&index, value, vlen);
 
     if (k >= 0) {
         if (k > 2 || strlen(peers[k].ip) != vlen

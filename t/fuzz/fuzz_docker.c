@@ -57,7 +57,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(again, 0, sizeof(again));
 
     for (i = 0; i < sizeof(sel) / sizeof(sel[0]); i++) {
-        (void) ngx_http_swarm_parse_services((const char *) data, size,
+        (void) ngx_http_swarm_services_parse((const char *) data, size,
                                              &sel[i], &svcs, NULL, err,
                                              sizeof(err));
     }
@@ -84,7 +84,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the same bytes as a tasks answer for whatever services matched */
 
-    rc = ngx_http_swarm_parse_tasks((const char *) data, size, &svcs, sets,
+    rc = ngx_http_swarm_tasks_parse((const char *) data, size, &svcs, sets,
                                     3, NULL, err, sizeof(err));
 
     /* the routes as the workers get them, the same once read back */

@@ -97,13 +97,13 @@ discover(const char *services, const char *tasks,
     report.data = log;
 
     buf = load(services, &len);
-    rc = ngx_http_swarm_parse_services(buf, len, sel, &svcs, &report, err,
+    rc = ngx_http_swarm_services_parse(buf, len, sel, &svcs, &report, err,
                                        sizeof(err));
     free(buf);
     assert_int_equal(rc, 0);
 
     buf = load(tasks, &len);
-    rc = ngx_http_swarm_parse_tasks(buf, len, &svcs, set, 1, &report, err,
+    rc = ngx_http_swarm_tasks_parse(buf, len, &svcs, set, 1, &report, err,
                                     sizeof(err));
     free(buf);
 
@@ -141,7 +141,7 @@ test_services_by_label(void **state)
     memset(&svcs, 0, sizeof(svcs));
 
     buf = load("services-all.json", &len);
-    rc = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL, err,
+    rc = ngx_http_swarm_services_parse(buf, len, &sel, &svcs, NULL, err,
                                        sizeof(err));
     free(buf);
 
@@ -156,7 +156,7 @@ test_services_by_label(void **state)
     /* the engine's own filtered answer gives the same */
 
     buf = load("services-label-app.json", &len);
-    rc = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL, err,
+    rc = ngx_http_swarm_services_parse(buf, len, &sel, &svcs, NULL, err,
                                        sizeof(err));
     free(buf);
 
@@ -184,12 +184,12 @@ test_services_by_name(void **state)
     memset(&svcs, 0, sizeof(svcs));
     buf = load("services-all.json", &len);
 
-    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &prefix, &svcs,
+    assert_int_equal(ngx_http_swarm_services_parse(buf, len, &prefix, &svcs,
                                                    NULL, err, sizeof(err)),
                      0);
     assert_int_equal(svcs.n, 0);
 
-    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &exact, &svcs,
+    assert_int_equal(ngx_http_swarm_services_parse(buf, len, &exact, &svcs,
                                                    NULL, err, sizeof(err)),
                      0);
     assert_int_equal(svcs.n, 1);
@@ -218,7 +218,7 @@ test_services_no_port(void **state)
     memset(&log, 0, sizeof(log));
 
     buf = load("services-all.json", &len);
-    assert_int_equal(ngx_http_swarm_parse_services(buf, len, &sel, &svcs,
+    assert_int_equal(ngx_http_swarm_services_parse(buf, len, &sel, &svcs,
                                                    &report, err,
                                                    sizeof(err)),
                      0);
@@ -394,7 +394,7 @@ tasks_inline(const char *json, const char *network, ngx_http_swarm_set_t *set,
 
     memset(set, 0, sizeof(*set));
 
-    return ngx_http_swarm_parse_tasks(json, strlen(json), &svcs, set, 1,
+    return ngx_http_swarm_tasks_parse(json, strlen(json), &svcs, set, 1,
                                       &report, err, sizeof(err));
 }
 
@@ -484,7 +484,7 @@ test_tasks_errors(void **state)
                      0);
     assert_int_equal(set.n, 0);
 
-    assert_int_equal(ngx_http_swarm_parse_tasks("[]x", 3, &svcs, &set, 1,
+    assert_int_equal(ngx_http_swarm_tasks_parse("[]x", 3, &svcs, &set, 1,
                                                 NULL, err, sizeof(err)),
                      -1);
     assert_non_null(strstr(err, "invalid JSON in tasks"));
@@ -506,7 +506,7 @@ tasks_rc(const char *json, char *err, size_t errlen)
 
     err[0] = '\0';
 
-    return ngx_http_swarm_parse_tasks(json, strlen(json), &svcs, &set, 1,
+    return ngx_http_swarm_tasks_parse(json, strlen(json), &svcs, &set, 1,
                                       NULL, err, errlen);
 }
 
@@ -799,9 +799,9 @@ test_every_fixture(void **state)
         memset(&svcs, 0, sizeof(svcs));
         memset(&set, 0, sizeof(set));
 
-        rc_s = ngx_http_swarm_parse_services(buf, len, &sel, &svcs, NULL,
+        rc_s = ngx_http_swarm_services_parse(buf, len, &sel, &svcs, NULL,
                                              err, sizeof(err));
-        rc_t = ngx_http_swarm_parse_tasks(buf, len, &svcs, &set, 1, NULL,
+        rc_t = ngx_http_swarm_tasks_parse(buf, len, &svcs, &set, 1, NULL,
                                           err, sizeof(err));
 
         if (rc_s != expect[i].services_rc || rc_t != expect[i].tasks_rc) {
@@ -816,7 +816,7 @@ test_every_fixture(void **state)
         }
 
         if (strstr(de->d_name, ".http") && body) {
-            assert_int_equal(ngx_http_swarm_parse_tasks(body,
+            assert_int_equal(ngx_http_swarm_tasks_parse(body,
                                  len - (body - buf), &svcs, &set, 1, NULL,
                                  err, sizeof(err)),
                              -1);
@@ -1033,22 +1033,22 @@ test_index(void **state)
         peers[i] = peer(ip, 80, NGX_HTTP_SWARM_ACTIVE, "t");
     }
 
-    nslots = ngx_http_swarm_index_size(n);
+    nslots = ngx_http_swarm_cookie_index_size(n);
     assert_true(nslots >= 2 * n);
     assert_int_equal(nslots & (nslots - 1), 0);
 
     slots = malloc(nslots * sizeof(uint32_t));
-    ngx_http_swarm_index_build(&index, slots, nslots, peers[0].ip,
-                               sizeof(ngx_http_swarm_peer_t), n);
+    ngx_http_swarm_cookie_index_build(&index, slots, nslots, peers[0].ip,
+                                      sizeof(ngx_http_swarm_peer_t), n);
 
     for (i = 0; i < n; i++) {
-        assert_int_equal(ngx_http_swarm_index_find(&index,
+        assert_int_equal(ngx_http_swarm_cookie_index_find(&index,
                              (u_char *) peers[i].ip, strlen(peers[i].ip)),
                          (long) i);
     }
 
 #define FIND(s)                                                               \
-    ngx_http_swarm_index_find(&index, (u_char *) s, sizeof(s) - 1)
+    ngx_http_swarm_cookie_index_find(&index, (u_char *) s, sizeof(s) - 1)
 
     assert_int_equal(FIND("10.0.0.1"), 1);
     assert_int_equal(FIND("10.0.0.01"), -1);
@@ -1059,8 +1059,8 @@ test_index(void **state)
     assert_int_equal(FIND(""), -1);
     assert_int_equal(FIND("10.200.0.1"), -1);
     assert_int_equal(FIND("::1"), -1);
-    assert_int_equal(ngx_http_swarm_index_find(&index,
-                                               (u_char *) "10.0.0.1\0x", 10),
+    assert_int_equal(ngx_http_swarm_cookie_index_find(
+                         &index, (u_char *) "10.0.0.1\0x", 10),
                      -1);
 
     free(slots);
@@ -1072,10 +1072,10 @@ test_index(void **state)
                                "AAAAAAAAAAAAAAAAAAAAAA",
                                "AAAAAAAAAAAAAAAAAAAAAB" };
 
-        nslots = ngx_http_swarm_index_size(3);
+        nslots = ngx_http_swarm_cookie_index_size(3);
         slots = malloc(nslots * sizeof(uint32_t));
-        ngx_http_swarm_index_build(&index, slots, nslots, keyed[0],
-                                   sizeof(keyed[0]), 3);
+        ngx_http_swarm_cookie_index_build(&index, slots, nslots, keyed[0],
+                                          sizeof(keyed[0]), 3);
 
         assert_int_equal(FIND("Zx-9_aQ0bC1dE2fG3hI4jK"), 0);
         assert_int_equal(FIND("AAAAAAAAAAAAAAAAAAAAAB"), 2);
@@ -1087,10 +1087,10 @@ test_index(void **state)
 
     /* an empty set finds nothing */
 
-    nslots = ngx_http_swarm_index_size(0);
+    nslots = ngx_http_swarm_cookie_index_size(0);
     slots = malloc(nslots * sizeof(uint32_t));
-    ngx_http_swarm_index_build(&index, slots, nslots, peers[0].ip,
-                               sizeof(ngx_http_swarm_peer_t), 0);
+    ngx_http_swarm_cookie_index_build(&index, slots, nslots, peers[0].ip,
+                                      sizeof(ngx_http_swarm_peer_t), 0);
     assert_int_equal(FIND("10.0.0.1"), -1);
 
     free(slots);
@@ -1981,36 +1981,36 @@ test_text(void **state)
 
     /* as JSON: UTF-8 as it is, a character cut in two as "?" */
 
-    j = ngx_http_swarm_json_text((const char *) e, 9);
+    j = ngx_http_swarm_text_json((const char *) e, 9);
     assert_string_equal(json_string_value(j), (const char *) e);
     json_decref(j);
 
-    j = ngx_http_swarm_json_text((const char *) e, 2);
+    j = ngx_http_swarm_text_json((const char *) e, 2);
     assert_string_equal(json_string_value(j), "a?");
     json_decref(j);
 
     /* "a" "é" "é" "€" "!": characters start at 0, 1, 3, 5, 8 */
 
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 1), 1);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 2), 1);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 3), 3);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 4), 3);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 6), 5);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 7), 5);
-    assert_int_equal(ngx_http_swarm_utf8_cut(e, 8), 8);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 1), 1);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 2), 1);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 3), 3);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 4), 3);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 6), 5);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 7), 5);
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(e, 8), 8);
 
     /* not UTF-8 (four continuation bytes): cut where asked */
 
-    assert_int_equal(ngx_http_swarm_utf8_cut(
+    assert_int_equal(ngx_http_swarm_text_utf8_cut(
                          (const u_char *) "a\x80\x80\x80\x80\x80", 5), 5);
 
-    assert_int_equal(ngx_http_swarm_escape(buf, sizeof(buf),
+    assert_int_equal(ngx_http_swarm_text_escape(buf, sizeof(buf),
                          (const u_char *) "a\nb\r\\c\x7f\xc3\xa9", 9), 21);
     assert_string_equal((char *) buf, "a\\x0ab\\x0d\\x5cc\\x7f\xc3\xa9");
 
     /* never past the end, never half an escape */
 
-    assert_int_equal(ngx_http_swarm_escape(buf, 6,
+    assert_int_equal(ngx_http_swarm_text_escape(buf, 6,
                          (const u_char *) "ab\ncd", 5), 2);
     assert_string_equal((char *) buf, "ab");
 }
@@ -2113,7 +2113,7 @@ test_services_routes(void **state)
         memset(&svcs, 0, sizeof(svcs));
         log.calls = 0;
 
-        rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+        rc = ngx_http_swarm_services_parse(list, strlen(list), &sel, &svcs,
                                            &report, err, sizeof(err));
         assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
 
@@ -2183,7 +2183,7 @@ test_services_routes(void **state)
     memset(&svcs, 0, sizeof(svcs));
     log.calls = 0;
 
-    rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+    rc = ngx_http_swarm_services_parse(list, strlen(list), &sel, &svcs,
                                        &report, err, sizeof(err));
     assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
     assert_int_equal(svcs.nrouted, 2);
@@ -2207,7 +2207,7 @@ test_services_routes(void **state)
     memset(&svcs, 0, sizeof(svcs));
     log.calls = 0;
 
-    rc = ngx_http_swarm_parse_services(list, strlen(list), &sel, &svcs,
+    rc = ngx_http_swarm_services_parse(list, strlen(list), &sel, &svcs,
                                        &report, err, sizeof(err));
     assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
     assert_int_equal(svcs.nrouted, 1);
@@ -2541,33 +2541,34 @@ test_time(void **state)
 {
     (void) state;
 
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59.154823286Z"),
+    assert_int_equal(
+        ngx_http_swarm_tasks_time("2026-11-25T18:13:59.154823286Z"),
+        1795630439);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T18:13:59Z"),
                      1795630439);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59Z"),
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T19:43:59.5+01:30"),
                      1795630439);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T19:43:59.5+01:30"),
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T17:13:59-01:00"),
                      1795630439);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T17:13:59-01:00"),
-                     1795630439);
-    assert_int_equal(ngx_http_swarm_time("2024-02-29T00:00:00Z"),
+    assert_int_equal(ngx_http_swarm_tasks_time("2024-02-29T00:00:00Z"),
                      1709164800);
-    assert_int_equal(ngx_http_swarm_time("2000-03-01T00:00:00Z"),
+    assert_int_equal(ngx_http_swarm_tasks_time("2000-03-01T00:00:00Z"),
                      951868800);
-    assert_int_equal(ngx_http_swarm_time("2105-12-31T23:59:59Z"),
+    assert_int_equal(ngx_http_swarm_tasks_time("2105-12-31T23:59:59Z"),
                      4291747199u);
-    assert_int_equal(ngx_http_swarm_time("1970-01-01T00:00:01Z"), 1);
+    assert_int_equal(ngx_http_swarm_tasks_time("1970-01-01T00:00:01Z"), 1);
 
     /* no time: Docker's zero time, none, no zone, garbage */
 
-    assert_int_equal(ngx_http_swarm_time("0001-01-01T00:00:00Z"), 0);
-    assert_int_equal(ngx_http_swarm_time(NULL), 0);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59"), 0);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59Zx"), 0);
-    assert_int_equal(ngx_http_swarm_time("2026-13-25T18:13:59Z"), 0);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25 18:13:59Z"), 0);
-    assert_int_equal(ngx_http_swarm_time("2026-11-25T18:13:59+1:00"), 0);
-    assert_int_equal(ngx_http_swarm_time("2200-01-01T00:00:00Z"), 0);
-    assert_int_equal(ngx_http_swarm_time(""), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("0001-01-01T00:00:00Z"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time(NULL), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T18:13:59"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T18:13:59Zx"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-13-25T18:13:59Z"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25 18:13:59Z"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2026-11-25T18:13:59+1:00"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time("2200-01-01T00:00:00Z"), 0);
+    assert_int_equal(ngx_http_swarm_tasks_time(""), 0);
 }
 
 
@@ -2612,7 +2613,7 @@ test_address_refused(void **state)
         memset(a, 0, sizeof(a));
         assert_int_equal(inet_pton(cases[i].family, cases[i].ip, a), 1);
 
-        why = ngx_http_swarm_address_refused(cases[i].family, a);
+        why = ngx_http_swarm_set_address_refused(cases[i].family, a);
 
         if (cases[i].why == NULL) {
             assert_null(why);
