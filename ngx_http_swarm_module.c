@@ -237,6 +237,9 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
 {
     ngx_http_swarm_main_conf_t *mcf = conf;
 
+    ngx_uint_t                   i;
+    ngx_http_swarm_upstream_t  **upp;
+
     if (ngx_http_swarm_endpoints_check(cf, mcf) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
@@ -284,7 +287,15 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
     }
 
     mcf->zone.upstreams = &mcf->upstreams;
-    mcf->zone.metrics = mcf->metrics;
+
+    mcf->views.upstreams = &mcf->upstreams;
+    mcf->views.metrics = mcf->metrics;
+
+    upp = mcf->upstreams.elts;
+
+    for (i = 0; i < mcf->upstreams.nelts; i++) {
+        upp[i]->views = &mcf->views;
+    }
 
     mcf->shm_zone->init = ngx_http_swarm_zone_init;
     mcf->shm_zone->data = &mcf->zone;
@@ -793,7 +804,7 @@ ngx_http_swarm_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    return ngx_http_swarm_views_wake_init(cycle, &mcf->zone);
+    return ngx_http_swarm_views_wake_init(cycle, &mcf->views);
 }
 
 
@@ -822,10 +833,10 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
     {
         ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                       "swarm: a newer configuration asks Docker");
-        return ngx_http_swarm_views_init(cycle, &mcf->zone);
+        return ngx_http_swarm_views_init(cycle, &mcf->views);
     }
 
-    if (ngx_http_swarm_views_init(cycle, &mcf->zone) != NGX_OK) {
+    if (ngx_http_swarm_views_init(cycle, &mcf->views) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -850,7 +861,7 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
 
     if (mcf) {
-        ngx_http_swarm_views_exit(&mcf->zone);
+        ngx_http_swarm_views_exit(&mcf->views);
     }
 
     ngx_http_swarm_sync_exit();

@@ -21,6 +21,18 @@
 #define NGX_HTTP_SWARM_BITS  (8 * sizeof(uintptr_t))
 
 
+/*
+ * swarm_sticky: the cookie of an upstream's tasks, or of its routes, and
+ * with "value=hmac" the key its values are made with
+ */
+
+typedef struct {
+    ngx_flag_t                      enabled;
+    ngx_http_swarm_cookie_t         cookie;
+    ngx_http_swarm_key_t           *key;
+} ngx_http_swarm_sticky_conf_t;
+
+
 typedef struct {
     ngx_http_request_t             *request;
     ngx_http_swarm_upstream_t      *up;
@@ -373,6 +385,11 @@ ngx_http_swarm_sticky_check(ngx_conf_t *cf)
         up = ngx_http_conf_upstream_srv_conf(uscf, ngx_http_swarm_module);
         scf = ngx_http_conf_upstream_srv_conf(uscf,
                                               ngx_http_swarm_sticky_module);
+
+        /* what the views make the tasks' cookies by */
+
+        up->cookie = scf->enabled ? &scf->cookie : NULL;
+        up->key = scf->key;
 
         if (up->selectors && !up->balancer) {
             ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
@@ -790,7 +807,7 @@ ngx_http_swarm_sticky_ramp(ngx_http_swarm_sticky_data_t *sd, time_t now,
         }
 
         peer = &view->peers[j];
-        w = ngx_http_swarm_sticky_weight(sd->up, &view->tasks[j], ms);
+        w = ngx_http_swarm_weight(sd->up->slow_start, &view->tasks[j], ms);
 
         peer->current += w;
         total += w;
@@ -811,73 +828,6 @@ ngx_http_swarm_sticky_ramp(ngx_http_swarm_sticky_data_t *sd, time_t now,
     }
 
     return best;
-}
-
-
-/*
- * A task's weight at "now" (ms since 1970): from 1 as it became active
- * (when Docker last changed its state) growing in step with time to
- * NGX_HTTP_SWARM_WEIGHT, its full weight, swarm_slow_start later.
- */
-
-ngx_uint_t
-ngx_http_swarm_sticky_weight(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_peer_t *task, uint64_t now)
-{
-    uint64_t    since;
-    ngx_uint_t  w;
-
-    since = (uint64_t) task->since * 1000;
-
-    if (up->slow_start == 0 || since == 0 || now >= since + up->slow_start) {
-        return NGX_HTTP_SWARM_WEIGHT;
-    }
-
-    if (now <= since) {
-        return 1;
-    }
-
-    w = (ngx_uint_t) ((now - since) * NGX_HTTP_SWARM_WEIGHT
-                      / up->slow_start);
-
-    return w ? w : 1;
-}
-
-
-/* as a copy is made: until when a task of the backend has less */
-
-void
-ngx_http_swarm_sticky_ramp_until(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b)
-{
-    uint64_t    until;
-    ngx_uint_t  i;
-
-    b->ramp_until = 0;
-
-    if (up->slow_start == 0) {
-        return;
-    }
-
-    for (i = 0; i < b->nactive; i++) {
-        until = (uint64_t) view->tasks[b->active[i]].since * 1000
-                + up->slow_start;
-
-        if (view->tasks[b->active[i]].since && until > b->ramp_until) {
-            b->ramp_until = until;
-        }
-    }
-}
-
-
-uint64_t
-ngx_http_swarm_now_ms(void)
-{
-    ngx_time_t  *tp;
-
-    tp = ngx_timeofday();
-
-    return (uint64_t) tp->sec * 1000 + tp->msec;
 }
 
 

@@ -237,6 +237,13 @@ typedef struct {
     ngx_slab_pool_t            *shpool;
     ngx_atomic_uint_t           epoch;
     ngx_array_t                *upstreams;
+} ngx_http_swarm_zone_t;
+
+
+/* a process's copies of the zone's sets (ngx_http_swarm_view.c) */
+
+typedef struct {
+    ngx_array_t                *upstreams;
     ngx_event_t                 check;
 
     /*
@@ -250,7 +257,7 @@ typedef struct {
 
     /* swarm_metrics: tasks are counted */
     ngx_uint_t                  metrics;
-} ngx_http_swarm_zone_t;
+} ngx_http_swarm_views_t;
 
 
 /*
@@ -295,6 +302,7 @@ typedef struct {
 
 
 typedef struct ngx_http_swarm_routing_s  ngx_http_swarm_routing_t;
+typedef struct ngx_http_swarm_key_s  ngx_http_swarm_key_t;
 
 
 /*
@@ -347,6 +355,7 @@ struct ngx_http_swarm_upstream_s {
     ngx_http_upstream_srv_conf_t  *uscf;
     ngx_http_swarm_zone_t      *zone;
     ngx_http_swarm_shm_up_t    *shm;
+    ngx_http_swarm_views_t     *views;
     ngx_http_swarm_view_t      *view;
     ngx_uint_t                  rr;
     ngx_uint_t                  index;
@@ -361,6 +370,13 @@ struct ngx_http_swarm_upstream_s {
 
     /* swarm_routes: a route a service, by its labels */
     unsigned                    routes:1;
+
+    /*
+     * what the balancer hands over of swarm_sticky: the cookie, NULL if
+     * not sticky, and with "value=hmac" the key its values are made with
+     */
+    ngx_http_swarm_cookie_t    *cookie;
+    ngx_http_swarm_key_t       *key;
 };
 
 
@@ -371,19 +387,6 @@ struct ngx_http_swarm_upstream_s {
 #define NGX_HTTP_SWARM_KEYED_LEN     22
 
 
-typedef struct ngx_http_swarm_key_s  ngx_http_swarm_key_t;
-
-
-/*
- * swarm_sticky: the cookie of an upstream's tasks, or of its routes, and
- * with "value=hmac" the key its values are made with
- */
-
-typedef struct {
-    ngx_flag_t                  enabled;
-    ngx_http_swarm_cookie_t     cookie;
-    ngx_http_swarm_key_t       *key;
-} ngx_http_swarm_sticky_conf_t;
 
 
 /* swarm_route: the routes upstream it names, or the only one */
@@ -452,7 +455,142 @@ typedef struct {
     ngx_array_t                *allow;
     ngx_shm_zone_t             *shm_zone;
     ngx_http_swarm_zone_t       zone;
+    ngx_http_swarm_views_t      views;
 } ngx_http_swarm_main_conf_t;
+
+
+
+extern ngx_module_t  ngx_http_swarm_module;
+
+
+/* the time of a clock, in ns */
+
+static ngx_inline uint64_t
+ngx_http_swarm_clock(clockid_t id)
+{
+    struct timespec  ts;
+
+    if (clock_gettime(id, &ts) != 0) {
+        return 0;
+    }
+
+    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
+}
+
+
+/* the longest of the times measured from their start, in ns */
+
+static ngx_inline void
+ngx_http_swarm_longest(uint64_t *longest, uint64_t start)
+{
+    uint64_t  took;
+
+    took = ngx_http_swarm_clock(CLOCK_MONOTONIC) - start;
+
+    if (took > *longest) {
+        *longest = took;
+    }
+}
+
+
+/* nginx's cached time, in ms */
+
+static ngx_inline uint64_t
+ngx_http_swarm_now_ms(void)
+{
+    ngx_time_t  *tp;
+
+    tp = ngx_timeofday();
+
+    return (uint64_t) tp->sec * 1000 + tp->msec;
+}
+
+
+/*
+ * A task's weight at "now" (ms since 1970): from 1 as it became active
+ * (when Docker last changed its state) growing in step with time to
+ * NGX_HTTP_SWARM_WEIGHT, its full weight, swarm_slow_start later.
+ */
+
+static ngx_inline ngx_uint_t
+ngx_http_swarm_weight(ngx_msec_t slow_start, ngx_http_swarm_peer_t *task,
+    uint64_t now)
+{
+    uint64_t    since;
+    ngx_uint_t  w;
+
+    since = (uint64_t) task->since * 1000;
+
+    if (slow_start == 0 || since == 0 || now >= since + slow_start) {
+        return NGX_HTTP_SWARM_WEIGHT;
+    }
+
+    if (now <= since) {
+        return 1;
+    }
+
+    w = (ngx_uint_t) ((now - since) * NGX_HTTP_SWARM_WEIGHT / slow_start);
+
+    return w ? w : 1;
+}
+
+
+/* as a copy is made: until when a task of the backend has less */
+
+static ngx_inline void
+ngx_http_swarm_backend_ramp(ngx_http_swarm_backend_t *b,
+    ngx_http_swarm_peer_t *tasks, ngx_msec_t slow_start)
+{
+    uint64_t    until;
+    ngx_uint_t  i;
+
+    b->ramp_until = 0;
+
+    if (slow_start == 0) {
+        return;
+    }
+
+    for (i = 0; i < b->nactive; i++) {
+        until = (uint64_t) tasks[b->active[i]].since * 1000 + slow_start;
+
+        if (tasks[b->active[i]].since && until > b->ramp_until) {
+            b->ramp_until = until;
+        }
+    }
+}
+
+
+/* whether the zone's records are this configuration's: no newer one's */
+
+static ngx_inline ngx_uint_t
+ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone)
+{
+    return zone->epoch >= zone->sh->epoch;
+}
+
+
+/* the request's swarm context, made if it has none */
+
+static ngx_inline ngx_http_swarm_ctx_t *
+ngx_http_swarm_ctx(ngx_http_request_t *r)
+{
+    ngx_http_swarm_ctx_t  *ctx;
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx == NULL) {
+        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
+        if (ctx == NULL) {
+            return NULL;
+        }
+
+        ctx->peer = -1;
+
+        ngx_http_set_ctx(r, ctx, ngx_http_swarm_module);
+    }
+
+    return ctx;
+}
 
 
 ngx_int_t ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
@@ -491,17 +629,16 @@ char *ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
 ngx_http_swarm_endpoint_t *ngx_http_swarm_endpoints_current(
     ngx_http_swarm_main_conf_t *mcf);
 
-ngx_uint_t ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone);
 ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
     u_char **routes, size_t *routes_len, ngx_atomic_uint_t *generation);
 
 ngx_int_t ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_zone_t *zone);
-void ngx_http_swarm_views_wake(ngx_http_swarm_zone_t *zone);
+    ngx_http_swarm_views_t *views);
+void ngx_http_swarm_views_wake(ngx_http_swarm_views_t *views);
 ngx_int_t ngx_http_swarm_views_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_zone_t *zone);
-void ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone);
+    ngx_http_swarm_views_t *views);
+void ngx_http_swarm_views_exit(ngx_http_swarm_views_t *views);
 ngx_http_swarm_view_t *ngx_http_swarm_view_acquire(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
 ngx_http_swarm_view_t *ngx_http_swarm_view_current(
@@ -509,8 +646,6 @@ ngx_http_swarm_view_t *ngx_http_swarm_view_current(
 void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view);
 
-uint64_t ngx_http_swarm_clock(clockid_t id);
-void ngx_http_swarm_longest(uint64_t *longest, uint64_t start);
 
 ngx_int_t ngx_http_swarm_sync_init(ngx_cycle_t *cycle,
     ngx_http_swarm_main_conf_t *mcf);
@@ -529,14 +664,18 @@ ngx_int_t ngx_http_swarm_route_handler(ngx_http_request_t *r);
 ngx_int_t ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_log_t *log);
 void ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view);
-void ngx_http_swarm_counters_sweep(ngx_http_swarm_zone_t *zone,
+ngx_http_swarm_shm_up_t *ngx_http_swarm_counts_record(
+    ngx_http_swarm_upstream_t *up);
+ngx_http_swarm_counter_t *ngx_http_swarm_counts_get(
+    ngx_http_swarm_zone_t *zone, ngx_http_swarm_shm_up_t *su,
+    ngx_http_swarm_peer_t *peer, const char *route, ngx_uint_t make);
+void ngx_http_swarm_counts_sweep(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peers,
     ngx_uint_t n);
-void ngx_http_swarm_counters_free(ngx_http_swarm_zone_t *zone,
+void ngx_http_swarm_counts_free(ngx_http_swarm_zone_t *zone,
     ngx_http_swarm_shm_up_t *su);
-ngx_int_t ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up,
+ngx_int_t ngx_http_swarm_counts_copy(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool, ngx_http_swarm_counter_t **copy, ngx_uint_t *n);
-ngx_http_swarm_ctx_t *ngx_http_swarm_ctx(ngx_http_request_t *r);
 ngx_msec_t ngx_http_swarm_counters_bucket(ngx_uint_t i);
 ngx_int_t ngx_http_swarm_counters_init(ngx_conf_t *cf);
 const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
@@ -554,11 +693,6 @@ ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
 
 ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
     ngx_http_upstream_srv_conf_t *us);
-void ngx_http_swarm_sticky_ramp_until(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view, ngx_http_swarm_backend_t *b);
-ngx_uint_t ngx_http_swarm_sticky_weight(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_peer_t *task, uint64_t now);
-uint64_t ngx_http_swarm_now_ms(void);
 
 char *ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
     ngx_http_swarm_key_t **key);
@@ -566,7 +700,6 @@ ngx_int_t ngx_http_swarm_key_value(ngx_http_swarm_key_t *key,
     const char *ip, u_char *value);
 
 
-extern ngx_module_t  ngx_http_swarm_module;
 extern ngx_module_t  ngx_http_swarm_sticky_module;
 
 

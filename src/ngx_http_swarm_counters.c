@@ -6,10 +6,9 @@
  * the worker's copy of the task set, in private memory, with plain adds
  * (the balancer's failures, and at the log phase the response, its time
  * and how the cookie went); each worker adds what it counted to the
- * task's counts in the zone between requests (every 100 ms, and as a
- * copy goes), under the zone's mutex.  A worker makes a task's counts as
- * it copies a set with the task; worker 0 drops the counts of the tasks
- * that left as it publishes a set, so that memory follows the tasks.
+ * task's counts in the zone (ngx_http_swarm_counts.c) between requests
+ * (every 100 ms, and as a copy goes), under the zone's mutex.  A worker
+ * makes a task's counts as it copies a set with the task.
  */
 
 
@@ -26,16 +25,8 @@ static ngx_msec_t  ngx_http_swarm_buckets[NGX_HTTP_SWARM_C_BUCKETS] = {
 };
 
 
-static uint32_t ngx_http_swarm_counter_hash(const char *task);
-static ngx_http_swarm_shm_up_t *ngx_http_swarm_counters_record(
-    ngx_http_swarm_upstream_t *up);
 static ngx_uint_t ngx_http_swarm_counters_find(ngx_http_swarm_view_t *view,
     ngx_http_swarm_shm_up_t *su, ngx_uint_t make);
-static ngx_http_swarm_counter_t *ngx_http_swarm_counter_get(
-    ngx_http_swarm_zone_t *zone, ngx_http_swarm_shm_up_t *su,
-    ngx_http_swarm_peer_t *peer, const char *route, ngx_uint_t make);
-static ngx_int_t ngx_http_swarm_counters_grow(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su);
 static void ngx_http_swarm_counters_cleanup(void *data);
 static ngx_int_t ngx_http_swarm_count(ngx_http_request_t *r);
 
@@ -83,7 +74,7 @@ ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    su = ngx_http_swarm_counters_record(up);
+    su = ngx_http_swarm_counts_record(up);
 
     if (su == NULL) {
         ngx_shmtx_unlock(&zone->shpool->mutex);
@@ -108,41 +99,6 @@ ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
 
 
 /*
- * Under the mutex: the upstream's record, if this process may still use
- * it.  A newer configuration frees the records of the upstreams it
- * lacks, under this mutex, and keeps those it has: a process of an older
- * one still counts into a record it finds there.
- */
-
-static ngx_http_swarm_shm_up_t *
-ngx_http_swarm_counters_record(ngx_http_swarm_upstream_t *up)
-{
-    ngx_http_swarm_zone_t    *zone;
-    ngx_http_swarm_shm_up_t  *su;
-
-    zone = up->zone;
-
-    if (up->shm == NULL) {
-        return NULL;
-    }
-
-    if (ngx_http_swarm_zone_current(zone)) {
-        return up->shm;
-    }
-
-    for (su = zone->sh->upstreams; su; su = su->next) {
-        if (su == up->shm && su->name.len == up->name.len
-            && ngx_strncmp(su->name.data, up->name.data, up->name.len) == 0)
-        {
-            return su;
-        }
-    }
-
-    return NULL;
-}
-
-
-/*
  * Under the mutex: each peer's counts, made if new and "make" is set;
  * the number of peers left without.
  */
@@ -163,7 +119,7 @@ ngx_http_swarm_counters_find(ngx_http_swarm_view_t *view,
                 ? ngx_http_swarm_routing_name(view, view->tasks[i].route)
                 : "";
 
-        view->counters[i] = ngx_http_swarm_counter_get(up->zone, su,
+        view->counters[i] = ngx_http_swarm_counts_get(up->zone, su,
                                                        &view->tasks[i],
                                                        route, make);
         if (view->counters[i] == NULL) {
@@ -172,108 +128,6 @@ ngx_http_swarm_counters_find(ngx_http_swarm_view_t *view,
     }
 
     return missed;
-}
-
-
-/* under the mutex: a task's counts in a route, made if new and asked */
-
-static ngx_http_swarm_counter_t *
-ngx_http_swarm_counter_get(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peer,
-    const char *route, ngx_uint_t make)
-{
-    uint32_t                   hash;
-    ngx_http_swarm_counter_t  *c;
-
-    hash = ngx_http_swarm_counter_hash(peer->task);
-
-    if (su->counters) {
-        for (c = su->counters[hash % su->counters_size]; c; c = c->next) {
-            if (c->hash == hash && ngx_strcmp(c->task, peer->task) == 0
-                && ngx_strcmp(c->route, route) == 0)
-            {
-                return c;
-            }
-        }
-    }
-
-    if (!make) {
-        return NULL;
-    }
-
-    if (su->ncounters >= su->counters_size
-        && ngx_http_swarm_counters_grow(zone, su) != NGX_OK)
-    {
-        return NULL;
-    }
-
-    c = ngx_slab_calloc_locked(zone->shpool, sizeof(ngx_http_swarm_counter_t));
-    if (c == NULL) {
-        return NULL;
-    }
-
-    c->hash = hash;
-    c->slot = peer->slot;
-    ngx_cpystrn((u_char *) c->task, (u_char *) peer->task, sizeof(c->task));
-    ngx_cpystrn((u_char *) c->route, (u_char *) route, sizeof(c->route));
-    ngx_cpystrn((u_char *) c->service, (u_char *) peer->service,
-                sizeof(c->service));
-    ngx_cpystrn((u_char *) c->node, (u_char *) peer->node, sizeof(c->node));
-
-    ngx_snprintf((u_char *) c->address, sizeof(c->address) - 1,
-                 peer->family == AF_INET6 ? "[%s]:%d%Z" : "%s:%d%Z",
-                 peer->ip, (int) peer->port);
-
-    c->next = su->counters[hash % su->counters_size];
-    su->counters[hash % su->counters_size] = c;
-    su->ncounters++;
-
-    return c;
-}
-
-
-/* under the mutex: twice as many buckets (64 at first) */
-
-static ngx_int_t
-ngx_http_swarm_counters_grow(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su)
-{
-    ngx_uint_t                  i, size;
-    ngx_http_swarm_counter_t  **buckets, *c, *next;
-
-    size = su->counters_size ? su->counters_size * 2 : 64;
-
-    buckets = ngx_slab_calloc_locked(zone->shpool,
-                                     size * sizeof(ngx_http_swarm_counter_t *));
-    if (buckets == NULL) {
-        return NGX_ERROR;
-    }
-
-    for (i = 0; i < su->counters_size; i++) {
-        for (c = su->counters[i]; c; c = next) {
-            next = c->next;
-            c->next = buckets[c->hash % size];
-            buckets[c->hash % size] = c;
-        }
-    }
-
-    if (su->counters) {
-        ngx_slab_free_locked(zone->shpool, su->counters);
-    }
-
-    su->counters = buckets;
-    su->counters_size = size;
-
-    return NGX_OK;
-}
-
-
-/* by task: the counts of a task in each of its routes share a chain */
-
-static uint32_t
-ngx_http_swarm_counter_hash(const char *task)
-{
-    return ngx_crc32_short((u_char *) task, ngx_strlen(task));
 }
 
 
@@ -312,7 +166,7 @@ ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view)
 
     ngx_shmtx_lock(&zone->shpool->mutex);
 
-    su = ngx_http_swarm_counters_record(view->up);
+    su = ngx_http_swarm_counts_record(view->up);
 
     if (su && view->counters_freed != zone->sh->counters_freed) {
 
@@ -345,180 +199,6 @@ ngx_http_swarm_counters_cleanup(void *data)
     ngx_http_swarm_view_t  *view = data;
 
     ngx_http_swarm_counters_flush(view);
-}
-
-
-/*
- * Worker 0, as it publishes a set, under the zone's write lock: the
- * counts of the tasks no longer in it are dropped.  By task, not by
- * route: a task whose route is renamed (its service relabelled) keeps
- * the counts of its old route beside the new one until it leaves.
- */
-
-void
-ngx_http_swarm_counters_sweep(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peers, ngx_uint_t n)
-{
-    uint32_t                    hash;
-    ngx_uint_t                  i, k, freed;
-    ngx_http_swarm_counter_t  **cp, *c;
-
-    if (su->counters == NULL) {
-        return;
-    }
-
-    /* the counts of each task in the set are marked, then the rest go */
-
-    su->sweeps++;
-
-    for (k = 0; k < n; k++) {
-        hash = ngx_http_swarm_counter_hash(peers[k].task);
-
-        for (c = su->counters[hash % su->counters_size]; c; c = c->next) {
-            if (c->hash == hash && ngx_strcmp(c->task, peers[k].task) == 0) {
-                c->mark = su->sweeps;
-            }
-        }
-    }
-
-    freed = 0;
-
-    for (i = 0; i < su->counters_size; i++) {
-        cp = &su->counters[i];
-
-        while (*cp) {
-            c = *cp;
-
-            if (c->mark == su->sweeps) {
-                cp = &c->next;
-                continue;
-            }
-
-            *cp = c->next;
-            ngx_slab_free_locked(zone->shpool, c);
-            su->ncounters--;
-            freed++;
-        }
-    }
-
-    if (freed) {
-        zone->sh->counters_freed++;
-    }
-}
-
-
-/* under the write lock: an upstream's counts, as its record goes */
-
-void
-ngx_http_swarm_counters_free(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su)
-{
-    ngx_http_swarm_counter_t  *c, *next;
-    ngx_uint_t                 i;
-
-    for (i = 0; i < su->counters_size; i++) {
-        for (c = su->counters[i]; c; c = next) {
-            next = c->next;
-            ngx_slab_free_locked(zone->shpool, c);
-        }
-    }
-
-    if (su->counters) {
-        ngx_slab_free_locked(zone->shpool, su->counters);
-        zone->sh->counters_freed++;
-    }
-
-    su->counters = NULL;
-    su->counters_size = 0;
-    su->ncounters = 0;
-}
-
-
-/* the upstream's counts, copied under the mutex for the output */
-
-ngx_int_t
-ngx_http_swarm_counters_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
-    ngx_http_swarm_counter_t **copy, ngx_uint_t *n)
-{
-    ngx_uint_t                 i, k, size;
-    ngx_http_swarm_zone_t     *zone;
-    ngx_http_swarm_counter_t  *c, *buf;
-    ngx_http_swarm_shm_up_t   *su;
-
-    zone = up->zone;
-
-    *copy = NULL;
-    *n = 0;
-
-    buf = NULL;
-    size = 0;
-
-    for ( ;; ) {
-        ngx_shmtx_lock(&zone->shpool->mutex);
-
-        /* looked at under the mutex: a newer configuration may free it */
-
-        su = ngx_http_swarm_counters_record(up);
-
-        if (su == NULL) {
-            ngx_shmtx_unlock(&zone->shpool->mutex);
-            return NGX_OK;
-        }
-
-        if (su->ncounters <= size) {
-            break;
-        }
-
-        size = su->ncounters;
-
-        ngx_shmtx_unlock(&zone->shpool->mutex);
-
-        /* allocated outside the lock, then looked at again */
-
-        buf = ngx_palloc(pool, size * sizeof(ngx_http_swarm_counter_t));
-        if (buf == NULL) {
-            return NGX_ERROR;
-        }
-    }
-
-    k = 0;
-
-    for (i = 0; i < su->counters_size; i++) {
-        for (c = su->counters[i]; c && k < size; c = c->next) {
-            buf[k++] = *c;
-        }
-    }
-
-    ngx_shmtx_unlock(&zone->shpool->mutex);
-
-    *copy = buf;
-    *n = k;
-
-    return NGX_OK;
-}
-
-
-/* the request's swarm context, made if it has none */
-
-ngx_http_swarm_ctx_t *
-ngx_http_swarm_ctx(ngx_http_request_t *r)
-{
-    ngx_http_swarm_ctx_t  *ctx;
-
-    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
-
-    if (ctx == NULL) {
-        ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
-        if (ctx == NULL) {
-            return NULL;
-        }
-
-        ctx->peer = -1;
-
-        ngx_http_set_ctx(r, ctx, ngx_http_swarm_module);
-    }
-
-    return ctx;
 }
 
 

@@ -139,7 +139,7 @@ ngx_http_swarm_metrics_tasks(ngx_http_swarm_text_t *t,
     }
 
     for (i = 0; i < mcf->upstreams.nelts; i++) {
-        if (ngx_http_swarm_counters_copy(upp[i], t->r->pool, &copies[i],
+        if (ngx_http_swarm_counts_copy(upp[i], t->r->pool, &copies[i],
                                          &n[i])
             != NGX_OK)
         {

@@ -227,6 +227,10 @@ ngx_http_swarm_publish_swap(ngx_http_swarm_publish_t *pub, ngx_uint_t i,
 
     pub->peers = NULL;
 
+    /* this worker's own copy, right after, and the others' at once */
+
+    ngx_http_swarm_views_wake(&pub->mcf->views);
+
     ngx_log_error(NGX_LOG_INFO, pub->log, 0,
                   "swarm: upstream \"%V\": %uz tasks (+%uz -%uz ~%uz), "
                   "generation %uA", &up->name, set->n, pub->diff.added,

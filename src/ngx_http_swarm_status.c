@@ -305,8 +305,8 @@ ngx_http_swarm_status_upstream(ngx_http_request_t *r,
         /* swarm_slow_start: the share of new visitors it has, in % */
 
         if (p && up->slow_start && t->state == NGX_HTTP_SWARM_ACTIVE) {
-            weight = ngx_http_swarm_sticky_weight(up, t,
-                                                  ngx_http_swarm_now_ms());
+            weight = ngx_http_swarm_weight(up->slow_start, t,
+                                           ngx_http_swarm_now_ms());
 
             json_object_set_new(p, "weight",
                                 json_integer((json_int_t) (weight * 100

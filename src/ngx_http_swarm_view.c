@@ -24,7 +24,7 @@
 static void ngx_http_swarm_views_wake_cleanup(void *data);
 static void ngx_http_swarm_views_woken(ngx_event_t *ev);
 static void ngx_http_swarm_views_check(ngx_event_t *ev);
-static void ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone,
+static void ngx_http_swarm_views_refresh(ngx_http_swarm_views_t *views,
     ngx_log_t *log);
 static ngx_http_swarm_view_t *ngx_http_swarm_view_update(
     ngx_http_swarm_upstream_t *up, ngx_log_t *log);
@@ -40,7 +40,8 @@ static ngx_int_t ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
  */
 
 ngx_int_t
-ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
+ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle,
+    ngx_http_swarm_views_t *views)
 {
     ngx_uint_t           i, j;
     ngx_core_conf_t     *ccf;
@@ -57,28 +58,28 @@ ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
         return NGX_ERROR;
     }
 
-    zone->wake = ngx_palloc(cycle->pool,
+    views->wake = ngx_palloc(cycle->pool,
                             ccf->worker_processes * sizeof(ngx_fd_t[2]));
-    if (zone->wake == NULL) {
+    if (views->wake == NULL) {
         return NGX_ERROR;
     }
 
     cln->handler = ngx_http_swarm_views_wake_cleanup;
-    cln->data = zone;
+    cln->data = views;
 
     for (i = 0; i < (ngx_uint_t) ccf->worker_processes; i++) {
 
-        if (pipe(zone->wake[i]) == -1) {
+        if (pipe(views->wake[i]) == -1) {
             ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
                           "swarm: pipe() failed");
             return NGX_ERROR;
         }
 
-        zone->nwake++;
+        views->nwake++;
 
         for (j = 0; j < 2; j++) {
-            if (ngx_nonblocking(zone->wake[i][j]) == -1
-                || fcntl(zone->wake[i][j], F_SETFD, FD_CLOEXEC) == -1)
+            if (ngx_nonblocking(views->wake[i][j]) == -1
+                || fcntl(views->wake[i][j], F_SETFD, FD_CLOEXEC) == -1)
             {
                 ngx_log_error(NGX_LOG_EMERG, cycle->log, ngx_errno,
                               "swarm: fcntl() of a pipe failed");
@@ -94,15 +95,15 @@ ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
 static void
 ngx_http_swarm_views_wake_cleanup(void *data)
 {
-    ngx_http_swarm_zone_t *zone = data;
+    ngx_http_swarm_views_t *views = data;
 
     ngx_uint_t  i, j;
 
-    for (i = 0; i < zone->nwake; i++) {
+    for (i = 0; i < views->nwake; i++) {
         for (j = 0; j < 2; j++) {
-            if (zone->wake[i][j] != -1) {
-                (void) close(zone->wake[i][j]);
-                zone->wake[i][j] = -1;
+            if (views->wake[i][j] != -1) {
+                (void) close(views->wake[i][j]);
+                views->wake[i][j] = -1;
             }
         }
     }
@@ -119,16 +120,16 @@ ngx_http_swarm_views_wake_cleanup(void *data)
  */
 
 ngx_int_t
-ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
+ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_views_t *views)
 {
     ngx_uint_t                   i;
     ngx_connection_t            *c;
     ngx_http_swarm_view_t       *view;
     ngx_http_swarm_upstream_t  **upp;
 
-    upp = zone->upstreams->elts;
+    upp = views->upstreams->elts;
 
-    for (i = 0; i < zone->upstreams->nelts; i++) {
+    for (i = 0; i < views->upstreams->nelts; i++) {
         view = ngx_http_swarm_view_update(upp[i], cycle->log);
         if (view == NULL) {
             return NGX_ERROR;
@@ -143,44 +144,44 @@ ngx_http_swarm_views_init(ngx_cycle_t *cycle, ngx_http_swarm_zone_t *zone)
         }
     }
 
-    zone->check.handler = ngx_http_swarm_views_check;
-    zone->check.data = zone;
-    zone->check.log = cycle->log;
-    zone->check.cancelable = 1;
+    views->check.handler = ngx_http_swarm_views_check;
+    views->check.data = views;
+    views->check.log = cycle->log;
+    views->check.cancelable = 1;
 
-    ngx_add_timer(&zone->check, NGX_HTTP_SWARM_VIEW_CHECK);
+    ngx_add_timer(&views->check, NGX_HTTP_SWARM_VIEW_CHECK);
 
-    if (zone->nwake == 0 || ngx_worker >= zone->nwake) {
+    if (views->nwake == 0 || ngx_worker >= views->nwake) {
         return NGX_OK;
     }
 
-    for (i = 0; i < zone->nwake; i++) {
+    for (i = 0; i < views->nwake; i++) {
         if (i != ngx_worker) {
-            (void) close(zone->wake[i][0]);
-            zone->wake[i][0] = -1;
+            (void) close(views->wake[i][0]);
+            views->wake[i][0] = -1;
 
         } else {
-            (void) close(zone->wake[i][1]);
-            zone->wake[i][1] = -1;
+            (void) close(views->wake[i][1]);
+            views->wake[i][1] = -1;
         }
     }
 
-    c = ngx_get_connection(zone->wake[ngx_worker][0], cycle->log);
+    c = ngx_get_connection(views->wake[ngx_worker][0], cycle->log);
     if (c == NULL) {
         return NGX_ERROR;
     }
 
-    zone->wake[ngx_worker][0] = -1;
-    zone->waker = c;
+    views->wake[ngx_worker][0] = -1;
+    views->waker = c;
 
-    c->data = zone;
+    c->data = views;
     c->read->handler = ngx_http_swarm_views_woken;
     c->read->log = cycle->log;
     c->write->log = cycle->log;
 
     if (ngx_add_event(c->read, NGX_READ_EVENT, 0) != NGX_OK) {
         ngx_close_connection(c);
-        zone->waker = NULL;
+        views->waker = NULL;
         return NGX_ERROR;
     }
 
@@ -193,11 +194,11 @@ ngx_http_swarm_views_woken(ngx_event_t *ev)
 {
     ngx_connection_t  *c = ev->data;
 
-    ssize_t                 n;
-    u_char                  buf[64];
-    ngx_http_swarm_zone_t  *zone;
+    ssize_t                  n;
+    u_char                   buf[64];
+    ngx_http_swarm_views_t  *views;
 
-    zone = c->data;
+    views = c->data;
 
     do {
         n = read(c->fd, buf, sizeof(buf));
@@ -217,10 +218,10 @@ ngx_http_swarm_views_woken(ngx_event_t *ev)
         }
 
         ngx_close_connection(c);
-        zone->waker = NULL;
+        views->waker = NULL;
     }
 
-    ngx_http_swarm_views_refresh(zone, ev->log);
+    ngx_http_swarm_views_refresh(views, ev->log);
 }
 
 
@@ -240,14 +241,14 @@ ngx_http_swarm_views_check(ngx_event_t *ev)
 
 
 static void
-ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
+ngx_http_swarm_views_refresh(ngx_http_swarm_views_t *views, ngx_log_t *log)
 {
     ngx_uint_t                   i;
     ngx_http_swarm_upstream_t  **upp;
 
-    upp = zone->upstreams->elts;
+    upp = views->upstreams->elts;
 
-    for (i = 0; i < zone->upstreams->nelts; i++) {
+    for (i = 0; i < views->upstreams->nelts; i++) {
 
         /*
          * what was counted, into the zone's counts, every 100 ms, by the
@@ -259,7 +260,7 @@ ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
 
         /* a newer configuration's workers may have freed the records */
 
-        if (ngx_http_swarm_zone_current(zone)
+        if (ngx_http_swarm_zone_current(upp[i]->zone)
             && upp[i]->view->generation
             != ngx_http_swarm_zone_generation(upp[i]))
         {
@@ -276,20 +277,20 @@ ngx_http_swarm_views_refresh(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
  */
 
 void
-ngx_http_swarm_views_wake(ngx_http_swarm_zone_t *zone)
+ngx_http_swarm_views_wake(ngx_http_swarm_views_t *views)
 {
     u_char      c;
     ngx_uint_t  i;
 
-    if (!zone->check.posted) {
-        ngx_post_event(&zone->check, &ngx_posted_events);
+    if (!views->check.posted) {
+        ngx_post_event(&views->check, &ngx_posted_events);
     }
 
     c = 0;
 
-    for (i = 0; i < zone->nwake; i++) {
-        if (i != ngx_worker && zone->wake[i][1] != -1) {
-            (void) write(zone->wake[i][1], &c, 1);
+    for (i = 0; i < views->nwake; i++) {
+        if (i != ngx_worker && views->wake[i][1] != -1) {
+            (void) write(views->wake[i][1], &c, 1);
         }
     }
 }
@@ -306,20 +307,20 @@ ngx_http_swarm_views_wake(ngx_http_swarm_zone_t *zone)
 ngx_http_swarm_view_t *
 ngx_http_swarm_view_acquire(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 {
-    ngx_http_swarm_view_t  *view;
-    ngx_http_swarm_zone_t  *zone;
+    ngx_http_swarm_view_t   *view;
+    ngx_http_swarm_views_t  *views;
 
     view = up->view;
-    zone = up->zone;
+    views = up->views;
 
-    if (ngx_http_swarm_zone_current(zone)
+    if (ngx_http_swarm_zone_current(up->zone)
         && view->generation != ngx_http_swarm_zone_generation(up))
     {
         if (view->nactive == 0) {
             view = ngx_http_swarm_view_update(up, log);
 
-        } else if (!zone->check.posted) {
-            ngx_post_event(&zone->check, &ngx_posted_events);
+        } else if (!views->check.posted) {
+            ngx_post_event(&views->check, &ngx_posted_events);
         }
     }
 
@@ -376,7 +377,6 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     ngx_http_swarm_peer_t         *t;
     ngx_http_swarm_view_t         *view, *old;
     ngx_http_swarm_rpeer_t        *peer;
-    ngx_http_swarm_sticky_conf_t  *scf;
     ngx_http_swarm_zone_t         *zone;
     long                           k;
     uint64_t                       start;
@@ -427,10 +427,7 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
 
     view->npeers = n;
 
-    scf = ngx_http_conf_upstream_srv_conf(up->uscf,
-                                          ngx_http_swarm_sticky_module);
-
-    if (ngx_http_swarm_view_values(view, old, scf->key) != NGX_OK) {
+    if (ngx_http_swarm_view_values(view, old, up->key) != NGX_OK) {
         goto failed;
     }
 
@@ -515,15 +512,15 @@ ngx_http_swarm_view_update(ngx_http_swarm_upstream_t *up, ngx_log_t *log)
     view->all.nactive = view->nactive;
     view->all.index = view->index;
     view->all.rr = &up->rr;
-    view->all.cookie = scf->enabled ? &scf->cookie : NULL;
+    view->all.cookie = up->cookie;
 
-    ngx_http_swarm_sticky_ramp_until(up, view, &view->all);
+    ngx_http_swarm_backend_ramp(&view->all, view->tasks, up->slow_start);
 
     if (up->routes && ngx_http_swarm_routing_build(up, view, log) != NGX_OK) {
         goto failed;
     }
 
-    if (zone->metrics
+    if (up->views->metrics
         && ngx_http_swarm_counters_view(up, view, log) != NGX_OK)
     {
         goto failed;
@@ -620,23 +617,23 @@ ngx_http_swarm_view_values(ngx_http_swarm_view_t *view,
 
 
 void
-ngx_http_swarm_views_exit(ngx_http_swarm_zone_t *zone)
+ngx_http_swarm_views_exit(ngx_http_swarm_views_t *views)
 {
     ngx_uint_t                   i;
     ngx_http_swarm_upstream_t  **upp;
 
     /* what was counted since the last flush */
 
-    upp = zone->upstreams ? zone->upstreams->elts : NULL;
+    upp = views->upstreams ? views->upstreams->elts : NULL;
 
-    for (i = 0; upp && i < zone->upstreams->nelts; i++) {
+    for (i = 0; upp && i < views->upstreams->nelts; i++) {
         if (upp[i]->view) {
             ngx_http_swarm_counters_flush(upp[i]->view);
         }
     }
 
-    if (zone->waker) {
-        ngx_close_connection(zone->waker);
-        zone->waker = NULL;
+    if (views->waker) {
+        ngx_close_connection(views->waker);
+        views->waker = NULL;
     }
 }

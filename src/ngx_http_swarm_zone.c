@@ -223,19 +223,10 @@ ngx_http_swarm_zone_free_stale(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
             ngx_slab_free_locked(zone->shpool, su->peers);
         }
 
-        ngx_http_swarm_counters_free(zone, su);
+        ngx_http_swarm_counts_free(zone, su);
 
         ngx_slab_free_locked(zone->shpool, su);
     }
-}
-
-
-/* whether the records are this configuration's: no newer one took over */
-
-ngx_uint_t
-ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone)
-{
-    return zone->epoch >= zone->sh->epoch;
 }
 
 
@@ -342,7 +333,7 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
 
     /* the counts of tasks that left go with them */
 
-    ngx_http_swarm_counters_sweep(zone, su, peers, n);
+    ngx_http_swarm_counts_sweep(zone, su, peers, n);
 
     if (old) {
         ngx_slab_free_locked(zone->shpool, old);
@@ -356,10 +347,6 @@ ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
                       "for the failures of %ui tasks, each worker counts "
                       "theirs on its own", &up->name, missed);
     }
-
-    /* this worker's own copy, right after, and the others' at once */
-
-    ngx_http_swarm_views_wake(zone);
 
     return NGX_OK;
 }
@@ -865,30 +852,3 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
     return NGX_DECLINED;
 }
 
-
-uint64_t
-ngx_http_swarm_clock(clockid_t id)
-{
-    struct timespec  ts;
-
-    if (clock_gettime(id, &ts) != 0) {
-        return 0;
-    }
-
-    return (uint64_t) ts.tv_sec * 1000000000 + (uint64_t) ts.tv_nsec;
-}
-
-
-/* the longest of the times measured from their start, in ns */
-
-void
-ngx_http_swarm_longest(uint64_t *longest, uint64_t start)
-{
-    uint64_t  took;
-
-    took = ngx_http_swarm_clock(CLOCK_MONOTONIC) - start;
-
-    if (took > *longest) {
-        *longest = took;
-    }
-}
