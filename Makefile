@@ -34,7 +34,8 @@ TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)/lib
 UNIT_LIBS := -ljansson -lcmocka
 
-.PHONY: all module deps test-deps lib-c99 unit t test-asan t-e2e test fuzz bench \
+.PHONY: all module deps test-deps lib-c99 layers unit t test-asan t-e2e test \
+        fuzz bench \
         bench-scale bench-routed bench-deps clean \
         demo demo-down
 
@@ -87,6 +88,11 @@ lib-c99:
 	$(CC) -std=c99 -D_POSIX_C_SOURCE=200809L -pedantic -Wall -Wextra \
 	    -Werror -fsyntax-only $(LIB_SRCS)
 
+# the layers of src/ (docs/design.md): what each file may include, and
+# the rules t/layers checks; it prints the include graph
+layers:
+	perl t/layers
+
 # under valgrind: a leak or a bad access fails the run
 unit: lib-c99 $(BUILD)/unit
 	valgrind --error-exitcode=1 --leak-check=full \
@@ -124,6 +130,7 @@ t-e2e:
 	prove -I t/lib t/e2e/
 
 test: test-deps
+	$(MAKE) --no-print-directory layers
 	$(MAKE) --no-print-directory module
 	$(MAKE) --no-print-directory unit
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10

@@ -15,7 +15,49 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_zone.h"
+#include "ngx_http_swarm_counters.h"
+#include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_curl.h"
+#include "ngx_http_swarm_endpoints.h"
+#include "ngx_http_swarm_sync.h"
+#include "ngx_http_swarm_route.h"
+#include "ngx_http_swarm_status.h"
+#include "ngx_http_swarm_variables.h"
+#include "ngx_http_swarm_metrics.h"
+#include "ngx_http_swarm_dashboard.h"
+#include "ngx_http_swarm_sticky.h"
+
+
+/* the http block's swarm_* directives, and the swarm they set up */
+
+typedef struct {
+    ngx_http_swarm_t            swarm;
+
+    /* a swarm_route directive was seen: its handler is set up */
+    ngx_flag_t                  route;
+
+    /* a swarm_metrics directive was seen: tasks are counted */
+    ngx_flag_t                  metrics;
+
+    ngx_shm_zone_t             *shm_zone;
+} ngx_http_swarm_main_conf_t;
+
+
+/*
+ * A location's swarm_route: the routes upstream it names, or the only
+ * one; and its swarm_dashboard
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_http_swarm_upstream_t  *up;
+    u_char                     *file;
+    ngx_uint_t                  line;
+    unsigned                    set:1;
+
+    ngx_http_swarm_dashboard_t *dashboard;
+} ngx_http_swarm_loc_conf_t;
 
 
 static void *ngx_http_swarm_create_main_conf(ngx_conf_t *cf);
@@ -35,6 +77,12 @@ static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static ngx_int_t ngx_http_swarm_route_phase(ngx_http_request_t *r);
+static ngx_int_t ngx_http_swarm_status_page(ngx_http_request_t *r);
+static ngx_int_t ngx_http_swarm_metrics_page(ngx_http_request_t *r);
+static ngx_int_t ngx_http_swarm_dashboard_page(ngx_http_request_t *r);
 static ngx_int_t ngx_http_swarm_init_module(ngx_cycle_t *cycle);
 static ngx_int_t ngx_http_swarm_init_process(ngx_cycle_t *cycle);
 static void ngx_http_swarm_exit_process(ngx_cycle_t *cycle);
@@ -46,56 +94,56 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_swarm_endpoints_add,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      0,
+      offsetof(ngx_http_swarm_main_conf_t, swarm),
       NULL },
 
     { ngx_string("swarm_tls_certificate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, tls_certificate),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.tls_certificate),
       NULL },
 
     { ngx_string("swarm_tls_certificate_key"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, tls_certificate_key),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.tls_certificate_key),
       NULL },
 
     { ngx_string("swarm_tls_trusted_certificate"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_str_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, tls_trusted_certificate),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.tls_trusted_certificate),
       NULL },
 
     { ngx_string("swarm_interval"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, interval),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.interval),
       NULL },
 
     { ngx_string("swarm_timeout"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_msec_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, timeout),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.timeout),
       NULL },
 
     { ngx_string("swarm_zone"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, zone_size),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.zone_size),
       NULL },
 
     { ngx_string("swarm_max_response"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_conf_set_size_slot,
       NGX_HTTP_MAIN_CONF_OFFSET,
-      offsetof(ngx_http_swarm_main_conf_t, max_response),
+      offsetof(ngx_http_swarm_main_conf_t, swarm.max_response),
       NULL },
 
     { ngx_string("swarm_allow"),
@@ -202,26 +250,26 @@ ngx_http_swarm_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
-    mcf->interval = NGX_CONF_UNSET_MSEC;
-    mcf->timeout = NGX_CONF_UNSET_MSEC;
-    mcf->zone_size = NGX_CONF_UNSET_SIZE;
-    mcf->max_response = NGX_CONF_UNSET_SIZE;
+    mcf->swarm.interval = NGX_CONF_UNSET_MSEC;
+    mcf->swarm.timeout = NGX_CONF_UNSET_MSEC;
+    mcf->swarm.zone_size = NGX_CONF_UNSET_SIZE;
+    mcf->swarm.max_response = NGX_CONF_UNSET_SIZE;
 
-    if (ngx_array_init(&mcf->upstreams, cf->pool, 4,
+    if (ngx_array_init(&mcf->swarm.upstreams, cf->pool, 4,
                        sizeof(ngx_http_swarm_upstream_t *))
         != NGX_OK)
     {
         return NULL;
     }
 
-    if (ngx_array_init(&mcf->selectors, cf->pool, 4,
+    if (ngx_array_init(&mcf->swarm.selectors, cf->pool, 4,
                        sizeof(ngx_http_swarm_selector_t))
         != NGX_OK)
     {
         return NULL;
     }
 
-    if (ngx_array_init(&mcf->endpoints, cf->pool, 2,
+    if (ngx_array_init(&mcf->swarm.endpoints, cf->pool, 2,
                        sizeof(ngx_http_swarm_endpoint_t))
         != NGX_OK)
     {
@@ -240,65 +288,65 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_uint_t                   i;
     ngx_http_swarm_upstream_t  **upp;
 
-    if (ngx_http_swarm_endpoints_check(cf, mcf) != NGX_CONF_OK) {
+    if (ngx_http_swarm_endpoints_check(cf, &mcf->swarm) != NGX_CONF_OK) {
         return NGX_CONF_ERROR;
     }
 
-    ngx_conf_init_msec_value(mcf->interval, 5000);
-    ngx_conf_init_msec_value(mcf->timeout, 5000);
-    ngx_conf_init_size_value(mcf->zone_size, 1024 * 1024);
-    ngx_conf_init_size_value(mcf->max_response, 32 * 1024 * 1024);
+    ngx_conf_init_msec_value(mcf->swarm.interval, 5000);
+    ngx_conf_init_msec_value(mcf->swarm.timeout, 5000);
+    ngx_conf_init_size_value(mcf->swarm.zone_size, 1024 * 1024);
+    ngx_conf_init_size_value(mcf->swarm.max_response, 32 * 1024 * 1024);
 
-    if (mcf->interval < 100) {
+    if (mcf->swarm.interval < 100) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_interval\" must be at least 100ms");
         return NGX_CONF_ERROR;
     }
 
-    if (mcf->timeout == 0) {
+    if (mcf->swarm.timeout == 0) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_timeout\" must not be zero");
         return NGX_CONF_ERROR;
     }
 
-    if (mcf->zone_size < 8 * ngx_pagesize) {
+    if (mcf->swarm.zone_size < 8 * ngx_pagesize) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_zone\" of %uz is too small, "
-                           "at least %ui bytes", mcf->zone_size,
+                           "at least %ui bytes", mcf->swarm.zone_size,
                            8 * ngx_pagesize);
         return NGX_CONF_ERROR;
     }
 
-    if (mcf->max_response < 1024) {
+    if (mcf->swarm.max_response < 1024) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_max_response\" must be at least 1k");
         return NGX_CONF_ERROR;
     }
 
-    if (mcf->upstreams.nelts == 0) {
+    if (mcf->swarm.upstreams.nelts == 0) {
         return NGX_CONF_OK;
     }
 
     mcf->shm_zone = ngx_shared_memory_add(cf, &ngx_http_swarm_zone_name,
-                                          mcf->zone_size,
+                                          mcf->swarm.zone_size,
                                           &ngx_http_swarm_module);
     if (mcf->shm_zone == NULL) {
         return NGX_CONF_ERROR;
     }
 
-    mcf->zone.upstreams = &mcf->upstreams;
+    mcf->swarm.zone.upstreams = &mcf->swarm.upstreams;
 
-    mcf->views.upstreams = &mcf->upstreams;
-    mcf->views.metrics = mcf->metrics;
+    mcf->swarm.views.upstreams = &mcf->swarm.upstreams;
+    mcf->swarm.views.metrics = mcf->metrics;
 
-    upp = mcf->upstreams.elts;
+    upp = mcf->swarm.upstreams.elts;
 
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        upp[i]->views = &mcf->views;
+    for (i = 0; i < mcf->swarm.upstreams.nelts; i++) {
+        upp[i]->views = &mcf->swarm.views;
     }
 
     mcf->shm_zone->init = ngx_http_swarm_zone_init;
-    mcf->shm_zone->data = &mcf->zone;
+    mcf->shm_zone->data = &mcf->swarm.zone;
 
     return NGX_CONF_OK;
 }
@@ -363,12 +411,21 @@ ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_swarm_loc_conf_t *prev = parent;
     ngx_http_swarm_loc_conf_t *conf = child;
 
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
     if (conf->set) {
-        return conf->up ? NGX_CONF_OK : ngx_http_swarm_route_find(cf, conf);
+        return conf->up ? NGX_CONF_OK
+                        : ngx_http_swarm_route_find(cf, &mcf->swarm,
+                                                    &conf->name, conf->file,
+                                                    conf->line, &conf->up);
     }
 
     if (prev->set && prev->up == NULL
-        && ngx_http_swarm_route_find(cf, prev) != NGX_CONF_OK)
+        && ngx_http_swarm_route_find(cf, &mcf->swarm, &prev->name,
+                                     prev->file, prev->line, &prev->up)
+           != NGX_CONF_OK)
     {
         return NGX_CONF_ERROR;
     }
@@ -385,14 +442,36 @@ ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
 }
 
 
+/*
+ * With swarm_route, its handler runs before access checks, where it is
+ * set; with swarm_metrics, the log phase counts the requests.
+ */
+
 static ngx_int_t
 ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
 {
-    if (ngx_http_swarm_route_init(cf) != NGX_OK) {
-        return NGX_ERROR;
+    ngx_http_handler_pt         *h;
+    ngx_http_core_main_conf_t   *cmcf;
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
+    if (mcf->route) {
+        cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+
+        h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
+        if (h == NULL) {
+            return NGX_ERROR;
+        }
+
+        *h = ngx_http_swarm_route_phase;
     }
 
-    return ngx_http_swarm_counters_init(cf);
+    if (mcf->metrics) {
+        return ngx_http_swarm_counters_init(cf);
+    }
+
+    return NGX_OK;
 }
 
 
@@ -442,10 +521,10 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
         up->name = uscf->host;
         up->uscf = uscf;
-        up->index = mcf->upstreams.nelts;
+        up->index = mcf->swarm.upstreams.nelts;
         up->routes = routes;
 
-        upp = ngx_array_push(&mcf->upstreams);
+        upp = ngx_array_push(&mcf->swarm.upstreams);
         if (upp == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -657,7 +736,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
-    sel = ngx_array_push(&mcf->selectors);
+    sel = ngx_array_push(&mcf->swarm.selectors);
     if (sel == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -722,7 +801,7 @@ ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_core_loc_conf_t  *clcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_swarm_status_handler;
+    clcf->handler = ngx_http_swarm_status_page;
 
     return NGX_CONF_OK;
 }
@@ -741,14 +820,14 @@ ngx_http_swarm_allow(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
     value = cf->args->elts;
 
-    if (mcf->allow == NULL) {
-        mcf->allow = ngx_array_create(cf->pool, 4, sizeof(ngx_cidr_t));
-        if (mcf->allow == NULL) {
+    if (mcf->swarm.allow == NULL) {
+        mcf->swarm.allow = ngx_array_create(cf->pool, 4, sizeof(ngx_cidr_t));
+        if (mcf->swarm.allow == NULL) {
             return NGX_CONF_ERROR;
         }
     }
 
-    cidr = ngx_array_push(mcf->allow);
+    cidr = ngx_array_push(mcf->swarm.allow);
     if (cidr == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -780,10 +859,38 @@ ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_http_swarm_main_conf_t  *mcf;
 
     clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_swarm_metrics_handler;
+    clcf->handler = ngx_http_swarm_metrics_page;
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
     mcf->metrics = 1;
+
+    return NGX_CONF_OK;
+}
+
+
+/*
+ * "swarm_dashboard [status=URI] [metrics=URI]": where the page reads
+ * swarm_status and swarm_metrics
+ */
+
+static char *
+ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_loc_conf_t *lcf = conf;
+
+    ngx_http_core_loc_conf_t  *clcf;
+
+    if (lcf->dashboard) {
+        return "is duplicate";
+    }
+
+    lcf->dashboard = ngx_http_swarm_dashboard_create(cf);
+    if (lcf->dashboard == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
+    clcf->handler = ngx_http_swarm_dashboard_page;
 
     return NGX_CONF_OK;
 }
@@ -800,11 +907,11 @@ ngx_http_swarm_init_module(ngx_cycle_t *cycle)
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
 
-    if (mcf == NULL || mcf->upstreams.nelts == 0) {
+    if (mcf == NULL || mcf->swarm.upstreams.nelts == 0) {
         return NGX_OK;
     }
 
-    return ngx_http_swarm_views_wake_init(cycle, &mcf->views);
+    return ngx_http_swarm_views_wake_init(cycle, &mcf->swarm.views);
 }
 
 
@@ -823,20 +930,21 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
 
-    if (mcf == NULL || mcf->upstreams.nelts == 0) {
+    if (mcf == NULL || mcf->swarm.upstreams.nelts == 0) {
         return NGX_OK;
     }
 
     /* a new worker 0 takes the zone over from the last configuration's */
 
-    if (ngx_worker == 0 && !ngx_http_swarm_zone_claim(&mcf->zone, cycle->log))
+    if (ngx_worker == 0
+        && !ngx_http_swarm_zone_claim(&mcf->swarm.zone, cycle->log))
     {
         ngx_log_error(NGX_LOG_NOTICE, cycle->log, 0,
                       "swarm: a newer configuration asks Docker");
-        return ngx_http_swarm_views_init(cycle, &mcf->views);
+        return ngx_http_swarm_views_init(cycle, &mcf->swarm.views);
     }
 
-    if (ngx_http_swarm_views_init(cycle, &mcf->views) != NGX_OK) {
+    if (ngx_http_swarm_views_init(cycle, &mcf->swarm.views) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -844,12 +952,62 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
-    if (ngx_http_swarm_sync_init(cycle, mcf) != NGX_OK) {
+    if (ngx_http_swarm_sync_init(cycle, &mcf->swarm) != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                       "swarm: discovery could not start");
     }
 
     return NGX_OK;
+}
+
+
+/* a location's swarm_route: the request's route, before access checks */
+
+static ngx_int_t
+ngx_http_swarm_route_phase(ngx_http_request_t *r)
+{
+    ngx_http_swarm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
+
+    if (lcf->up == NULL) {
+        return NGX_DECLINED;
+    }
+
+    return ngx_http_swarm_route_handler(r, lcf->up);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_status_page(ngx_http_request_t *r)
+{
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
+
+    return ngx_http_swarm_status_handler(r, &mcf->swarm);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_metrics_page(ngx_http_request_t *r)
+{
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
+
+    return ngx_http_swarm_metrics_handler(r, &mcf->swarm);
+}
+
+
+static ngx_int_t
+ngx_http_swarm_dashboard_page(ngx_http_request_t *r)
+{
+    ngx_http_swarm_loc_conf_t  *lcf;
+
+    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
+
+    return ngx_http_swarm_dashboard_handler(r, lcf->dashboard);
 }
 
 
@@ -861,7 +1019,7 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     mcf = ngx_http_cycle_get_module_main_conf(cycle, ngx_http_swarm_module);
 
     if (mcf) {
-        ngx_http_swarm_views_exit(&mcf->views);
+        ngx_http_swarm_views_exit(&mcf->swarm.views);
     }
 
     ngx_http_swarm_sync_exit();

@@ -16,6 +16,10 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_key.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_sticky.h"
 
 
 #define NGX_HTTP_SWARM_BITS  (8 * sizeof(uintptr_t))

@@ -2,12 +2,12 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * What the discovery module (ngx_http_swarm_module.c), the refresh
- * (ngx_http_swarm_sync.c), the zone (ngx_http_swarm_zone.c) and each
- * worker's copies of it (ngx_http_swarm_view.c), the status
- * (ngx_http_swarm_status.c) and the balancer (ngx_http_swarm_sticky.c)
- * share: the task sets in shared
- * memory, each worker's own copy of them, and the configuration.
+ * The types the nginx side shares, and the small helpers that several
+ * layers need, as static ngx_inline functions: the task sets in shared
+ * memory (the zone's records, cells and counts), each worker's copies
+ * of them, an upstream's record, the swarm the directives set up, and a
+ * request's context.  No prototypes: each unit declares its own API in
+ * its own header (docs/design.md has the layers).
  */
 
 
@@ -388,21 +388,6 @@ struct ngx_http_swarm_upstream_s {
 
 
 
-
-/* swarm_route: the routes upstream it names, or the only one */
-
-typedef struct {
-    ngx_str_t                   name;
-    ngx_http_swarm_upstream_t  *up;
-    u_char                     *file;
-    ngx_uint_t                  line;
-    unsigned                    set:1;
-
-    /* swarm_dashboard: where its page reads the status and the metrics */
-    void                       *dashboard;
-} ngx_http_swarm_loc_conf_t;
-
-
 /*
  * A request's route, as swarm_route found it, for the balancer; and the
  * task the balancer chose last, on which copy, and how the cookie went,
@@ -423,7 +408,11 @@ typedef struct {
 } ngx_http_swarm_ctx_t;
 
 
-/* the http block's swarm_* directives */
+/*
+ * The swarm: what the http block's swarm_* directives set up, with the
+ * zone and the views, handed to discovery and to the handlers (the
+ * module's main conf, private to ngx_http_swarm_module.c, holds it).
+ */
 
 typedef struct {
     /* swarm_endpoint, in order, and the swarm_tls_* files */
@@ -445,18 +434,11 @@ typedef struct {
     ngx_array_t                 upstreams;
     ngx_array_t                 selectors;
 
-    /* a swarm_route directive was seen: its handler is set up */
-    ngx_flag_t                  route;
-
-    /* a swarm_metrics directive was seen: tasks are counted */
-    ngx_flag_t                  metrics;
-
     /* swarm_allow: the networks task addresses must be in, or NULL */
     ngx_array_t                *allow;
-    ngx_shm_zone_t             *shm_zone;
     ngx_http_swarm_zone_t       zone;
     ngx_http_swarm_views_t      views;
-} ngx_http_swarm_main_conf_t;
+} ngx_http_swarm_t;
 
 
 
@@ -490,6 +472,67 @@ ngx_http_swarm_longest(uint64_t *longest, uint64_t start)
     if (took > *longest) {
         *longest = took;
     }
+}
+
+
+/*
+ * A part of a long piece of work, as the pure layer's functions that go
+ * a part at a time: NGX_HTTP_SWARM_MORE while more is left, then
+ * NGX_HTTP_SWARM_DONE, or NGX_HTTP_SWARM_FAILED
+ */
+
+typedef int (*ngx_http_swarm_part_pt)(void *data);
+
+/* the longest the worker works in one piece before serving again, in ns */
+#define NGX_HTTP_SWARM_SLICE         2000000
+
+
+/*
+ * Parts of a long piece of work, until it is done or for at most
+ * NGX_HTTP_SWARM_SLICE: NGX_AGAIN while more is left, NGX_OK once it is
+ * done, NGX_ERROR if it failed.
+ */
+
+static ngx_inline ngx_int_t
+ngx_http_swarm_slice(ngx_http_swarm_part_pt part, void *data)
+{
+    int       rc;
+    uint64_t  start;
+
+    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
+
+    do {
+        rc = part(data);
+    } while (rc == NGX_HTTP_SWARM_MORE
+             && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
+                < NGX_HTTP_SWARM_SLICE);
+
+    if (rc == NGX_HTTP_SWARM_MORE) {
+        return NGX_AGAIN;
+    }
+
+    return (rc == NGX_HTTP_SWARM_DONE) ? NGX_OK : NGX_ERROR;
+}
+
+
+/* what failed, into buf, cut on a character boundary */
+
+static ngx_inline void
+ngx_http_swarm_verror(char *buf, size_t size, const char *fmt, va_list args)
+{
+    u_char  *p, *last;
+
+    last = (u_char *) buf + size - 1;
+
+    p = ngx_vslprintf((u_char *) buf, last, fmt, args);
+
+    if (p == last) {
+        p = (u_char *) buf
+            + ngx_http_swarm_text_utf8_cut((u_char *) buf,
+                                           p - (u_char *) buf);
+    }
+
+    *p = '\0';
 }
 
 
@@ -569,6 +612,21 @@ ngx_http_swarm_zone_current(ngx_http_swarm_zone_t *zone)
 }
 
 
+/* the endpoint in use, as worker 0 last said */
+
+static ngx_inline ngx_http_swarm_endpoint_t *
+ngx_http_swarm_endpoint(ngx_http_swarm_t *swarm)
+{
+    ngx_uint_t                  i;
+    ngx_http_swarm_endpoint_t  *ep;
+
+    ep = swarm->endpoints.elts;
+    i = swarm->zone.sh ? swarm->zone.sh->endpoint : 0;
+
+    return &ep[i < swarm->endpoints.nelts ? i : 0];
+}
+
+
 /* the request's swarm context, made if it has none */
 
 static ngx_inline ngx_http_swarm_ctx_t *
@@ -593,114 +651,6 @@ ngx_http_swarm_ctx(ngx_http_request_t *r)
 }
 
 
-ngx_int_t ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data);
-ngx_uint_t ngx_http_swarm_zone_claim(ngx_http_swarm_zone_t *zone,
-    ngx_log_t *log);
-ngx_uint_t ngx_http_swarm_zone_writer(ngx_http_swarm_zone_t *zone);
-ngx_int_t ngx_http_swarm_zone_publish(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_peer_t *peers, ngx_uint_t n, size_t routes_len,
-    ngx_atomic_uint_t *generation);
-void *ngx_http_swarm_zone_alloc(ngx_http_swarm_zone_t *zone, size_t size);
-void ngx_http_swarm_zone_free(ngx_http_swarm_zone_t *zone, void *p);
-ngx_atomic_uint_t ngx_http_swarm_zone_generation(
-    ngx_http_swarm_upstream_t *up);
-ngx_int_t ngx_http_swarm_zone_set_error(ngx_http_swarm_upstream_t *up,
-    const char *msg, size_t len, time_t synced);
-void ngx_http_swarm_zone_set_version(ngx_http_swarm_zone_t *zone,
-    const char *version);
-size_t ngx_http_swarm_zone_version(ngx_http_swarm_zone_t *zone, u_char *buf);
-void ngx_http_swarm_zone_set_figures(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_figures_t *figures);
-ngx_int_t ngx_http_swarm_zone_figures(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_figures_t *figures);
-size_t ngx_http_swarm_zone_used(ngx_http_swarm_zone_t *zone);
-void ngx_http_swarm_zone_failed(ngx_http_swarm_zone_t *zone, ngx_uint_t kind);
-ngx_int_t ngx_http_swarm_zone_error(ngx_http_swarm_upstream_t *up,
-    u_char *buf, size_t *len, time_t *last_sync);
-void ngx_http_swarm_zone_set_endpoint(ngx_http_swarm_zone_t *zone,
-    ngx_uint_t i, ngx_uint_t state, ngx_uint_t current, const char *err);
-ngx_int_t ngx_http_swarm_zone_endpoints(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_ep_state_t *states, ngx_uint_t n, ngx_uint_t *current);
-
-char *ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-char *ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
-    ngx_http_swarm_main_conf_t *mcf);
-ngx_http_swarm_endpoint_t *ngx_http_swarm_endpoints_current(
-    ngx_http_swarm_main_conf_t *mcf);
-
-ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
-    ngx_pool_t *pool, ngx_http_swarm_peer_t **tasks, ngx_uint_t *n,
-    u_char **routes, size_t *routes_len, ngx_atomic_uint_t *generation);
-
-ngx_int_t ngx_http_swarm_views_wake_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_views_t *views);
-void ngx_http_swarm_views_wake(ngx_http_swarm_views_t *views);
-ngx_int_t ngx_http_swarm_views_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_views_t *views);
-void ngx_http_swarm_views_exit(ngx_http_swarm_views_t *views);
-ngx_http_swarm_view_t *ngx_http_swarm_view_acquire(
-    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
-ngx_http_swarm_view_t *ngx_http_swarm_view_current(
-    ngx_http_swarm_upstream_t *up, ngx_log_t *log);
-void ngx_http_swarm_view_release(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view);
-
-
-ngx_int_t ngx_http_swarm_sync_init(ngx_cycle_t *cycle,
-    ngx_http_swarm_main_conf_t *mcf);
-void ngx_http_swarm_sync_exit(void);
-
-ngx_int_t ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view, ngx_log_t *log);
-ngx_http_swarm_backend_t *ngx_http_swarm_routing_find(
-    ngx_http_swarm_view_t *view, ngx_http_request_t *r);
-json_t *ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view);
-ngx_int_t ngx_http_swarm_route_init(ngx_conf_t *cf);
-char *ngx_http_swarm_route_find(ngx_conf_t *cf,
-    ngx_http_swarm_loc_conf_t *lcf);
-ngx_int_t ngx_http_swarm_route_handler(ngx_http_request_t *r);
-
-ngx_int_t ngx_http_swarm_counters_view(ngx_http_swarm_upstream_t *up,
-    ngx_http_swarm_view_t *view, ngx_log_t *log);
-void ngx_http_swarm_counters_flush(ngx_http_swarm_view_t *view);
-ngx_http_swarm_shm_up_t *ngx_http_swarm_counts_record(
-    ngx_http_swarm_upstream_t *up);
-ngx_http_swarm_counter_t *ngx_http_swarm_counts_get(
-    ngx_http_swarm_zone_t *zone, ngx_http_swarm_shm_up_t *su,
-    ngx_http_swarm_peer_t *peer, const char *route, ngx_uint_t make);
-void ngx_http_swarm_counts_sweep(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su, ngx_http_swarm_peer_t *peers,
-    ngx_uint_t n);
-void ngx_http_swarm_counts_free(ngx_http_swarm_zone_t *zone,
-    ngx_http_swarm_shm_up_t *su);
-ngx_int_t ngx_http_swarm_counts_copy(ngx_http_swarm_upstream_t *up,
-    ngx_pool_t *pool, ngx_http_swarm_counter_t **copy, ngx_uint_t *n);
-ngx_msec_t ngx_http_swarm_counters_bucket(ngx_uint_t i);
-ngx_int_t ngx_http_swarm_counters_init(ngx_conf_t *cf);
-const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
-    ngx_uint_t route);
-
-ngx_int_t ngx_http_swarm_variables_add(ngx_conf_t *cf);
-char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
-    void *conf);
-
-ngx_int_t ngx_http_swarm_status_handler(ngx_http_request_t *r);
-ngx_int_t ngx_http_swarm_status_page_begin(ngx_http_request_t *r);
-ngx_int_t ngx_http_swarm_status_page_send(ngx_http_request_t *r,
-    ngx_chain_t *out, off_t len, char *type);
-ngx_int_t ngx_http_swarm_metrics_handler(ngx_http_request_t *r);
-
-ngx_int_t ngx_http_swarm_sticky_init_upstream(ngx_conf_t *cf,
-    ngx_http_upstream_srv_conf_t *us);
-
-char *ngx_http_swarm_key_read(ngx_conf_t *cf, ngx_str_t *name,
-    ngx_http_swarm_key_t **key);
-ngx_int_t ngx_http_swarm_key_value(ngx_http_swarm_key_t *key,
-    const char *ip, u_char *value);
-
-
-extern ngx_module_t  ngx_http_swarm_sticky_module;
 
 
 #endif /* _NGX_HTTP_SWARM_H_INCLUDED_ */

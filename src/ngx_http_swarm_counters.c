@@ -17,6 +17,9 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_counts.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_counters.h"
 
 
 /* upper bounds of the response time buckets, in milliseconds */
@@ -202,20 +205,13 @@ ngx_http_swarm_counters_cleanup(void *data)
 }
 
 
-/* the log phase counts each request sent to a task */
+/* with swarm_metrics: the log phase counts each request sent to a task */
 
 ngx_int_t
 ngx_http_swarm_counters_init(ngx_conf_t *cf)
 {
-    ngx_http_handler_pt         *h;
-    ngx_http_core_main_conf_t   *cmcf;
-    ngx_http_swarm_main_conf_t  *mcf;
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
-
-    if (!mcf->metrics) {
-        return NGX_OK;
-    }
+    ngx_http_handler_pt        *h;
+    ngx_http_core_main_conf_t  *cmcf;
 
     cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 

@@ -17,6 +17,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_counts.h"
 
 
 static ngx_int_t ngx_http_swarm_counts_grow(ngx_http_swarm_zone_t *zone,

@@ -68,13 +68,13 @@ ngx_http_swarm_curl_global_init(ngx_log_t *log)
 
 
 ngx_int_t
-ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl, ngx_log_t *log,
-    ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_curl_open(ngx_http_swarm_curl_t *curl, ngx_log_t *log,
+    ngx_http_swarm_t *swarm)
 {
     curl->log = log;
-    curl->mcf = mcf;
-    curl->endpoint = mcf->endpoints.elts;
-    curl->timeout = mcf->timeout;
+    curl->swarm = swarm;
+    curl->endpoint = swarm->endpoints.elts;
+    curl->timeout = swarm->timeout;
 
     curl->multi = curl_multi_init();
     if (curl->multi == NULL) {
@@ -105,7 +105,7 @@ ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl, ngx_log_t *log,
  */
 
 ngx_int_t
-ngx_http_swarm_curl_get_init(ngx_http_swarm_get_t *get,
+ngx_http_swarm_curl_get_setup(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max)
 {
     CURL                       *easy;
@@ -118,10 +118,10 @@ ngx_http_swarm_curl_get_init(ngx_http_swarm_get_t *get,
 
     /* room for the longest endpoint's URLs */
 
-    ep = curl->mcf->endpoints.elts;
+    ep = curl->swarm->endpoints.elts;
     base = 0;
 
-    for (i = 0; i < curl->mcf->endpoints.nelts; i++) {
+    for (i = 0; i < curl->swarm->endpoints.nelts; i++) {
         base = ngx_max(base, ep[i].base.len);
     }
 
@@ -277,10 +277,10 @@ ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
     ngx_http_swarm_endpoint_t *ep)
 {
     CURL                        *easy;
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_http_swarm_t            *swarm;
 
     easy = get->easy;
-    mcf = get->curl->mcf;
+    swarm = get->curl->swarm;
 
     curl_easy_setopt(easy, CURLOPT_UNIX_SOCKET_PATH,
                      ep->socket.len ? (char *) ep->socket.data : NULL);
@@ -300,30 +300,30 @@ ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
      * root may read, openssl's default
      */
 
-    if (mcf->tls_trusted_certificate.len) {
+    if (swarm->tls_trusted_certificate.len) {
         ngx_http_swarm_curl_blob(easy, CURLOPT_CAINFO_BLOB,
-                                 &mcf->tls_files[2]);
+                                 &swarm->tls_files[2]);
     }
 
-    if (mcf->tls_certificate.len) {
+    if (swarm->tls_certificate.len) {
         ngx_http_swarm_curl_blob(easy, CURLOPT_SSLCERT_BLOB,
-                                 &mcf->tls_files[0]);
+                                 &swarm->tls_files[0]);
         ngx_http_swarm_curl_blob(easy, CURLOPT_SSLKEY_BLOB,
-                                 &mcf->tls_files[1]);
+                                 &swarm->tls_files[1]);
     }
 
 #else
 
-    if (mcf->tls_trusted_certificate.len) {
+    if (swarm->tls_trusted_certificate.len) {
         curl_easy_setopt(easy, CURLOPT_CAINFO,
-                         (char *) mcf->tls_trusted_certificate.data);
+                         (char *) swarm->tls_trusted_certificate.data);
     }
 
-    if (mcf->tls_certificate.len) {
+    if (swarm->tls_certificate.len) {
         curl_easy_setopt(easy, CURLOPT_SSLCERT,
-                         (char *) mcf->tls_certificate.data);
+                         (char *) swarm->tls_certificate.data);
         curl_easy_setopt(easy, CURLOPT_SSLKEY,
-                         (char *) mcf->tls_certificate_key.data);
+                         (char *) swarm->tls_certificate_key.data);
     }
 
 #endif

@@ -40,7 +40,7 @@ typedef struct {
     CURLM                      *multi;
     ngx_log_t                  *log;
     ngx_http_swarm_endpoint_t  *endpoint;
-    ngx_http_swarm_main_conf_t *mcf;
+    ngx_http_swarm_t           *swarm;
     ngx_msec_t                  timeout;
     ngx_event_t                 timer;
 
@@ -99,11 +99,11 @@ struct ngx_http_swarm_get_s {
 
 
 ngx_int_t ngx_http_swarm_curl_global_init(ngx_log_t *log);
-ngx_int_t ngx_http_swarm_curl_init(ngx_http_swarm_curl_t *curl,
-    ngx_log_t *log, ngx_http_swarm_main_conf_t *mcf);
+ngx_int_t ngx_http_swarm_curl_open(ngx_http_swarm_curl_t *curl,
+    ngx_log_t *log, ngx_http_swarm_t *swarm);
 void ngx_http_swarm_curl_cleanup(ngx_http_swarm_curl_t *curl);
 
-ngx_int_t ngx_http_swarm_curl_get_init(ngx_http_swarm_get_t *get,
+ngx_int_t ngx_http_swarm_curl_get_setup(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max);
 ngx_int_t ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get,
     const char *version, const char *path, json_t *filters, char *err,

@@ -14,16 +14,17 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_status.h"
+#include "ngx_http_swarm_dashboard.h"
 #include "ngx_http_swarm_dashboard_page.h"
 
 
-typedef struct {
+struct ngx_http_swarm_dashboard_s {
     ngx_str_t                   status;
     ngx_str_t                   metrics;
-} ngx_http_swarm_dashboard_conf_t;
+};
 
 
-static ngx_int_t ngx_http_swarm_dashboard_handler(ngx_http_request_t *r);
 static ngx_int_t ngx_http_swarm_dashboard_uri(ngx_str_t *uri);
 
 
@@ -32,23 +33,16 @@ static ngx_int_t ngx_http_swarm_dashboard_uri(ngx_str_t *uri);
  * swarm_status (/swarm) and swarm_metrics (/metrics)
  */
 
-char *
-ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+ngx_http_swarm_dashboard_t *
+ngx_http_swarm_dashboard_create(ngx_conf_t *cf)
 {
-    ngx_http_swarm_loc_conf_t *lcf = conf;
+    ngx_str_t                   *value;
+    ngx_uint_t                   i;
+    ngx_http_swarm_dashboard_t  *dcf;
 
-    ngx_str_t                        *value;
-    ngx_uint_t                        i;
-    ngx_http_core_loc_conf_t         *clcf;
-    ngx_http_swarm_dashboard_conf_t  *dcf;
-
-    if (lcf->dashboard) {
-        return "is duplicate";
-    }
-
-    dcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_dashboard_conf_t));
+    dcf = ngx_pcalloc(cf->pool, sizeof(ngx_http_swarm_dashboard_t));
     if (dcf == NULL) {
-        return NGX_CONF_ERROR;
+        return NULL;
     }
 
     ngx_str_set(&dcf->status, "/swarm");
@@ -83,19 +77,14 @@ ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         goto invalid;
     }
 
-    clcf = ngx_http_conf_get_module_loc_conf(cf, ngx_http_core_module);
-    clcf->handler = ngx_http_swarm_dashboard_handler;
-
-    lcf->dashboard = dcf;
-
-    return NGX_CONF_OK;
+    return dcf;
 
 invalid:
 
     ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                        "invalid parameter \"%V\"", &value[i]);
 
-    return NGX_CONF_ERROR;
+    return NULL;
 }
 
 
@@ -122,23 +111,21 @@ ngx_http_swarm_dashboard_uri(ngx_str_t *uri)
 }
 
 
-static ngx_int_t
-ngx_http_swarm_dashboard_handler(ngx_http_request_t *r)
+/* the page, its <body> line saying where to read */
+
+ngx_int_t
+ngx_http_swarm_dashboard_handler(ngx_http_request_t *r,
+    ngx_http_swarm_dashboard_t *dcf)
 {
-    size_t                            len;
-    ngx_int_t                         rc;
-    ngx_buf_t                        *b;
-    ngx_chain_t                       out;
-    ngx_http_swarm_loc_conf_t        *lcf;
-    ngx_http_swarm_dashboard_conf_t  *dcf;
+    size_t        len;
+    ngx_int_t     rc;
+    ngx_buf_t    *b;
+    ngx_chain_t   out;
 
     rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
-
-    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
-    dcf = lcf->dashboard;
 
     len = sizeof(ngx_http_swarm_dashboard_head) - 1
           + sizeof("<body data-status=\"\" data-metrics=\"\">\n") - 1

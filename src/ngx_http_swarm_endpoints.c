@@ -18,6 +18,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_endpoints.h"
 
@@ -31,7 +32,7 @@
 
 
 struct ngx_http_swarm_endpoints_s {
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_http_swarm_t            *swarm;
     ngx_http_swarm_curl_t       *curl;
     ngx_log_t                   *log;
 
@@ -74,18 +75,21 @@ static void ngx_http_swarm_endpoints_probed(ngx_http_swarm_get_t *get);
 char *
 ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 {
-    ngx_http_swarm_main_conf_t *mcf = conf;
-
     u_char                     *p;
     size_t                      skip;
     ngx_str_t                  *value;
     ngx_uint_t                  i;
+    ngx_http_swarm_t           *swarm;
     ngx_http_swarm_endpoint_t  *ep;
 
-    value = cf->args->elts;
-    ep = mcf->endpoints.elts;
+    /* the swarm in the module's main conf, as nginx's slots find theirs */
 
-    for (i = 0; i < mcf->endpoints.nelts; i++) {
+    swarm = (ngx_http_swarm_t *) ((char *) conf + cmd->offset);
+
+    value = cf->args->elts;
+    ep = swarm->endpoints.elts;
+
+    for (i = 0; i < swarm->endpoints.nelts; i++) {
         if (ep[i].name.len == value[1].len
             && ngx_strncmp(ep[i].name.data, value[1].data, value[1].len) == 0)
         {
@@ -93,14 +97,14 @@ ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
     }
 
-    if (mcf->endpoints.nelts == NGX_HTTP_SWARM_ENDPOINTS_MAX) {
+    if (swarm->endpoints.nelts == NGX_HTTP_SWARM_ENDPOINTS_MAX) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "more than %d \"swarm_endpoint\"",
                            NGX_HTTP_SWARM_ENDPOINTS_MAX);
         return NGX_CONF_ERROR;
     }
 
-    ep = ngx_array_push(&mcf->endpoints);
+    ep = ngx_array_push(&swarm->endpoints);
     if (ep == NULL) {
         return NGX_CONF_ERROR;
     }
@@ -216,14 +220,14 @@ ngx_http_swarm_endpoint_shown(ngx_pool_t *pool, ngx_str_t *endpoint,
 
 char *
 ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
-    ngx_http_swarm_main_conf_t *mcf)
+    ngx_http_swarm_t *swarm)
 {
     ngx_str_t                  *files[3];
     ngx_uint_t                  i;
     ngx_http_swarm_endpoint_t  *ep;
 
-    if (mcf->endpoints.nelts == 0) {
-        ep = ngx_array_push(&mcf->endpoints);
+    if (swarm->endpoints.nelts == 0) {
+        ep = ngx_array_push(&swarm->endpoints);
         if (ep == NULL) {
             return NGX_CONF_ERROR;
         }
@@ -236,9 +240,9 @@ ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
         ngx_str_set(&ep->base, "http://localhost");
     }
 
-    if (mcf->tls_certificate.len != mcf->tls_certificate_key.len
-        && (mcf->tls_certificate.len == 0
-            || mcf->tls_certificate_key.len == 0))
+    if (swarm->tls_certificate.len != swarm->tls_certificate_key.len
+        && (swarm->tls_certificate.len == 0
+            || swarm->tls_certificate_key.len == 0))
     {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_tls_certificate\" and "
@@ -246,9 +250,9 @@ ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
         return NGX_CONF_ERROR;
     }
 
-    files[0] = &mcf->tls_certificate;
-    files[1] = &mcf->tls_certificate_key;
-    files[2] = &mcf->tls_trusted_certificate;
+    files[0] = &swarm->tls_certificate;
+    files[1] = &swarm->tls_certificate_key;
+    files[2] = &swarm->tls_trusted_certificate;
 
     for (i = 0; i < 3; i++) {
         if (files[i]->len == 0) {
@@ -259,7 +263,7 @@ ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
             return NGX_CONF_ERROR;
         }
 
-        if (ngx_http_swarm_endpoints_read(cf, files[i], &mcf->tls_files[i])
+        if (ngx_http_swarm_endpoints_read(cf, files[i], &swarm->tls_files[i])
             != NGX_OK)
         {
             return NGX_CONF_ERROR;
@@ -317,23 +321,8 @@ ngx_http_swarm_endpoints_read(ngx_conf_t *cf, ngx_str_t *name,
 }
 
 
-/* the endpoint in use, as worker 0 last said, for swarm_status */
-
-ngx_http_swarm_endpoint_t *
-ngx_http_swarm_endpoints_current(ngx_http_swarm_main_conf_t *mcf)
-{
-    ngx_uint_t                  i;
-    ngx_http_swarm_endpoint_t  *ep;
-
-    ep = mcf->endpoints.elts;
-    i = mcf->zone.sh ? mcf->zone.sh->endpoint : 0;
-
-    return &ep[i < mcf->endpoints.nelts ? i : 0];
-}
-
-
 ngx_http_swarm_endpoints_t *
-ngx_http_swarm_endpoints_create(ngx_http_swarm_main_conf_t *mcf,
+ngx_http_swarm_endpoints_create(ngx_http_swarm_t *swarm,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, ngx_log_t *log)
 {
     ngx_uint_t                   i;
@@ -344,23 +333,23 @@ ngx_http_swarm_endpoints_create(ngx_http_swarm_main_conf_t *mcf,
         return NULL;
     }
 
-    e->mcf = mcf;
+    e->swarm = swarm;
     e->curl = curl;
     e->log = log;
 
-    for (i = 1; i < mcf->endpoints.nelts; i++) {
-        ngx_http_swarm_zone_set_endpoint(&mcf->zone, i,
+    for (i = 1; i < swarm->endpoints.nelts; i++) {
+        ngx_http_swarm_zone_set_endpoint(&swarm->zone, i,
                                          NGX_HTTP_SWARM_EP_STANDBY, 0, NULL);
     }
 
     ngx_http_swarm_endpoints_use(e, 0);
 
-    if (mcf->endpoints.nelts > 1) {
+    if (swarm->endpoints.nelts > 1) {
         e->probe.data = e;
         e->probe.done = ngx_http_swarm_endpoints_probed;
-        e->probe.endpoint = mcf->endpoints.elts;
+        e->probe.endpoint = swarm->endpoints.elts;
 
-        if (ngx_http_swarm_curl_get_init(&e->probe, curl, pool, 65536)
+        if (ngx_http_swarm_curl_get_setup(&e->probe, curl, pool, 65536)
             != NGX_OK)
         {
             return NULL;
@@ -392,13 +381,13 @@ ngx_http_swarm_endpoints_use(ngx_http_swarm_endpoints_t *e, ngx_uint_t i)
 {
     ngx_http_swarm_endpoint_t  *ep;
 
-    ep = e->mcf->endpoints.elts;
+    ep = e->swarm->endpoints.elts;
 
     e->current = i;
     e->shown = ep[i].shown;
     e->curl->endpoint = &ep[i];
 
-    ngx_http_swarm_zone_set_endpoint(&e->mcf->zone, i,
+    ngx_http_swarm_zone_set_endpoint(&e->swarm->zone, i,
                                      (e->down & (1 << i))
                                      ? NGX_HTTP_SWARM_EP_KEEP
                                      : NGX_HTTP_SWARM_EP_CURRENT, 1, NULL);
@@ -421,12 +410,12 @@ ngx_http_swarm_endpoints_failed(ngx_http_swarm_endpoints_t *e,
     ngx_uint_t                  n, next;
     ngx_http_swarm_endpoint_t  *ep;
 
-    n = e->mcf->endpoints.nelts;
-    ep = e->mcf->endpoints.elts;
+    n = e->swarm->endpoints.nelts;
+    ep = e->swarm->endpoints.elts;
 
     e->down |= 1 << e->current;
 
-    ngx_http_swarm_zone_set_endpoint(&e->mcf->zone, e->current,
+    ngx_http_swarm_zone_set_endpoint(&e->swarm->zone, e->current,
                                      NGX_HTTP_SWARM_EP_FAILED, 0, err);
 
     if (!failover || n == 1) {
@@ -467,12 +456,12 @@ ngx_http_swarm_endpoints_ok(ngx_http_swarm_endpoints_t *e)
 
     if (was) {
         e->down &= ~(1 << e->current);
-        ngx_http_swarm_zone_set_endpoint(&e->mcf->zone, e->current,
+        ngx_http_swarm_zone_set_endpoint(&e->swarm->zone, e->current,
                                          NGX_HTTP_SWARM_EP_CURRENT, 1, NULL);
     }
 
     if (e->current != 0 && !e->timer.timer_set && !e->probe.active) {
-        ngx_add_timer(&e->timer, e->mcf->interval
+        ngx_add_timer(&e->timer, e->swarm->interval
                                  * NGX_HTTP_SWARM_PROBE_INTERVALS);
     }
 
@@ -496,13 +485,13 @@ ngx_http_swarm_endpoints_start(ngx_http_swarm_endpoints_t *e)
     }
 
     e->back = 0;
-    ep = e->mcf->endpoints.elts;
+    ep = e->swarm->endpoints.elts;
 
     ngx_log_error(NGX_LOG_NOTICE, e->log, 0,
                   "swarm: Docker API at %V answers again, used in place of "
                   "%V", &ep[0].shown, &ep[e->current].shown);
 
-    ngx_http_swarm_zone_set_endpoint(&e->mcf->zone, e->current,
+    ngx_http_swarm_zone_set_endpoint(&e->swarm->zone, e->current,
                                      NGX_HTTP_SWARM_EP_STANDBY, 0, NULL);
 
     e->down &= ~((1 << e->current) | 1);
@@ -520,7 +509,7 @@ ngx_http_swarm_endpoints_probe(ngx_event_t *ev)
 
     char  err[NGX_HTTP_SWARM_ERR_LEN];
 
-    if (e->current == 0 || !ngx_http_swarm_zone_writer(&e->mcf->zone)) {
+    if (e->current == 0 || !ngx_http_swarm_zone_writer(&e->swarm->zone)) {
         return;
     }
 
@@ -533,7 +522,7 @@ ngx_http_swarm_endpoints_probe(ngx_event_t *ev)
                                 sizeof(err))
         != NGX_OK)
     {
-        ngx_add_timer(&e->timer, e->mcf->interval
+        ngx_add_timer(&e->timer, e->swarm->interval
                                  * NGX_HTTP_SWARM_PROBE_INTERVALS);
     }
 }
@@ -575,7 +564,7 @@ ngx_http_swarm_endpoints_probed(ngx_http_swarm_get_t *get)
         }
     }
 
-    ngx_add_timer(&e->timer, e->mcf->interval
+    ngx_add_timer(&e->timer, e->swarm->interval
                              * NGX_HTTP_SWARM_PROBE_INTERVALS);
 }
 

@@ -21,8 +21,12 @@
 typedef struct ngx_http_swarm_endpoints_s  ngx_http_swarm_endpoints_t;
 
 
+char *ngx_http_swarm_endpoints_add(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+char *ngx_http_swarm_endpoints_check(ngx_conf_t *cf,
+    ngx_http_swarm_t *swarm);
 ngx_http_swarm_endpoints_t *ngx_http_swarm_endpoints_create(
-    ngx_http_swarm_main_conf_t *mcf, ngx_http_swarm_curl_t *curl,
+    ngx_http_swarm_t *swarm, ngx_http_swarm_curl_t *curl,
     ngx_pool_t *pool, ngx_log_t *log);
 ngx_str_t *ngx_http_swarm_endpoints_shown(ngx_http_swarm_endpoints_t *e);
 ngx_int_t ngx_http_swarm_endpoints_start(ngx_http_swarm_endpoints_t *e);

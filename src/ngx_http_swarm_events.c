@@ -15,6 +15,7 @@
 #include <ngx_event.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_events.h"
 
 
@@ -88,8 +89,8 @@ ngx_http_swarm_events_create(ngx_http_swarm_curl_t *curl, ngx_pool_t *pool,
     events->get.ready = ngx_http_swarm_events_ready;
     events->get.line = ngx_http_swarm_events_line;
 
-    if (ngx_http_swarm_curl_get_init(&events->get, curl, pool,
-                                     NGX_HTTP_SWARM_EVENTS_LINE)
+    if (ngx_http_swarm_curl_get_setup(&events->get, curl, pool,
+                                      NGX_HTTP_SWARM_EVENTS_LINE)
         != NGX_OK)
     {
         ngx_http_swarm_events_close(events);

@@ -19,6 +19,7 @@
 #include <openssl/hmac.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_key.h"
 
 
 /* a key shorter than this is refused; longer than the most is too */

@@ -13,6 +13,12 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_counts.h"
+#include "ngx_http_swarm_zone.h"
+#include "ngx_http_swarm_counters.h"
+#include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_status.h"
+#include "ngx_http_swarm_metrics.h"
 
 
 /* the text is made in a chain of buffers of this size */
@@ -24,7 +30,7 @@ typedef struct {
     ngx_chain_t                *out;
     ngx_chain_t               **last;
     ngx_buf_t                  *b;
-} ngx_http_swarm_text_t;
+} ngx_http_swarm_out_t;
 
 
 /* a family of per-task series, and what of the counts it shows */
@@ -36,28 +42,28 @@ typedef struct {
 } ngx_http_swarm_family_t;
 
 
-static ngx_int_t ngx_http_swarm_printf(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_printf(ngx_http_swarm_out_t *t,
     const char *fmt, ...);
-static ngx_int_t ngx_http_swarm_family(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_family(ngx_http_swarm_out_t *t,
     const char *name, const char *type, const char *help);
-static ngx_int_t ngx_http_swarm_metrics_tasks(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf);
-static ngx_int_t ngx_http_swarm_metrics_task(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_metrics_tasks(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm);
+static ngx_int_t ngx_http_swarm_metrics_task(ngx_http_swarm_out_t *t,
     ngx_uint_t family, ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_counter_t *c);
-static ngx_int_t ngx_http_swarm_labels(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_labels(ngx_http_swarm_out_t *t,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_counter_t *c);
-static ngx_int_t ngx_http_swarm_valuen(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_valuen(ngx_http_swarm_out_t *t,
     const char *name, const u_char *value, size_t len);
-static ngx_int_t ngx_http_swarm_value(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_value(ngx_http_swarm_out_t *t,
     const char *name, const char *value);
-static ngx_int_t ngx_http_swarm_upstream_series(ngx_http_swarm_text_t *t,
+static ngx_int_t ngx_http_swarm_upstream_series(ngx_http_swarm_out_t *t,
     ngx_http_swarm_upstream_t *up, const char *family, const char *state,
     ngx_uint_t value);
-static ngx_int_t ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf);
-static ngx_int_t ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf);
+static ngx_int_t ngx_http_swarm_metrics_upstreams(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm);
+static ngx_int_t ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm);
 
 
 static ngx_http_swarm_family_t  ngx_http_swarm_families[] = {
@@ -82,28 +88,25 @@ static const char  *ngx_http_swarm_failure_kinds[] = {
 
 
 ngx_int_t
-ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
+ngx_http_swarm_metrics_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
 {
-    ngx_int_t                    rc;
-    ngx_http_swarm_text_t        t;
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_int_t              rc;
+    ngx_http_swarm_out_t  t;
 
     rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
 
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
-
     t.r = r;
     t.out = NULL;
     t.last = &t.out;
     t.b = NULL;
 
-    if (mcf->zone.sh
-        && (ngx_http_swarm_metrics_tasks(&t, mcf) != NGX_OK
-            || ngx_http_swarm_metrics_upstreams(&t, mcf) != NGX_OK
-            || ngx_http_swarm_metrics_discovery(&t, mcf) != NGX_OK))
+    if (swarm->zone.sh
+        && (ngx_http_swarm_metrics_tasks(&t, swarm) != NGX_OK
+            || ngx_http_swarm_metrics_upstreams(&t, swarm) != NGX_OK
+            || ngx_http_swarm_metrics_discovery(&t, swarm) != NGX_OK))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -121,24 +124,24 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r)
 /* each family, the series of every task of every upstream */
 
 static ngx_int_t
-ngx_http_swarm_metrics_tasks(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_metrics_tasks(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm)
 {
     ngx_uint_t                   f, i, j, *n;
     ngx_http_swarm_counter_t   **copies;
     ngx_http_swarm_upstream_t  **upp;
 
-    upp = mcf->upstreams.elts;
+    upp = swarm->upstreams.elts;
 
-    copies = ngx_palloc(t->r->pool, mcf->upstreams.nelts
+    copies = ngx_palloc(t->r->pool, swarm->upstreams.nelts
                                     * sizeof(ngx_http_swarm_counter_t *));
-    n = ngx_palloc(t->r->pool, mcf->upstreams.nelts * sizeof(ngx_uint_t));
+    n = ngx_palloc(t->r->pool, swarm->upstreams.nelts * sizeof(ngx_uint_t));
 
     if (copies == NULL || n == NULL) {
         return NGX_ERROR;
     }
 
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
+    for (i = 0; i < swarm->upstreams.nelts; i++) {
         if (ngx_http_swarm_counts_copy(upp[i], t->r->pool, &copies[i],
                                          &n[i])
             != NGX_OK)
@@ -158,7 +161,7 @@ ngx_http_swarm_metrics_tasks(ngx_http_swarm_text_t *t,
             return NGX_ERROR;
         }
 
-        for (i = 0; i < mcf->upstreams.nelts; i++) {
+        for (i = 0; i < swarm->upstreams.nelts; i++) {
             for (j = 0; j < n[i]; j++) {
                 if (ngx_http_swarm_metrics_task(t, f, upp[i], &copies[i][j])
                     != NGX_OK)
@@ -174,7 +177,7 @@ ngx_http_swarm_metrics_tasks(ngx_http_swarm_text_t *t,
 
 
 static ngx_int_t
-ngx_http_swarm_metrics_task(ngx_http_swarm_text_t *t, ngx_uint_t family,
+ngx_http_swarm_metrics_task(ngx_http_swarm_out_t *t, ngx_uint_t family,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_counter_t *c)
 {
     u_char             le[32];
@@ -283,7 +286,7 @@ ngx_http_swarm_metrics_task(ngx_http_swarm_text_t *t, ngx_uint_t family,
 /* a task's labels, the route's where the upstream routes */
 
 static ngx_int_t
-ngx_http_swarm_labels(ngx_http_swarm_text_t *t, ngx_http_swarm_upstream_t *up,
+ngx_http_swarm_labels(ngx_http_swarm_out_t *t, ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_counter_t *c)
 {
     u_char  slot[NGX_INT32_LEN + 1];
@@ -316,7 +319,7 @@ ngx_http_swarm_labels(ngx_http_swarm_text_t *t, ngx_http_swarm_upstream_t *up,
 /* name="value", the value escaped as the format wants: \\ \" \n */
 
 static ngx_int_t
-ngx_http_swarm_value(ngx_http_swarm_text_t *t, const char *name,
+ngx_http_swarm_value(ngx_http_swarm_out_t *t, const char *name,
     const char *value)
 {
     return ngx_http_swarm_valuen(t, name, (const u_char *) value,
@@ -327,7 +330,7 @@ ngx_http_swarm_value(ngx_http_swarm_text_t *t, const char *name,
 /* the same of len bytes, whole, however long: never cut into another's */
 
 static ngx_int_t
-ngx_http_swarm_valuen(ngx_http_swarm_text_t *t, const char *name,
+ngx_http_swarm_valuen(ngx_http_swarm_out_t *t, const char *name,
     const u_char *value, size_t len)
 {
     u_char  *p, esc[512];
@@ -367,7 +370,7 @@ ngx_http_swarm_valuen(ngx_http_swarm_text_t *t, const char *name,
 
 
 static ngx_int_t
-ngx_http_swarm_family(ngx_http_swarm_text_t *t, const char *name,
+ngx_http_swarm_family(ngx_http_swarm_out_t *t, const char *name,
     const char *type, const char *help)
 {
     return ngx_http_swarm_printf(t, "# HELP %s %s\n# TYPE %s %s\n", name,
@@ -378,15 +381,15 @@ ngx_http_swarm_family(ngx_http_swarm_text_t *t, const char *name,
 /* each upstream's tasks by state, and its generation */
 
 static ngx_int_t
-ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_metrics_upstreams(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm)
 {
     ngx_int_t                    rc;
     ngx_uint_t                   i, pass;
     ngx_http_swarm_view_t       *view;
     ngx_http_swarm_upstream_t  **upp;
 
-    upp = mcf->upstreams.elts;
+    upp = swarm->upstreams.elts;
 
     for (pass = 0; pass < 2; pass++) {
 
@@ -400,7 +403,7 @@ ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
             return NGX_ERROR;
         }
 
-        for (i = 0; i < mcf->upstreams.nelts; i++) {
+        for (i = 0; i < swarm->upstreams.nelts; i++) {
             view = ngx_http_swarm_view_current(upp[i], t->r->connection->log);
 
             if (pass) {
@@ -436,7 +439,7 @@ ngx_http_swarm_metrics_upstreams(ngx_http_swarm_text_t *t,
 /* one series of an upstream: its name escaped, a state if given */
 
 static ngx_int_t
-ngx_http_swarm_upstream_series(ngx_http_swarm_text_t *t,
+ngx_http_swarm_upstream_series(ngx_http_swarm_out_t *t,
     ngx_http_swarm_upstream_t *up, const char *family, const char *state,
     ngx_uint_t value)
 {
@@ -456,19 +459,19 @@ ngx_http_swarm_upstream_series(ngx_http_swarm_text_t *t,
 /* discovery: refreshes, failures by kind, the last one, the zone */
 
 static ngx_int_t
-ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
-    ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm)
 {
     size_t                     len;
     ngx_uint_t                 i;
     ngx_http_swarm_figures_t   fig;
     u_char                     version[16];
 
-    if (ngx_http_swarm_zone_figures(&mcf->zone, &fig) != NGX_OK) {
+    if (ngx_http_swarm_zone_figures(&swarm->zone, &fig) != NGX_OK) {
         ngx_memzero(&fig, sizeof(ngx_http_swarm_figures_t));
     }
 
-    len = ngx_http_swarm_zone_version(&mcf->zone, version);
+    len = ngx_http_swarm_zone_version(&swarm->zone, version);
     version[len] = '\0';
 
     if (ngx_http_swarm_family(t, "nginx_swarm_refreshes_total", "counter",
@@ -490,7 +493,7 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
         if (ngx_http_swarm_printf(t, "nginx_swarm_refresh_failures_total"
                                   "{kind=\"%s\"} %uA\n",
                                   ngx_http_swarm_failure_kinds[i],
-                                  mcf->zone.sh->failures[i])
+                                  swarm->zone.sh->failures[i])
             != NGX_OK)
         {
             return NGX_ERROR;
@@ -531,17 +534,17 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
         || ngx_http_swarm_printf(t, "nginx_swarm_api_info{") != NGX_OK
         || ngx_http_swarm_value(t, "version", (char *) version) != NGX_OK
         || ngx_http_swarm_printf(t, ",endpoint=\"%V\"} 1\n",
-                                 &ngx_http_swarm_endpoints_current(mcf)->shown)
+                                 &ngx_http_swarm_endpoint(swarm)->shown)
            != NGX_OK
         || ngx_http_swarm_family(t, "nginx_swarm_zone_size_bytes", "gauge",
                                  "The size of swarm_zone.") != NGX_OK
         || ngx_http_swarm_printf(t, "nginx_swarm_zone_size_bytes %uz\n",
-                                 mcf->zone_size) != NGX_OK
+                                 swarm->zone_size) != NGX_OK
         || ngx_http_swarm_family(t, "nginx_swarm_zone_used_bytes", "gauge",
                                  "The bytes of swarm_zone's pages in use.")
            != NGX_OK
         || ngx_http_swarm_printf(t, "nginx_swarm_zone_used_bytes %uz\n",
-                                 ngx_http_swarm_zone_used(&mcf->zone))
+                                 ngx_http_swarm_zone_used(&swarm->zone))
            != NGX_OK)
     {
         return NGX_ERROR;
@@ -554,7 +557,7 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_text_t *t,
 /* text at the end of the chain, in a new buffer when the last is full */
 
 static ngx_int_t
-ngx_http_swarm_printf(ngx_http_swarm_text_t *t, const char *fmt, ...)
+ngx_http_swarm_printf(ngx_http_swarm_out_t *t, const char *fmt, ...)
 {
     u_char       *p;
     va_list       args;

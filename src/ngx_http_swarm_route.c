@@ -2,10 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * swarm_route: a handler before access checks that finds a request's
- * route in the worker's copy of its routes upstream (its route table is
- * ngx_http_swarm_routing.c's), holds the copy for the balancer, or
- * answers 404.
+ * swarm_route: the routes upstream a location names, found as the
+ * configuration is read, and, before access checks, a request's route
+ * in the worker's copy of that upstream (its route table is
+ * ngx_http_swarm_routing.c's), held for the balancer, or a 404.
  */
 
 
@@ -14,6 +14,9 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_route.h"
 
 
 static void ngx_http_swarm_route_cleanup(void *data);
@@ -25,82 +28,53 @@ static void ngx_http_swarm_route_cleanup(void *data);
  */
 
 char *
-ngx_http_swarm_route_find(ngx_conf_t *cf, ngx_http_swarm_loc_conf_t *lcf)
+ngx_http_swarm_route_find(ngx_conf_t *cf, ngx_http_swarm_t *swarm,
+    ngx_str_t *name, u_char *file, ngx_uint_t line,
+    ngx_http_swarm_upstream_t **found)
 {
     ngx_uint_t                   i, n;
     ngx_http_swarm_upstream_t  **upp, *up;
-    ngx_http_swarm_main_conf_t  *mcf;
 
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
-    upp = mcf->upstreams.elts;
+    upp = swarm->upstreams.elts;
 
     up = NULL;
     n = 0;
 
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
+    for (i = 0; i < swarm->upstreams.nelts; i++) {
         if (!upp[i]->routes) {
             continue;
         }
 
         n++;
 
-        if (lcf->name.len == 0
-            || (upp[i]->name.len == lcf->name.len
-                && ngx_strncmp(upp[i]->name.data, lcf->name.data,
-                               lcf->name.len)
+        if (name->len == 0
+            || (upp[i]->name.len == name->len
+                && ngx_strncmp(upp[i]->name.data, name->data, name->len)
                    == 0))
         {
             up = upp[i];
         }
     }
 
-    if (lcf->name.len && up == NULL) {
+    if (name->len && up == NULL) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"swarm_route\" in %s:%ui: no upstream \"%V\" has "
-                      "\"swarm_routes\"", lcf->file, lcf->line, &lcf->name);
+                      "\"swarm_routes\"", file, line, name);
         return NGX_CONF_ERROR;
     }
 
-    if (lcf->name.len == 0 && n != 1) {
+    if (name->len == 0 && n != 1) {
         ngx_log_error(NGX_LOG_EMERG, cf->log, 0,
                       "\"swarm_route\" in %s:%ui: %s; name the upstream",
-                      lcf->file, lcf->line,
+                      file, line,
                       n ? "several upstreams have \"swarm_routes\""
                         : "no upstream has \"swarm_routes\"");
         return NGX_CONF_ERROR;
     }
 
-    lcf->up = up;
+    *found = up;
 
     return NGX_CONF_OK;
-}
-
-
-/* swarm_route's handler runs before access checks, where it is set */
-
-ngx_int_t
-ngx_http_swarm_route_init(ngx_conf_t *cf)
-{
-    ngx_http_handler_pt         *h;
-    ngx_http_core_main_conf_t   *cmcf;
-    ngx_http_swarm_main_conf_t  *mcf;
-
-    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
-
-    if (!mcf->route) {
-        return NGX_OK;
-    }
-
-    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
-
-    h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    *h = ngx_http_swarm_route_handler;
-
-    return NGX_OK;
 }
 
 
@@ -111,19 +85,13 @@ ngx_http_swarm_route_init(ngx_conf_t *cf)
  */
 
 ngx_int_t
-ngx_http_swarm_route_handler(ngx_http_request_t *r)
+ngx_http_swarm_route_handler(ngx_http_request_t *r,
+    ngx_http_swarm_upstream_t *up)
 {
-    ngx_pool_cleanup_t         *cln;
-    ngx_http_swarm_ctx_t       *ctx;
-    ngx_http_swarm_view_t      *view;
-    ngx_http_swarm_loc_conf_t  *lcf;
-    ngx_http_swarm_backend_t   *b;
-
-    lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
-
-    if (lcf->up == NULL) {
-        return NGX_DECLINED;
-    }
+    ngx_pool_cleanup_t        *cln;
+    ngx_http_swarm_ctx_t      *ctx;
+    ngx_http_swarm_view_t     *view;
+    ngx_http_swarm_backend_t  *b;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
 
@@ -147,16 +115,16 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r)
         ctx->view = NULL;
     }
 
-    view = ngx_http_swarm_view_acquire(lcf->up, r->connection->log);
+    view = ngx_http_swarm_view_acquire(up, r->connection->log);
 
     b = ngx_http_swarm_routing_find(view, r);
 
     if (b == NULL) {
-        ngx_http_swarm_view_release(lcf->up, view);
+        ngx_http_swarm_view_release(up, view);
         return NGX_HTTP_NOT_FOUND;
     }
 
-    ctx->up = lcf->up;
+    ctx->up = up;
     ctx->view = view;
     ctx->backend = b;
 

@@ -15,6 +15,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_routing.h"
 
 
 struct ngx_http_swarm_routing_s {

@@ -16,10 +16,14 @@
 #include <jansson.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_zone.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_status.h"
 
 
 static json_t *ngx_http_swarm_status_endpoints(
-    ngx_http_swarm_main_conf_t *mcf);
+    ngx_http_swarm_t *swarm);
 static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up);
 
@@ -27,7 +31,7 @@ static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
 /* each endpoint, its state as worker 0 saw it last, and why it failed */
 
 static json_t *
-ngx_http_swarm_status_endpoints(ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_status_endpoints(ngx_http_swarm_t *swarm)
 {
     json_t                     *a, *o;
     ngx_uint_t                  i, n, current;
@@ -36,11 +40,11 @@ ngx_http_swarm_status_endpoints(ngx_http_swarm_main_conf_t *mcf)
 
     static const char  *states[] = { "standby", "current", "failed" };
 
-    ep = mcf->endpoints.elts;
-    n = mcf->endpoints.nelts;
+    ep = swarm->endpoints.elts;
+    n = swarm->endpoints.nelts;
 
-    if (mcf->zone.sh == NULL
-        || ngx_http_swarm_zone_endpoints(&mcf->zone, st, n, &current)
+    if (swarm->zone.sh == NULL
+        || ngx_http_swarm_zone_endpoints(&swarm->zone, st, n, &current)
            != NGX_OK)
     {
         ngx_memzero(st, sizeof(st));
@@ -72,7 +76,7 @@ ngx_http_swarm_status_endpoints(ngx_http_swarm_main_conf_t *mcf)
 
 
 ngx_int_t
-ngx_http_swarm_status_handler(ngx_http_request_t *r)
+ngx_http_swarm_status_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
 {
     char                        *s;
     size_t                       len;
@@ -85,15 +89,12 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
     ngx_str_t                   *shown;
     ngx_http_swarm_figures_t     fig;
     ngx_http_swarm_upstream_t  **upp;
-    ngx_http_swarm_main_conf_t  *mcf;
     u_char                       version[16];
 
     rc = ngx_http_swarm_status_page_begin(r);
     if (rc != NGX_OK) {
         return rc;
     }
-
-    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
 
     root = json_object();
     ups = json_object();
@@ -104,22 +105,22 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    shown = &ngx_http_swarm_endpoints_current(mcf)->shown;
+    shown = &ngx_http_swarm_endpoint(swarm)->shown;
 
     json_object_set_new(root, "endpoint",
                         json_stringn((char *) shown->data, shown->len));
     json_object_set_new(root, "endpoints",
-                        ngx_http_swarm_status_endpoints(mcf));
+                        ngx_http_swarm_status_endpoints(swarm));
 
-    sh = mcf->zone.sh;
-    len = sh ? ngx_http_swarm_zone_version(&mcf->zone, version) : 0;
+    sh = swarm->zone.sh;
+    len = sh ? ngx_http_swarm_zone_version(&swarm->zone, version) : 0;
 
     json_object_set_new(root, "api_version",
                         len ? json_stringn((char *) version, len)
                             : json_null());
 
     if (sh) {
-        if (ngx_http_swarm_zone_figures(&mcf->zone, &fig) != NGX_OK) {
+        if (ngx_http_swarm_zone_figures(&swarm->zone, &fig) != NGX_OK) {
             ngx_memzero(&fig, sizeof(ngx_http_swarm_figures_t));
         }
 
@@ -141,15 +142,15 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r)
         /* swarm_zone: its size, and what its pages in use hold */
 
         json_object_set_new(root, "zone_size",
-                            json_integer((json_int_t) mcf->zone_size));
+                            json_integer((json_int_t) swarm->zone_size));
         json_object_set_new(root, "zone_used",
                             json_integer((json_int_t)
-                                ngx_http_swarm_zone_used(&mcf->zone)));
+                                ngx_http_swarm_zone_used(&swarm->zone)));
     }
 
-    upp = mcf->upstreams.elts;
+    upp = swarm->upstreams.elts;
 
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
+    for (i = 0; i < swarm->upstreams.nelts; i++) {
         u = ngx_http_swarm_status_upstream(r, upp[i]);
         if (u == NULL) {
             json_decref(root);

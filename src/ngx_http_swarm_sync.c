@@ -4,13 +4,15 @@
  *
  * The refresh of the task sets, in worker 0: when to refresh (the
  * interval, faster after an event, backoff after a failure), and each
- * refresh as one sequence of states: the API version negotiated,
- * /services asked for each selector, /tasks for the services matched,
- * the tasks that left asked by ID, the sets built, ordered, compared
- * with what was published, and published into the zone.  A state either
- * waits for an answer, which its handler takes, or works a slice at a
- * time, a cycle each, so that the worker serves its connections between
- * the slices of a large refresh.
+ * refresh as one sequence of states: the API version negotiated
+ * (ngx_http_swarm_api.c), /services asked for each selector, the
+ * routes' places, /tasks for the services matched, the tasks that left
+ * asked by ID, then the sets and routes built and published
+ * (ngx_http_swarm_publish.c), with what they skipped said
+ * (ngx_http_swarm_notes.c).  A state either waits for an answer, which
+ * its handler takes, or works a slice at a time, a cycle each, so that
+ * the worker serves its connections between the slices of a large
+ * refresh.
  */
 
 
@@ -19,37 +21,33 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_curl.h"
+#include "ngx_http_swarm_api.h"
 #include "ngx_http_swarm_endpoints.h"
+#include "ngx_http_swarm_notes.h"
 #include "ngx_http_swarm_events.h"
 #include "ngx_http_swarm_publish.h"
+#include "ngx_http_swarm_sync.h"
 
 
 /* tasks asked again by ID, services asked tasks of, in one query */
 #define NGX_HTTP_SWARM_GONE_MAX       1000
 #define NGX_HTTP_SWARM_SERVICES_MAX   1000
 
-/* what kept services or routes out of a routes upstream, listed at most */
-#define NGX_HTTP_SWARM_ROUTE_ERRORS   100
-
 /* after an event: refresh every 250ms until 8 refreshes change nothing */
 #define NGX_HTTP_SWARM_FAST_INTERVAL  250
 #define NGX_HTTP_SWARM_FAST_STABLE    8
 #define NGX_HTTP_SWARM_FAST_MAX       60000
 
-/* the longest the worker reads an answer before serving again, in ns */
-#define NGX_HTTP_SWARM_SLICE          2000000
-
-/* elements of an answer read, and tasks put in sets, between clock looks */
+/* elements of an answer read between clock looks */
 #define NGX_HTTP_SWARM_READ_STEP      4
-#define NGX_HTTP_SWARM_SETS_STEP      64
 
 
 typedef enum {
     NGX_HTTP_SWARM_IDLE = 0,
 
-    /* the API version: the Api-Version header of /_ping, or /version */
-    NGX_HTTP_SWARM_PING,
+    /* the API version (ngx_http_swarm_api.c) */
     NGX_HTTP_SWARM_VERSION,
 
     /*
@@ -67,26 +65,16 @@ typedef enum {
     NGX_HTTP_SWARM_GONE,
     NGX_HTTP_SWARM_GONE_READ,
 
-    /* the sets, then each upstream's ordered in two cycles */
-    NGX_HTTP_SWARM_SETS,
-    NGX_HTTP_SWARM_ORDER,
-    NGX_HTTP_SWARM_FINISH,
-
-    /*
-     * each upstream's routes written, a few at a time; its set and
-     * routes compared, copied into the zone and swapped in
-     */
-    NGX_HTTP_SWARM_ROUTES,
-    NGX_HTTP_SWARM_COMPARE,
-    NGX_HTTP_SWARM_COPY
+    /* the sets and routes built and published, in steps of their own */
+    NGX_HTTP_SWARM_PUBLISH
 } ngx_http_swarm_state_e;
 
 
 typedef struct {
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_http_swarm_t           *swarm;
     ngx_log_t                  *log;
     ngx_http_swarm_curl_t       curl;
-    ngx_http_swarm_get_t        get;
+    ngx_http_swarm_api_t       *api;
     ngx_http_swarm_endpoints_t *endpoints;
     ngx_str_t                  *shown;
     ngx_http_swarm_events_t    *events;
@@ -94,8 +82,6 @@ typedef struct {
     ngx_event_t                 run;
 
     ngx_http_swarm_state_e      state;
-    char                        api_version[16];
-    ngx_uint_t                  renegotiated;
     ngx_uint_t                  failures;
 
     /* rounds of every endpoint failing in a row: what the backoff grows by */
@@ -108,7 +94,7 @@ typedef struct {
     ngx_uint_t                  refreshes;
     char                        err[NGX_HTTP_SWARM_ERR_LEN];
 
-    /* the selector asked for, the upstream ordered or published */
+    /* the selector asked for, the upstream whose routes are placed */
     ngx_uint_t                  selector;
     ngx_uint_t                  up;
 
@@ -119,33 +105,19 @@ typedef struct {
     ngx_http_swarm_services_t   svcs;
     ngx_http_swarm_array_t      array;
     ngx_http_swarm_tasks_t     *tasks;
-    ngx_http_swarm_report_t     report;
-    ngx_http_swarm_set_t       *sets;
-    char                      **notes;
+    ngx_http_swarm_notes_t     *notes;
     ngx_http_swarm_publish_t   *pub;
 
     /*
-     * of each routes upstream: what kept services or routes out of it
-     * in this refresh and in the last (logged as they appear), and its
-     * routes as JSON, to publish
+     * the refresh: its start, CPU time, longest step and most CPU time of
+     * a step (ns)
      */
-    json_t                    **errors;
-    json_t                    **logged;
-    ngx_http_swarm_routes_text_t  *text;
-    char                       *routes;
-
-    /*
-     * the refresh: its bytes, start, CPU time, longest step and most CPU
-     * time of a step (ns)
-     */
-    size_t                      bytes;
     ngx_msec_t                  start;
     uint64_t                    cpu;
     uint64_t                    longest;
     uint64_t                    longest_cpu;
 
     /* after an event, refreshes every 250 ms until the sets settle */
-    ngx_uint_t                  changed;
     ngx_uint_t                  stable;
     ngx_msec_t                  fast_since;
     unsigned                    fast:1;
@@ -165,10 +137,6 @@ typedef struct {
 
 typedef ngx_int_t (*ngx_http_swarm_state_pt)(ngx_http_swarm_sync_t *sync);
 
-/* a part of a long piece of work: NGX_HTTP_SWARM_MORE while more is left */
-
-typedef int (*ngx_http_swarm_part_pt)(ngx_http_swarm_sync_t *sync);
-
 
 typedef struct {
     /* the path asked for, or whose answer is read */
@@ -182,46 +150,26 @@ static void ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_run(ngx_event_t *ev);
 static void ngx_http_swarm_sync_go(ngx_http_swarm_sync_t *sync,
     ngx_int_t rc, ngx_queue_t *queue);
-static void ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get);
+static void ngx_http_swarm_sync_answer(void *data, ngx_int_t rc);
 static ngx_int_t ngx_http_swarm_ask(ngx_http_swarm_sync_t *sync,
     ngx_http_swarm_state_e state, json_t *filters);
-static ngx_uint_t ngx_http_swarm_refused_version(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_error(ngx_http_swarm_sync_t *sync,
     const char *fmt, ...);
-static ngx_int_t ngx_http_swarm_ping_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_version_answer(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync,
-    const char *version);
 static ngx_int_t ngx_http_swarm_next(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_services_reading(
     ngx_http_swarm_sync_t *sync);
-static int ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_services_part(void *data);
 static ngx_int_t ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_ask(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync);
-static int ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync);
+static int ngx_http_swarm_tasks_part(void *data);
 static ngx_int_t ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync);
 static ngx_int_t ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync);
-static int ngx_http_swarm_sets_part(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync);
-static void ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
-    ngx_http_swarm_set_t *set);
-static ngx_int_t ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_routes_write(ngx_http_swarm_sync_t *sync);
-static int ngx_http_swarm_routes_part(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync);
-static ngx_int_t ngx_http_swarm_published(ngx_http_swarm_sync_t *sync,
-    ngx_int_t rc);
-static ngx_int_t ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync,
-    ngx_http_swarm_part_pt part);
-static void ngx_http_swarm_note(void *data, unsigned upstream,
-    const char *service, const char *msg);
-static void ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_sync_publish(ngx_http_swarm_sync_t *sync);
+static ngx_int_t ngx_http_swarm_sync_published(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync);
 static void ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync);
@@ -230,8 +178,7 @@ static void ngx_http_swarm_look_now(void *data);
 
 static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
     { NULL, NULL },                                   /* IDLE */
-    { "/_ping", ngx_http_swarm_ping_answer },         /* PING */
-    { "/version", ngx_http_swarm_version_answer },    /* VERSION */
+    { NULL, ngx_http_swarm_version_answer },          /* VERSION */
     { "/services", ngx_http_swarm_services_answer },  /* SERVICES */
     { "/services", ngx_http_swarm_services_reading }, /* SERVICES_READ */
     { NULL, ngx_http_swarm_routes_place },            /* PLACE */
@@ -240,12 +187,7 @@ static ngx_http_swarm_state_t  ngx_http_swarm_states[] = {
     { "/tasks", ngx_http_swarm_missing },             /* MISSING */
     { "/tasks", ngx_http_swarm_gone_answer },         /* GONE */
     { "/tasks", ngx_http_swarm_tasks_reading },       /* GONE_READ */
-    { NULL, ngx_http_swarm_sets_build },              /* SETS */
-    { NULL, ngx_http_swarm_sets_order },              /* ORDER */
-    { NULL, ngx_http_swarm_sets_finish },             /* FINISH */
-    { NULL, ngx_http_swarm_routes_write },            /* ROUTES */
-    { NULL, ngx_http_swarm_compare },                 /* COMPARE */
-    { NULL, ngx_http_swarm_copy }                     /* COPY */
+    { NULL, ngx_http_swarm_sync_published }           /* PUBLISH */
 };
 
 
@@ -253,7 +195,7 @@ static ngx_http_swarm_sync_t  *ngx_http_swarm_sync;
 
 
 ngx_int_t
-ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
+ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_t *swarm)
 {
     ngx_uint_t                   i, n;
     ngx_http_swarm_sync_t       *sync;
@@ -264,15 +206,15 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
         return NGX_ERROR;
     }
 
-    sync->mcf = mcf;
+    sync->swarm = swarm;
     sync->log = cycle->log;
 
     /* nothing known: the first refresh asks for the tasks being stopped */
 
     sync->initial = 1;
     sync->kind = NGX_HTTP_SWARM_FAIL_ANSWER;
-    upp = mcf->upstreams.elts;
-    n = mcf->upstreams.nelts;
+    upp = swarm->upstreams.elts;
+    n = swarm->upstreams.nelts;
 
     for (i = 0; i < n; i++) {
         if (upp[i]->view->npeers) {
@@ -280,18 +222,19 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
         }
     }
 
-    sync->sets = ngx_pcalloc(cycle->pool, n * sizeof(ngx_http_swarm_set_t));
-    sync->notes = ngx_pcalloc(cycle->pool, n * sizeof(char *));
-    sync->errors = ngx_pcalloc(cycle->pool, n * sizeof(json_t *));
-    sync->logged = ngx_pcalloc(cycle->pool, n * sizeof(json_t *));
-    sync->pub = ngx_http_swarm_publish_create(cycle->pool, mcf, cycle->log);
-    if (sync->sets == NULL || sync->notes == NULL || sync->errors == NULL
-        || sync->logged == NULL || sync->pub == NULL)
-    {
+    sync->notes = ngx_http_swarm_notes_create(swarm, cycle->pool,
+                                              cycle->log);
+    if (sync->notes == NULL) {
         return NGX_ERROR;
     }
 
-    if (ngx_http_swarm_curl_init(&sync->curl, cycle->log, mcf) != NGX_OK) {
+    sync->pub = ngx_http_swarm_publish_create(cycle->pool, swarm,
+                                              sync->notes, cycle->log);
+    if (sync->pub == NULL) {
+        return NGX_ERROR;
+    }
+
+    if (ngx_http_swarm_curl_open(&sync->curl, cycle->log, swarm) != NGX_OK) {
         return NGX_ERROR;
     }
 
@@ -299,17 +242,7 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
 
     ngx_http_swarm_sync = sync;
 
-    sync->get.data = sync;
-    sync->get.done = ngx_http_swarm_sync_answer;
-
-    if (ngx_http_swarm_curl_get_init(&sync->get, &sync->curl, cycle->pool,
-                                     mcf->max_response)
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    sync->endpoints = ngx_http_swarm_endpoints_create(mcf, &sync->curl,
+    sync->endpoints = ngx_http_swarm_endpoints_create(swarm, &sync->curl,
                                                       cycle->pool,
                                                       cycle->log);
     if (sync->endpoints == NULL) {
@@ -318,9 +251,18 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
 
     sync->shown = ngx_http_swarm_endpoints_shown(sync->endpoints);
 
+    sync->api = ngx_http_swarm_api_create(swarm, &sync->curl, cycle->pool,
+                                          sync->shown, sync->err,
+                                          sizeof(sync->err),
+                                          ngx_http_swarm_sync_answer, sync);
+    if (sync->api == NULL) {
+        return NGX_ERROR;
+    }
+
     sync->events = ngx_http_swarm_events_create(&sync->curl, cycle->pool,
-                                                sync->shown, mcf->interval,
-                                                sync->api_version,
+                                                sync->shown, swarm->interval,
+                                                ngx_http_swarm_api_version(
+                                                    sync->api),
                                                 ngx_http_swarm_look_now,
                                                 sync);
     if (sync->events == NULL) {
@@ -341,9 +283,6 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_main_conf_t *mcf)
     sync->run.data = sync;
     sync->run.log = cycle->log;
 
-    sync->report.handler = ngx_http_swarm_note;
-    sync->report.data = sync;
-
     /* the first refresh at once: tasks appear as soon as Docker answers */
 
     ngx_add_timer(&sync->poll, 1);
@@ -359,7 +298,7 @@ ngx_http_swarm_sync_poll(ngx_event_t *ev)
 
     /* on its way out, or a newer configuration's worker 0 asks now */
 
-    if (!ngx_http_swarm_zone_writer(&sync->mcf->zone)) {
+    if (!ngx_http_swarm_zone_writer(&sync->swarm->zone)) {
         return;
     }
 
@@ -376,8 +315,7 @@ ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync)
         return;
     }
 
-    sync->renegotiated = 0;
-    sync->bytes = 0;
+    ngx_http_swarm_api_start(sync->api);
     sync->cpu = 0;
     sync->longest = 0;
     sync->longest_cpu = 0;
@@ -389,15 +327,16 @@ ngx_http_swarm_sync_start(ngx_http_swarm_sync_t *sync)
     /* the first endpoint answers again: the version and stream are its */
 
     if (ngx_http_swarm_endpoints_start(sync->endpoints) == NGX_OK) {
-        sync->api_version[0] = '\0';
+        ngx_http_swarm_api_forget(sync->api);
         ngx_http_swarm_events_stop(sync->events);
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
                    "swarm: sync with %V", sync->shown);
 
-    if (sync->api_version[0] == '\0') {
-        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_PING, NULL);
+    if (ngx_http_swarm_api_version(sync->api)[0] == '\0') {
+        sync->state = NGX_HTTP_SWARM_VERSION;
+        rc = ngx_http_swarm_api_negotiate(sync->api);
 
     } else {
         sync->selector = 0;
@@ -458,81 +397,30 @@ ngx_http_swarm_sync_go(ngx_http_swarm_sync_t *sync, ngx_int_t rc,
 }
 
 
-/* an answer: what failed, or its body to the state that waits for it */
+/*
+ * An answer (ngx_http_swarm_api.c): to the state that waits for it, or
+ * what failed; a version negotiated again starts the refresh over.
+ */
 
 static void
-ngx_http_swarm_sync_answer(ngx_http_swarm_get_t *get)
+ngx_http_swarm_sync_answer(void *data, ngx_int_t rc)
 {
-    ngx_http_swarm_sync_t *sync = get->data;
+    ngx_http_swarm_sync_t *sync = data;
 
-    json_t        *root, *msg;
-    ngx_int_t      rc;
-    const char    *path;
-    json_error_t   jerr;
-
-    path = ngx_http_swarm_states[sync->state].path;
-
-    if (get->overflow) {
-        ngx_http_swarm_sync_error(sync, "GET %s: answer larger than "
-                                  "swarm_max_response %uz bytes",
-                                  path, sync->mcf->max_response);
-        sync->kind = NGX_HTTP_SWARM_FAIL_TOO_LARGE;
+    if (rc == NGX_ERROR) {
+        sync->kind = ngx_http_swarm_api_kind(sync->api);
         ngx_http_swarm_sync_failed(sync);
         return;
     }
 
-    if (get->error) {
-
-        /* the system's error, else curl's details (of TLS, say) */
-
-        sync->kind = NGX_HTTP_SWARM_FAIL_TRANSPORT;
-        ngx_http_swarm_sync_error(sync, "GET %s: %s%s%s%s", path, get->error,
-                                  (get->os_errno || get->detail[0])
-                                  ? " (" : "",
-                                  get->os_errno
-                                  ? strerror((int) get->os_errno)
-                                  : get->detail,
-                                  (get->os_errno || get->detail[0])
-                                  ? ")" : "");
-        ngx_http_swarm_sync_failed(sync);
-        return;
-    }
-
-    sync->bytes += get->len;
-
-    ngx_log_debug3(NGX_LOG_DEBUG_HTTP, sync->log, 0,
-                   "swarm: GET %s: %l, %uz bytes", path, get->code, get->len);
-
-    if (ngx_http_swarm_refused_version(sync)) {
-        ngx_log_error(NGX_LOG_NOTICE, sync->log, 0,
-                      "swarm: %V refused API version %s, negotiating again",
-                      sync->shown, sync->api_version);
-
-        sync->renegotiated = 1;
-        sync->api_version[0] = '\0';
+    if (rc == NGX_DECLINED) {
         ngx_http_swarm_services_free(&sync->svcs);
+        sync->selector = 0;
+        rc = ngx_http_swarm_next(sync);
 
-        rc = ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_PING, NULL);
-        ngx_http_swarm_sync_go(sync, rc, &ngx_posted_events);
-        return;
+    } else {
+        rc = ngx_http_swarm_states[sync->state].handler(sync);
     }
-
-    if (get->code < 200 || get->code > 299) {
-        root = json_loadb((char *) get->body, get->len, 0, &jerr);
-        msg = json_object_get(root, "message");
-
-        sync->kind = NGX_HTTP_SWARM_FAIL_HTTP;
-        ngx_http_swarm_sync_error(sync, "GET %s: HTTP %l%s%s", path,
-                                  get->code, json_is_string(msg) ? ": " : "",
-                                  json_is_string(msg)
-                                  ? json_string_value(msg) : "");
-        json_decref(root);
-
-        ngx_http_swarm_sync_failed(sync);
-        return;
-    }
-
-    rc = ngx_http_swarm_states[sync->state].handler(sync);
 
     /* from the transport's callback: the work goes on in this cycle */
 
@@ -548,37 +436,8 @@ ngx_http_swarm_ask(ngx_http_swarm_sync_t *sync, ngx_http_swarm_state_e state,
 {
     sync->state = state;
 
-    if (ngx_http_swarm_curl_get(&sync->get,
-                                (state == NGX_HTTP_SWARM_PING
-                                 || state == NGX_HTTP_SWARM_VERSION)
-                                ? NULL : sync->api_version,
-                                ngx_http_swarm_states[state].path, filters,
-                                sync->err, sizeof(sync->err))
-        != NGX_OK)
-    {
-        return NGX_ERROR;
-    }
-
-    return NGX_BUSY;
-}
-
-
-/* HTTP 400 "client version X is too old/too new": negotiate again, once */
-
-static ngx_uint_t
-ngx_http_swarm_refused_version(ngx_http_swarm_sync_t *sync)
-{
-    ngx_http_swarm_get_t  *get;
-
-    get = &sync->get;
-
-    return get->code == 400
-           && sync->state != NGX_HTTP_SWARM_PING
-           && sync->state != NGX_HTTP_SWARM_VERSION
-           && !sync->renegotiated
-           && ngx_strlcasestrn(get->body, get->body + get->len,
-                               (u_char *) "client version", 14 - 1)
-              != NULL;
+    return ngx_http_swarm_api_ask(sync->api,
+                                  ngx_http_swarm_states[state].path, filters);
 }
 
 
@@ -587,92 +446,19 @@ ngx_http_swarm_refused_version(ngx_http_swarm_sync_t *sync)
 static void
 ngx_http_swarm_sync_error(ngx_http_swarm_sync_t *sync, const char *fmt, ...)
 {
-    u_char   *p, *last;
-    va_list   args;
-
-    last = (u_char *) sync->err + sizeof(sync->err) - 1;
+    va_list  args;
 
     va_start(args, fmt);
-    p = ngx_vslprintf((u_char *) sync->err, last, fmt, args);
+    ngx_http_swarm_verror(sync->err, sizeof(sync->err), fmt, args);
     va_end(args);
-
-    if (p == last) {
-        p = (u_char *) sync->err
-            + ngx_http_swarm_text_utf8_cut((u_char *) sync->err,
-                                           p - (u_char *) sync->err);
-    }
-
-    *p = '\0';
 }
 
 
-static ngx_int_t
-ngx_http_swarm_ping_answer(ngx_http_swarm_sync_t *sync)
-{
-    if (sync->get.api_version[0] == '\0') {
-        /* no Api-Version header: ask /version */
-        return ngx_http_swarm_ask(sync, NGX_HTTP_SWARM_VERSION, NULL);
-    }
-
-    return ngx_http_swarm_use_version(sync, sync->get.api_version);
-}
-
+/* the API version negotiated: the services asked for */
 
 static ngx_int_t
 ngx_http_swarm_version_answer(ngx_http_swarm_sync_t *sync)
 {
-    json_t        *root, *v;
-    const char    *s;
-    json_error_t   jerr;
-    char           version[16];
-
-    root = json_loadb((char *) sync->get.body, sync->get.len, 0, &jerr);
-    v = json_object_get(root, "ApiVersion");
-    s = json_is_string(v) ? json_string_value(v) : "";
-
-    if (ngx_strlen(s) >= sizeof(version)) {
-        s = "";
-    }
-
-    ngx_cpystrn((u_char *) version, (u_char *) s, sizeof(version));
-    json_decref(root);
-
-    if (version[0] == '\0') {
-        ngx_http_swarm_sync_error(sync, "GET /version: no API version in "
-                                  "the answer");
-        return NGX_ERROR;
-    }
-
-    return ngx_http_swarm_use_version(sync, version);
-}
-
-
-/* an API version of 1.24 or later is used, and the services asked for */
-
-static ngx_int_t
-ngx_http_swarm_use_version(ngx_http_swarm_sync_t *sync, const char *version)
-{
-    const char  *dot;
-
-    dot = ngx_strchr(version, '.');
-
-    if (dot == NULL
-        || ngx_atoi((u_char *) version, dot - version) != 1
-        || ngx_atoi((u_char *) dot + 1, ngx_strlen(dot + 1)) < 24)
-    {
-        ngx_http_swarm_sync_error(sync, "engine API version \"%s\" is older "
-                                  "than " NGX_HTTP_SWARM_MIN_API, version);
-        return NGX_ERROR;
-    }
-
-    ngx_cpystrn((u_char *) sync->api_version, (u_char *) version,
-                sizeof(sync->api_version));
-
-    ngx_http_swarm_zone_set_version(&sync->mcf->zone, sync->api_version);
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
-                   "swarm: API version %s", sync->api_version);
-
     sync->selector = 0;
 
     return ngx_http_swarm_next(sync);
@@ -688,8 +474,8 @@ ngx_http_swarm_next(ngx_http_swarm_sync_t *sync)
     ngx_int_t                   rc;
     ngx_http_swarm_selector_t  *sel;
 
-    if (sync->selector < sync->mcf->selectors.nelts) {
-        sel = sync->mcf->selectors.elts;
+    if (sync->selector < sync->swarm->selectors.nelts) {
+        sel = sync->swarm->selectors.elts;
 
         filters = ngx_http_swarm_services_filters(&sel[sync->selector]);
         if (filters == NULL) {
@@ -720,22 +506,23 @@ ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync)
 {
     ngx_http_swarm_upstream_t  **upp;
 
-    upp = sync->mcf->upstreams.elts;
+    upp = sync->swarm->upstreams.elts;
 
-    while (sync->up < sync->mcf->upstreams.nelts) {
+    while (sync->up < sync->swarm->upstreams.nelts) {
         if (!upp[sync->up++]->routes) {
             continue;
         }
 
         (void) ngx_http_swarm_services_routes(&sync->svcs,
                                               (unsigned) (sync->up - 1),
-                                              &sync->report);
+                                              ngx_http_swarm_notes_report(
+                                                  sync->notes));
         return NGX_AGAIN;
     }
 
     if (sync->svcs.n == 0) {
         /* no service: empty sets to publish */
-        return ngx_http_swarm_publish_begin(sync);
+        return ngx_http_swarm_sync_publish(sync);
     }
 
     /*
@@ -754,8 +541,12 @@ ngx_http_swarm_routes_place(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_services_answer(ngx_http_swarm_sync_t *sync)
 {
-    ngx_http_swarm_array_init(&sync->array, (char *) sync->get.body,
-                              sync->get.len);
+    size_t   len;
+    u_char  *body;
+
+    body = ngx_http_swarm_api_body(sync->api, &len);
+
+    ngx_http_swarm_array_init(&sync->array, (char *) body, len);
 
     sync->state = NGX_HTTP_SWARM_SERVICES_READ;
 
@@ -773,7 +564,7 @@ ngx_http_swarm_services_reading(ngx_http_swarm_sync_t *sync)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_services_part);
+    rc = ngx_http_swarm_slice(ngx_http_swarm_services_part, sync);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -785,14 +576,18 @@ ngx_http_swarm_services_reading(ngx_http_swarm_sync_t *sync)
 
 
 static int
-ngx_http_swarm_services_part(ngx_http_swarm_sync_t *sync)
+ngx_http_swarm_services_part(void *data)
 {
+    ngx_http_swarm_sync_t *sync = data;
+
     ngx_http_swarm_selector_t  *sel;
 
-    sel = sync->mcf->selectors.elts;
+    sel = sync->swarm->selectors.elts;
 
     return ngx_http_swarm_services_read(&sync->array, &sel[sync->selector],
-                                        &sync->svcs, &sync->report,
+                                        &sync->svcs,
+                                        ngx_http_swarm_notes_report(
+                                            sync->notes),
                                         NGX_HTTP_SWARM_READ_STEP, sync->err,
                                         sizeof(sync->err));
 }
@@ -826,12 +621,16 @@ ngx_http_swarm_tasks_ask(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync)
 {
+    size_t   len;
+    u_char  *body;
+
     if (sync->service == 0) {
         ngx_http_swarm_tasks_begin(sync->tasks);
     }
 
-    ngx_http_swarm_tasks_feed(sync->tasks, (char *) sync->get.body,
-                              sync->get.len);
+    body = ngx_http_swarm_api_body(sync->api, &len);
+
+    ngx_http_swarm_tasks_feed(sync->tasks, (char *) body, len);
 
     sync->state = NGX_HTTP_SWARM_TASKS_READ;
 
@@ -846,7 +645,7 @@ ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync)
 {
     ngx_int_t  rc;
 
-    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_tasks_part);
+    rc = ngx_http_swarm_slice(ngx_http_swarm_tasks_part, sync);
     if (rc != NGX_OK) {
         return rc;
     }
@@ -857,16 +656,21 @@ ngx_http_swarm_tasks_reading(ngx_http_swarm_sync_t *sync)
         return ngx_http_swarm_tasks_ask(sync);
     }
 
-    sync->state = (sync->state == NGX_HTTP_SWARM_TASKS_READ)
-                  ? NGX_HTTP_SWARM_MISSING : NGX_HTTP_SWARM_SETS;
+    if (sync->state == NGX_HTTP_SWARM_GONE_READ) {
+        return ngx_http_swarm_sync_publish(sync);
+    }
+
+    sync->state = NGX_HTTP_SWARM_MISSING;
 
     return NGX_OK;
 }
 
 
 static int
-ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync)
+ngx_http_swarm_tasks_part(void *data)
 {
+    ngx_http_swarm_sync_t *sync = data;
+
     return ngx_http_swarm_tasks_read(sync->tasks, NGX_HTTP_SWARM_READ_STEP,
                                      sync->err, sizeof(sync->err));
 }
@@ -881,61 +685,26 @@ ngx_http_swarm_tasks_part(ngx_http_swarm_sync_t *sync)
 static ngx_int_t
 ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync)
 {
-    int                          known;
-    json_t                      *list, *filters;
-    ngx_int_t                    rc;
-    ngx_uint_t                   i, k, n, npeers;
-    ngx_http_swarm_peer_t       *tasks;
-    ngx_http_swarm_view_t       *view;
-    ngx_http_swarm_upstream_t  **upp;
+    json_t      *list, *filters;
+    ngx_int_t    rc;
+    ngx_uint_t   n;
 
-    list = json_array();
+    list = ngx_http_swarm_publish_missing(sync->pub, sync->tasks,
+                                          NGX_HTTP_SWARM_GONE_MAX, &n);
     if (list == NULL) {
-        goto nomem;
-    }
-
-    n = 0;
-    upp = sync->mcf->upstreams.elts;
-
-    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
-
-        ngx_http_swarm_publish_peers(sync->pub, i, &tasks, &npeers, &view);
-
-        for (k = 0; k < npeers && n < NGX_HTTP_SWARM_GONE_MAX; k++) {
-            known = ngx_http_swarm_tasks_known(sync->tasks, tasks[k].task);
-            if (known == NGX_HTTP_SWARM_YES) {
-                continue;
-            }
-
-            if (known == NGX_HTTP_SWARM_FAILED
-                || json_array_append_new(list, json_string(tasks[k].task))
-                   != 0)
-            {
-                if (view) {
-                    ngx_http_swarm_view_release(upp[i], view);
-                }
-
-                json_decref(list);
-                goto nomem;
-            }
-
-            n++;
-        }
-
-        if (view) {
-            ngx_http_swarm_view_release(upp[i], view);
-        }
+        ngx_http_swarm_sync_error(sync, "out of memory");
+        return NGX_ERROR;
     }
 
     if (n == 0) {
         json_decref(list);
-        sync->state = NGX_HTTP_SWARM_SETS;
-        return NGX_OK;
+        return ngx_http_swarm_sync_publish(sync);
     }
 
     filters = json_pack("{so}", "id", list);
     if (filters == NULL) {
-        goto nomem;
+        ngx_http_swarm_sync_error(sync, "out of memory");
+        return NGX_ERROR;
     }
 
     ngx_log_debug1(NGX_LOG_DEBUG_HTTP, sync->log, 0,
@@ -945,19 +714,18 @@ ngx_http_swarm_missing(ngx_http_swarm_sync_t *sync)
     json_decref(filters);
 
     return rc;
-
-nomem:
-
-    ngx_http_swarm_sync_error(sync, "out of memory");
-    return NGX_ERROR;
 }
 
 
 static ngx_int_t
 ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync)
 {
-    ngx_http_swarm_tasks_feed(sync->tasks, (char *) sync->get.body,
-                              sync->get.len);
+    size_t   len;
+    u_char  *body;
+
+    body = ngx_http_swarm_api_body(sync->api, &len);
+
+    ngx_http_swarm_tasks_feed(sync->tasks, (char *) body, len);
 
     sync->state = NGX_HTTP_SWARM_GONE_READ;
 
@@ -965,458 +733,24 @@ ngx_http_swarm_gone_answer(ngx_http_swarm_sync_t *sync)
 }
 
 
-static ngx_int_t
-ngx_http_swarm_sets_build(ngx_http_swarm_sync_t *sync)
-{
-    ngx_int_t   rc;
-    ngx_uint_t  i;
-
-    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_sets_part);
-
-    if (rc == NGX_ERROR) {
-        for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
-            sync->sets[i].n = 0;
-        }
-    }
-
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    sync->up = 0;
-    sync->state = NGX_HTTP_SWARM_ORDER;
-
-    return NGX_OK;
-}
-
-
-static int
-ngx_http_swarm_sets_part(ngx_http_swarm_sync_t *sync)
-{
-    return ngx_http_swarm_tasks_sets(sync->tasks, &sync->svcs, sync->sets,
-                                     sync->mcf->upstreams.nelts,
-                                     &sync->report, NGX_HTTP_SWARM_SETS_STEP,
-                                     sync->err, sizeof(sync->err));
-}
-
-
-/* an upstream's set in two cycles: its order found, then its peers moved */
+/* what was read is built and published (ngx_http_swarm_publish.c) */
 
 static ngx_int_t
-ngx_http_swarm_sets_order(ngx_http_swarm_sync_t *sync)
+ngx_http_swarm_sync_publish(ngx_http_swarm_sync_t *sync)
 {
-    ngx_http_swarm_set_order(&sync->sets[sync->up]);
+    ngx_http_swarm_publish_begin(sync->pub, sync->tasks, &sync->svcs);
 
-    sync->state = NGX_HTTP_SWARM_FINISH;
+    sync->state = NGX_HTTP_SWARM_PUBLISH;
 
     return NGX_OK;
 }
 
 
 static ngx_int_t
-ngx_http_swarm_sets_finish(ngx_http_swarm_sync_t *sync)
+ngx_http_swarm_sync_published(ngx_http_swarm_sync_t *sync)
 {
-    ngx_http_swarm_set_finish(&sync->sets[sync->up], sync->up,
-                              &sync->report);
-
-    ngx_http_swarm_sets_allow(sync, &sync->sets[sync->up]);
-
-    if (++sync->up < sync->mcf->upstreams.nelts) {
-        sync->state = NGX_HTTP_SWARM_ORDER;
-        return NGX_OK;
-    }
-
-    return ngx_http_swarm_publish_begin(sync);
-}
-
-
-/*
- * The peers whose address is outside swarm_allow are left out, and so
- * are loopback addresses unless swarm_allow names them: a task there
- * would make the load balancer connect to itself.
- */
-
-static void
-ngx_http_swarm_sets_allow(ngx_http_swarm_sync_t *sync,
-    ngx_http_swarm_set_t *set)
-{
-    size_t                  j, k;
-    ngx_uint_t              loopback;
-    ngx_sockaddr_t          sa;
-    ngx_http_swarm_peer_t  *p;
-
-    static const uint8_t    v6_loopback[16] = { 0, 0, 0, 0, 0, 0, 0, 0,
-                                                0, 0, 0, 0, 0, 0, 0, 1 };
-    static const uint8_t    mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-                                           0xff, 0xff };
-
-    for (j = 0, k = 0; j < set->n; j++) {
-        p = &set->peers[j];
-
-        if (p->family == AF_INET6) {
-            loopback = ngx_memcmp(p->addr, v6_loopback, 16) == 0
-                       || (ngx_memcmp(p->addr, mapped, 12) == 0
-                           && p->addr[12] == 127);
-
-        } else {
-            loopback = (p->addr[0] == 127);
-        }
-
-        if (!loopback && sync->mcf->allow == NULL) {
-            goto keep;
-        }
-
-        ngx_memzero(&sa, sizeof(ngx_sockaddr_t));
-
-#if (NGX_HAVE_INET6)
-        if (p->family == AF_INET6) {
-            sa.sockaddr_in6.sin6_family = AF_INET6;
-            ngx_memcpy(&sa.sockaddr_in6.sin6_addr, p->addr, 16);
-
-        } else
-#endif
-        {
-            sa.sockaddr_in.sin_family = AF_INET;
-            ngx_memcpy(&sa.sockaddr_in.sin_addr, p->addr, 4);
-        }
-
-        if (sync->mcf->allow == NULL
-            || ngx_cidr_match(&sa.sockaddr, sync->mcf->allow) != NGX_OK)
-        {
-            ngx_http_swarm_text_report(&sync->report, (unsigned) sync->up,
-                                       p->service, sync->mcf->allow == NULL
-                                       ? "task %s has the address %s "
-                                         "(loopback), skipped unless "
-                                         "swarm_allow names it"
-                                       : "task %s has the address %s, "
-                                         "outside swarm_allow, skipped",
-                                       p->task, p->ip);
-            continue;
-        }
-
-    keep:
-
-        if (k != j) {
-            set->peers[k] = *p;
-        }
-
-        k++;
-    }
-
-    set->n = k;
-}
-
-
-/*
- * One upstream after another, a large set over several cycles: the
- * comparison with what it published, then the copy into the zone
- * (ngx_http_swarm_publish.c).
- */
-
-static ngx_int_t
-ngx_http_swarm_publish_begin(ngx_http_swarm_sync_t *sync)
-{
-    sync->up = 0;
-    sync->changed = 0;
-    sync->state = NGX_HTTP_SWARM_ROUTES;
-
-    return NGX_OK;
-}
-
-
-/*
- * The routes of a routes upstream, as text to publish: the ties found
- * in one step, then the routes written over as many as it takes.
- */
-
-static ngx_int_t
-ngx_http_swarm_routes_write(ngx_http_swarm_sync_t *sync)
-{
-    ngx_int_t                    rc;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = sync->mcf->upstreams.elts;
-
-    if (!upp[sync->up]->routes) {
-        sync->state = NGX_HTTP_SWARM_COMPARE;
-        return ngx_http_swarm_compare(sync);
-    }
-
-    if (sync->text == NULL) {
-        sync->text = ngx_http_swarm_services_routes_begin(&sync->svcs,
-                                                          (unsigned) sync->up,
-                                                          &sync->report);
-        if (sync->text == NULL) {
-            ngx_http_swarm_sync_error(sync, "out of memory");
-            return NGX_ERROR;
-        }
-
-        return NGX_AGAIN;
-    }
-
-    rc = ngx_http_swarm_slice(sync, ngx_http_swarm_routes_part);
-    if (rc != NGX_OK) {
-        return rc;
-    }
-
-    sync->routes = ngx_http_swarm_services_routes_end(sync->text,
-                                                      &sync->svcs,
-                                                      (unsigned) sync->up,
-                                                      sync->errors[sync->up]);
-    sync->text = NULL;
-
-    if (sync->routes == NULL) {
-        ngx_http_swarm_sync_error(sync, "out of memory");
-        return NGX_ERROR;
-    }
-
-    sync->state = NGX_HTTP_SWARM_COMPARE;
-
-    return NGX_OK;
-}
-
-
-static int
-ngx_http_swarm_routes_part(ngx_http_swarm_sync_t *sync)
-{
-    int  rc;
-
-    rc = ngx_http_swarm_services_routes_part(sync->text,
-                                             NGX_HTTP_SWARM_READ_STEP);
-    if (rc < 0) {
-        ngx_http_swarm_sync_error(sync, "out of memory");
-    }
-
-    return rc;
-}
-
-
-static ngx_int_t
-ngx_http_swarm_compare(ngx_http_swarm_sync_t *sync)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_swarm_publish_compare(sync->pub, sync->up,
-                                        &sync->sets[sync->up],
-                                        (u_char *) sync->routes,
-                                        sync->routes
-                                        ? ngx_strlen(sync->routes) : 0,
-                                        &sync->notes[sync->up]);
-    if (rc == NGX_AGAIN) {
-        sync->state = NGX_HTTP_SWARM_COPY;
-        return NGX_OK;
-    }
-
-    return ngx_http_swarm_published(sync, rc);
-}
-
-
-static ngx_int_t
-ngx_http_swarm_copy(ngx_http_swarm_sync_t *sync)
-{
-    ngx_int_t  rc;
-
-    rc = ngx_http_swarm_publish_copy(sync->pub, sync->up,
-                                     &sync->sets[sync->up]);
-    if (rc == NGX_AGAIN) {
-        return NGX_AGAIN;
-    }
-
-    return ngx_http_swarm_published(sync, rc);
-}
-
-
-/*
- * An upstream published (NGX_OK), unchanged (NGX_DECLINED), kept for a
- * set that does not fit (NGX_ERROR) or left to a newer configuration
- * (NGX_ABORT): its time and its problems, then the next upstream.
- */
-
-static ngx_int_t
-ngx_http_swarm_published(ngx_http_swarm_sync_t *sync, ngx_int_t rc)
-{
-    size_t                       len;
-    ngx_uint_t                   i;
-    ngx_http_swarm_upstream_t  **upp;
-    u_char                       note[NGX_HTTP_SWARM_ESC_LEN];
-
-    upp = sync->mcf->upstreams.elts;
-    i = sync->up;
-
-    if (rc == NGX_OK) {
-        sync->changed++;
-    }
-
-    if (sync->routes) {
-        free(sync->routes);
-        sync->routes = NULL;
-    }
-
-    if (upp[i]->routes && rc != NGX_ABORT) {
-        ngx_http_swarm_routes_log(sync);
-    }
-
-    if (rc != NGX_ABORT) {
-        ngx_time_update();
-
-        /* a set that does not fit: the error shows, the last sync stays */
-
-        len = sync->notes[i] ? ngx_strlen(sync->notes[i]) : 0;
-
-        if (ngx_http_swarm_zone_set_error(upp[i],
-                                          len ? sync->notes[i] : "", len,
-                                          rc == NGX_ERROR ? 0 : ngx_time())
-            == NGX_OK && len)
-        {
-            (void) ngx_http_swarm_text_escape(note, sizeof(note),
-                                              (u_char *) sync->notes[i], len);
-
-            ngx_log_error(NGX_LOG_ERR, sync->log, 0,
-                          "swarm: upstream \"%V\": %s", &upp[i]->name, note);
-        }
-    }
-
-    if (++sync->up < sync->mcf->upstreams.nelts) {
-        sync->state = NGX_HTTP_SWARM_ROUTES;
-        return NGX_OK;
-    }
-
-    return NGX_DONE;
-}
-
-
-/*
- * Parts of a long piece of work, until it is done or for at most
- * NGX_HTTP_SWARM_SLICE: NGX_AGAIN while more is left, NGX_OK once it is
- * done, NGX_ERROR if it failed ("err" says why).
- */
-
-static ngx_int_t
-ngx_http_swarm_slice(ngx_http_swarm_sync_t *sync, ngx_http_swarm_part_pt part)
-{
-    int       rc;
-    uint64_t  start;
-
-    start = ngx_http_swarm_clock(CLOCK_MONOTONIC);
-
-    do {
-        rc = part(sync);
-    } while (rc == NGX_HTTP_SWARM_MORE
-             && ngx_http_swarm_clock(CLOCK_MONOTONIC) - start
-                < NGX_HTTP_SWARM_SLICE);
-
-    if (rc == NGX_HTTP_SWARM_MORE) {
-        return NGX_AGAIN;
-    }
-
-    return (rc == NGX_HTTP_SWARM_DONE) ? NGX_OK : NGX_ERROR;
-}
-
-
-/*
- * A service skipped for an upstream: the first of a refresh is shown;
- * of a routes upstream, each is listed with its routes.
- */
-
-static void
-ngx_http_swarm_note(void *data, unsigned upstream, const char *service,
-    const char *msg)
-{
-    ngx_http_swarm_sync_t *sync = data;
-
-    size_t                       len;
-    char                        *note;
-    json_t                      *e;
-    ngx_http_swarm_upstream_t  **upp;
-
-    upp = sync->mcf->upstreams.elts;
-
-    if (upp[upstream]->routes) {
-        if (sync->errors[upstream] == NULL) {
-            sync->errors[upstream] = json_array();
-        }
-
-        if (sync->errors[upstream] == NULL
-            || json_array_size(sync->errors[upstream])
-               >= NGX_HTTP_SWARM_ROUTE_ERRORS)
-        {
-            return;
-        }
-
-        e = json_pack("{s:o,s:o}",
-                      "service", ngx_http_swarm_text_json(service,
-                                                          ngx_strlen(service)),
-                      "error", ngx_http_swarm_text_json(msg,
-                                                        ngx_strlen(msg)));
-
-        (void) json_array_append_new(sync->errors[upstream], e);
-
-        return;
-    }
-
-    if (sync->notes[upstream]) {
-        return;
-    }
-
-    len = ngx_strlen(service) + ngx_strlen(msg) + sizeof("service \"\": ");
-
-    note = ngx_alloc(len, sync->log);
-    if (note == NULL) {
-        return;
-    }
-
-    ngx_snprintf((u_char *) note, len, "service \"%s\": %s%Z", service, msg);
-
-    sync->notes[upstream] = note;
-}
-
-
-/* what keeps a service or route out, logged once as it appears */
-
-static void
-ngx_http_swarm_routes_log(ngx_http_swarm_sync_t *sync)
-{
-    size_t                       i, j;
-    json_t                      *errors, *logged, *e;
-    ngx_http_swarm_upstream_t  **upp;
-    u_char                       msg[NGX_HTTP_SWARM_ESC_LEN];
-    u_char                       service[NGX_HTTP_SWARM_ESC_LEN];
-
-    upp = sync->mcf->upstreams.elts;
-    errors = sync->errors[sync->up];
-    logged = sync->logged[sync->up];
-
-    json_array_foreach(errors, i, e) {
-
-        for (j = 0; logged && j < json_array_size(logged); j++) {
-            if (json_equal(e, json_array_get(logged, j))) {
-                break;
-            }
-        }
-
-        if (logged && j < json_array_size(logged)) {
-            continue;
-        }
-
-        (void) ngx_http_swarm_text_escape(service, sizeof(service),
-                                          (u_char *) json_string_value(
-                                              json_object_get(e, "service")),
-                                          ngx_strlen(json_string_value(
-                                              json_object_get(e, "service"))));
-        (void) ngx_http_swarm_text_escape(msg, sizeof(msg),
-                                          (u_char *) json_string_value(
-                                              json_object_get(e, "error")),
-                                          ngx_strlen(json_string_value(
-                                              json_object_get(e, "error"))));
-
-        ngx_log_error(NGX_LOG_ERR, sync->log, 0,
-                      "swarm: upstream \"%V\": service \"%s\": %s",
-                      &upp[sync->up]->name, service, msg);
-    }
-
-    json_decref(logged);
-    sync->logged[sync->up] = errors;
-    sync->errors[sync->up] = NULL;
+    return ngx_http_swarm_publish_step(sync->pub, sync->err,
+                                       sizeof(sync->err));
 }
 
 
@@ -1427,9 +761,9 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     ngx_uint_t                   again;
     ngx_msec_t                   delay;
     ngx_http_swarm_figures_t     fig;
-    ngx_http_swarm_main_conf_t  *mcf;
+    ngx_http_swarm_t            *swarm;
 
-    mcf = sync->mcf;
+    swarm = sync->swarm;
 
     /* the endpoint that failed, or the next one in its place */
 
@@ -1449,7 +783,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
 
     ngx_http_swarm_tasks_counts(sync->tasks, &parsed, &reused);
 
-    fig.bytes = sync->bytes;
+    fig.bytes = ngx_http_swarm_api_bytes(sync->api);
     fig.msec = ngx_current_msec - sync->start;
     fig.cpu_usec = sync->cpu / 1000;
     fig.parsed = parsed;
@@ -1460,13 +794,14 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     fig.done = ngx_time();
     fig.events = ngx_http_swarm_events_connected(sync->events);
 
-    ngx_http_swarm_zone_set_figures(&mcf->zone, &fig);
+    ngx_http_swarm_zone_set_figures(&swarm->zone, &fig);
 
     ngx_http_swarm_sync_reset(sync);
 
     /* after an event, refresh often until the task sets settle */
 
-    sync->stable = sync->changed ? 0 : sync->stable + 1;
+    sync->stable = ngx_http_swarm_publish_changed(sync->pub)
+                   ? 0 : sync->stable + 1;
 
     if (sync->again) {
         sync->again = 0;
@@ -1476,11 +811,11 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
                && ngx_current_msec - sync->fast_since
                   < NGX_HTTP_SWARM_FAST_MAX)
     {
-        delay = ngx_min(NGX_HTTP_SWARM_FAST_INTERVAL, mcf->interval);
+        delay = ngx_min(NGX_HTTP_SWARM_FAST_INTERVAL, swarm->interval);
 
     } else {
         sync->fast = 0;
-        delay = mcf->interval;
+        delay = swarm->interval;
     }
 
     ngx_add_timer(&sync->poll, delay);
@@ -1492,16 +827,11 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
 static void
 ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 {
-    size_t                       len;
-    ngx_int_t                    rc;
-    ngx_uint_t                   i, failover;
-    ngx_http_swarm_upstream_t  **upp;
-    ngx_http_swarm_main_conf_t  *mcf;
-    u_char                       err[NGX_HTTP_SWARM_ESC_LEN];
+    ngx_int_t          rc;
+    ngx_uint_t         failover;
+    ngx_http_swarm_t  *swarm;
 
-    mcf = sync->mcf;
-    upp = mcf->upstreams.elts;
-    len = ngx_strlen(sync->err);
+    swarm = sync->swarm;
 
     /*
      * another endpoint may answer where this one did not, or failed as
@@ -1510,30 +840,12 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     failover = (sync->kind == NGX_HTTP_SWARM_FAIL_TRANSPORT
                 || (sync->kind == NGX_HTTP_SWARM_FAIL_HTTP
-                    && sync->get.code >= 500));
+                    && ngx_http_swarm_api_code(sync->api) >= 500));
 
-    ngx_http_swarm_zone_failed(&mcf->zone, sync->kind);
+    ngx_http_swarm_zone_failed(&swarm->zone, sync->kind);
 
-    /* what Docker said, with no line breaks to forge log lines with */
-
-    (void) ngx_http_swarm_text_escape(err, sizeof(err), (u_char *) sync->err,
-                                      len);
-
-    if (sync->failures == 0) {
-        ngx_log_error(NGX_LOG_ERR, sync->log, 0,
-                      "swarm: Docker API at %V failed: %s; "
-                      "keeping the last task sets of all upstreams",
-                      sync->shown, err);
-
-    } else {
-        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, sync->log, 0,
-                       "swarm: Docker API at %V failed again: %s",
-                       sync->shown, err);
-    }
-
-    for (i = 0; i < mcf->upstreams.nelts; i++) {
-        (void) ngx_http_swarm_zone_set_error(upp[i], sync->err, len, 0);
-    }
+    ngx_http_swarm_notes_failed(sync->notes, sync->shown, sync->err,
+                                sync->failures);
 
     rc = ngx_http_swarm_endpoints_failed(sync->endpoints, sync->err,
                                          failover);
@@ -1551,7 +863,7 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     /* a refused or broken version may be fixed by negotiating again */
 
-    sync->api_version[0] = '\0';
+    ngx_http_swarm_api_forget(sync->api);
 
     ngx_http_swarm_sync_reset(sync);
 
@@ -1572,34 +884,15 @@ ngx_http_swarm_sync_failed(ngx_http_swarm_sync_t *sync)
 
     ngx_add_timer(&sync->poll,
                   (rc == NGX_OK) ? 1
-                  : ngx_http_swarm_curl_backoff(sync->rounds, mcf->interval));
+                  : ngx_http_swarm_curl_backoff(sync->rounds, swarm->interval));
 }
 
 
 static void
 ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
 {
-    ngx_uint_t  i;
-
-    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
-        sync->sets[i].n = 0;
-
-        if (sync->notes[i]) {
-            ngx_free(sync->notes[i]);
-            sync->notes[i] = NULL;
-        }
-
-        json_decref(sync->errors[i]);
-        sync->errors[i] = NULL;
-    }
-
-    ngx_http_swarm_services_routes_free(sync->text);
-    sync->text = NULL;
-
-    if (sync->routes) {
-        free(sync->routes);
-        sync->routes = NULL;
-    }
+    ngx_http_swarm_notes_clear(sync->notes);
+    ngx_http_swarm_publish_reset(sync->pub);
 
     if (sync->run.posted) {
         ngx_delete_posted_event(&sync->run);
@@ -1610,7 +903,7 @@ ngx_http_swarm_sync_reset(ngx_http_swarm_sync_t *sync)
     sync->err[0] = '\0';
     sync->kind = NGX_HTTP_SWARM_FAIL_ANSWER;
 
-    ngx_http_swarm_curl_get_trim(&sync->get);
+    ngx_http_swarm_api_trim(sync->api);
 }
 
 
@@ -1654,7 +947,6 @@ ngx_http_swarm_look_now(void *data)
 void
 ngx_http_swarm_sync_exit(void)
 {
-    ngx_uint_t              i;
     ngx_http_swarm_sync_t  *sync;
 
     sync = ngx_http_swarm_sync;
@@ -1677,7 +969,9 @@ ngx_http_swarm_sync_exit(void)
         ngx_http_swarm_publish_free(sync->pub);
     }
 
-    ngx_http_swarm_curl_get_close(&sync->get);
+    if (sync->api) {
+        ngx_http_swarm_api_close(sync->api);
+    }
 
     if (sync->events) {
         ngx_http_swarm_events_close(sync->events);
@@ -1691,20 +985,7 @@ ngx_http_swarm_sync_exit(void)
 
     ngx_http_swarm_services_free(&sync->svcs);
 
-    for (i = 0; i < sync->mcf->upstreams.nelts; i++) {
-        ngx_http_swarm_set_free(&sync->sets[i]);
-
-        if (sync->notes[i]) {
-            ngx_free(sync->notes[i]);
-        }
-
-        json_decref(sync->errors[i]);
-        json_decref(sync->logged[i]);
-    }
-
-    ngx_http_swarm_services_routes_free(sync->text);
-
-    if (sync->routes) {
-        free(sync->routes);
+    if (sync->notes) {
+        ngx_http_swarm_notes_free(sync->notes);
     }
 }

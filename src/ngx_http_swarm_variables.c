@@ -13,6 +13,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_variables.h"
 
 
 #define NGX_HTTP_SWARM_VAR_TASK      0

@@ -15,6 +15,11 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_zone.h"
+#include "ngx_http_swarm_key.h"
+#include "ngx_http_swarm_routing.h"
+#include "ngx_http_swarm_counters.h"
+#include "ngx_http_swarm_view.h"
 
 
 /* how often a worker looks for new generations without a request */

@@ -21,6 +21,8 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_counts.h"
+#include "ngx_http_swarm_zone.h"
 
 
 /* reads torn by a write, tried again before keeping what a worker has */
