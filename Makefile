@@ -78,10 +78,17 @@ $(MODULE): $(SRCS)
 	$(MAKE) -f objs/Makefile modules
 	cp $(BUILD)/nginx/objs/ngx_http_swarm_module.so $(MODULE)
 
-$(BUILD)/unit: t/unit/test_swarm.c $(LIB_SRCS) $(LIB_HDRS)
-	mkdir -p $(BUILD)
-	$(CC) $(UNIT_CFLAGS) -DFIXTURES='"$(TOP)/t/fixtures/docker-20.10"' \
-	    -o $@ t/unit/test_swarm.c $(LIB_SRCS) $(UNIT_LIBS)
+# a unit test program for each unit of lib/ (t/unit/UNIT_unit_test.c)
+UNIT_TESTS := $(patsubst t/unit/%_unit_test.c,$(BUILD)/unit/%, \
+                $(wildcard t/unit/*_unit_test.c))
+
+$(BUILD)/unit/%: t/unit/%_unit_test.c t/unit/unit_test.c t/unit/unit_test.h \
+                 $(LIB_SRCS) $(LIB_HDRS)
+	@test -d $(BUILD)/unit || rm -f $(BUILD)/unit
+	mkdir -p $(BUILD)/unit
+	$(CC) $(UNIT_CFLAGS) -I$(TOP)/t/unit \
+	    -DFIXTURES='"$(TOP)/t/fixtures/docker-20.10"' \
+	    -o $@ $< t/unit/unit_test.c $(LIB_SRCS) $(UNIT_LIBS)
 
 # the pure layer builds on its own: C99, POSIX, jansson, no nginx
 lib-c99:
@@ -94,9 +101,12 @@ layers:
 	perl t/layers
 
 # under valgrind: a leak or a bad access fails the run
-unit: lib-c99 $(BUILD)/unit
-	valgrind --error-exitcode=1 --leak-check=full \
-	    --errors-for-leak-kinds=definite,indirect -q $(BUILD)/unit
+unit: lib-c99 $(UNIT_TESTS)
+	set -e; for t in $(UNIT_TESTS); do \
+	    echo "$$t"; \
+	    valgrind --error-exitcode=1 --leak-check=full \
+	        --errors-for-leak-kinds=definite,indirect -q $$t; \
+	done
 
 t:
 	@test -f $(MODULE) || { echo "no $(MODULE): run make first"; exit 1; }

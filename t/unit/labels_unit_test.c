@@ -1,0 +1,356 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Unit tests (cmocka) of lib/ngx_http_swarm_labels.c: what a service's
+ * labels, native or Traefik's, say of its routes.
+ */
+
+
+#include "unit_test.h"
+
+
+static void
+test_labels_native(void **state)
+{
+    json_t                   *labels;
+    report_log_t              log;
+    json_error_t              jerr;
+    ngx_http_swarm_labels_t   out;
+    ngx_http_swarm_report_t   report;
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+
+    labels = json_loads("{\"swarm.enable\": \"true\", "
+                        "\"swarm.http.host\": \"a.example.com\", "
+                        "\"swarm.http.path\": \"/api\", "
+                        "\"swarm.http.priority\": \"7\", "
+                        "\"swarm.port\": \"8080\", "
+                        "\"swarm.network\": \"front\", "
+                        "\"swarm.sticky\": \"true\", "
+                        "\"swarm.sticky.cookie\": \"sess\"}", 0, &jerr);
+    assert_non_null(labels);
+
+    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
+                                                  "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 1);
+    assert_int_equal(log.calls, 0);
+    assert_string_equal(out.routes[0].router, "");
+    assert_int_equal(out.routes[0].rule.n, 1);
+    assert_string_equal(out.routes[0].rule.hosts[0], "a.example.com");
+    assert_string_equal(out.routes[0].rule.matches[0].path, "/api");
+    assert_int_equal(out.routes[0].priority, 7);
+    assert_int_equal(out.routes[0].has_priority, 1);
+    assert_int_equal(out.routes[0].port, 8080);
+    assert_string_equal(out.routes[0].network, "front");
+    assert_int_equal(out.routes[0].sticky.on, 1);
+    assert_string_equal(out.routes[0].sticky.name, "sess");
+    assert_int_equal(out.routes[0].sticky.secure, -1);
+    ngx_http_swarm_labels_free(&out);
+
+    /* round robin without swarm.sticky; not routed, and said why */
+
+    json_object_del(labels, "swarm.sticky");
+    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
+                                                  "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.routes[0].sticky.on, 0);
+    ngx_http_swarm_labels_free(&out);
+
+    json_object_set_new(labels, "swarm.port", json_string("http"));
+    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
+                                                  "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(log.calls, 1);
+    assert_int_equal(log.upstream, 2);
+    assert_string_equal(log.service, "web");
+    assert_string_equal(log.msg, "not routed: invalid swarm.port \"http\"");
+    ngx_http_swarm_labels_free(&out);
+
+    json_object_del(labels, "swarm.http.host");
+    json_object_del(labels, "swarm.http.path");
+    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
+                                                  "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_string_equal(log.msg, "not routed: no swarm.http.host or "
+                                 "swarm.http.path label");
+    ngx_http_swarm_labels_free(&out);
+
+    json_decref(labels);
+}
+
+
+static void
+test_labels_traefik(void **state)
+{
+    json_t                   *labels;
+    report_log_t              log;
+    json_error_t              jerr;
+    ngx_http_swarm_labels_t   out;
+    ngx_http_swarm_report_t   report;
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+
+    /* v1, as in Traefik's Swarm walkthrough */
+
+    labels = json_loads("{\"traefik.port\": \"80\", "
+                        "\"traefik.docker.network\": \"traefik-net\", "
+                        "\"traefik.frontend.rule\": "
+                        "\"Host:whoami0.traefik\", "
+                        "\"traefik.backend.loadbalancer.sticky\": "
+                        "\"true\"}", 0, &jerr);
+    assert_non_null(labels);
+
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 0,
+                                                   "whoami0"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 1);
+    assert_int_equal(log.calls, 0);
+    assert_string_equal(out.routes[0].rule.hosts[0], "whoami0.traefik");
+    assert_int_equal(out.routes[0].port, 80);
+    assert_string_equal(out.routes[0].network, "traefik-net");
+    assert_int_equal(out.routes[0].sticky.on, 1);
+    assert_string_equal(out.ignored, "");
+    ngx_http_swarm_labels_free(&out);
+
+    /* traefik.enable=false: none, and nothing to say */
+
+    json_object_set_new(labels, "traefik.enable", json_string("false"));
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 0,
+                                                   "whoami0"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(log.calls, 0);
+    ngx_http_swarm_labels_free(&out);
+    json_decref(labels);
+
+    /* v2: keys in any case, two routers, one not routable, the rest */
+
+    labels = json_loads("{\"traefik.enable\": \"true\", "
+                        "\"traefik.http.routers.Web.rule\": "
+                        "\"Host(`a.example.com`) && PathPrefix(`/x`)\", "
+                        "\"Traefik.HTTP.routers.web.priority\": \"5\", "
+                        "\"traefik.http.routers.web.service\": \"app\", "
+                        "\"traefik.http.routers.web.entrypoints\": "
+                        "\"web\", "
+                        "\"traefik.http.routers.regex.rule\": "
+                        "\"HostRegexp(`{x:.+}`)\", "
+                        "\"traefik.http.services.app.loadbalancer.server."
+                        "port\": \"8080\", "
+                        "\"traefik.http.services.app.loadbalancer.sticky."
+                        "cookie.name\": \"sess\", "
+                        "\"traefik.http.services.app.loadbalancer.sticky."
+                        "cookie.secure\": \"true\", "
+                        "\"traefik.http.services.app.loadbalancer.sticky."
+                        "cookie.maxage\": \"3600\", "
+                        "\"traefik.http.services.other.loadbalancer.server."
+                        "port\": \"9000\"}", 0, &jerr);
+    assert_non_null(labels);
+
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
+                                                   "shop"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.routes[0].router, "web");
+    assert_int_equal(out.routes[0].rule.n, 1);
+    assert_string_equal(out.routes[0].rule.matches[0].path, "/x");
+    assert_int_equal(out.routes[0].priority, 5);
+    assert_int_equal(out.routes[0].port, 8080);
+    assert_int_equal(out.routes[0].sticky.on, 1);
+    assert_string_equal(out.routes[0].sticky.name, "sess");
+    assert_int_equal(out.routes[0].sticky.secure, 1);
+    assert_int_equal(out.routes[0].sticky.httponly, -1);
+    assert_int_equal(out.routes[0].sticky.max_age, 3600);
+    assert_string_equal(out.ignored,
+                        "traefik.http.routers.web.entrypoints");
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.service, "shop");
+    assert_string_equal(log.msg, "router \"regex\" not routed: matcher "
+                                 "\"HostRegexp\" is not supported");
+    ngx_http_swarm_labels_free(&out);
+    json_decref(labels);
+
+    /* maxage as Traefik has it: 0 a session cookie, below 0 Max-Age=0 */
+
+    {
+        const char  *ages[] = { "0", "-1", "60" };
+        long         want[] = { NGX_HTTP_SWARM_MAX_AGE_SESSION, 0, 60 };
+        char         text[512];
+        size_t       a;
+
+        for (a = 0; a < 3; a++) {
+            snprintf(text, sizeof(text),
+                     "{\"traefik.enable\": \"true\", "
+                     "\"traefik.http.routers.r.rule\": \"Host(`a.test`)\", "
+                     "\"traefik.http.services.s.loadbalancer.server.port\": "
+                     "\"80\", "
+                     "\"traefik.http.services.s.loadbalancer.sticky.cookie."
+                     "maxage\": \"%s\"}", ages[a]);
+            labels = json_loads(text, 0, &jerr);
+            assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out,
+                                                           &report, 1, "s"),
+                             NGX_HTTP_SWARM_DONE);
+            assert_int_equal(out.n, 1);
+            assert_int_equal(out.routes[0].sticky.on, 1);
+            assert_int_equal(out.routes[0].sticky.max_age, want[a]);
+            assert_string_equal(out.ignored, "");
+            ngx_http_swarm_labels_free(&out);
+            json_decref(labels);
+        }
+    }
+
+    /* middlewares, which do not run here: never routed without them */
+
+    labels = json_loads("{\"traefik.enable\": \"true\", "
+                        "\"traefik.http.routers.adm.rule\": "
+                        "\"Host(`adm.example.com`)\", "
+                        "\"traefik.http.routers.adm.middlewares\": "
+                        "\"admin-auth@swarm\", "
+                        "\"traefik.http.services.adm.loadbalancer.server."
+                        "port\": \"8080\"}", 0, &jerr);
+    log.calls = 0;
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
+                                                   "admin"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "router \"adm\" not routed: middlewares "
+                                 "\"admin-auth@swarm\" are not supported");
+    ngx_http_swarm_labels_free(&out);
+    json_decref(labels);
+
+    /* no rule at all */
+
+    labels = json_loads("{\"traefik.port\": \"80\"}", 0, &jerr);
+    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
+                                                   "bare"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_string_equal(log.msg, "not routed: no router rule and no "
+                                 "traefik.frontend.rule");
+    ngx_http_swarm_labels_free(&out);
+    json_decref(labels);
+}
+
+
+/* the routes that labels (JSON text) give, what was said in "log" */
+
+static size_t
+routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
+    report_log_t *log)
+{
+    json_t                   *labels;
+    json_error_t              jerr;
+    ngx_http_swarm_report_t   report;
+
+    memset(log, 0, sizeof(report_log_t));
+    report.handler = report_handler;
+    report.data = log;
+
+    labels = json_loads(text, 0, &jerr);
+    assert_non_null(labels);
+
+    assert_int_equal(traefik
+                     ? ngx_http_swarm_labels_traefik(labels, out, &report, 0,
+                                                     "s")
+                     : ngx_http_swarm_labels_native(labels, out, &report, 0,
+                                                    "s"),
+                     NGX_HTTP_SWARM_DONE);
+
+    json_decref(labels);
+
+    return out->n;
+}
+
+
+/* a service with no traefik.* label is none of Traefik's: nothing said */
+
+static void
+test_labels_not_traefik(void **state)
+{
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    assert_int_equal(routes_of("{\"swarm.port\": \"80\", "
+                               "\"com.docker.stack.namespace\": \"s\"}",
+                               1, &out, &log),
+                     0);
+    assert_int_equal(log.calls, 0);
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.port\": \"80\"}", 1, &out,
+                               &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "not routed: no router rule and no "
+                        "traefik.frontend.rule");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
+/* a cookie that a Set-Cookie header cannot carry is no route */
+
+static void
+test_labels_cookie(void **state)
+{
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    assert_int_equal(routes_of("{\"swarm.http.host\": \"a.example.com\", "
+                               "\"swarm.sticky\": \"true\", "
+                               "\"swarm.sticky.cookie\": \"a;b\"}", 0,
+                               &out, &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "not routed: invalid cookie name");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.r.rule\": "
+                               "\"Host(`a.example.com`)\", "
+                               "\"traefik.http.services.s.loadbalancer."
+                               "sticky.cookie.samesite\": \"LAX\"}", 1,
+                               &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].sticky.samesite, "Lax");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.r.rule\": "
+                               "\"Host(`a.example.com`)\", "
+                               "\"traefik.http.services.s.loadbalancer."
+                               "sticky.cookie.samesite\": \"sometimes\"}",
+                               1, &out, &log),
+                     0);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "router \"r\" not routed: invalid cookie "
+                        "samesite \"sometimes\"");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_labels_native),
+        cmocka_unit_test(test_labels_traefik),
+        cmocka_unit_test(test_labels_cookie),
+        cmocka_unit_test(test_labels_not_traefik),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,340 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Unit tests (cmocka) of lib/ngx_http_swarm_rule.c: routing rules:
+ * Traefik's v1 and v2/v3 forms, the native labels, and their JSON.
+ */
+
+
+#include "unit_test.h"
+
+
+static void
+test_rule(void **state)
+{
+    char                   out[1024], big[4097];
+    ngx_http_swarm_rule_t  r;
+
+    (void) state;
+
+    /* Traefik v2 and v3 */
+
+    assert_int_equal(rule(2, "Host(`a.example.com`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com /");
+
+    assert_int_equal(rule(2, "Host(`A.Example.com`, \"www.example.com\") "
+                             "&& PathPrefix(`/api`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com,www.example.com /api");
+
+    assert_int_equal(rule(2, "host(`a`) && (Path(`/x`) || PATHPREFIX(`/y`, "
+                             "`/z`))", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a =/x | a /y | a /z");
+
+    assert_int_equal(rule(2, "(Host(`a`) || Host(`*.b.org.`)) && "
+                             "PathPrefix(`/p`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a /p | *.b.org /p");
+
+    assert_int_equal(rule(2, "PathPrefix(`/`) || HostHeader(`c`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / | c /");
+
+    assert_int_equal(rule(2, "  Path(\"/a\\\"b\")  ", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/a\"b");
+
+    /* never approximated */
+
+    assert_int_equal(rule(2, "HostRegexp(`{x:.+}`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"HostRegexp\" is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && !Path(`/x`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "\"!\" at offset 13 is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && Headers(`X`, `y`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"Headers\" is not supported");
+
+    assert_int_equal(rule(2, "Host(`a`) && Host(`b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "two Host matchers joined by \"&&\" are not "
+                             "supported");
+
+    assert_int_equal(rule(2, "Frob(`a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unknown matcher \"Frob\"");
+
+    assert_int_equal(rule(2, "Host(`a`", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unterminated value at offset 5");
+    assert_int_equal(rule(2, "Host(`a b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a..b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a..`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Host(`a:80`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "PathPrefix(`api`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "path \"api\" does not start with \"/\"");
+    assert_int_equal(rule(2, "Host(`a`) Host(`b`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+    memset(big, ' ', sizeof(big));
+    memcpy(big, "Host(`a`)", 9);
+    assert_int_equal(ngx_http_swarm_rule_parse(big, 4096, &r, out, 64),
+                     NGX_HTTP_SWARM_DONE);
+    ngx_http_swarm_rule_free(&r);
+    assert_int_equal(ngx_http_swarm_rule_parse(big, 4097, &r, out, 64),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule over 4096 bytes");
+    ngx_http_swarm_rule_free(&r);
+    assert_int_equal(ngx_http_swarm_rule_parse_v1(big, 4097, &r, out, 64),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule over 4096 bytes");
+    ngx_http_swarm_rule_free(&r);
+    assert_int_equal(rule(2, "((((((((((((((((((Host(`a`)))))))))))))))))",
+                          out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "parentheses nested over 16 deep");
+
+    /* 8 paths by 9 hosts are over the bound */
+
+    assert_int_equal(rule(2, "PathPrefix(`/1`,`/2`,`/3`,`/4`,`/5`,`/6`,`/7`,"
+                             "`/8`) && (Host(`a`) || Host(`b`) || Host(`c`) "
+                             "|| Host(`d`) || Host(`e`) || Host(`f`) || "
+                             "Host(`g`) || Host(`h`) || Host(`i`))", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "rule gives over 64 matches");
+
+    /* Traefik v1, as in its Swarm walkthrough */
+
+    assert_int_equal(rule(1, "Host:a.example.com, b.example.com", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a.example.com,b.example.com /");
+
+    assert_int_equal(rule(1, "Host:a;PathPrefix:/x,/y", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a /x | a /y");
+
+    assert_int_equal(rule(1, "Path: /exact", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/exact");
+
+    assert_int_equal(rule(1, "PathPrefixStrip:/api", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"PathPrefixStrip\" is not "
+                             "supported");
+    assert_int_equal(rule(1, "Host:a;Host:b", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(1, "Host:", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(1, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+}
+
+
+static void
+test_rule_native(void **state)
+{
+    char                   err[256];
+    ngx_http_swarm_rule_t  r;
+
+    (void) state;
+
+    /* a zero byte is no part of a name: "a\0b" is not "a" */
+
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(`a\0b`)", 11, &r, err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "a zero byte in a value at offset 7");
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native("a.example.com, *.b.com",
+                                                NULL, &r, err, sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(r.n, 1);
+    assert_int_equal(r.matches[0].nhosts, 2);
+    assert_string_equal(r.hosts[1], "*.b.com");
+    assert_string_equal(r.matches[0].path, "/");
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native(NULL, "/api", &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(r.matches[0].nhosts, 0);
+    assert_string_equal(r.matches[0].path, "/api");
+    assert_int_equal(r.matches[0].exact, 0);
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native(NULL, NULL, &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "no swarm.http.host or swarm.http.path label");
+    ngx_http_swarm_rule_free(&r);
+
+    assert_int_equal(ngx_http_swarm_rule_native("a,,b", NULL, &r, err,
+                                                sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&r);
+}
+
+
+/* a rule as the workers get it: the same rule back, checked again */
+
+static void
+test_rule_json(void **state)
+{
+    char                    err[256];
+    json_t                 *json, *back, *bad;
+    json_error_t            jerr;
+    ngx_http_swarm_rule_t   rule, again;
+    const char             *s;
+
+    (void) state;
+
+    s = "(Host(`a.example.com`, `*.b.example.com`) && PathPrefix(`/p`)) "
+        "|| Path(`/exact`)";
+
+    assert_int_equal(ngx_http_swarm_rule_parse(s, strlen(s), &rule, err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+
+    json = ngx_http_swarm_rule_json(&rule);
+    assert_non_null(json);
+    assert_int_equal(json_array_size(json), 2);
+
+    assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                   sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(again.matches[0].nhosts, 2);
+    assert_string_equal(again.hosts[again.matches[0].host + 1],
+                        "*.b.example.com");
+    assert_string_equal(again.matches[0].path, "/p");
+    assert_int_equal(again.matches[0].exact, 0);
+    assert_int_equal(again.matches[1].nhosts, 0);
+    assert_string_equal(again.matches[1].path, "/exact");
+    assert_int_equal(again.matches[1].exact, 1);
+
+    back = ngx_http_swarm_rule_json(&again);
+    assert_true(json_equal(json, back));
+
+    json_decref(back);
+    json_decref(json);
+    ngx_http_swarm_rule_free(&rule);
+    ngx_http_swarm_rule_free(&again);
+
+    /*
+     * 129 hosts shared by two paths: 129 hosts read back, not 258 (over
+     * the 256 a rule may have), and hosts shared by matches that are not
+     * next to each other, as a cross of "or"s gives them
+     */
+
+    {
+        char    big[4096], *p;
+        size_t  i;
+
+        p = big + sprintf(big, "Host(");
+        for (i = 0; i < 129; i++) {
+            p += sprintf(p, "%s`h%zu.example.com`", i ? "," : "", i);
+        }
+        sprintf(p, ") && (PathPrefix(`/a`) || PathPrefix(`/b`))");
+
+        assert_int_equal(ngx_http_swarm_rule_parse(big, strlen(big), &rule,
+                                                   err, sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(rule.nhosts, 129);
+
+        json = ngx_http_swarm_rule_json(&rule);
+
+        /* the names written once: the second match names the first */
+
+        assert_int_equal(json_integer_value(
+                             json_object_get(json_array_get(json, 1),
+                                             "hosts_of")), 0);
+        assert_null(json_object_get(json_array_get(json, 1), "hosts"));
+
+        assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(again.n, 2);
+        assert_int_equal(again.nhosts, 129);
+        assert_int_equal(again.matches[1].host, again.matches[0].host);
+        back = ngx_http_swarm_rule_json(&again);
+        assert_true(json_equal(json, back));
+
+        json_decref(back);
+        json_decref(json);
+        ngx_http_swarm_rule_free(&rule);
+        ngx_http_swarm_rule_free(&again);
+
+        s = "(PathPrefix(`/a`) || PathPrefix(`/b`)) "
+            "&& (Host(`x.test`, `y.test`) || Host(`z.test`))";
+
+        assert_int_equal(ngx_http_swarm_rule_parse(s, strlen(s), &rule, err,
+                                                   sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        json = ngx_http_swarm_rule_json(&rule);
+        assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(again.n, 4);
+        assert_int_equal(again.nhosts, rule.nhosts);
+
+        json_decref(json);
+        ngx_http_swarm_rule_free(&rule);
+        ngx_http_swarm_rule_free(&again);
+    }
+
+    /* what a rule cannot hold is refused, as a parsed rule's would be */
+
+    const char *bads[] = {
+        "[{\"hosts\": [\"bad host\"], \"path\": \"/\"}]",
+        "[{\"hosts\": [], \"path\": \"nopath\"}]",
+        "[{\"hosts\": [1], \"path\": \"/\"}]",
+        "[{\"path\": \"/\"}]",
+        "[{\"hosts_of\": 0, \"path\": \"/\"}]",
+        "[{\"hosts\": [\"a.test\"], \"path\": \"/\"}, "
+            "{\"hosts_of\": 1, \"path\": \"/b\"}]",
+        "[{\"hosts\": [], \"path\": \"/\"}, "
+            "{\"hosts_of\": 0, \"path\": \"/b\"}]",
+        "[]",
+        "{}",
+    };
+
+    for (size_t i = 0; i < sizeof(bads) / sizeof(bads[0]); i++) {
+        bad = json_loads(bads[i], 0, &jerr);
+        assert_non_null(bad);
+        assert_int_equal(ngx_http_swarm_rule_from_json(bad, &again, err,
+                                                       sizeof(err)),
+                         NGX_HTTP_SWARM_FAILED);
+        ngx_http_swarm_rule_free(&again);
+        json_decref(bad);
+    }
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_rule),
+        cmocka_unit_test(test_rule_native),
+        cmocka_unit_test(test_rule_json),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
