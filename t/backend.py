@@ -2,13 +2,20 @@
 """Loopback backends for the tests: one HTTP server on each IP:PORT given,
 each answering every request with its own address ("127.0.2.3:18080");
 "/slow?s=N" answers N seconds late (at most 30); "/cc" answers with a
-Cache-Control of its own."""
+Cache-Control of its own.  A WebSocket (RFC 6455) handshake is taken,
+and each text message is answered with the address, ": " and the
+message."""
 
+import base64
+import hashlib
+import struct
 import sys
 import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -18,6 +25,9 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        if self.headers.get("Upgrade", "").lower() == "websocket":
+            self.websocket()
+            return
         url = urllib.parse.urlsplit(self.path)
         if url.path == "/slow":
             s = urllib.parse.parse_qs(url.query).get("s", ["1"])[0]
@@ -33,6 +43,48 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     do_POST = do_GET
+
+    def websocket(self):
+        key = self.headers.get("Sec-WebSocket-Key", "")
+        accept = base64.b64encode(
+            hashlib.sha1((key + WS_GUID).encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.send_header("X-Backend", "%s:%d" % self.server.server_address[:2])
+        self.end_headers()
+        self.wfile.flush()
+        self.close_connection = True
+        me = "%s:%d" % self.server.server_address[:2]
+        while True:
+            head = self.rfile.read(2)
+            if len(head) < 2:
+                return
+            opcode = head[0] & 0x0f
+            n = head[1] & 0x7f
+            if n == 126:
+                n = struct.unpack("!H", self.rfile.read(2))[0]
+            elif n == 127:
+                n = struct.unpack("!Q", self.rfile.read(8))[0]
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4]
+                         for i, b in enumerate(self.rfile.read(n)))
+            if opcode == 8:
+                self.ws_send(8, data[:2])
+                return
+            if opcode == 9:
+                self.ws_send(10, data)
+            elif opcode == 1:
+                self.ws_send(1, (me + ": ").encode() + data)
+
+    def ws_send(self, opcode, data):
+        if len(data) < 126:
+            head = struct.pack("!BB", 0x80 | opcode, len(data))
+        else:
+            head = struct.pack("!BBH", 0x80 | opcode, 126, len(data))
+        self.wfile.write(head + data)
+        self.wfile.flush()
 
 
 def main():
