@@ -722,6 +722,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         }
 
         sel->routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
+        up->traefik = 1;
 
     } else if (routes) {
         sel->routes = NGX_HTTP_SWARM_ROUTES_NATIVE;

@@ -16,6 +16,7 @@
  */
 
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,6 +120,10 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
     {
         goto unrouted;
     }
+
+    /* where Traefik's order counts, the rule's length as Traefik's */
+
+    spec->length = ngx_http_swarm_rule_native_text(&spec->rule, NULL, 0);
 
     v = ngx_http_swarm_text_json_string(labels, "swarm.http.priority");
 
@@ -654,12 +659,20 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
          : ngx_http_swarm_rule_parse_v1(router->rule, strlen(router->rule),
                                         &spec->rule, err, sizeof(err));
 
+    /*
+     * Traefik's priority: any integer but its own top 1000, and where it
+     * is 0 (or, in v1, not above 0) the length of the rule in bytes
+     */
+
+    spec->length = (long) strlen(router->rule);
+
     if (rc == NGX_HTTP_SWARM_DONE && router->priority) {
-        if (ngx_http_swarm_labels_number(router->priority, 0, 1000000, &n)
+        if (ngx_http_swarm_labels_number(router->priority, LONG_MIN,
+                                         NGX_HTTP_SWARM_PRIORITY_MAX, &n)
             == 0)
         {
             spec->priority = n;
-            spec->has_priority = 1;
+            spec->has_priority = router->name[0] ? (n != 0) : (n > 0);
 
         } else {
             snprintf(err, sizeof(err), "invalid priority \"%s\"",
@@ -853,8 +866,8 @@ ngx_http_swarm_cookie_text(const char *s, int token)
 
 
 /*
- * a decimal number from min to max (a "-" only where min is below 0): 0,
- * or -1 if it is not one
+ * a decimal number from min to max (a sign only where min is below 0):
+ * 0, or -1 if it is not one
  */
 
 static int
@@ -863,13 +876,17 @@ ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
     long   v;
     char  *end;
 
-    if ((*s < '0' || *s > '9') && !(*s == '-' && min < 0)) {
+    if ((*s < '0' || *s > '9')
+        && !((*s == '-' || *s == '+') && min < 0
+             && s[1] >= '0' && s[1] <= '9'))
+    {
         return -1;
     }
 
+    errno = 0;
     v = strtol(s, &end, 10);
 
-    if (*end != '\0' || v < min || v > max) {
+    if (*end != '\0' || errno == ERANGE || v < min || v > max) {
         return -1;
     }
 

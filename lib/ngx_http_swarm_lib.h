@@ -21,6 +21,7 @@
 #define _NGX_HTTP_SWARM_LIB_H_INCLUDED_
 
 
+#include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -279,7 +280,10 @@ typedef struct {
 } ngx_http_swarm_rule_t;
 
 
-/* a route: a service's rule, its name for ties and reports, a priority */
+/*
+ * a route: a service's rule, its name for ties and reports, a priority
+ * (in Traefik's order, every route has one: ngx_http_swarm_routes.c)
+ */
 
 typedef struct {
     const char                *name;
@@ -287,6 +291,15 @@ typedef struct {
     long                       priority;
     unsigned                   has_priority;
 } ngx_http_swarm_route_t;
+
+
+/* the order of an upstream's routes */
+
+#define NGX_HTTP_SWARM_ORDER_NATIVE   0
+#define NGX_HTTP_SWARM_ORDER_TRAEFIK  1
+
+/* Traefik keeps the top 1000 priorities for its own routers */
+#define NGX_HTTP_SWARM_PRIORITY_MAX   (LONG_MAX - 1000)
 
 
 typedef struct ngx_http_swarm_routes_s  ngx_http_swarm_routes_t;
@@ -323,6 +336,12 @@ typedef struct {
     ngx_http_swarm_rule_t      rule;
     long                       priority;
     unsigned                   has_priority;
+
+    /*
+     * the length of the rule as Traefik has it (the native labels': of
+     * the rule they stand for), its priority where none is given
+     */
+    long                       length;
 
     /* 0 and "" where not given */
     unsigned                   port;
@@ -414,7 +433,7 @@ void ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs);
 size_t ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
 ngx_http_swarm_routes_text_t *ngx_http_swarm_services_routes_begin(
-    ngx_http_swarm_services_t *svcs, unsigned upstream,
+    ngx_http_swarm_services_t *svcs, unsigned upstream, unsigned order,
     ngx_http_swarm_report_t *report);
 int ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
     size_t max);
@@ -422,7 +441,7 @@ char *ngx_http_swarm_services_routes_end(ngx_http_swarm_routes_text_t *t,
     ngx_http_swarm_services_t *svcs, unsigned upstream, json_t *errors);
 void ngx_http_swarm_services_routes_free(ngx_http_swarm_routes_text_t *t);
 json_t *ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
-    unsigned upstream, ngx_http_swarm_report_t *report);
+    unsigned upstream, unsigned order, ngx_http_swarm_report_t *report);
 
 int ngx_http_swarm_set_add(ngx_http_swarm_set_t *set,
     const ngx_http_swarm_peer_t *peer);
@@ -464,13 +483,15 @@ int ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 int ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+long ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
+    char *buf, size_t size);
 json_t *ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule);
 int ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     char *err, size_t errlen);
 void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
 
 ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
-    const ngx_http_swarm_route_t *routes, size_t n,
+    const ngx_http_swarm_route_t *routes, size_t n, unsigned order,
     ngx_http_swarm_report_t *report);
 long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     const char *host, size_t hlen, const char *path, size_t plen);

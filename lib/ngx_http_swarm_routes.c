@@ -3,14 +3,18 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * Which route a request goes to, by its Host and path, among routes each
- * given as a rule (ngx_http_swarm_rule.c).  A priority, where given,
- * decides first, the higher the better; then the host: an exact name,
- * then wildcards, the longer suffix first, then routes for any host;
- * then the path: the longest, an exact path before a prefix of the same
- * length; then the service name, so that the choice never depends on
- * the order of the routes.  The table is built once per set of routes;
- * a lookup hashes the exact name and each of its wildcard suffixes, so
- * it costs the same whatever the number of hosts.  Pure: libc only.
+ * given as a rule (ngx_http_swarm_rule.c), in one of two orders.  The
+ * native order: a priority, where given, decides first, the higher the
+ * better; then the host: an exact name, then wildcards, the longer
+ * suffix first, then routes for any host; then the path: the longest,
+ * an exact path before a prefix of the same length.  Traefik's order
+ * (its muxer): every route has a priority, the higher the better, and
+ * nothing else counts.  Then, in both, the service name, and the order
+ * the routes are given in (by router name), so that the choice never
+ * depends on the order Docker lists services in.  The table is built
+ * once per set of routes; a lookup hashes the exact name and each of
+ * its wildcard suffixes, so it costs the same whatever the number of
+ * hosts.  Pure: libc only.
  */
 
 
@@ -52,6 +56,7 @@ typedef struct {
 
 struct ngx_http_swarm_routes_s {
     const ngx_http_swarm_route_t  *routes;
+    unsigned                   order;
     ngx_http_swarm_entry_t    *entries;
     size_t                     nentries;
     ngx_http_swarm_key_host_t *keys;
@@ -81,15 +86,16 @@ static const ngx_http_swarm_routes_t  *ngx_http_swarm_sorting;
 
 
 /*
- * The table of n routes, which it points to (with their rules) while it
- * lives; NULL if out of memory.  A match no request can reach, as an
+ * The table of n routes in an order, which it points to (with their
+ * rules) while it lives; NULL if out of memory.  In Traefik's order,
+ * every route must have a priority.  A match no request can reach, as an
  * earlier route has the same host, path and priority, is reported with
  * the route's index as "upstream".
  */
 
 ngx_http_swarm_routes_t *
 ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
-    ngx_http_swarm_report_t *report)
+    unsigned order, ngx_http_swarm_report_t *report)
 {
     size_t                        i, j, k, h, nslots;
     ngx_http_swarm_entry_t       *e, *prev;
@@ -103,6 +109,7 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
     }
 
     t->routes = routes;
+    t->order = order;
     t->any = -1;
 
     for (i = 0, k = 0; i < n; i++) {
@@ -237,6 +244,10 @@ ngx_http_swarm_entry_order(const ngx_http_swarm_routes_t *t,
     ra = &t->routes[a->route];
     rb = &t->routes[b->route];
 
+    if (t->order == NGX_HTTP_SWARM_ORDER_TRAEFIK) {
+        return ngx_http_swarm_route_cmp(ra, rb);
+    }
+
     if (ra->has_priority != rb->has_priority
         || (ra->has_priority && ra->priority != rb->priority))
     {
@@ -255,12 +266,14 @@ ngx_http_swarm_entry_order(const ngx_http_swarm_routes_t *t,
 }
 
 
-/* by priority where given, then by service name */
+/* by priority where given, then by service name, then as given */
 
 static int
 ngx_http_swarm_route_cmp(const ngx_http_swarm_route_t *a,
     const ngx_http_swarm_route_t *b)
 {
+    int  rc;
+
     if (a->has_priority != b->has_priority) {
         return a->has_priority ? -1 : 1;
     }
@@ -269,7 +282,12 @@ ngx_http_swarm_route_cmp(const ngx_http_swarm_route_t *a,
         return a->priority > b->priority ? -1 : 1;
     }
 
-    return strcmp(a->name, b->name);
+    rc = strcmp(a->name, b->name);
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (a > b) - (a < b);
 }
 
 
@@ -293,8 +311,9 @@ ngx_http_swarm_host_hash(const char *s, size_t len)
  * The route for a request's Host header (any case, a port and a
  * trailing dot ignored; NULL or "" for none) and its path: its index,
  * or -1 if none matches.  The exact name, then each wildcard suffix,
- * the longer first, then any host: the first of these with a route for
- * the path wins, unless a later one has a route of a higher priority.
+ * the longer first, then any host: in the native order, the first of
+ * these with a route for the path wins, unless a later one has a route
+ * of a higher priority; in Traefik's, the best of their routes wins.
  */
 
 long
@@ -372,7 +391,10 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
 }
 
 
-/* the route found so far, or one of a later class with a higher priority */
+/*
+ * the route found so far, or one of a later class that comes before it:
+ * in the native order, only by a higher priority
+ */
 
 static long
 ngx_http_swarm_routes_better(const ngx_http_swarm_routes_t *t, long best,
@@ -390,6 +412,10 @@ ngx_http_swarm_routes_better(const ngx_http_swarm_routes_t *t, long best,
 
     b = &t->routes[best];
     l = &t->routes[later];
+
+    if (t->order == NGX_HTTP_SWARM_ORDER_TRAEFIK) {
+        return ngx_http_swarm_route_cmp(l, b) < 0 ? later : best;
+    }
 
     if (l->has_priority
         && (!b->has_priority || l->priority > b->priority))

@@ -87,6 +87,10 @@ static char *ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule,
     const char *s, size_t len);
 static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, ngx_http_swarm_or_t *out);
+static void ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len,
+    const char *s);
+static void ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len,
+    char c);
 static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *or);
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
@@ -935,6 +939,105 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     }
 
     return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/*
+ * The rule that native labels stand for, written as Traefik v3 would
+ * write it, into buf as far as size holds (terminated where size is not
+ * 0): its length, which counts as a Traefik rule's where routes are in
+ * Traefik's order.  A name is Host(`a.b`), a wildcard "*.b" (any name
+ * that ends in ".b") HostRegexp(`^.+\.b$`); names are joined by "||",
+ * in parentheses where a path follows; the path, PathPrefix(`/p`) (or
+ * Path), is left out where it is "/" and names are given.
+ */
+
+long
+ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
+    char *buf, size_t size)
+{
+    size_t                   i, j, len, nhosts;
+    unsigned                 path;
+    const char              *h;
+    ngx_http_swarm_match_t  *m;
+
+    len = 0;
+
+    for (i = 0; i < rule->n; i++) {
+        m = &rule->matches[i];
+        nhosts = m->nhosts;
+        path = (nhosts == 0 || m->exact || strcmp(m->path, "/") != 0);
+
+        ngx_http_swarm_rule_put(buf, size, &len, i ? " || " : "");
+        ngx_http_swarm_rule_put(buf, size, &len,
+                                (path && nhosts > 1) ? "(" : "");
+
+        for (j = 0; j < nhosts; j++) {
+            h = rule->hosts[m->host + j];
+
+            ngx_http_swarm_rule_put(buf, size, &len, j ? " || " : "");
+
+            if (h[0] != '*') {
+                ngx_http_swarm_rule_put(buf, size, &len, "Host(`");
+                ngx_http_swarm_rule_put(buf, size, &len, h);
+
+            } else {
+                ngx_http_swarm_rule_put(buf, size, &len, "HostRegexp(`^.+");
+
+                for (h++; *h; h++) {
+                    ngx_http_swarm_rule_put(buf, size, &len,
+                                            *h == '.' ? "\\." : "");
+
+                    if (*h != '.') {
+                        ngx_http_swarm_rule_putc(buf, size, &len, *h);
+                    }
+                }
+
+                ngx_http_swarm_rule_put(buf, size, &len, "$");
+            }
+
+            ngx_http_swarm_rule_put(buf, size, &len, "`)");
+        }
+
+        if (!path) {
+            continue;
+        }
+
+        ngx_http_swarm_rule_put(buf, size, &len,
+                                nhosts > 1 ? ") && " : nhosts ? " && " : "");
+        ngx_http_swarm_rule_put(buf, size, &len,
+                                m->exact ? "Path(`" : "PathPrefix(`");
+        ngx_http_swarm_rule_put(buf, size, &len, m->path);
+        ngx_http_swarm_rule_put(buf, size, &len, "`)");
+    }
+
+    if (size) {
+        buf[len < size ? len : size - 1] = '\0';
+    }
+
+    return (long) len;
+}
+
+
+/* a string more of a text being written: counted, kept as size holds */
+
+static void
+ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len, const char *s)
+{
+    for ( /* void */ ; *s; s++) {
+        ngx_http_swarm_rule_putc(buf, size, len, *s);
+    }
+}
+
+
+static void
+ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len, char c)
+{
+    if (*len + 1 < size) {
+        buf[*len] = c;
+    }
+
+    (*len)++;
 }
 
 

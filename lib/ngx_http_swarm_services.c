@@ -38,6 +38,8 @@ static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     json_t *labels, ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
+static long ngx_http_swarm_services_priority(
+    const ngx_http_swarm_route_spec_t *spec, unsigned order);
 static int ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
     unsigned port);
 static json_t *ngx_http_swarm_sticky_json(
@@ -550,6 +552,25 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 
 
 /*
+ * A route's priority: in the native order, as given; in Traefik's, as
+ * given where it is not 0, else its rule's length, as Traefik has it.
+ */
+
+static long
+ngx_http_swarm_services_priority(const ngx_http_swarm_route_spec_t *spec,
+    unsigned order)
+{
+    if (order == NGX_HTTP_SWARM_ORDER_TRAEFIK
+        && !(spec->has_priority && spec->priority != 0))
+    {
+        return spec->length;
+    }
+
+    return spec->priority;
+}
+
+
+/*
  * An upstream's routes as text, in their order (ngx_http_swarm_services_
  * routes()), as the workers build their route tables from and
  * swarm_status shows them, with the labels acted on by nothing and what
@@ -561,6 +582,7 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 
 struct ngx_http_swarm_routes_text_s {
     ngx_http_swarm_routed_t  **at;
+    unsigned                   order;
     size_t                     n;
     size_t                     k;
     char                      *buf;
@@ -571,7 +593,7 @@ struct ngx_http_swarm_routes_text_s {
 
 ngx_http_swarm_routes_text_t *
 ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
-    unsigned upstream, ngx_http_swarm_report_t *report)
+    unsigned upstream, unsigned order, ngx_http_swarm_report_t *report)
 {
     size_t                         i, n, k;
     ngx_http_swarm_route_t        *routes;
@@ -599,6 +621,7 @@ ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
     }
 
     t->n = n;
+    t->order = order;
     t->at = calloc(n ? n : 1, sizeof(void *));
 
     if (t->at == NULL
@@ -618,8 +641,10 @@ ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
     for (k = 0; k < n; k++) {
         routes[k].name = t->at[k]->service;
         routes[k].rule = &t->at[k]->spec.rule;
-        routes[k].priority = t->at[k]->spec.priority;
-        routes[k].has_priority = t->at[k]->spec.has_priority;
+        routes[k].priority = ngx_http_swarm_services_priority(&t->at[k]->spec,
+                                                              order);
+        routes[k].has_priority = (order == NGX_HTTP_SWARM_ORDER_TRAEFIK
+                                  || t->at[k]->spec.has_priority);
     }
 
     /* the ties, reported as the table is built */
@@ -629,7 +654,7 @@ ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
     ties.handler = ngx_http_swarm_services_tie;
     ties.data = &tie;
 
-    table = ngx_http_swarm_routes_build(routes, n, &ties);
+    table = ngx_http_swarm_routes_build(routes, n, order, &ties);
     if (table == NULL) {
         goto failed;
     }
@@ -657,19 +682,41 @@ ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
     int                       rc;
     char                     *s;
     json_t                   *r;
+    unsigned                  traefik, given;
     ngx_http_swarm_routed_t  *rt;
 
     for ( ; max && t->k < t->n; max--, t->k++) {
         rt = t->at[t->k];
 
+        /*
+         * in Traefik's order, the priority each route has, and whether
+         * its labels gave it or it is the rule's length
+         */
+
+        traefik = (t->order == NGX_HTTP_SWARM_ORDER_TRAEFIK);
+        given = rt->spec.has_priority
+                && (!traefik || rt->spec.priority != 0);
+
         r = json_pack("{sssssososo}",
                       "service", rt->service,
                       "router", rt->spec.router,
                       "rule", ngx_http_swarm_rule_json(&rt->spec.rule),
-                      "priority", rt->spec.has_priority
-                                  ? json_integer(rt->spec.priority)
+                      "priority", (traefik || given)
+                                  ? json_integer(
+                                        ngx_http_swarm_services_priority(
+                                            &rt->spec, t->order))
                                   : json_null(),
                       "sticky", ngx_http_swarm_sticky_json(&rt->spec.sticky));
+
+        if (r && traefik
+            && json_object_set_new(r, "priority_from",
+                                   json_string(given ? "label"
+                                                     : "rule length"))
+               != 0)
+        {
+            json_decref(r);
+            r = NULL;
+        }
 
         s = r ? json_dumps(r, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(r);
@@ -728,7 +775,10 @@ ngx_http_swarm_services_routes_end(ngx_http_swarm_routes_text_t *t,
         }
     }
 
-    tail = json_pack("{soso}", "ignored", ign,
+    tail = json_pack("{sssoso}",
+                     "order", t->order == NGX_HTTP_SWARM_ORDER_TRAEFIK
+                              ? "traefik" : "native",
+                     "ignored", ign,
                      "errors", errors ? json_incref(errors) : json_array());
     ign = NULL;
 
@@ -807,7 +857,7 @@ ngx_http_swarm_services_text(ngx_http_swarm_routes_text_t *t, const char *s,
 
 json_t *
 ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
-    unsigned upstream, ngx_http_swarm_report_t *report)
+    unsigned upstream, unsigned order, ngx_http_swarm_report_t *report)
 {
     int                            rc;
     char                          *text;
@@ -815,7 +865,7 @@ ngx_http_swarm_services_routes_json(ngx_http_swarm_services_t *svcs,
     json_error_t                   jerr;
     ngx_http_swarm_routes_text_t  *t;
 
-    t = ngx_http_swarm_services_routes_begin(svcs, upstream, report);
+    t = ngx_http_swarm_services_routes_begin(svcs, upstream, order, report);
     if (t == NULL) {
         return NULL;
     }

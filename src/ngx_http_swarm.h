@@ -371,6 +371,9 @@ struct ngx_http_swarm_upstream_s {
     /* swarm_routes: a route a service, by its labels */
     unsigned                    routes:1;
 
+    /* swarm_routes traefik: every route in Traefik's order */
+    unsigned                    traefik:1;
+
     /*
      * what the balancer hands over of swarm_sticky: the cookie, NULL if
      * not sticky, and with "value=hmac" the key its values are made with

@@ -392,6 +392,9 @@ ngx_http_swarm_publish_routes(ngx_http_swarm_publish_t *pub)
     if (pub->writer == NULL) {
         pub->writer = ngx_http_swarm_services_routes_begin(pub->svcs,
                           (unsigned) pub->up,
+                          upp[pub->up]->traefik
+                          ? NGX_HTTP_SWARM_ORDER_TRAEFIK
+                          : NGX_HTTP_SWARM_ORDER_NATIVE,
                           ngx_http_swarm_notes_report(pub->notes));
         if (pub->writer == NULL) {
             ngx_http_swarm_publish_error(pub, "out of memory");

@@ -54,8 +54,10 @@ ngx_int_t
 ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_log_t *log)
 {
+    unsigned                   order;
     ngx_uint_t                 i, n;
     json_t                    *list;
+    const char                *s;
     json_error_t               jerr;
     ngx_pool_cleanup_t        *cln;
     ngx_http_swarm_routing_t  *routing;
@@ -124,7 +126,12 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
         return NGX_ERROR;
     }
 
-    routing->table = ngx_http_swarm_routes_build(routing->routes, n, NULL);
+    s = json_string_value(json_object_get(routing->json, "order"));
+    order = (s && ngx_strcmp(s, "traefik") == 0)
+            ? NGX_HTTP_SWARM_ORDER_TRAEFIK : NGX_HTTP_SWARM_ORDER_NATIVE;
+
+    routing->table = ngx_http_swarm_routes_build(routing->routes, n, order,
+                                                 NULL);
     if (routing->table == NULL) {
         return NGX_ERROR;
     }

@@ -89,7 +89,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     /* the routes as the workers get them, the same once read back */
 
-    routes = ngx_http_swarm_services_routes_json(&svcs, 2, NULL);
+    routes = ngx_http_swarm_services_routes_json(&svcs, 2,
+                                                 NGX_HTTP_SWARM_ORDER_TRAEFIK,
+                                                 NULL);
 
     json_array_foreach(json_object_get(routes, "routes"), i, r) {
         if (ngx_http_swarm_rule_from_json(json_object_get(r, "rule"), &rule,

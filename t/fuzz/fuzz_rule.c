@@ -46,7 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         route.priority = 0;
         route.has_priority = 0;
 
-        t = ngx_http_swarm_routes_build(&route, 1, NULL);
+        t = ngx_http_swarm_routes_build(&route, 1,
+                                        NGX_HTTP_SWARM_ORDER_NATIVE, NULL);
         if (t) {
             k = ngx_http_swarm_routes_find(t, (const char *) data, size,
                                            (const char *) data, size);

@@ -342,6 +342,90 @@ test_labels_cookie(void **state)
 }
 
 
+/*
+ * Priorities as Traefik reads them: any integer but its top 1000, 0 (in
+ * v1, not above 0) as none; the length of the rule where none is given
+ */
+
+static void
+test_labels_priority(void **state)
+{
+    int                       v1;
+    char                      text[512];
+    size_t                    i;
+    report_log_t              log;
+    ngx_http_swarm_labels_t   out;
+
+    static const struct {
+        const char           *key;
+        const char           *value;
+        int                   routed;
+        long                  priority;
+        unsigned              given;
+    } cases[] = {
+        { "traefik.http.routers.r.priority", "0", 1, 0, 0 },
+        { "traefik.http.routers.r.priority", "-5", 1, -5, 1 },
+        { "traefik.http.routers.r.priority", "+3", 1, 3, 1 },
+        { "traefik.http.routers.r.priority", "1000001", 1, 1000001, 1 },
+        { "traefik.http.routers.r.priority", "9223372036854774807", 1,
+          NGX_HTTP_SWARM_PRIORITY_MAX, 1 },
+        { "traefik.http.routers.r.priority", "9223372036854774808", 0, 0, 0 },
+        { "traefik.http.routers.r.priority", "-99999999999999999999", 0, 0,
+          0 },
+        { "traefik.http.routers.r.priority", "1e3", 0, 0, 0 },
+        { "traefik.http.routers.r.priority", "-", 0, 0, 0 },
+        { "traefik.frontend.priority", "10", 1, 10, 1 },
+        { "traefik.frontend.priority", "0", 1, 0, 0 },
+        { "traefik.frontend.priority", "-1", 1, -1, 0 },
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        v1 = (cases[i].key[8] == 'f');
+
+        snprintf(text, sizeof(text),
+                 "{\"traefik.port\": \"80\", \"%s\": \"%s\", "
+                 "\"%s\": \"%s\"}",
+                 v1 ? "traefik.frontend.rule" : "traefik.http.routers.r.rule",
+                 v1 ? "Host:a.test" : "Host(`a.test`)",
+                 cases[i].key, cases[i].value);
+
+        assert_int_equal(routes_of(text, 1, &out, &log),
+                         (size_t) cases[i].routed);
+
+        if (!cases[i].routed) {
+            assert_int_equal(log.calls, 1);
+            assert_non_null(strstr(log.msg, "invalid priority"));
+            ngx_http_swarm_labels_free(&out);
+            continue;
+        }
+
+        assert_int_equal(log.calls, 0);
+        assert_int_equal(out.routes[0].has_priority, cases[i].given);
+
+        if (cases[i].given) {
+            assert_int_equal(out.routes[0].priority, cases[i].priority);
+        }
+
+        assert_int_equal(out.routes[0].length, v1 ? 11 : 14);
+
+        ngx_http_swarm_labels_free(&out);
+    }
+
+    /* native labels: the length of the rule they stand for */
+
+    assert_int_equal(routes_of("{\"swarm.http.host\": \"a.test\", "
+                               "\"swarm.http.path\": \"/api\", "
+                               "\"swarm.port\": \"80\"}", 0, &out, &log),
+                     1);
+    assert_int_equal(out.routes[0].length,
+                     strlen("Host(`a.test`) && PathPrefix(`/api`)"));
+    assert_int_equal(out.routes[0].has_priority, 0);
+    ngx_http_swarm_labels_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -350,6 +434,7 @@ main(void)
         cmocka_unit_test(test_labels_traefik),
         cmocka_unit_test(test_labels_cookie),
         cmocka_unit_test(test_labels_not_traefik),
+        cmocka_unit_test(test_labels_priority),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -35,20 +35,20 @@ test_routes(void **state)
     ngx_http_swarm_routes_t  *t;
 
     static const route_def_t  defs[] = {
-        { "blog", -1, "Host(`blog.example.com`)" },
-        { "api", -1, "PathPrefix(`/api`)" },
-        { "shop", -1, "Host(`*.example.com`) && PathPrefix(`/shop`)" },
-        { "deep", -1, "Host(`*.eu.example.com`)" },
-        { "login", -1, "Host(`blog.example.com`) && PathPrefix(`/login`)" },
-        { "exact", -1, "Host(`blog.example.com`) && Path(`/login`)" },
+        { "blog", NONE, "Host(`blog.example.com`)" },
+        { "api", NONE, "PathPrefix(`/api`)" },
+        { "shop", NONE, "Host(`*.example.com`) && PathPrefix(`/shop`)" },
+        { "deep", NONE, "Host(`*.eu.example.com`)" },
+        { "login", NONE, "Host(`blog.example.com`) && PathPrefix(`/login`)" },
+        { "exact", NONE, "Host(`blog.example.com`) && Path(`/login`)" },
         { "admin", 10, "PathPrefix(`/admin`)" },
-        { "www", -1, "Host(`www.example.com`) && PathPrefix(`/w`)" },
+        { "www", NONE, "Host(`www.example.com`) && PathPrefix(`/w`)" },
     };
 
     (void) state;
 
     n = sizeof(defs) / sizeof(defs[0]);
-    t = routes(defs, n, r, rules, &log);
+    t = routes(defs, n, NGX_HTTP_SWARM_ORDER_NATIVE, r, rules, &log);
     assert_non_null(t);
     assert_int_equal(log.calls, 0);
 
@@ -118,20 +118,20 @@ test_routes_ties(void **state)
     ngx_http_swarm_routes_t  *t;
 
     static const route_def_t  ab[] = {
-        { "b", -1, "Host(`x.org`)" },
-        { "a", -1, "Host(`X.org`) && PathPrefix(`/`)" },
+        { "b", NONE, "Host(`x.org`)" },
+        { "a", NONE, "Host(`X.org`) && PathPrefix(`/`)" },
     };
 
     static const route_def_t  ba[] = {
-        { "a", -1, "Host(`x.org`)" },
-        { "b", -1, "Host(`x.org`)" },
+        { "a", NONE, "Host(`x.org`)" },
+        { "b", NONE, "Host(`x.org`)" },
     };
 
     (void) state;
 
     /* the same host and path: the service name decides, in any order */
 
-    t = routes(ab, 2, r, rules, &log);
+    t = routes(ab, 2, NGX_HTTP_SWARM_ORDER_NATIVE, r, rules, &log);
     assert_non_null(t);
     assert_string_equal(route_for(t, r, "x.org", "/"), "a");
     assert_int_equal(log.calls, 1);
@@ -145,7 +145,7 @@ test_routes_ties(void **state)
         ngx_http_swarm_rule_free(&rules[i]);
     }
 
-    t = routes(ba, 2, r, rules, &log);
+    t = routes(ba, 2, NGX_HTTP_SWARM_ORDER_NATIVE, r, rules, &log);
     assert_non_null(t);
     assert_string_equal(route_for(t, r, "x.org", "/"), "a");
     assert_int_equal(log.calls, 1);
@@ -157,10 +157,127 @@ test_routes_ties(void **state)
 
     /* no route at all */
 
-    t = ngx_http_swarm_routes_build(NULL, 0, NULL);
+    t = ngx_http_swarm_routes_build(NULL, 0, NGX_HTTP_SWARM_ORDER_NATIVE,
+                                    NULL);
     assert_non_null(t);
     assert_int_equal(ngx_http_swarm_routes_find(t, "a", 1, "/", 1), -1);
     ngx_http_swarm_routes_free(t);
+}
+
+
+/*
+ * Traefik's order (pkg/muxer/http/mux.go, routes.Less; the priority of a
+ * router without one is len(rule), pkg/server/router/router.go)
+ */
+
+static void
+test_routes_traefik(void **state)
+{
+    size_t                    i, n;
+    report_log_t              log;
+    ngx_http_swarm_rule_t     rules[9];
+    ngx_http_swarm_route_t    r[9];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  defs[] = {
+        { "last", 1, "PathPrefix(`/`)" },
+        { "app", NONE, "Host(`app.test`)" },
+        { "assets", NONE, "PathPrefix(`/static/assets`)" },
+        { "exact", NONE, "Path(`/api`)" },
+        { "prefix", NONE, "PathPrefix(`/api`)" },
+        { "either", NONE, "Host(`a.test`) || Host(`b.test`)" },
+        { "docs", NONE, "PathPrefix(`/docs/v1/`)" },
+        { "zz", 40, "Host(`tie.test`)" },
+        { "yy", 40, "PathPrefix(`/tie`)" },
+    };
+
+    (void) state;
+
+    n = sizeof(defs) / sizeof(defs[0]);
+
+    /* the catch-all with priority=1 is the last resort, not the first */
+
+    t = routes(defs, n, NGX_HTTP_SWARM_ORDER_TRAEFIK, r, rules, &log);
+    assert_non_null(t);
+    assert_int_equal(log.calls, 0);
+
+    assert_string_equal(route_for(t, r, "app.test", "/x"), "app");
+    assert_string_equal(route_for(t, r, "other.test", "/x"), "last");
+
+    /* a longer host-less rule wins over a shorter Host() */
+
+    assert_string_equal(route_for(t, r, "app.test", "/static/assets/a.css"),
+                        "assets");
+    assert_string_equal(route_for(t, r, "app.test", "/static/x.css"), "app");
+
+    /* Path(`/api`) (12) loses to PathPrefix(`/api`) (18) */
+
+    assert_string_equal(route_for(t, r, "x.test", "/api"), "prefix");
+
+    /* an "||" rule counts with its whole length (33 against 24) */
+
+    assert_string_equal(route_for(t, r, "b.test", "/docs/v1/x"), "either");
+    assert_string_equal(route_for(t, r, "c.test", "/docs/v1/x"), "docs");
+
+    /* the same priority: the service name, whichever the host class */
+
+    assert_string_equal(route_for(t, r, "tie.test", "/tie"), "yy");
+    assert_string_equal(route_for(t, r, "tie.test", "/"), "zz");
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+
+    /* the native order, unchanged: a priority first, where given */
+
+    t = routes(defs, n, NGX_HTTP_SWARM_ORDER_NATIVE, r, rules, &log);
+    assert_non_null(t);
+    assert_string_equal(route_for(t, r, "app.test", "/x"), "last");
+    assert_string_equal(route_for(t, r, "x.test", "/api"), "last");
+    assert_string_equal(route_for(t, r, "x.test", "/tie"), "yy");
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+}
+
+
+/* negative priorities, and a router's place among its service's */
+
+static void
+test_routes_traefik_priority(void **state)
+{
+    size_t                    i;
+    report_log_t              log;
+    ngx_http_swarm_rule_t     rules[4];
+    ngx_http_swarm_route_t    r[4];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  defs[] = {
+        { "low", -5, "Host(`a.test`)" },
+        { "top", NGX_HTTP_SWARM_PRIORITY_MAX, "PathPrefix(`/top`)" },
+        { "web", 3, "PathPrefix(`/`)" },
+        { "web", 3, "Host(`a.test`)" },
+    };
+
+    (void) state;
+
+    t = routes(defs, 4, NGX_HTTP_SWARM_ORDER_TRAEFIK, r, rules, &log);
+    assert_non_null(t);
+
+    assert_string_equal(route_for(t, r, "a.test", "/top/1"), "top");
+    assert_string_equal(route_for(t, r, "a.test", "/"), "web");
+    assert_int_equal(ngx_http_swarm_routes_find(t, "a.test", 6, "/", 1), 2);
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < 4; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
 }
 
 
@@ -170,6 +287,8 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_routes_ties),
+        cmocka_unit_test(test_routes_traefik),
+        cmocka_unit_test(test_routes_traefik_priority),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -192,6 +192,58 @@ test_rule_native(void **state)
 }
 
 
+/* the Traefik rule that native labels stand for, and its length */
+
+static void
+test_rule_native_text(void **state)
+{
+    char                   err[256], text[256], small[8];
+    size_t                 i;
+    ngx_http_swarm_rule_t  r;
+
+    static const struct {
+        const char        *hosts;
+        const char        *path;
+        const char        *text;
+    } cases[] = {
+        { "a.example.com", NULL, "Host(`a.example.com`)" },
+        { "a.example.com", "/api",
+          "Host(`a.example.com`) && PathPrefix(`/api`)" },
+        { "A.test, *.b.com", NULL,
+          "Host(`a.test`) || HostRegexp(`^.+\\.b\\.com$`)" },
+        { "a.test,b.test", "/x",
+          "(Host(`a.test`) || Host(`b.test`)) && PathPrefix(`/x`)" },
+        { NULL, "/", "PathPrefix(`/`)" },
+        { NULL, "/api", "PathPrefix(`/api`)" },
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(ngx_http_swarm_rule_native(cases[i].hosts,
+                                                    cases[i].path, &r, err,
+                                                    sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+
+        assert_int_equal(ngx_http_swarm_rule_native_text(&r, text,
+                                                         sizeof(text)),
+                         strlen(cases[i].text));
+        assert_string_equal(text, cases[i].text);
+
+        /* counted whole where the buffer is short, or absent */
+
+        assert_int_equal(ngx_http_swarm_rule_native_text(&r, small,
+                                                         sizeof(small)),
+                         strlen(cases[i].text));
+        assert_int_equal(strlen(small), sizeof(small) - 1);
+        assert_int_equal(ngx_http_swarm_rule_native_text(&r, NULL, 0),
+                         strlen(cases[i].text));
+
+        ngx_http_swarm_rule_free(&r);
+    }
+}
+
+
 /* a rule as the workers get it: the same rule back, checked again */
 
 static void
@@ -333,6 +385,7 @@ main(void)
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_rule),
         cmocka_unit_test(test_rule_native),
+        cmocka_unit_test(test_rule_native_text),
         cmocka_unit_test(test_rule_json),
     };
 

@@ -264,7 +264,9 @@ test_services_routes(void **state)
         assert_int_equal(svcs.services[1].route, 1);
         assert_int_equal(svcs.services[1].port, 81);
 
-        root = ngx_http_swarm_services_routes_json(&svcs, 0, &report);
+        root = ngx_http_swarm_services_routes_json(&svcs, 0,
+                                                   NGX_HTTP_SWARM_ORDER_NATIVE,
+                                                   &report);
         assert_non_null(root);
         assert_int_equal(log.calls, 1);
 
@@ -295,7 +297,9 @@ test_services_routes(void **state)
 
         /* of another upstream: none */
 
-        root = ngx_http_swarm_services_routes_json(&svcs, 1, &report);
+        root = ngx_http_swarm_services_routes_json(&svcs, 1,
+                                                   NGX_HTTP_SWARM_ORDER_NATIVE,
+                                                   &report);
         assert_int_equal(json_array_size(json_object_get(root, "routes")), 0);
         json_decref(root);
 
@@ -318,7 +322,9 @@ test_services_routes(void **state)
     assert_int_equal(svcs.nrouted, 2);
 
     (void) ngx_http_swarm_services_routes(&svcs, 0, &report);
-    root = ngx_http_swarm_services_routes_json(&svcs, 0, &report);
+    root = ngx_http_swarm_services_routes_json(&svcs, 0,
+                                               NGX_HTTP_SWARM_ORDER_NATIVE,
+                                               &report);
     assert_non_null(root);
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.service, "b2");
@@ -350,6 +356,105 @@ test_services_routes(void **state)
 }
 
 
+/*
+ * In Traefik's order, every route has a priority: its label's, else its
+ * rule's length, which the text says; native routes of such an upstream
+ * count with the length of the rule they stand for
+ */
+
+static void
+test_services_traefik_order(void **state)
+{
+    int                        rc;
+    json_t                    *root, *r;
+    report_log_t               log;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_report_t    report;
+    char                       err[256];
+
+    static const ngx_http_swarm_selector_t  sel[] = {
+        { "traefik.enable", "true", NULL, NULL, 80, 0,
+          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0 },
+        { "swarm.enable", "true", NULL, NULL, 80, 0,
+          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0 },
+    };
+
+    static const char  *traefik =
+        "[{\"ID\": \"aa\", \"Spec\": {\"Name\": \"app\", \"Labels\": {"
+        "\"traefik.enable\": \"true\", "
+        "\"traefik.http.routers.app.rule\": \"Host(`app.test`)\"}}}, "
+        "{\"ID\": \"bb\", \"Spec\": {\"Name\": \"last\", \"Labels\": {"
+        "\"traefik.enable\": \"true\", "
+        "\"traefik.http.routers.last.rule\": \"PathPrefix(`/`)\", "
+        "\"traefik.http.routers.last.priority\": \"1\"}}}]";
+
+    static const char  *native =
+        "[{\"ID\": \"cc\", \"Spec\": {\"Name\": \"api\", \"Labels\": {"
+        "\"swarm.enable\": \"true\", \"swarm.http.path\": \"/api\"}}}]";
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+    memset(&svcs, 0, sizeof(svcs));
+
+    rc = ngx_http_swarm_services_parse(traefik, strlen(traefik), &sel[0],
+                                       &svcs, &report, err, sizeof(err));
+    assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+    rc = ngx_http_swarm_services_parse(native, strlen(native), &sel[1],
+                                       &svcs, &report, err, sizeof(err));
+    assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+    assert_int_equal(log.calls, 0);
+
+    assert_int_equal(ngx_http_swarm_services_routes(&svcs, 0, &report), 3);
+
+    root = ngx_http_swarm_services_routes_json(&svcs, 0,
+                                               NGX_HTTP_SWARM_ORDER_TRAEFIK,
+                                               &report);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "order")),
+                        "traefik");
+
+    /* by service name: api, app, last */
+
+    r = json_array_get(json_object_get(root, "routes"), 0);
+    assert_string_equal(json_string_value(json_object_get(r, "service")),
+                        "api");
+    assert_int_equal(json_integer_value(json_object_get(r, "priority")),
+                     strlen("PathPrefix(`/api`)"));
+    assert_string_equal(json_string_value(json_object_get(r,
+                                                          "priority_from")),
+                        "rule length");
+
+    r = json_array_get(json_object_get(root, "routes"), 1);
+    assert_int_equal(json_integer_value(json_object_get(r, "priority")),
+                     strlen("Host(`app.test`)"));
+
+    r = json_array_get(json_object_get(root, "routes"), 2);
+    assert_int_equal(json_integer_value(json_object_get(r, "priority")), 1);
+    assert_string_equal(json_string_value(json_object_get(r,
+                                                          "priority_from")),
+                        "label");
+    json_decref(root);
+
+    /* the native order: no priority where none is given */
+
+    root = ngx_http_swarm_services_routes_json(&svcs, 0,
+                                               NGX_HTTP_SWARM_ORDER_NATIVE,
+                                               &report);
+    assert_non_null(root);
+    assert_string_equal(json_string_value(json_object_get(root, "order")),
+                        "native");
+    r = json_array_get(json_object_get(root, "routes"), 0);
+    assert_true(json_is_null(json_object_get(r, "priority")));
+    assert_null(json_object_get(r, "priority_from"));
+    json_decref(root);
+
+    ngx_http_swarm_services_free(&svcs);
+}
+
+
 int
 main(void)
 {
@@ -359,6 +464,7 @@ main(void)
         cmocka_unit_test(test_services_no_port),
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_services_routes),
+        cmocka_unit_test(test_services_traefik_order),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

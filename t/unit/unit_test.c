@@ -162,8 +162,9 @@ rule(int version, const char *text, char *out, size_t size)
 
 
 ngx_http_swarm_routes_t *
-routes(const route_def_t *defs, size_t n, ngx_http_swarm_route_t *r,
-    ngx_http_swarm_rule_t *rules, report_log_t *log)
+routes(const route_def_t *defs, size_t n, unsigned order,
+    ngx_http_swarm_route_t *r, ngx_http_swarm_rule_t *rules,
+    report_log_t *log)
 {
     char                     err[256];
     size_t                   i;
@@ -179,12 +180,17 @@ routes(const route_def_t *defs, size_t n, ngx_http_swarm_route_t *r,
         r[i].name = defs[i].name;
         r[i].rule = &rules[i];
         r[i].priority = defs[i].priority;
-        r[i].has_priority = (defs[i].priority >= 0);
+        r[i].has_priority = (defs[i].priority != NONE);
+
+        if (order == NGX_HTTP_SWARM_ORDER_TRAEFIK && !r[i].has_priority) {
+            r[i].priority = (long) strlen(defs[i].rule);
+            r[i].has_priority = 1;
+        }
     }
 
     memset(log, 0, sizeof(report_log_t));
     report.handler = report_handler;
     report.data = log;
 
-    return ngx_http_swarm_routes_build(r, n, &report);
+    return ngx_http_swarm_routes_build(r, n, order, &report);
 }

@@ -36,7 +36,12 @@ typedef struct {
 } report_log_t;
 
 
-/* routes from v2 rules: name, priority (-1 for none), rule */
+/*
+ * routes from v2 rules: name, priority (NONE for none: in
+ * Traefik's order, the rule's length), rule
+ */
+
+#define NONE  LONG_MIN
 
 typedef struct {
     const char             *name;
@@ -54,7 +59,8 @@ ngx_http_swarm_peer_t peer(const char *ip, int port, int state,
 int scan(const char *hdr, const char *name, char *value);
 int rule(int version, const char *text, char *out, size_t size);
 ngx_http_swarm_routes_t *routes(const route_def_t *defs, size_t n,
-    ngx_http_swarm_route_t *r, ngx_http_swarm_rule_t *rules, report_log_t *log);
+    unsigned order, ngx_http_swarm_route_t *r, ngx_http_swarm_rule_t *rules,
+    report_log_t *log);
 
 
 #endif /* _UNIT_TEST_H_INCLUDED_ */
