@@ -477,8 +477,9 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
 
 /*
  * "swarm_service label=KEY=VALUE|name=NAME [network=] [port=]" and
- * "swarm_routes label=KEY=VALUE|traefik [exposed_by_default] [network=]
- * [port=]": one or the other in an upstream, as often as needed.
+ * "swarm_routes label=KEY=VALUE|traefik [exposed_by_default]
+ * [default_rule=] [network=] [port=]": one or the other in an upstream,
+ * as often as needed.
  */
 
 static char *
@@ -491,6 +492,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_int_t                       port, max, fails;
     ngx_str_t                      *value, s;
     ngx_uint_t                      i, routes, traefik, all;
+    char                            err[NGX_HTTP_SWARM_ERR_LEN];
     ngx_http_swarm_upstream_t     **upp;
     ngx_http_swarm_selector_t      *sel;
     ngx_http_swarm_main_conf_t     *mcf;
@@ -579,6 +581,28 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
             }
 
             all = 1;
+            continue;
+        }
+
+        /* Traefik's providers.swarm.defaultRule, checked as it is read */
+
+        if (traefik && ngx_strncmp(value[i].data, "default_rule=", 13) == 0) {
+            if (sel->default_rule) {
+                goto invalid;
+            }
+
+            sel->default_rule = (const char *) value[i].data + 13;
+
+            if (ngx_http_swarm_labels_template(sel->default_rule, "", NULL,
+                                               NULL, 0, err, sizeof(err))
+                < 0)
+            {
+                ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                                   "invalid \"default_rule=\" \"%s\": %s",
+                                   sel->default_rule, err);
+                return NGX_CONF_ERROR;
+            }
+
             continue;
         }
 
@@ -713,14 +737,12 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         /*
          * the services Traefik routes: traefik.enable=true, or, as with
          * Traefik's exposedByDefault, every service with Traefik's labels
-         * but traefik.enable=false
+         * but traefik.enable=false; the labels' keys and values in any
+         * case, which Docker's filters do not match: every service is
+         * asked for, and the labels tell
          */
 
-        if (!all) {
-            sel->label_key = "traefik.enable";
-            sel->label_value = "true";
-        }
-
+        sel->exposed = all;
         sel->routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
         up->traefik = 1;
 
@@ -728,7 +750,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         sel->routes = NGX_HTTP_SWARM_ROUTES_NATIVE;
     }
 
-    if (sel->label_key == NULL && sel->name == NULL && !all) {
+    if (sel->label_key == NULL && sel->name == NULL && !traefik) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            routes ? "\"swarm_routes\" needs "
                                     "\"label=KEY=VALUE\" or \"traefik\""

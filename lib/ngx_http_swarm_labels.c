@@ -6,7 +6,8 @@
  * (swarm.http.host, swarm.http.path, swarm.http.priority, swarm.sticky,
  * swarm.sticky.cookie, swarm.port, swarm.network), or Traefik's, v2/v3
  * (routers' rule, priority and service; services' port and sticky
- * cookie; traefik.docker.network) and v1 (traefik.frontend.rule,
+ * cookie; traefik.swarm.network or traefik.docker.network; a router of
+ * the default rule where none is given) and v1 (traefik.frontend.rule,
  * traefik.port, the backend's stickiness).  Traefik's keys are matched
  * in any case, as Traefik does; a router whose rule cannot be routed is
  * reported, never approximated, and so is a router that names
@@ -28,6 +29,9 @@
 
 #define NGX_HTTP_SWARM_KEY_LEN        256
 #define NGX_HTTP_SWARM_TRAEFIK_MAX    16
+
+/* Traefik's default providers.swarm.defaultRule */
+#define NGX_HTTP_SWARM_DEFAULT_RULE   "Host(`{{ normalize .Name }}`)"
 
 
 /* a Traefik router or service, by its name in the labels */
@@ -61,6 +65,15 @@ typedef struct {
 
     /* a v1 label that protects the frontend (auth, whitelist), as given */
     const char                *v1_guard;
+
+    /* 1: traefik.docker.* labels, 2: traefik.swarm.* labels */
+    unsigned                   network_labels;
+
+    /* the service, its labels, and the default rule made for it */
+    const char                *service;
+    json_t                    *labels;
+    const char                *template;
+    char                      *default_rule;
 } ngx_http_swarm_traefik_t;
 
 
@@ -76,6 +89,7 @@ static int ngx_http_swarm_cookie_text(const char *s, int token);
 static int ngx_http_swarm_labels_number(const char *s, long min, long max,
     long *n);
 static int ngx_http_swarm_labels_true(const char *s);
+static int ngx_http_swarm_labels_bool(const char *s);
 static void ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out,
     const char *key);
 static int ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr,
@@ -88,6 +102,17 @@ static int ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     ngx_http_swarm_router_t *router, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, unsigned upstream,
     const char *service);
+static int ngx_http_swarm_traefik_default(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_report_t *report, unsigned upstream);
+static const char *ngx_http_swarm_traefik_rule(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_router_t *router, ngx_http_swarm_report_t *report,
+    unsigned upstream);
+static void ngx_http_swarm_labels_normalize(const char *s, char *buf,
+    size_t size);
+static size_t ngx_http_swarm_template_action(const char *a, size_t len,
+    const char **tok, size_t *tlen);
+static void ngx_http_swarm_template_put(char *buf, size_t size, size_t *len,
+    const char *s, size_t n);
 
 
 /*
@@ -199,12 +224,15 @@ unrouted:
  */
 
 int
-ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
-    ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
+ngx_http_swarm_labels_traefik(json_t *labels,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, const char *service)
 {
+    int                        enable;
     size_t                     i, k, len, seen, pairs;
     json_t                    *value;
-    const char                *key;
+    unsigned                   upstream;
+    const char                *key, *enabled;
     ngx_http_swarm_router_t    v1;
     ngx_http_swarm_traefik_t  *tr;
     char                       lkey[NGX_HTTP_SWARM_KEY_LEN];
@@ -216,6 +244,13 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         return NGX_HTTP_SWARM_FAILED;
     }
 
+    upstream = sel->upstream;
+
+    tr->service = service;
+    tr->labels = labels;
+    tr->template = sel->default_rule ? sel->default_rule
+                                     : NGX_HTTP_SWARM_DEFAULT_RULE;
+
     ngx_http_swarm_sticky_unset(&tr->v1_sticky);
 
     for (i = 0; i < NGX_HTTP_SWARM_TRAEFIK_MAX; i++) {
@@ -224,6 +259,7 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
 
     seen = 0;
     k = 0;
+    enabled = NULL;
 
     json_object_foreach(labels, key, value) {
 
@@ -245,11 +281,7 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         seen++;
 
         if (strcmp(lkey, "traefik.enable") == 0) {
-            if (!ngx_http_swarm_labels_true(json_string_value(value))) {
-                free(tr);
-                return NGX_HTTP_SWARM_DONE;
-            }
-
+            enabled = json_string_value(value);
             continue;
         }
 
@@ -267,6 +299,36 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         {
             tr->v1_guard = key;
         }
+    }
+
+    /*
+     * traefik.enable, in any case of key and value (Go's ParseBool, as
+     * Traefik reads it): a service it is false of, or, unless exposed by
+     * default, one it is not true of, is none of Traefik's, unsaid; a
+     * value that is no boolean drops the service, as in Traefik
+     */
+
+    enable = enabled ? ngx_http_swarm_labels_bool(enabled) : -2;
+
+    if (enable == 0 || (enable == -2 && !sel->exposed) || seen == 0) {
+        goto none;
+    }
+
+    if (enable == -1) {
+        ngx_http_swarm_text_report(report, upstream, service, "not routed: "
+                                   "invalid traefik.enable \"%s\"", enabled);
+        goto none;
+    }
+
+    if (tr->network_labels == 3) {
+        ngx_http_swarm_text_report(report, upstream, service, "not routed: "
+                                   "traefik.docker.* and traefik.swarm.* "
+                                   "labels both given");
+        goto none;
+    }
+
+    if (tr->nrouters == 0 && tr->v1_rule == NULL) {
+        ngx_http_swarm_traefik_default(tr, report, upstream);
     }
 
     /*
@@ -293,6 +355,7 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
                                        "its routers make over %d host and path "
                                        "pairs, too many",
                                        NGX_HTTP_SWARM_SERVICE_PAIRS);
+            free(tr->default_rule);
             free(tr);
             ngx_http_swarm_labels_free(out);
             return NGX_HTTP_SWARM_DONE;
@@ -312,17 +375,23 @@ ngx_http_swarm_labels_traefik(json_t *labels, ngx_http_swarm_labels_t *out,
         }
     }
 
-    if (tr->nrouters == 0 && tr->v1_rule == NULL && seen) {
-        ngx_http_swarm_text_report(report, upstream, service, "not routed: no "
-                                   "router rule and no traefik.frontend.rule");
-    }
+    free(tr->default_rule);
+    free(tr);
 
+    return NGX_HTTP_SWARM_DONE;
+
+none:
+
+    /* no service of Traefik's: nothing of its labels is listed either */
+
+    out->ignored[0] = '\0';
     free(tr);
 
     return NGX_HTTP_SWARM_DONE;
 
 failed:
 
+    free(tr->default_rule);
     free(tr);
     ngx_http_swarm_labels_free(out);
 
@@ -340,7 +409,21 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
     ngx_http_swarm_router_t     *r;
     ngx_http_swarm_lbservice_t  *s;
 
-    if (strcmp(key, "traefik.docker.network") == 0) {
+    /*
+     * the provider's labels: traefik.swarm.* (Traefik 3.2.2 on), or
+     * traefik.docker.*, not both (pkg/provider/docker/shared_labels.go)
+     */
+
+    if (strncmp(key, "traefik.docker.", 15) == 0) {
+        tr->network_labels |= 1;
+
+    } else if (strncmp(key, "traefik.swarm.", 14) == 0) {
+        tr->network_labels |= 2;
+    }
+
+    if (strcmp(key, "traefik.docker.network") == 0
+        || strcmp(key, "traefik.swarm.network") == 0)
+    {
         tr->network = value;
         return NGX_HTTP_SWARM_YES;
     }
@@ -567,16 +650,14 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     int                           rc;
     long                          n;
     size_t                        i, len;
-    const char                   *port, *at;
+    const char                   *port, *at, *rule;
     ngx_http_swarm_sticky_spec_t      *sticky;
     ngx_http_swarm_lbservice_t   *lb;
     ngx_http_swarm_route_spec_t  *spec;
     char                          err[NGX_HTTP_SWARM_ERR_LEN];
 
-    if (router->rule == NULL) {
-        ngx_http_swarm_text_report(report, upstream, service,
-                                   "router \"%s\" has no rule, not routed",
-                                   router->name);
+    rule = ngx_http_swarm_traefik_rule(tr, router, report, upstream);
+    if (rule == NULL) {
         return NGX_HTTP_SWARM_DONE;
     }
 
@@ -641,6 +722,16 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 
     } else if (tr->nservices == 1) {
         lb = &tr->services[0];
+
+    } else if (tr->nservices > 1) {
+
+        /* pkg/provider/configuration.go: never one of them at random */
+
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" not routed: it names no "
+                                   "service, and the labels define %zu",
+                                   router->name, tr->nservices);
+        return NGX_HTTP_SWARM_DONE;
     }
 
     port = lb ? lb->port : tr->v1_port;
@@ -654,17 +745,17 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
                                     router->name);
 
     rc = router->name[0]
-         ? ngx_http_swarm_rule_parse(router->rule, strlen(router->rule),
-                                     &spec->rule, err, sizeof(err))
-         : ngx_http_swarm_rule_parse_v1(router->rule, strlen(router->rule),
-                                        &spec->rule, err, sizeof(err));
+         ? ngx_http_swarm_rule_parse(rule, strlen(rule), &spec->rule, err,
+                                     sizeof(err))
+         : ngx_http_swarm_rule_parse_v1(rule, strlen(rule), &spec->rule, err,
+                                        sizeof(err));
 
     /*
      * Traefik's priority: any integer but its own top 1000, and where it
      * is 0 (or, in v1, not above 0) the length of the rule in bytes
      */
 
-    spec->length = (long) strlen(router->rule);
+    spec->length = (long) strlen(rule);
 
     if (rc == NGX_HTTP_SWARM_DONE && router->priority) {
         if (ngx_http_swarm_labels_number(router->priority, LONG_MIN,
@@ -724,6 +815,277 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * A service with no router and no v1 rule: as Traefik's provider does
+ * (pkg/provider/configuration.go, BuildRouterConfiguration), a router of
+ * the service's name, normalized, where its labels define at most one
+ * service; none where they define several.
+ */
+
+static int
+ngx_http_swarm_traefik_default(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_report_t *report, unsigned upstream)
+{
+    ngx_http_swarm_router_t  *r;
+
+    if (tr->nservices > 1) {
+        ngx_http_swarm_text_report(report, upstream, tr->service,
+                                   "not routed: no router, and the labels "
+                                   "define %zu services, so no default "
+                                   "router", tr->nservices);
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    r = &tr->routers[tr->nrouters++];
+
+    memset(r, 0, sizeof(ngx_http_swarm_router_t));
+    ngx_http_swarm_labels_normalize(tr->service, r->name, sizeof(r->name));
+
+    if (r->name[0] == '\0') {
+        tr->nrouters--;
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    return NGX_HTTP_SWARM_YES;
+}
+
+
+/*
+ * A router's rule: its label's, else the default rule made for the
+ * service (once); NULL, reported, where that is empty, as Traefik's
+ * "Undefined rule" has it.
+ */
+
+static const char *
+ngx_http_swarm_traefik_rule(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_router_t *router, ngx_http_swarm_report_t *report,
+    unsigned upstream)
+{
+    long  len;
+    char  err[NGX_HTTP_SWARM_ERR_LEN];
+
+    if (router->rule) {
+        return router->rule;
+    }
+
+    if (tr->default_rule == NULL) {
+        len = ngx_http_swarm_labels_template(tr->template, tr->service,
+                                             tr->labels, NULL, 0, err,
+                                             sizeof(err));
+        if (len >= 0) {
+            tr->default_rule = malloc(len + 1);
+        }
+
+        if (tr->default_rule == NULL
+            || ngx_http_swarm_labels_template(tr->template, tr->service,
+                                              tr->labels, tr->default_rule,
+                                              len + 1, err, sizeof(err))
+               != len)
+        {
+            ngx_http_swarm_text_report(report, upstream, tr->service,
+                                       "router \"%s\" not routed: no default "
+                                       "rule", router->name);
+            return NULL;
+        }
+    }
+
+    if (tr->default_rule[0] == '\0') {
+        ngx_http_swarm_text_report(report, upstream, tr->service,
+                                   "router \"%s\" not routed: it has no rule, "
+                                   "and the default rule is empty",
+                                   router->name);
+        return NULL;
+    }
+
+    return tr->default_rule;
+}
+
+
+/*
+ * Traefik's defaultRule template, made for a service (its labels NULL
+ * to check the template alone): text, and the actions "{{ .Name }}" and
+ * "{{ normalize .Name }}" (both the service's name, normalized, as
+ * Traefik hands its templates the name) and "{{ index .Labels "KEY" }}"
+ * (KEY in "" or ``: the label, "" where there is none, as Go's index of
+ * a map).  Written into buf as far as size holds (terminated where size
+ * is not 0); its length, or -1 for a template with anything else, with
+ * what in err.
+ */
+
+long
+ngx_http_swarm_labels_template(const char *tpl, const char *name,
+    json_t *labels, char *buf, size_t size, char *err, size_t errlen)
+{
+    size_t       len, n, tlen[4];
+    const char  *p, *end, *v, *tok[4];
+    char         norm[NGX_HTTP_SWARM_NAME_LEN], key[NGX_HTTP_SWARM_KEY_LEN];
+
+    ngx_http_swarm_labels_normalize(name, norm, sizeof(norm));
+
+    len = 0;
+
+    for (p = tpl; *p; p = end + 2) {
+        end = strstr(p, "{{");
+
+        if (end == NULL) {
+            ngx_http_swarm_template_put(buf, size, &len, p, strlen(p));
+            break;
+        }
+
+        ngx_http_swarm_template_put(buf, size, &len, p, end - p);
+
+        p = end + 2;
+        end = strstr(p, "}}");
+
+        if (end == NULL) {
+            snprintf(err, errlen, "an action \"{{\" not closed");
+            return -1;
+        }
+
+        n = ngx_http_swarm_template_action(p, end - p, tok, tlen);
+
+        if ((n == 1 && tlen[0] == 5 && memcmp(tok[0], ".Name", 5) == 0)
+            || (n == 2 && tlen[0] == 9 && memcmp(tok[0], "normalize", 9) == 0
+                && tlen[1] == 5 && memcmp(tok[1], ".Name", 5) == 0))
+        {
+            ngx_http_swarm_template_put(buf, size, &len, norm, strlen(norm));
+            continue;
+        }
+
+        if (n == 3 && tlen[0] == 5 && memcmp(tok[0], "index", 5) == 0
+            && tlen[1] == 7 && memcmp(tok[1], ".Labels", 7) == 0
+            && tlen[2] >= 2 && tlen[2] < sizeof(key)
+            && (tok[2][0] == '"' || tok[2][0] == '`')
+            && tok[2][tlen[2] - 1] == tok[2][0]
+            && memchr(tok[2] + 1, '\\', tlen[2] - 2) == NULL)
+        {
+            memcpy(key, tok[2] + 1, tlen[2] - 2);
+            key[tlen[2] - 2] = '\0';
+
+            v = labels ? ngx_http_swarm_text_json_string(labels, key) : NULL;
+
+            if (v) {
+                ngx_http_swarm_template_put(buf, size, &len, v, strlen(v));
+            }
+
+            continue;
+        }
+
+        snprintf(err, errlen, "the action \"{{%.*s}}\" is not one of "
+                 "\"{{ .Name }}\", \"{{ normalize .Name }}\" and "
+                 "\"{{ index .Labels \"KEY\" }}\"",
+                 (int) ngx_http_swarm_min((size_t) (end - p), 64), p);
+        return -1;
+    }
+
+    if (size) {
+        buf[len < size ? len : size - 1] = '\0';
+    }
+
+    return (long) len;
+}
+
+
+/*
+ * The words of an action, a quoted one whole, up to 4 (a fifth counts,
+ * unread): how many
+ */
+
+static size_t
+ngx_http_swarm_template_action(const char *a, size_t len, const char **tok,
+    size_t *tlen)
+{
+    char         q;
+    size_t       n;
+    const char  *p, *end, *start;
+
+    end = a + len;
+
+    for (p = a, n = 0; p < end; n++) {
+        while (p < end && (*p == ' ' || *p == '\t')) {
+            p++;
+        }
+
+        if (p == end) {
+            break;
+        }
+
+        start = p;
+
+        if (*p == '"' || *p == '`') {
+            for (q = *p++; p < end && *p != q; p++) {
+                /* void */
+            }
+
+            p += (p < end);
+
+        } else {
+            while (p < end && *p != ' ' && *p != '\t') {
+                p++;
+            }
+        }
+
+        if (n == 4) {
+            return 5;
+        }
+
+        tok[n] = start;
+        tlen[n] = p - start;
+    }
+
+    return n;
+}
+
+
+static void
+ngx_http_swarm_template_put(char *buf, size_t size, size_t *len,
+    const char *s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++, (*len)++) {
+        if (*len + 1 < size) {
+            buf[*len] = s[i];
+        }
+    }
+}
+
+
+/*
+ * A name as Traefik's provider.Normalize() makes it: its runs of letters
+ * and digits joined by "-" ("mystack_web" is "mystack-web"); Docker's
+ * names are ASCII
+ */
+
+static void
+ngx_http_swarm_labels_normalize(const char *s, char *buf, size_t size)
+{
+    size_t  len;
+    int     sep;
+
+    len = 0;
+    sep = 0;
+
+    for ( /* void */ ; *s && len + 2 < size; s++) {
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+              || (*s >= '0' && *s <= '9')))
+        {
+            sep = (len > 0);
+            continue;
+        }
+
+        if (sep) {
+            buf[len++] = '-';
+            sep = 0;
+        }
+
+        buf[len++] = *s;
+    }
+
+    buf[len] = '\0';
 }
 
 
@@ -899,8 +1261,31 @@ ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
 static int
 ngx_http_swarm_labels_true(const char *s)
 {
-    return strcmp(s, "true") == 0 || strcmp(s, "True") == 0
-           || strcmp(s, "TRUE") == 0 || strcmp(s, "1") == 0;
+    return ngx_http_swarm_labels_bool(s) == 1;
+}
+
+
+/* Go's strconv.ParseBool, as Traefik reads its booleans: 1, 0, or -1 */
+
+static int
+ngx_http_swarm_labels_bool(const char *s)
+{
+    size_t        i;
+
+    static const char  *yes[] = { "1", "t", "T", "TRUE", "true", "True" };
+    static const char  *no[] = { "0", "f", "F", "FALSE", "false", "False" };
+
+    for (i = 0; i < 6; i++) {
+        if (strcmp(s, yes[i]) == 0) {
+            return 1;
+        }
+
+        if (strcmp(s, no[i]) == 0) {
+            return 0;
+        }
+    }
+
+    return -1;
 }
 
 

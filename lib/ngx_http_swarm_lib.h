@@ -181,6 +181,16 @@ typedef struct {
     /* "ports=MIN-MAX": the ports a label may give; 0 and 0: any */
     unsigned                   port_min;
     unsigned                   port_max;
+
+    /* "default_rule=": Traefik's defaultRule template, NULL for its own */
+    const char                *default_rule;
+
+    /*
+     * "traefik exposed_by_default": every service with Traefik's labels
+     * but traefik.enable=false; else those with traefik.enable=true, in
+     * any case of key and value, as Traefik reads them
+     */
+    unsigned                   exposed;
 } ngx_http_swarm_selector_t;
 
 
@@ -501,8 +511,10 @@ int ngx_http_swarm_labels_native(json_t *labels,
     ngx_http_swarm_labels_t *out, ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service);
 int ngx_http_swarm_labels_traefik(json_t *labels,
-    ngx_http_swarm_labels_t *out, ngx_http_swarm_report_t *report,
-    unsigned upstream, const char *service);
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, const char *service);
+long ngx_http_swarm_labels_template(const char *tpl, const char *name,
+    json_t *labels, char *buf, size_t size, char *err, size_t errlen);
 void ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,

@@ -15,14 +15,19 @@ use Test::More;
 use FindBin;
 use lib "$FindBin::Bin/lib";
 use SwarmTest;
+use JSON::PP qw(decode_json encode_json);
 
 my $t = SwarmTest->new;
 my $p = free_port();
+my $p2 = free_port();
 my $MAX = '9223372036854774807';    # Traefik's top user priority
 
-# { from, routers => [ [ name, rule, priority|undef, {labels} ] ],
-#   native => [ [ name, {labels} ] ], get => [ [ host, path, want ] ],
-#   refused => { name => error } }
+# { from, routers => [ [ name, rule, priority|undef, 'v1'|undef ] ],
+#   native => [ [ name, {labels} ] ], services => [ [ name, {labels} ] ]
+#   (Traefik's labels as given; "%" in a label is the row's prefix),
+#   routed => [ services routed, where not all ],
+#   get => [ [ host, path, want ] ] ("%" in host: the prefix of the row's
+#   service names, "r7" for row 7), refused => { name => error } }
 
 my @table = (
     { from => 'pkg/muxer/http/mux_test.go:280 (higher priority second)',
@@ -119,6 +124,88 @@ my @table = (
       get => [ [ 'app.test', '/static/assets/x', 'assets' ],
                [ 'app.test', '/api', 'both' ],
                [ 'app.test', '/', 'app' ] ] },
+    { from => 'pkg/provider/configuration.go:79 (no router: one of the '
+            . 'service\'s name) and pkg/provider/docker/shared.go:27 '
+            . '(its rule Host(`{{ normalize .Name }}`))',
+      services => [ [ 'web_app', { 'traefik.enable' => 'true',
+            'traefik.http.services.web.loadbalancer.server.port' => $p } ],
+          [ 'bare', { 'traefik.enable' => 'true' } ] ],
+      routed => [ 'web_app' ],
+      refused => { bare => 'router "%-bare" no port: set a port label or '
+                           . 'port=, not routed' },
+      get => [ [ '%-web-app', '/', 'web-app' ],
+               [ '%-web_app', '/', 404 ], [ '%-bare', '/', 404 ] ] },
+    { from => 'pkg/provider/configuration.go:91 (a router with no rule: '
+            . 'the default rule) and :114 (no service of two: dropped)',
+      services => [ [ 'two', { 'traefik.enable' => 'true',
+            'traefik.http.routers.norule.service' => 'a',
+            'traefik.http.routers.norule.priority' => '5',
+            'traefik.http.routers.nosvc.rule' => 'PathPrefix(`/`)',
+            'traefik.http.services.a.loadbalancer.server.port' => $p,
+            'traefik.http.services.b.loadbalancer.server.port' => $p } ] ],
+      routed => [ 'two' ],
+      refused => { two => 'router "nosvc" not routed: it names no service, '
+                          . 'and the labels define 2' },
+      get => [ [ '%-two', '/x', 'norule' ], [ 'other.test', '/', 404 ] ] },
+    { from => 'pkg/provider/configuration.go:81 (no router, two services: '
+            . 'no router)',
+      services => [ [ 'two', { 'traefik.enable' => 'true',
+            'traefik.http.services.a.loadbalancer.server.port' => $p,
+            'traefik.http.services.b.loadbalancer.server.port' => $p } ],
+          [ 'one', { 'traefik.enable' => 'true', 'traefik.port' => $p } ] ],
+      routed => [ 'one' ],
+      refused => { two => 'not routed: no router, and the labels define 2 '
+                          . 'services, so no default router' },
+      get => [ [ '%-two', '/', 404 ], [ '%-one', '/', 'one' ] ] },
+    { from => 'pkg/provider/docker/shared_labels.go:72 (traefik.enable '
+            . 'in any case of key and value, as strconv.ParseBool reads it)',
+      services => [
+          [ 'title', { 'traefik.Enable' => 'True',
+              'traefik.http.routers.title.rule' => 'Host(`title.test`)',
+              'traefik.http.services.title.loadbalancer.server.port' => $p } ],
+          [ 'upper', { 'TRAEFIK.ENABLE' => 't',
+              'traefik.http.routers.upper.rule' => 'Host(`upper.test`)',
+              'traefik.http.services.upper.loadbalancer.server.port' => $p } ],
+          [ 'off', { 'traefik.enable' => 'FALSE',
+              'traefik.http.routers.off.rule' => 'Host(`off.test`)',
+              'traefik.http.services.off.loadbalancer.server.port' => $p } ],
+          [ 'unsaid', {
+              'traefik.http.routers.unsaid.rule' => 'Host(`unsaid.test`)',
+              'traefik.http.services.unsaid.loadbalancer.server.port' => $p
+          } ],
+          [ 'yes', { 'traefik.enable' => 'yes',
+              'traefik.http.routers.yes.rule' => 'Host(`yes.test`)',
+              'traefik.http.services.yes.loadbalancer.server.port' => $p } ] ],
+      routed => [ 'title', 'upper' ],
+      refused => { yes => 'not routed: invalid traefik.enable "yes"' },
+      get => [ [ 'title.test', '/', 'title' ], [ 'upper.test', '/', 'upper' ],
+               [ 'off.test', '/', 404 ], [ 'unsaid.test', '/', 404 ],
+               [ 'yes.test', '/', 404 ] ] },
+    { from => 'pkg/provider/docker/shared_labels.go:83 (traefik.swarm.network '
+            . 'and its older name traefik.docker.network; both kinds of '
+            . 'label: dropped)',
+      services => [
+          [ 'swarmnet', { 'traefik.enable' => 'true',
+              'traefik.swarm.network' => 'front',
+              'traefik.http.routers.swarmnet.rule' => 'Host(`s.test`)',
+              'traefik.http.services.swarmnet.loadbalancer.server.port' => $p
+          }, 'front' ],
+          [ 'dockernet', { 'traefik.enable' => 'true',
+              'traefik.docker.network' => 'front',
+              'traefik.http.routers.dockernet.rule' => 'Host(`d.test`)',
+              'traefik.http.services.dockernet.loadbalancer.server.port' => $p
+          }, 'front' ],
+          [ 'both', { 'traefik.enable' => 'true',
+              'traefik.swarm.network' => 'front',
+              'traefik.docker.lbswarm' => 'false',
+              'traefik.http.routers.both.rule' => 'Host(`both.test`)',
+              'traefik.http.services.both.loadbalancer.server.port' => $p
+          }, 'front' ] ],
+      routed => [ 'swarmnet', 'dockernet' ],
+      refused => { both => 'not routed: traefik.docker.* and traefik.swarm.* '
+                           . 'labels both given' },
+      get => [ [ 's.test', '/', 'swarmnet' ], [ 'd.test', '/', 'dockernet' ],
+               [ 'both.test', '/', 404 ] ] },
 );
 
 $t->start_backends(map { "127.0.37.$_:$p" } 1 .. 8);
@@ -131,6 +218,21 @@ $t->conf(<<"EOC");
     upstream tk {
         swarm_routes traefik;
         swarm_routes label=swarm.enable=true port=$p;
+    }
+
+    # providers.swarm.defaultRule, as a stack's Traefik may set it
+    upstream dr {
+        swarm_routes traefik
+            "default_rule=Host(`{{ .Name }}.{{ index .Labels `domain` }}`)";
+    }
+
+    server {
+        listen 127.0.0.1:$p2;
+        location / {
+            swarm_route dr;
+            proxy_pass http://dr;
+            add_header X-Route \$swarm_route always;
+        }
     }
 
     server {
@@ -152,12 +254,21 @@ sub row_state {
     my (@services, @tasks);
     my $n = 0;
     my $add = sub {
-        my ($name, $labels) = @_;
+        my ($name, $labels, $net) = @_;
         $n++;
         my $s = fake_service($n, "r$i-$name", $labels);
         push @services, $s;
         my $k = fake_task($s, sprintf 'tsk%022d', $n);
-        $k->{NetworksAttachments}[0]{Addresses} = [ "10.0.37.$n/24" ];
+        my $at = $k->{NetworksAttachments};
+        $at->[0]{Addresses} = [ "10.0.37.$n/24" ];
+        if ($net) {
+            # a second network, the first of the task's: no backend there
+            my $first = decode_json(encode_json($at->[0]));
+            $first->{Addresses} = [ "10.0.99.$n/24" ];
+            $at->[0]{Network}{ID} = "${net}id";
+            $at->[0]{Network}{Spec}{Name} = $net;
+            unshift @$at, $first;
+        }
         push @tasks, $k;
     };
     for (@{ $row->{routers} || [] }) {
@@ -180,6 +291,11 @@ sub row_state {
         my ($name, $labels) = @$_;
         $add->($name, { 'swarm.enable' => 'true', %$labels });
     }
+    for (@{ $row->{services} || [] }) {
+        my ($name, $labels, $net) = @$_;
+        $add->($name, { map { ($_ => "$labels->{$_}" =~ s/%/r$i/gr) }
+            keys %$labels }, $net);
+    }
     return { services => \@services, tasks => \@tasks };
 }
 
@@ -200,10 +316,12 @@ sub route_of {
 
 for my $i (0 .. $#table) {
     my $row = $table[$i];
-    my $want = join ',', sort map { "r$i-$_" }
-        grep { !exists $row->{refused}{$_} }
+    my $want = join ',', sort map { "r$i-$_" } $row->{routed}
+        ? @{ $row->{routed} }
+        : grep { !exists $row->{refused}{$_} }
         (map { $_->[0] } @{ $row->{routers} || [] }),
-        (map { $_->[0] } @{ $row->{native} || [] });
+        (map { $_->[0] } @{ $row->{native} || [] }),
+        (map { $_->[0] } @{ $row->{services} || [] });
 
     $t->state(row_state($row, $i));
 
@@ -218,12 +336,14 @@ for my $i (0 .. $#table) {
     for my $name (sort keys %{ $row->{refused} || {} }) {
         my @errors = map { "$_->{service}: $_->{error}" }
             @{ routes()->{route_errors} || [] };
-        ok((grep { $_ eq "r$i-$name: $row->{refused}{$name}" } @errors),
+        my $error = $row->{refused}{$name} =~ s/%/r$i/gr;
+        ok((grep { $_ eq "r$i-$name: $error" } @errors),
             "$row->{from}: $name refused") or diag explain \@errors;
     }
 
     for (@{ $row->{get} }) {
         my ($host, $path, $expect) = @$_;
+        $host =~ s/%/r$i/;
         is(route_of($host, $path), $expect,
             "$row->{from}: $host$path goes to $expect");
     }
@@ -240,5 +360,22 @@ is($r{app}{priority}, length('Host(`app.test`)'), 'status: the rule length');
 is($r{app}{priority_from}, 'rule length', 'status: where it came from');
 is($r{last}{priority}, 1, 'status: the label\'s priority');
 is($r{last}{priority_from}, 'label', 'status: from the label');
+
+# default_rule=: the template of the upstream's swarm_routes
+
+$t->state({ %{ row_state({ services => [ [ 'web_app',
+    { 'traefik.enable' => 'true', 'domain' => 'example.com',
+      'traefik.http.services.web.loadbalancer.server.port' => $p } ] ] },
+    'dr') } });
+ok(wait_for(sub { (routes()->{routes} || [ {} ])->[0]{service}
+    && (routes()->{routes} || [ {} ])->[0]{service} eq 'rdr-web_app' }, 10),
+    'default_rule=: routed');
+my $r = http_get($p2, '/', 'Host: rdr-web-app.example.com');
+is($r->{header}{'x-route'} // $r->{status}, 'rdr-web_app/rdr-web-app',
+    'default_rule=: the template\'s host');
+is(http_get($p2, '/', 'Host: rdr-web-app')->{status}, 404,
+    'default_rule=: not the default');
+is(route_of('rdr-web-app', '/'), 'rdr-web-app',
+    'the other upstream: the default');
 
 $t->done_testing;

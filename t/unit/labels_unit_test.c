@@ -10,6 +10,25 @@
 #include "unit_test.h"
 
 
+/* Traefik's labels, as "swarm_routes traefik exposed_by_default" reads them */
+
+static int
+traefik(json_t *labels, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service,
+    const char *default_rule)
+{
+    ngx_http_swarm_selector_t  sel;
+
+    memset(&sel, 0, sizeof(sel));
+    sel.upstream = upstream;
+    sel.routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
+    sel.default_rule = default_rule;
+    sel.exposed = 1;
+
+    return ngx_http_swarm_labels_traefik(labels, &sel, out, report, service);
+}
+
+
 static void
 test_labels_native(void **state)
 {
@@ -112,8 +131,7 @@ test_labels_traefik(void **state)
                         "\"true\"}", 0, &jerr);
     assert_non_null(labels);
 
-    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 0,
-                                                   "whoami0"),
+    assert_int_equal(traefik(labels, &out, &report, 0, "whoami0", NULL),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 1);
     assert_int_equal(log.calls, 0);
@@ -127,8 +145,7 @@ test_labels_traefik(void **state)
     /* traefik.enable=false: none, and nothing to say */
 
     json_object_set_new(labels, "traefik.enable", json_string("false"));
-    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 0,
-                                                   "whoami0"),
+    assert_int_equal(traefik(labels, &out, &report, 0, "whoami0", NULL),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 0);
     assert_int_equal(log.calls, 0);
@@ -146,6 +163,7 @@ test_labels_traefik(void **state)
                         "\"web\", "
                         "\"traefik.http.routers.regex.rule\": "
                         "\"HostRegexp(`{x:.+}`)\", "
+                        "\"traefik.http.routers.regex.service\": \"app\", "
                         "\"traefik.http.services.app.loadbalancer.server."
                         "port\": \"8080\", "
                         "\"traefik.http.services.app.loadbalancer.sticky."
@@ -158,8 +176,7 @@ test_labels_traefik(void **state)
                         "port\": \"9000\"}", 0, &jerr);
     assert_non_null(labels);
 
-    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
-                                                   "shop"),
+    assert_int_equal(traefik(labels, &out, &report, 1, "shop", NULL),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 1);
     assert_string_equal(out.routes[0].router, "web");
@@ -198,8 +215,7 @@ test_labels_traefik(void **state)
                      "\"traefik.http.services.s.loadbalancer.sticky.cookie."
                      "maxage\": \"%s\"}", ages[a]);
             labels = json_loads(text, 0, &jerr);
-            assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out,
-                                                           &report, 1, "s"),
+            assert_int_equal(traefik(labels, &out, &report, 1, "s", NULL),
                              NGX_HTTP_SWARM_DONE);
             assert_int_equal(out.n, 1);
             assert_int_equal(out.routes[0].sticky.on, 1);
@@ -220,25 +236,12 @@ test_labels_traefik(void **state)
                         "\"traefik.http.services.adm.loadbalancer.server."
                         "port\": \"8080\"}", 0, &jerr);
     log.calls = 0;
-    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
-                                                   "admin"),
+    assert_int_equal(traefik(labels, &out, &report, 1, "admin", NULL),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 0);
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.msg, "router \"adm\" not routed: middlewares "
                                  "\"admin-auth@swarm\" are not supported");
-    ngx_http_swarm_labels_free(&out);
-    json_decref(labels);
-
-    /* no rule at all */
-
-    labels = json_loads("{\"traefik.port\": \"80\"}", 0, &jerr);
-    assert_int_equal(ngx_http_swarm_labels_traefik(labels, &out, &report, 1,
-                                                   "bare"),
-                     NGX_HTTP_SWARM_DONE);
-    assert_int_equal(out.n, 0);
-    assert_string_equal(log.msg, "not routed: no router rule and no "
-                                 "traefik.frontend.rule");
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);
 }
@@ -247,7 +250,7 @@ test_labels_traefik(void **state)
 /* the routes that labels (JSON text) give, what was said in "log" */
 
 static size_t
-routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
+routes_of(const char *text, int of_traefik, ngx_http_swarm_labels_t *out,
     report_log_t *log)
 {
     json_t                   *labels;
@@ -261,9 +264,8 @@ routes_of(const char *text, int traefik, ngx_http_swarm_labels_t *out,
     labels = json_loads(text, 0, &jerr);
     assert_non_null(labels);
 
-    assert_int_equal(traefik
-                     ? ngx_http_swarm_labels_traefik(labels, out, &report, 0,
-                                                     "s")
+    assert_int_equal(of_traefik
+                     ? traefik(labels, out, &report, 0, "s", NULL)
                      : ngx_http_swarm_labels_native(labels, out, &report, 0,
                                                     "s"),
                      NGX_HTTP_SWARM_DONE);
@@ -291,13 +293,162 @@ test_labels_not_traefik(void **state)
     assert_int_equal(log.calls, 0);
     ngx_http_swarm_labels_free(&out);
 
-    assert_int_equal(routes_of("{\"traefik.port\": \"80\"}", 1, &out,
-                               &log),
+    ngx_http_swarm_labels_free(&out);
+}
+
+
+/*
+ * Traefik's provider (pkg/provider/configuration.go:78): no router, a
+ * router of the service's name with the default rule, where the labels
+ * define at most one service; a router with no rule, the default rule;
+ * a router that names no service, dropped where there are several
+ */
+
+static void
+test_labels_default(void **state)
+{
+    char                     err[256], buf[256];
+    json_t                  *labels;
+    json_error_t             jerr;
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    /* pkg/provider/docker/config_test.go:573, "one container no label" */
+
+    assert_int_equal(routes_of("{\"traefik.enable\": \"true\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     1);
+    assert_int_equal(log.calls, 0);
+    assert_string_equal(out.routes[0].router, "s");
+    assert_string_equal(out.routes[0].rule.hosts[0], "s");
+    assert_int_equal(out.routes[0].length, strlen("Host(`s`)"));
+    assert_int_equal(out.routes[0].port, 80);
+    ngx_http_swarm_labels_free(&out);
+
+    /* a port label only: the default router goes to that service */
+
+    assert_int_equal(routes_of("{\"traefik.http.services.web.loadbalancer."
+                               "server.port\": \"8080\"}", 1, &out, &log),
+                     1);
+    assert_int_equal(out.routes[0].port, 8080);
+    ngx_http_swarm_labels_free(&out);
+
+    /* a router without a rule: the default; without a service of two */
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.r.priority\": \"7\", "
+                               "\"traefik.http.routers.r.service\": \"a\", "
+                               "\"traefik.http.routers.x.rule\": "
+                               "\"Host(`x.test`)\", "
+                               "\"traefik.http.services.a.loadbalancer."
+                               "server.port\": \"81\", "
+                               "\"traefik.http.services.b.loadbalancer."
+                               "server.port\": \"82\"}", 1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].router, "r");
+    assert_string_equal(out.routes[0].rule.hosts[0], "s");
+    assert_int_equal(out.routes[0].port, 81);
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.msg, "router \"x\" not routed: it names no "
+                                 "service, and the labels define 2");
+    ngx_http_swarm_labels_free(&out);
+
+    /* no router, two services: none, said */
+
+    assert_int_equal(routes_of("{\"traefik.http.services.a.loadbalancer."
+                               "server.port\": \"81\", "
+                               "\"traefik.http.services.b.loadbalancer."
+                               "server.port\": \"82\"}", 1, &out, &log),
                      0);
     assert_int_equal(log.calls, 1);
-    assert_string_equal(log.msg, "not routed: no router rule and no "
-                        "traefik.frontend.rule");
+    assert_string_equal(log.msg, "not routed: no router, and the labels "
+                                 "define 2 services, so no default router");
     ngx_http_swarm_labels_free(&out);
+
+    /* the name normalized: mystack_web answers for mystack-web */
+
+    labels = json_loads("{\"traefik.enable\": \"true\", "
+                        "\"traefik.port\": \"80\", "
+                        "\"traefik.domain\": \"example.com\"}", 0, &jerr);
+    assert_non_null(labels);
+    memset(&log, 0, sizeof(log));
+
+    {
+        ngx_http_swarm_report_t  report = { report_handler, &log };
+
+        assert_int_equal(traefik(labels, &out, &report, 0, "mystack_web", NULL),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, 1);
+        assert_string_equal(out.routes[0].router, "mystack-web");
+        assert_string_equal(out.routes[0].rule.hosts[0], "mystack-web");
+        ngx_http_swarm_labels_free(&out);
+
+        /* config_test.go:178, "default rule with label" */
+
+        assert_int_equal(traefik(labels, &out, &report, 0, "mystack_web",
+                                 "Host(\"{{ .Name }}.{{ index .Labels "
+                                 "\"traefik.domain\" }}\")"),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, 1);
+        assert_string_equal(out.routes[0].rule.hosts[0],
+                            "mystack-web.example.com");
+        ngx_http_swarm_labels_free(&out);
+
+        /* a missing label: Host(``), which Traefik refuses */
+
+        assert_int_equal(traefik(labels, &out, &report, 0, "mystack_web",
+                                 "Host(`{{ index .Labels `nope` }}`)"),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, 0);
+        assert_int_equal(log.calls, 1);
+        assert_string_equal(log.msg, "router \"mystack-web\" not routed: "
+                                     "invalid host name \"\"");
+        ngx_http_swarm_labels_free(&out);
+
+        /* config_test.go:300, "undefined rule": an empty default rule */
+
+        assert_int_equal(traefik(labels, &out, &report, 0, "mystack_web", ""),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, 0);
+        assert_string_equal(log.msg, "router \"mystack-web\" not routed: it "
+                                     "has no rule, and the default rule is "
+                                     "empty");
+        ngx_http_swarm_labels_free(&out);
+    }
+
+    json_decref(labels);
+
+    /* templates: the three actions, and nothing else */
+
+    assert_int_equal(ngx_http_swarm_labels_template(
+                         "Host(`{{normalize .Name}}.a`) || "
+                         "Host(`{{  .Name  }}.b`)", "_x__y.z_", NULL, buf,
+                         sizeof(buf), err, sizeof(err)),
+                     strlen("Host(`x-y-z.a`) || Host(`x-y-z.b`)"));
+    assert_string_equal(buf, "Host(`x-y-z.a`) || Host(`x-y-z.b`)");
+
+    /* config_test.go:242, "invalid rule" */
+
+    assert_int_equal(ngx_http_swarm_labels_template("Host(\"{{ .Toto }}\")",
+                                                    "a", NULL, NULL, 0, err,
+                                                    sizeof(err)),
+                     -1);
+    assert_string_equal(err, "the action \"{{ .Toto }}\" is not one of "
+                             "\"{{ .Name }}\", \"{{ normalize .Name }}\" and "
+                             "\"{{ index .Labels \"KEY\" }}\"");
+    assert_int_equal(ngx_http_swarm_labels_template("Host(`{{ .Name`)", "a",
+                                                    NULL, NULL, 0, err,
+                                                    sizeof(err)),
+                     -1);
+    assert_int_equal(ngx_http_swarm_labels_template(
+                         "{{ index .Labels \"a\" \"b\" }}", "a", NULL, NULL,
+                         0, err, sizeof(err)),
+                     -1);
+    assert_int_equal(ngx_http_swarm_labels_template(
+                         "{{ .Name | lower }}", "a", NULL, NULL, 0, err,
+                         sizeof(err)),
+                     -1);
 }
 
 
@@ -426,6 +577,101 @@ test_labels_priority(void **state)
 }
 
 
+/*
+ * traefik.enable in any case of key and value, as Go's ParseBool reads
+ * it (pkg/provider/docker/shared_labels.go:72); the network of
+ * traefik.swarm.network or traefik.docker.network, not both
+ */
+
+static void
+test_labels_enable(void **state)
+{
+    char                       text[512];
+    size_t                     i;
+    json_t                    *labels;
+    json_error_t               jerr;
+    report_log_t               log;
+    ngx_http_swarm_labels_t    out;
+    ngx_http_swarm_report_t    report;
+    ngx_http_swarm_selector_t  sel;
+
+    static const struct {
+        const char            *labels;
+        unsigned               exposed;
+        size_t                 routes;
+        const char            *said;
+    } cases[] = {
+        { "\"traefik.Enable\": \"True\"", 0, 1, NULL },
+        { "\"TRAEFIK.ENABLE\": \"t\"", 0, 1, NULL },
+        { "\"traefik.enable\": \"1\"", 0, 1, NULL },
+        { "\"traefik.port\": \"80\"", 0, 0, NULL },
+        { "\"traefik.port\": \"80\"", 1, 1, NULL },
+        { "\"traefik.enable\": \"False\"", 1, 0, NULL },
+        { "\"traefik.enable\": \"F\"", 0, 0, NULL },
+        { "\"traefik.enable\": \"yes\"", 0, 0,
+          "not routed: invalid traefik.enable \"yes\"" },
+        { "\"traefik.enable\": \"true\", "
+          "\"traefik.docker.network\": \"a\", "
+          "\"traefik.swarm.lbswarm\": \"false\"", 0, 0,
+          "not routed: traefik.docker.* and traefik.swarm.* labels both "
+          "given" },
+    };
+
+    (void) state;
+
+    report.handler = report_handler;
+    report.data = &log;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        snprintf(text, sizeof(text),
+                 "{%s, \"traefik.port\": \"80\", "
+                 "\"traefik.http.routers.r.rule\": \"Host(`a.test`)\", "
+                 "\"traefik.http.routers.r.entrypoints\": \"web\"}",
+                 cases[i].labels);
+        labels = json_loads(text, 0, &jerr);
+        assert_non_null(labels);
+
+        memset(&sel, 0, sizeof(sel));
+        sel.routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
+        sel.exposed = cases[i].exposed;
+        memset(&log, 0, sizeof(log));
+
+        assert_int_equal(ngx_http_swarm_labels_traefik(labels, &sel, &out,
+                                                       &report, "s"),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, cases[i].routes);
+        assert_int_equal(log.calls, cases[i].said != NULL);
+
+        if (cases[i].said) {
+            assert_string_equal(log.msg, cases[i].said);
+        }
+
+        /* a service none of Traefik's: none of its labels listed */
+
+        if (out.n == 0) {
+            assert_string_equal(out.ignored, "");
+        }
+
+        ngx_http_swarm_labels_free(&out);
+        json_decref(labels);
+    }
+
+    /* the network: traefik.swarm.network (3.2.2), or its older name */
+
+    assert_int_equal(routes_of("{\"traefik.swarm.network\": \"front\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].network, "front");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"Traefik.Docker.Network\": \"back\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].network, "back");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -435,6 +681,8 @@ main(void)
         cmocka_unit_test(test_labels_cookie),
         cmocka_unit_test(test_labels_not_traefik),
         cmocka_unit_test(test_labels_priority),
+        cmocka_unit_test(test_labels_default),
+        cmocka_unit_test(test_labels_enable),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,7 @@ test_tasks_steady(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0 };
+                                       0, 0, 0, 0, 0, NULL, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -101,7 +101,7 @@ test_tasks_ambiguous_network(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
-                                       0, 0, 0, 0, 0 };
+                                       0, 0, 0, 0, 0, NULL, 0 };
 
     (void) state;
 
@@ -127,7 +127,8 @@ test_tasks_network_chosen(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
-                                       "mystack_backend", 0, 0, 0, 0, 0 };
+                                       "mystack_backend", 0, 0, 0, 0, 0,
+                                       NULL, 0 };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -150,7 +151,7 @@ test_tasks_scaling_up(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0 };
+                                       0, 0, 0, 0, 0, NULL, 0 };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -174,9 +175,9 @@ test_tasks_mixed(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0 };
+                                       0, 0, 0, 0, 0, NULL, 0 };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
-                                       "mystack_net", 0, 0, 0, 0, 0 };
+                                       "mystack_net", 0, 0, 0, 0, 0, NULL, 0 };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -490,7 +491,7 @@ test_every_fixture(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0 };
+                                       0, 0, 0, 0, 0, NULL, 0 };
 
     static const struct {
         const char  *name;
