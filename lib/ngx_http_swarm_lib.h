@@ -264,8 +264,10 @@ typedef struct {
 
 /*
  * A routing rule (ngx_http_swarm_rule.c): the "or" of its matches, each
- * any of its host names (exact, or "*.suffix"; none: any host) and a
- * path, exact or a prefix.
+ * any of its host names (exact; "*" any host; "*.suffix" any name of
+ * one label more, as Traefik 3.7's, or, "deep" as the native labels',
+ * any name that ends in ".suffix"; none: any host) and a path, exact or
+ * a prefix.
  */
 
 #define NGX_HTTP_SWARM_RULE_MATCHES  64
@@ -276,7 +278,8 @@ typedef struct {
     size_t                     host;
     size_t                     nhosts;
     const char                *path;
-    unsigned                   exact;
+    unsigned                   exact:1;
+    unsigned                   deep:1;
 } ngx_http_swarm_match_t;
 
 
@@ -505,6 +508,8 @@ ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
     ngx_http_swarm_report_t *report);
 long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     const char *host, size_t hlen, const char *path, size_t plen);
+size_t ngx_http_swarm_routes_path(const unsigned char *raw, size_t len,
+    unsigned char *out);
 void ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t);
 
 int ngx_http_swarm_labels_native(json_t *labels,

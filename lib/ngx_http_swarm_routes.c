@@ -57,6 +57,10 @@ typedef struct {
 struct ngx_http_swarm_routes_s {
     const ngx_http_swarm_route_t  *routes;
     unsigned                   order;
+
+    /* "**.suffix" keys of wildcards of any depth, and whether any */
+    char                      *names;
+    unsigned                   deep;
     ngx_http_swarm_entry_t    *entries;
     size_t                     nentries;
     ngx_http_swarm_key_host_t *keys;
@@ -79,6 +83,7 @@ static long ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t,
     long key, const char *path, size_t plen);
 static long ngx_http_swarm_routes_better(const ngx_http_swarm_routes_t *t,
     long best, long later);
+static int ngx_http_swarm_routes_hex(unsigned char c);
 
 
 /* qsort() knows no context: the table being built */
@@ -97,7 +102,8 @@ ngx_http_swarm_routes_t *
 ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
     unsigned order, ngx_http_swarm_report_t *report)
 {
-    size_t                        i, j, k, h, nslots;
+    char                         *name;
+    size_t                        i, j, k, h, nslots, size;
     ngx_http_swarm_entry_t       *e, *prev;
     ngx_http_swarm_routes_t      *t;
     const ngx_http_swarm_rule_t  *rule;
@@ -112,24 +118,35 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
     t->order = order;
     t->any = -1;
 
-    for (i = 0, k = 0; i < n; i++) {
-        for (j = 0; j < routes[i].rule->n; j++) {
-            m = &routes[i].rule->matches[j];
+    for (i = 0, k = 0, size = 1; i < n; i++) {
+        rule = routes[i].rule;
+
+        for (j = 0; j < rule->n; j++) {
+            m = &rule->matches[j];
             k += m->nhosts ? m->nhosts : 1;
+
+            for (h = 0; m->deep && h < m->nhosts; h++) {
+                size += strlen(rule->hosts[m->host + h]) + 2;
+            }
         }
     }
 
     t->entries = malloc((k ? k : 1) * sizeof(ngx_http_swarm_entry_t));
     t->keys = malloc((k ? k : 1) * sizeof(ngx_http_swarm_key_host_t));
+    t->names = malloc(size);
 
     nslots = ngx_http_swarm_table_size(k, 16);
     t->slots = calloc(nslots, sizeof(uint32_t));
     t->mask = nslots - 1;
 
-    if (t->entries == NULL || t->keys == NULL || t->slots == NULL) {
+    if (t->entries == NULL || t->keys == NULL || t->names == NULL
+        || t->slots == NULL)
+    {
         ngx_http_swarm_routes_free(t);
         return NULL;
     }
+
+    name = t->names;
 
     for (i = 0; i < n; i++) {
         rule = routes[i].rule;
@@ -141,6 +158,20 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
                 e = &t->entries[t->nentries++];
 
                 e->host = m->nhosts ? rule->hosts[m->host + h] : "";
+
+                /* "*": any host; a wildcard of any depth: "**.suffix" */
+
+                if (e->host[0] == '*' && e->host[1] == '\0') {
+                    e->host = "";
+
+                } else if (e->host[0] == '*' && m->deep) {
+                    name[0] = '*';
+                    strcpy(name + 1, e->host);
+                    e->host = name;
+                    name += strlen(name) + 1;
+                    t->deep = 1;
+                }
+
                 e->hlen = strlen(e->host);
                 e->path = m->path;
                 e->plen = strlen(m->path);
@@ -308,12 +339,15 @@ ngx_http_swarm_host_hash(const char *s, size_t len)
 
 
 /*
- * The route for a request's Host header (any case, a port and a
- * trailing dot ignored; NULL or "" for none) and its path: its index,
- * or -1 if none matches.  The exact name, then each wildcard suffix,
- * the longer first, then any host: in the native order, the first of
- * these with a route for the path wins, unless a later one has a route
- * of a higher priority; in Traefik's, the best of their routes wins.
+ * The route for a request's Host header (NULL or "" for none) and its
+ * path: its index, or -1 if none matches.  The host as Traefik has it
+ * (pkg/middlewares/requestdecorator): in lower case, without its port
+ * or a trailing dot, an IPv6 address without its brackets.  Its exact
+ * name, then the wildcard of one label ("*.b.c" for "a.b.c"), then the
+ * wildcards of any depth ("*.b.c", then "*.c"), then any host: in the
+ * native order, the first of these with a route for the path wins,
+ * unless a later one has a route of a higher priority; in Traefik's,
+ * the best of their routes wins.
  */
 
 long
@@ -322,18 +356,26 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
 {
     long        best;
     size_t      i;
-    char        name[NGX_HTTP_SWARM_HOST_LEN], wild[NGX_HTTP_SWARM_HOST_LEN];
+    char        name[NGX_HTTP_SWARM_HOST_LEN];
+    char        wild[NGX_HTTP_SWARM_HOST_LEN + 2];
     const char  *colon;
 
     if (host == NULL) {
         hlen = 0;
     }
 
-    /* name:port, not [v6]:port: the port goes */
+    /* "[v6]:port" and "[v6]": the address; "name:port": the name */
 
-    if (hlen && host[0] != '[') {
+    if (hlen && host[0] == '[') {
+        colon = memchr(host, ']', hlen);
+        hlen = colon ? (size_t) (colon - host - 1) : 0;
+        host++;
+
+    } else if (hlen) {
         colon = memchr(host, ':', hlen);
-        if (colon) {
+
+        if (colon && memchr(colon + 1, ':', host + hlen - colon - 1) == NULL)
+        {
             hlen = colon - host;
         }
     }
@@ -349,15 +391,6 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     for (i = 0; i < hlen; i++) {
         name[i] = (host[i] >= 'A' && host[i] <= 'Z')
                   ? (char) (host[i] - 'A' + 'a') : host[i];
-
-        /* no name ("*.a", "[::1]"): only routes for any host */
-
-        if (!((name[i] >= 'a' && name[i] <= 'z')
-              || (name[i] >= '0' && name[i] <= '9')
-              || name[i] == '-' || name[i] == '.'))
-        {
-            hlen = 0;
-        }
     }
 
     best = -1;
@@ -368,20 +401,36 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
                                                                     hlen),
                                           path, plen);
 
-        /* "*.b.c", then "*.c", for "a.b.c" */
+        colon = memchr(name, '.', hlen);
+
+        /* "*.b.c" for "a.b.c": one label */
+
+        if (colon) {
+            wild[0] = '*';
+            memcpy(wild + 1, colon, name + hlen - colon);
+
+            best = ngx_http_swarm_routes_better(t, best,
+                       ngx_http_swarm_routes_best(t,
+                           ngx_http_swarm_routes_key(t, wild,
+                                                     name + hlen - colon + 1),
+                           path, plen));
+        }
+
+        /* "**.b.c", then "**.c", for "a.b.c": any depth */
 
         wild[0] = '*';
+        wild[1] = '*';
 
-        for (i = 1; i < hlen; i++) {
+        for (i = 1; t->deep && i < hlen; i++) {
             if (name[i] != '.') {
                 continue;
             }
 
-            memcpy(wild + 1, name + i, hlen - i);
+            memcpy(wild + 2, name + i, hlen - i);
 
             best = ngx_http_swarm_routes_better(t, best,
                        ngx_http_swarm_routes_best(t,
-                           ngx_http_swarm_routes_key(t, wild, hlen - i + 1),
+                           ngx_http_swarm_routes_key(t, wild, hlen - i + 2),
                            path, plen));
         }
     }
@@ -478,6 +527,126 @@ ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t, long key,
 }
 
 
+/*
+ * The path Traefik routes a request by, from its path as sent (before
+ * "?", starting with "/"), into out (room for len bytes, and 1 at
+ * least): its length.  "%XX" is decoded,
+ * but for reserved characters (RFC 3986, 2.2, and "%"), kept with the
+ * hex digits in upper case (pkg/server/server_entrypoint_tcp.go,
+ * normalizePath; pkg/muxer/http/mux.go, withRoutingPath); then "." and
+ * ".." segments and repeated "/" go, as Go's path.Clean() does, a
+ * trailing "/" kept (sanitizePath): "/foo%20bar/../x%2Fy" is
+ * "/x%2Fy".
+ */
+
+size_t
+ngx_http_swarm_routes_path(const unsigned char *raw, size_t len,
+    unsigned char *out)
+{
+    int            hi, lo;
+    size_t         i, n, seg, k;
+    unsigned       trailing;
+    unsigned char  c;
+
+    static const char  hex[] = "0123456789ABCDEF";
+
+    /* decoded: the non-reserved "%XX" */
+
+    for (i = 0, n = 0; i < len; i++) {
+        c = raw[i];
+
+        if (c == '%' && i + 2 < len) {
+            hi = ngx_http_swarm_routes_hex(raw[i + 1]);
+            lo = ngx_http_swarm_routes_hex(raw[i + 2]);
+
+            if (hi >= 0 && lo >= 0) {
+                c = (unsigned char) (hi * 16 + lo);
+                i += 2;
+
+                if (c != '\0' && strchr(":/?#[]@!$&'()*+,;=%", c) == NULL) {
+                    out[n++] = c;
+                    continue;
+                }
+
+                out[n++] = '%';
+                out[n++] = hex[hi];
+                out[n++] = hex[lo];
+                continue;
+            }
+
+            c = '%';
+        }
+
+        out[n++] = c;
+    }
+
+    /* cleaned in place: segments, each after a "/" */
+
+    if (n == 0 || out[0] != '/') {
+        return n;
+    }
+
+    trailing = (out[n - 1] == '/');
+    len = n;
+    k = 0;
+
+    for (i = 0; i < len; i = seg) {
+        while (i < len && out[i] == '/') {
+            i++;
+        }
+
+        for (seg = i; seg < len && out[seg] != '/'; seg++) {
+            /* void */
+        }
+
+        if (seg == i) {
+            break;
+        }
+
+        if (seg - i == 1 && out[i] == '.') {
+            continue;
+        }
+
+        if (seg - i == 2 && out[i] == '.' && out[i + 1] == '.') {
+            while (k > 0 && out[--k] != '/') {
+                /* void */
+            }
+
+            continue;
+        }
+
+        out[k++] = '/';
+        memmove(out + k, out + i, seg - i);
+        k += seg - i;
+    }
+
+    /* a trailing "/" kept, and "/" for none */
+
+    if (k == 0 || trailing) {
+        out[k++] = '/';
+    }
+
+    return k;
+}
+
+
+static int
+ngx_http_swarm_routes_hex(unsigned char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+
+    c |= 0x20;
+
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+
+    return -1;
+}
+
+
 void
 ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t)
 {
@@ -487,6 +656,7 @@ ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t)
 
     free(t->entries);
     free(t->keys);
+    free(t->names);
     free(t->slots);
     free(t);
 }

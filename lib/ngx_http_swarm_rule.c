@@ -41,6 +41,9 @@ typedef struct {
     const char                *start;
     const char                *end;
     unsigned                   depth;
+
+    /* native labels: strict host names, wildcards of any depth */
+    unsigned                   native;
     ngx_http_swarm_rule_t     *rule;
     char                      *err;
     size_t                     errlen;
@@ -123,6 +126,7 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ps->start = s;
     ps->end = s + len;
     ps->depth = 0;
+    ps->native = 0;
     ps->rule = rule;
     ps->err = err;
     ps->errlen = errlen;
@@ -627,7 +631,8 @@ ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or,
         return ngx_http_swarm_rule_nomem(ps);
     }
 
-    p[or->n++] = *m;
+    p[or->n] = *m;
+    p[or->n++].deep = ps->native;
     or->m = p;
 
     return NGX_HTTP_SWARM_DONE;
@@ -635,8 +640,12 @@ ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or,
 
 
 /*
- * A host name, in lower case: letters, digits, "-" and "." (a trailing
- * dot dropped), or "*." and such a name for any name that ends in it.
+ * A host name, in lower case, a trailing dot dropped.  Of the native
+ * labels: letters, digits, "-" and ".", or "*." and such a name for any
+ * name that ends in it.  Of Traefik's (pkg/muxer/http/matcher.go, host):
+ * any ASCII but spaces, as Traefik compares it to the request's host
+ * (an IPv6 address without its brackets: Host(`::1`)); "*" for any
+ * host; "*." and a name for a name of one label more.
  */
 
 static int
@@ -652,24 +661,28 @@ ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps, const char *s,
 
     from = (len > 2 && s[0] == '*' && s[1] == '.') ? 2 : 0;
 
-    if (len == from || len > 253 || s[len - 1] == '.') {
-        return ngx_http_swarm_rule_error(ps, "invalid host name \"%.*s\"",
-                                         (int) ngx_http_swarm_min(len, 64),
-                                         s);
+    if (!ps->native && len == 1 && s[0] == '*') {
+        goto valid;
+    }
+
+    if (len == from || len > 253 || s[len - 1] == '.'
+        || (!ps->native && s[0] == '*' && from == 0))
+    {
+        goto invalid;
     }
 
     for (i = from; i < len; i++) {
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
-              || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'
-              || (s[i] == '.' && i > from && s[i - 1] != '.')))
+        if (ps->native
+            ? !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
+                || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'
+                || (s[i] == '.' && i > from && s[i - 1] != '.'))
+            : ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f))
         {
-            return ngx_http_swarm_rule_error(ps, "invalid host name "
-                                             "\"%.*s\"",
-                                             (int) ngx_http_swarm_min(len,
-                                                                      64),
-                                             s);
+            goto invalid;
         }
     }
+
+valid:
 
     if (ps->rule->nhosts == NGX_HTTP_SWARM_RULE_HOSTS) {
         return ngx_http_swarm_rule_error(ps, "rule names over %d hosts",
@@ -697,10 +710,18 @@ ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps, const char *s,
     ps->rule->hosts = hosts;
 
     return NGX_HTTP_SWARM_DONE;
+
+invalid:
+
+    return ngx_http_swarm_rule_error(ps, "invalid host name \"%.*s\"",
+                                     (int) ngx_http_swarm_min(len, 64), s);
 }
 
 
-/* a path: "/" and printable bytes but spaces */
+/*
+ * a path: "/" and bytes but controls (a space too: Traefik routes by
+ * "/foo bar" what comes as "/foo%20bar")
+ */
 
 static char *
 ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
@@ -719,7 +740,7 @@ ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
     }
 
     for (i = 0; i < len; i++) {
-        if ((unsigned char) s[i] <= 0x20 || s[i] == 0x7f) {
+        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
             (void) ngx_http_swarm_rule_error(ps, "invalid path \"%.*s\"",
                                              (int) ngx_http_swarm_min(len,
                                                                       64),
@@ -906,6 +927,8 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_parser_t   ps;
 
     (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
+
+    ps.native = 1;
 
     if (hosts == NULL && path == NULL) {
         return ngx_http_swarm_rule_error(&ps, "no swarm.http.host or "
@@ -1155,7 +1178,7 @@ ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
             m = json_pack("{sIssso}", "hosts_of", (json_int_t) k,
                           "path", match->path,
                           "exact", json_boolean(match->exact));
-            goto add;
+            goto deep;
         }
 
         hosts = json_array();
@@ -1177,7 +1200,22 @@ ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
         m = json_pack("{sossso}", "hosts", hosts, "path", match->path,
                       "exact", json_boolean(match->exact));
 
-    add:
+    deep:
+
+        /* the native labels' wildcards, of any depth */
+
+        for (j = 0; match->deep && j < match->nhosts; j++) {
+            if (rule->hosts[match->host + j][0] == '*') {
+                break;
+            }
+        }
+
+        if (m && match->deep && j < match->nhosts
+            && json_object_set_new(m, "deep", json_true()) != 0)
+        {
+            json_decref(m);
+            m = NULL;
+        }
 
         if (m == NULL || json_array_append_new(list, m) != 0) {
             goto failed;
@@ -1232,6 +1270,8 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
         }
 
         memset(&match, 0, sizeof(ngx_http_swarm_match_t));
+
+        ps.native = json_is_true(json_object_get(m, "deep"));
 
         /*
          * The host names of an earlier match: the rule shares them, as

@@ -27,6 +27,7 @@ struct ngx_http_swarm_routing_s {
     ngx_http_swarm_cookie_t    *cookies;
     ngx_uint_t                 *rr;
     ngx_http_swarm_routes_t    *table;
+    unsigned                    order;
 
     /* "service", or "service/router", as metrics and variables name it */
     const char                **names;
@@ -130,6 +131,7 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
     order = (s && ngx_strcmp(s, "traefik") == 0)
             ? NGX_HTTP_SWARM_ORDER_TRAEFIK : NGX_HTTP_SWARM_ORDER_NATIVE;
 
+    routing->order = order;
     routing->table = ngx_http_swarm_routes_build(routing->routes, n, order,
                                                  NULL);
     if (routing->table == NULL) {
@@ -412,13 +414,21 @@ ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view, ngx_uint_t route)
 }
 
 
-/* the route of a request by its Host (nginx made it lower case) and path */
+/*
+ * The route of a request by its Host (nginx made it lower case) and
+ * path: nginx's, decoded and normalized; in Traefik's order, Traefik's,
+ * which keeps reserved characters such as "%2F" encoded, made from the
+ * path as sent where it has a "%" or a segment to clean (and was not
+ * rewritten), else nginx's, which is the same.
+ */
 
 ngx_http_swarm_backend_t *
 ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
     ngx_http_request_t *r)
 {
     long                       k;
+    u_char                    *q;
+    ngx_str_t                  path;
     ngx_http_swarm_routing_t  *routing;
 
     routing = view->routing;
@@ -427,14 +437,35 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
         return NULL;
     }
 
+    path = r->uri;
+
+    if (routing->order == NGX_HTTP_SWARM_ORDER_TRAEFIK
+        && (r->quoted_uri || r->complex_uri) && r->valid_unparsed_uri
+        && r->unparsed_uri.len && r->unparsed_uri.data[0] == '/')
+    {
+        q = ngx_strlchr(r->unparsed_uri.data,
+                        r->unparsed_uri.data + r->unparsed_uri.len, '?');
+
+        path.len = (q ? q : r->unparsed_uri.data + r->unparsed_uri.len)
+                   - r->unparsed_uri.data;
+
+        path.data = ngx_pnalloc(r->pool, path.len);
+        if (path.data == NULL) {
+            return NULL;
+        }
+
+        path.len = ngx_http_swarm_routes_path(r->unparsed_uri.data, path.len,
+                                              path.data);
+    }
+
     k = ngx_http_swarm_routes_find(routing->table,
                                    (char *) r->headers_in.server.data,
                                    r->headers_in.server.len,
-                                   (char *) r->uri.data, r->uri.len);
+                                   (char *) path.data, path.len);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "swarm route: host \"%V\" path \"%V\": %l",
-                   &r->headers_in.server, &r->uri, k);
+                   &r->headers_in.server, &path, k);
 
     return (k >= 0) ? &routing->backends[k] : NULL;
 }

@@ -206,6 +206,36 @@ my @table = (
                            . 'labels both given' },
       get => [ [ 's.test', '/', 'swarmnet' ], [ 'd.test', '/', 'dockernet' ],
                [ 'both.test', '/', 404 ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:260 (a wildcard: one label '
+            . 'more, Traefik 3.7) and :271 (Host(`*`): any host)',
+      routers => [ [ 'wild', 'Host(`*.example.com`)' ],
+                   [ 'any', 'Host(`*`)', 1 ] ],
+      get => [ [ 'test.example.com', '/', 'wild' ],
+               [ 'other.example.com', '/x', 'wild' ],
+               [ 'example.com', '/', 'any' ],
+               [ 'a.b.example.com', '/', 'any' ],
+               [ 'test.otherexample.com', '/', 'any' ] ] },
+    { from => 'pkg/muxer/http/mux_test.go:40 and :47 (Host IPv4 and IPv6), '
+            . 'matcher_test.go:214 (a trailing dot), any ASCII name',
+      routers => [ [ 'v6', 'Host(`10::10`)' ], [ 'v4', 'Host(`127.0.0.1`)' ],
+                   [ 'under', 'Host(`my_app.local`)' ],
+                   [ 'dot', 'Host(`example.org.`)' ] ],
+      get => [ [ '[10::10]', '/foo', 'v6' ], [ '[10::10]:8080', '/', 'v6' ],
+               [ '127.0.0.1', '/foo', 'v4' ], [ 'my_app.local', '/', 'under' ],
+               [ 'example.org', '/', 'dot' ], [ 'example.org.', '/', 'dot' ],
+               [ 'example.net', '/', 404 ] ] },
+    { from => 'pkg/muxer/http/mux_test.go:683 and :688 (safe %XX decoded, '
+            . 'reserved kept) and server_entrypoint_tcp_test.go:439 (.. '
+            . 'cleaned)',
+      routers => [ [ 'space', 'PathPrefix(`/foo bar`)' ],
+                   [ 'ab', 'PathPrefix(`/a/b`)' ],
+                   [ 'enc', 'Path(`/x%2Fy`)' ],
+                   [ 'api', 'PathPrefix(`/api`)' ] ],
+      get => [ [ 'a.test', '/foo%20bar', 'space' ],
+               [ 'a.test', '/a%2Fb', 404 ], [ 'a.test', '/a/b', 'ab' ],
+               [ 'a.test', '/x%2fy', 'enc' ], [ 'a.test', '/x/y', 404 ],
+               [ 'a.test', '/x/../api', 'api' ],
+               [ 'a.test', '/%61pi', 'api' ] ] },
 );
 
 $t->start_backends(map { "127.0.37.$_:$p" } 1 .. 8);

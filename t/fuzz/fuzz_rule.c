@@ -4,9 +4,10 @@
  *
  * libFuzzer target: any bytes as a Traefik v2/v3 rule and as a v1 rule.
  * A rule that parses gives 1 to 64 matches, each with a path that starts
- * with "/" and host names in its range, in lower case, made of letters,
- * digits, "-" and "." after an optional "*.".  What is published of a
- * rule reads back as the same rule, within the same bounds.
+ * with "/" and host names in its range: "*", or printable ASCII with no
+ * upper case letter after an optional "*.".  Its route table finds it
+ * for its own host and path.  What is published of a rule reads back as
+ * the same rule, within the same bounds.
  */
 
 
@@ -57,10 +58,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             /* its first match's host (a name below a wildcard) and path */
 
-            if (r.matches[0].nhosts) {
-                h = r.hosts[r.matches[0].host];
-                snprintf(host, sizeof(host), "%s%s", h[0] == '*' ? "x" : "",
+            /* an IPv6 address as a Host header gives it, in brackets */
+
+            h = r.matches[0].nhosts ? r.hosts[r.matches[0].host] : NULL;
+
+            if (h && strpbrk(h, "[]") == NULL) {
+                snprintf(host, sizeof(host), "%s%s%s",
+                         strchr(h, ':') ? "[" : "",
+                         h[0] == '*' ? (h[1] ? "x" : "any") : "",
                          h[0] == '*' ? h + 1 : h);
+
+                if (strchr(h, ':')) {
+                    strcat(host, "]");
+                }
 
                 if (ngx_http_swarm_routes_find(t, host, strlen(host),
                                                r.matches[0].path,
@@ -115,6 +125,10 @@ check(ngx_http_swarm_rule_t *r)
         for (k = 0; k < r->matches[i].nhosts; k++) {
             h = r->hosts[r->matches[i].host + k];
 
+            if (h[0] == '*' && h[1] == '\0') {
+                continue;
+            }
+
             if (h[0] == '*' && h[1] == '.') {
                 h += 2;
             }
@@ -124,9 +138,7 @@ check(ngx_http_swarm_rule_t *r)
             }
 
             for (p = h; *p; p++) {
-                if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')
-                      || *p == '-' || *p == '.'))
-                {
+                if (*p <= ' ' || *p >= 0x7f || (*p >= 'A' && *p <= 'Z')) {
                     abort();
                 }
             }

@@ -71,10 +71,10 @@ test_routes(void **state)
                         "blog");
     assert_string_equal(route_for(t, r, "blog.example.com.", "/"), "blog");
 
-    /* wildcards: any name below, the longer suffix first, not the name */
+    /* Traefik 3.7's wildcards: one label more, not the name itself */
 
     assert_string_equal(route_for(t, r, "a.example.com", "/shop/1"), "shop");
-    assert_string_equal(route_for(t, r, "a.b.example.com", "/shop"), "shop");
+    assert_string_equal(route_for(t, r, "a.b.example.com", "/shop"), "404");
     assert_string_equal(route_for(t, r, "x.eu.example.com", "/shop"),
                         "deep");
     assert_string_equal(route_for(t, r, "example.com", "/shop"), "404");
@@ -89,9 +89,8 @@ test_routes(void **state)
     assert_string_equal(route_for(t, r, "", "/other"), "404");
     assert_string_equal(route_for(t, r, "other.org", "/apix"), "api");
 
-    /* what is no host name gets the routes for any host only */
+    /* the routes for any host, whatever the host */
 
-    assert_string_equal(route_for(t, r, "*.example.com", "/shop"), "404");
     assert_string_equal(route_for(t, r, "[::1]:8080", "/api"), "api");
     assert_string_equal(route_for(t, r, "blog.example.com/x", "/"), "404");
 
@@ -281,6 +280,175 @@ test_routes_traefik_priority(void **state)
 }
 
 
+/*
+ * Hosts as Traefik 3.7 matches them (pkg/muxer/http/matcher_test.go:174,
+ * TestHostMatcher; mux_test.go:40 and :47, Host IPv4 and IPv6), and the
+ * native labels' wildcards of any depth beside them
+ */
+
+static void
+test_routes_hosts(void **state)
+{
+    char                      err[256];
+    size_t                    i, n;
+    report_log_t              log;
+    ngx_http_swarm_rule_t     rules[9];
+    ngx_http_swarm_route_t    r[9];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  defs[] = {
+        { "one", NONE, "Host(`*.example.com`)" },
+        { "v6", NONE, "Host(`10::10`)" },
+        { "v4", NONE, "Host(`127.0.0.1`)" },
+        { "under", NONE, "Host(`my_app.local`)" },
+        { "dot", NONE, "Host(`example.org.`)" },
+        { "upper", NONE, "Host(`EXAMPLE.NET`)" },
+        { "brackets", NONE, "Host(`[::1]`)" },
+        { "all", 1, "Host(`*`)" },
+    };
+
+    (void) state;
+
+    n = sizeof(defs) / sizeof(defs[0]);
+
+    t = routes(defs, n, NGX_HTTP_SWARM_ORDER_TRAEFIK, r, rules, &log);
+    assert_non_null(t);
+
+    assert_string_equal(route_for(t, r, "test.example.com", "/"), "one");
+    assert_string_equal(route_for(t, r, "other.example.com", "/"), "one");
+    assert_string_equal(route_for(t, r, "example.com", "/"), "all");
+    assert_string_equal(route_for(t, r, "test.otherexample.com", "/"), "all");
+    assert_string_equal(route_for(t, r, "a.b.example.com", "/"), "all");
+    assert_string_equal(route_for(t, r, "[10::10]", "/foo"), "v6");
+    assert_string_equal(route_for(t, r, "[10::10]:8080", "/foo"), "v6");
+    assert_string_equal(route_for(t, r, "127.0.0.1:80", "/foo"), "v4");
+    assert_string_equal(route_for(t, r, "MY_APP.local", "/"), "under");
+    assert_string_equal(route_for(t, r, "example.org", "/"), "dot");
+    assert_string_equal(route_for(t, r, "example.org.", "/"), "dot");
+    assert_string_equal(route_for(t, r, "example.net", "/"), "upper");
+
+    /* as in Traefik, Host(`[::1]`) is compared with "::1": never */
+
+    assert_string_equal(route_for(t, r, "[::1]", "/"), "all");
+
+    /* Host(`*`): any host, none too */
+
+    assert_string_equal(route_for(t, r, "localhost", "/"), "all");
+    assert_string_equal(route_for(t, r, NULL, "/"), "all");
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < n; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+
+    /* what Traefik refuses, and a wildcard that is no "*." */
+
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(`\xf0\x9f\xa6\xad.com`)",
+                                               14, &rules[0], err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&rules[0]);
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(``)", 8, &rules[0], err,
+                                               sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&rules[0]);
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(`*x.com`)", 14,
+                                               &rules[0], err, sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&rules[0]);
+
+    /* native wildcards: any depth, beside Traefik's of one label */
+
+    assert_int_equal(ngx_http_swarm_rule_native("*.example.com", NULL,
+                                                &rules[0], err, sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(ngx_http_swarm_rule_parse("Host(`*.b.example.com`)", 23,
+                                               &rules[1], err, sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+
+    r[0].name = "native";
+    r[0].rule = &rules[0];
+    r[0].priority = 50;
+    r[0].has_priority = 1;
+    r[1].name = "traefik";
+    r[1].rule = &rules[1];
+    r[1].priority = 23;
+    r[1].has_priority = 1;
+
+    t = ngx_http_swarm_routes_build(r, 2, NGX_HTTP_SWARM_ORDER_TRAEFIK, NULL);
+    assert_non_null(t);
+    assert_string_equal(route_for(t, r, "a.b.c.example.com", "/"), "native");
+    assert_string_equal(route_for(t, r, "a.example.com", "/"), "native");
+    assert_string_equal(route_for(t, r, "example.com", "/"), "404");
+    ngx_http_swarm_routes_free(t);
+
+    r[0].priority = 1;
+
+    t = ngx_http_swarm_routes_build(r, 2, NGX_HTTP_SWARM_ORDER_TRAEFIK, NULL);
+    assert_non_null(t);
+    assert_string_equal(route_for(t, r, "a.b.example.com", "/"), "traefik");
+    assert_string_equal(route_for(t, r, "x.a.b.example.com", "/"), "native");
+    ngx_http_swarm_routes_free(t);
+
+    ngx_http_swarm_rule_free(&rules[0]);
+    ngx_http_swarm_rule_free(&rules[1]);
+}
+
+
+/*
+ * The path Traefik routes by: pkg/muxer/http/mux_test.go:676
+ * (TestRoutingPath) and pkg/server/server_entrypoint_tcp_test.go:426
+ * (TestSanitizePath)
+ */
+
+static void
+test_routes_path(void **state)
+{
+    size_t         i, n;
+    unsigned char  out[64];
+
+    static const char  *cases[][2] = {
+        { "/foo%20bar", "/foo bar" },
+        { "/foo%2Fbar", "/foo%2Fbar" },
+        { "/foo%20bar%2Fbaz%23qux", "/foo bar%2Fbaz%23qux" },
+        { "/foo%2fbar%7e", "/foo%2Fbar~" },
+        { "/%2e%2e/a/%2E/b", "/a/b" },
+        { "/a%2F..%2Fb", "/a%2F..%2Fb" },
+        { "/b", "/b" },
+        { "/b/", "/b/" },
+        { "/../../b/", "/b/" },
+        { "/../../b", "/b" },
+        { "/a/b/..", "/a" },
+        { "/a/b/../", "/a/" },
+        { "/a/../../b", "/b" },
+        { "/..///b///", "/b/" },
+        { "/a/../b", "/b" },
+        { "/a/./b", "/a/b" },
+        { "/a//b", "/a/b" },
+        { "/a/../c/../b", "/b" },
+        { "/a/../../../c/../b", "/b" },
+        { "/a/../c/../../b", "/b" },
+        { "/a/..//c/.././b", "/b" },
+        { "/", "/" },
+        { "/..", "/" },
+        { "/%", "/%" },
+        { "/%zz%4", "/%zz%4" },
+        { "/%00", "/%00" },
+    };
+
+    (void) state;
+
+    for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        n = ngx_http_swarm_routes_path((const unsigned char *) cases[i][0],
+                                       strlen(cases[i][0]), out);
+        assert_true(n <= strlen(cases[i][0]));
+        out[n] = '\0';
+        assert_string_equal((char *) out, cases[i][1]);
+    }
+}
+
+
 int
 main(void)
 {
@@ -289,6 +457,8 @@ main(void)
         cmocka_unit_test(test_routes_ties),
         cmocka_unit_test(test_routes_traefik),
         cmocka_unit_test(test_routes_traefik_priority),
+        cmocka_unit_test(test_routes_hosts),
+        cmocka_unit_test(test_routes_path),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
