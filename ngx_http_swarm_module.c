@@ -56,6 +56,9 @@ typedef struct {
     ngx_uint_t                  line;
     unsigned                    set:1;
 
+    /* the server's swarm_entrypoint: its place in the swarm's, or -1 */
+    ngx_int_t                   entrypoint;
+
     ngx_http_swarm_dashboard_t *dashboard;
 } ngx_http_swarm_loc_conf_t;
 
@@ -70,6 +73,8 @@ static ngx_int_t ngx_http_swarm_postconfiguration(ngx_conf_t *cf);
 static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
@@ -181,6 +186,13 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_entrypoint"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_TAKE123,
+      ngx_http_swarm_entrypoint,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("swarm_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_swarm_status,
@@ -269,6 +281,13 @@ ngx_http_swarm_create_main_conf(ngx_conf_t *cf)
         return NULL;
     }
 
+    if (ngx_array_init(&mcf->swarm.entrypoints, cf->pool, 2,
+                       sizeof(ngx_http_swarm_entrypoint_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
     if (ngx_array_init(&mcf->swarm.endpoints, cf->pool, 2,
                        sizeof(ngx_http_swarm_endpoint_t))
         != NGX_OK)
@@ -343,6 +362,7 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
 
     for (i = 0; i < mcf->swarm.upstreams.nelts; i++) {
         upp[i]->views = &mcf->swarm.views;
+        upp[i]->entrypoints = &mcf->swarm.entrypoints;
     }
 
     mcf->shm_zone->init = ngx_http_swarm_zone_init;
@@ -396,6 +416,8 @@ ngx_http_swarm_create_loc_conf(ngx_conf_t *cf)
      *     lcf->set = 0;
      */
 
+    lcf->entrypoint = NGX_CONF_UNSET;
+
     return lcf;
 }
 
@@ -414,6 +436,8 @@ ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent, void *child)
     ngx_http_swarm_main_conf_t  *mcf;
 
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
+    ngx_conf_merge_value(conf->entrypoint, prev->entrypoint, -1);
 
     if (conf->set) {
         return conf->up ? NGX_CONF_OK
@@ -986,6 +1010,26 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 
 /* a location's swarm_route: the request's route, before access checks */
 
+/* "swarm_entrypoint NAME [tls] [default]": ngx_http_swarm_route.c's */
+
+static char *
+ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_loc_conf_t *lcf = conf;
+
+    ngx_http_swarm_main_conf_t  *mcf;
+
+    if (lcf->entrypoint != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
+
+    return ngx_http_swarm_route_entrypoint(cf, &mcf->swarm,
+                                           &lcf->entrypoint);
+}
+
+
 static ngx_int_t
 ngx_http_swarm_route_phase(ngx_http_request_t *r)
 {
@@ -997,7 +1041,7 @@ ngx_http_swarm_route_phase(ngx_http_request_t *r)
         return NGX_DECLINED;
     }
 
-    return ngx_http_swarm_route_handler(r, lcf->up);
+    return ngx_http_swarm_route_handler(r, lcf->up, lcf->entrypoint);
 }
 
 

@@ -573,7 +573,7 @@ ngx_http_swarm_sticky_route(ngx_http_request_t *r,
     }
 
     sd->view = ngx_http_swarm_view_acquire(up, r->connection->log);
-    sd->backend = ngx_http_swarm_routing_find(sd->view, r);
+    sd->backend = ngx_http_swarm_routing_find(sd->view, r, 0);
 
     if (sd->backend == NULL) {
         ngx_http_swarm_view_release(up, sd->view);

@@ -42,6 +42,10 @@ typedef struct {
     const char                *priority;
     const char                *service;
     const char                *middlewares;
+    const char                *entrypoints;
+
+    /* tls=true, or any tls.* label: a TLS router */
+    unsigned                   tls;
 } ngx_http_swarm_router_t;
 
 
@@ -60,6 +64,7 @@ typedef struct {
     const char                *network;
     const char                *v1_rule;
     const char                *v1_priority;
+    const char                *v1_entrypoints;
     const char                *v1_port;
     ngx_http_swarm_sticky_spec_t    v1_sticky;
 
@@ -108,6 +113,8 @@ static const char *ngx_http_swarm_traefik_rule(ngx_http_swarm_traefik_t *tr,
     ngx_http_swarm_router_t *router, ngx_http_swarm_report_t *report,
     unsigned upstream);
 static void ngx_http_swarm_labels_normalize(const char *s, char *buf,
+    size_t size);
+static int ngx_http_swarm_labels_list(const char *s, char *buf,
     size_t size);
 static size_t ngx_http_swarm_template_action(const char *a, size_t len,
     const char **tok, size_t *tlen);
@@ -366,6 +373,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         memset(&v1, 0, sizeof(ngx_http_swarm_router_t));
         v1.rule = tr->v1_rule;
         v1.priority = tr->v1_priority;
+        v1.entrypoints = tr->v1_entrypoints;
 
         if (ngx_http_swarm_traefik_route(tr, &v1, out, report, upstream,
                                          service)
@@ -438,6 +446,11 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
         return NGX_HTTP_SWARM_YES;
     }
 
+    if (strcmp(key, "traefik.frontend.entrypoints") == 0) {
+        tr->v1_entrypoints = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
     if (strcmp(key, "traefik.port") == 0) {
         tr->v1_port = value;
         return NGX_HTTP_SWARM_YES;
@@ -470,7 +483,9 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
 
         if (strcmp(attr, "rule") != 0 && strcmp(attr, "priority") != 0
             && strcmp(attr, "service") != 0
-            && strcmp(attr, "middlewares") != 0)
+            && strcmp(attr, "middlewares") != 0
+            && strcmp(attr, "entrypoints") != 0
+            && strcmp(attr, "tls") != 0 && strncmp(attr, "tls.", 4) != 0)
         {
             return NGX_HTTP_SWARM_NO;
         }
@@ -490,6 +505,21 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
 
         } else if (attr[0] == 'm') {
             r->middlewares = value;
+
+        } else if (attr[0] == 'e') {
+            r->entrypoints = value;
+
+        } else if (attr[0] == 't') {
+
+            /*
+             * tls=true, or a tls.* option: a TLS router, its certificate
+             * the server's own (certificates from labels are not made
+             * here: such options are acted on by nothing, and listed)
+             */
+
+            r->tls |= (attr[3] == '.' || ngx_http_swarm_labels_true(value));
+
+            return (attr[3] == '\0') ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_NO;
 
         } else {
             r->service = value;
@@ -744,6 +774,8 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     (void) ngx_http_swarm_text_copy(spec->router, sizeof(spec->router),
                                     router->name);
 
+    spec->tls = router->tls;
+
     rc = router->name[0]
          ? ngx_http_swarm_rule_parse(rule, strlen(rule), &spec->rule, err,
                                      sizeof(err))
@@ -788,6 +820,16 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
            != 0)
     {
         snprintf(err, sizeof(err), "network name too long");
+        rc = NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (rc == NGX_HTTP_SWARM_DONE && router->entrypoints
+        && ngx_http_swarm_labels_list(router->entrypoints, spec->entrypoints,
+                                      sizeof(spec->entrypoints))
+           != 0)
+    {
+        snprintf(err, sizeof(err), "invalid entrypoints \"%.64s\"",
+                 router->entrypoints);
         rc = NGX_HTTP_SWARM_FAILED;
     }
 
@@ -1086,6 +1128,56 @@ ngx_http_swarm_labels_normalize(const char *s, char *buf, size_t size)
     }
 
     buf[len] = '\0';
+}
+
+
+/*
+ * A list of names, as Traefik's labels give it ("a, b"): copied with no
+ * spaces ("a,b"); -1 for an empty name, or a list too long
+ */
+
+static int
+ngx_http_swarm_labels_list(const char *s, char *buf, size_t size)
+{
+    size_t       len, n;
+    const char  *end;
+
+    len = 0;
+
+    for ( ;; ) {
+        while (*s == ' ') {
+            s++;
+        }
+
+        for (end = s; *end && *end != ','; end++) {
+            /* void */
+        }
+
+        for (n = end - s; n && s[n - 1] == ' '; n--) {
+            /* void */
+        }
+
+        if (n == 0 || len + n + 2 > size) {
+            return -1;
+        }
+
+        if (len) {
+            buf[len++] = ',';
+        }
+
+        memcpy(buf + len, s, n);
+        len += n;
+
+        if (*end == '\0') {
+            break;
+        }
+
+        s = end + 1;
+    }
+
+    buf[len] = '\0';
+
+    return 0;
 }
 
 

@@ -302,7 +302,10 @@ typedef struct {
     const char                *name;
     const ngx_http_swarm_rule_t  *rule;
     long                       priority;
-    unsigned                   has_priority;
+    unsigned                   has_priority:1;
+
+    /* left out of the table being built: routes_build() */
+    unsigned                   skip:1;
 } ngx_http_swarm_route_t;
 
 
@@ -359,6 +362,13 @@ typedef struct {
     /* 0 and "" where not given */
     unsigned                   port;
     char                       network[NGX_HTTP_SWARM_NAME_LEN];
+
+    /*
+     * Traefik's entrypoints of the router, as given ("web,websecure"; ""
+     * for the default ones), and whether it has a tls section
+     */
+    char                       entrypoints[NGX_HTTP_SWARM_NAME_LEN];
+    unsigned                   tls;
 
     ngx_http_swarm_sticky_spec_t  sticky;
 } ngx_http_swarm_route_spec_t;

@@ -91,9 +91,9 @@ static const ngx_http_swarm_routes_t  *ngx_http_swarm_sorting;
 
 
 /*
- * The table of n routes in an order, which it points to (with their
- * rules) while it lives; NULL if out of memory.  In Traefik's order,
- * every route must have a priority.  A match no request can reach, as an
+ * The table of n routes in an order, but those to skip, which it points
+ * to (with their rules) while it lives; NULL if out of memory.  In
+ * Traefik's order, every route must have a priority.  A match no request can reach, as an
  * earlier route has the same host, path and priority, is reported with
  * the route's index as "upstream".
  */
@@ -120,6 +120,10 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
 
     for (i = 0, k = 0, size = 1; i < n; i++) {
         rule = routes[i].rule;
+
+        if (routes[i].skip) {
+            continue;
+        }
 
         for (j = 0; j < rule->n; j++) {
             m = &rule->matches[j];
@@ -150,6 +154,10 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
 
     for (i = 0; i < n; i++) {
         rule = routes[i].rule;
+
+        if (routes[i].skip) {
+            continue;
+        }
 
         for (j = 0; j < rule->n; j++) {
             m = &rule->matches[j];

@@ -40,6 +40,7 @@ static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
 static long ngx_http_swarm_services_priority(
     const ngx_http_swarm_route_spec_t *spec, unsigned order);
+static json_t *ngx_http_swarm_services_names(const char *list);
 static int ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
     unsigned port);
 static json_t *ngx_http_swarm_sticky_json(
@@ -550,6 +551,38 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 }
 
 
+/* "a,b" as a JSON array */
+
+static json_t *
+ngx_http_swarm_services_names(const char *list)
+{
+    json_t      *a;
+    const char  *end;
+
+    a = json_array();
+
+    while (a) {
+        end = strchr(list, ',');
+
+        if (json_array_append_new(a, end ? json_stringn(list, end - list)
+                                         : json_string(list))
+            != 0)
+        {
+            json_decref(a);
+            return NULL;
+        }
+
+        if (end == NULL) {
+            break;
+        }
+
+        list = end + 1;
+    }
+
+    return a;
+}
+
+
 /*
  * A route's priority: in the native order, as given; in Traefik's, as
  * given where it is not 0, else its rule's length, as Traefik has it.
@@ -708,10 +741,18 @@ ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
                       "sticky", ngx_http_swarm_sticky_json(&rt->spec.sticky));
 
         if (r && traefik
-            && json_object_set_new(r, "priority_from",
-                                   json_string(given ? "label"
-                                                     : "rule length"))
-               != 0)
+            && (json_object_set_new(r, "priority_from",
+                                    json_string(given ? "label"
+                                                      : "rule length"))
+                != 0
+                || json_object_set_new(r, "tls",
+                                       json_boolean(rt->spec.tls))
+                   != 0
+                || (rt->spec.entrypoints[0]
+                    && json_object_set_new(r, "entrypoints",
+                           ngx_http_swarm_services_names(
+                               rt->spec.entrypoints))
+                       != 0)))
         {
             json_decref(r);
             r = NULL;

@@ -374,6 +374,9 @@ struct ngx_http_swarm_upstream_s {
     /* swarm_routes traefik: every route in Traefik's order */
     unsigned                    traefik:1;
 
+    /* of a routes upstream: the swarm's entrypoints */
+    ngx_array_t                *entrypoints;
+
     /*
      * what the balancer hands over of swarm_sticky: the cookie, NULL if
      * not sticky, and with "value=hmac" the key its values are made with
@@ -417,6 +420,19 @@ typedef struct {
  * module's main conf, private to ngx_http_swarm_module.c, holds it).
  */
 
+/*
+ * swarm_entrypoint: Traefik's entrypoint that servers are; "tls" as its
+ * http.tls (every router on it is a TLS router), "default" one of the
+ * entrypoints of routers that name none
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    unsigned                    tls:1;
+    unsigned                    dflt:1;
+} ngx_http_swarm_entrypoint_t;
+
+
 typedef struct {
     /* swarm_endpoint, in order, and the swarm_tls_* files */
     ngx_array_t                 endpoints;
@@ -439,6 +455,9 @@ typedef struct {
 
     /* swarm_allow: the networks task addresses must be in, or NULL */
     ngx_array_t                *allow;
+
+    /* swarm_entrypoint: the servers' entrypoints, by name */
+    ngx_array_t                 entrypoints;
     ngx_http_swarm_zone_t       zone;
     ngx_http_swarm_views_t      views;
 } ngx_http_swarm_t;

@@ -2,11 +2,15 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * The route table of a routes upstream: each worker's, for its copy of
+ * The route tables of a routes upstream: each worker's, for its copy of
  * the upstream's tasks, built between requests from the routes the zone
  * holds with them (for each route its tasks, their index and its
- * cookie), and the route of a Host and path in it, which swarm_route
- * (ngx_http_swarm_route.c) looks up for the balancer.
+ * cookie), and the route of a Host and path in one, which swarm_route
+ * (ngx_http_swarm_route.c) looks up for the balancer.  Table 0 has every
+ * route; with entrypoints (swarm_entrypoint), table 1 + 2 * e + tls has
+ * the routes of entrypoint e for plain (tls 0) or TLS requests, as
+ * Traefik's aggregator sorts routers into its entrypoints' HTTP and
+ * HTTPS handlers.
  */
 
 
@@ -26,7 +30,8 @@ struct ngx_http_swarm_routing_s {
     ngx_http_swarm_route_t     *routes;
     ngx_http_swarm_cookie_t    *cookies;
     ngx_uint_t                 *rr;
-    ngx_http_swarm_routes_t    *table;
+    ngx_http_swarm_routes_t   **tables;
+    ngx_uint_t                  ntables;
     unsigned                    order;
 
     /* "service", or "service/router", as metrics and variables name it */
@@ -42,6 +47,11 @@ static ngx_int_t ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool);
 static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_http_swarm_routing_t *routing);
+static ngx_int_t ngx_http_swarm_routing_tables(
+    ngx_http_swarm_upstream_t *up, ngx_http_swarm_routing_t *routing,
+    ngx_pool_t *pool);
+static ngx_uint_t ngx_http_swarm_routing_on(ngx_http_swarm_upstream_t *up,
+    json_t *r, ngx_uint_t e, ngx_uint_t tls);
 static void ngx_http_swarm_routing_cleanup(void *data);
 
 
@@ -132,13 +142,99 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
             ? NGX_HTTP_SWARM_ORDER_TRAEFIK : NGX_HTTP_SWARM_ORDER_NATIVE;
 
     routing->order = order;
-    routing->table = ngx_http_swarm_routes_build(routing->routes, n, order,
-                                                 NULL);
-    if (routing->table == NULL) {
+
+    return ngx_http_swarm_routing_tables(up, routing, view->pool);
+}
+
+
+/* table 0, and, with entrypoints, two for each */
+
+static ngx_int_t
+ngx_http_swarm_routing_tables(ngx_http_swarm_upstream_t *up,
+    ngx_http_swarm_routing_t *routing, ngx_pool_t *pool)
+{
+    json_t      *list;
+    ngx_uint_t   t, i, e, tls;
+
+    routing->ntables = 1 + 2 * (up->entrypoints ? up->entrypoints->nelts
+                                                : 0);
+
+    routing->tables = ngx_pcalloc(pool, routing->ntables
+                                        * sizeof(ngx_http_swarm_routes_t *));
+    if (routing->tables == NULL) {
         return NGX_ERROR;
     }
 
+    list = json_object_get(routing->json, "routes");
+
+    for (t = 0; t < routing->ntables; t++) {
+        e = (t - 1) / 2;
+        tls = (t - 1) % 2;
+
+        for (i = 0; i < routing->n; i++) {
+            routing->routes[i].skip = (t > 0)
+                && !ngx_http_swarm_routing_on(up, json_array_get(list, i),
+                                              e, tls);
+        }
+
+        routing->tables[t] = ngx_http_swarm_routes_build(routing->routes,
+                                                         routing->n,
+                                                         routing->order,
+                                                         NULL);
+        if (routing->tables[t] == NULL) {
+            return NGX_ERROR;
+        }
+    }
+
     return NGX_OK;
+}
+
+
+/*
+ * Whether a route is tried on entrypoint e for plain or TLS requests:
+ * its entrypoints, else the default ones (all where none is marked
+ * default); a TLS route, or any on an entrypoint with tls, only for TLS
+ * requests, any other only for plain ones
+ */
+
+static ngx_uint_t
+ngx_http_swarm_routing_on(ngx_http_swarm_upstream_t *up, json_t *r,
+    ngx_uint_t e, ngx_uint_t tls)
+{
+    size_t                        k, len;
+    json_t                       *list, *v;
+    ngx_uint_t                    i, dflt;
+    const char                   *name;
+    ngx_http_swarm_entrypoint_t  *ep;
+
+    ep = up->entrypoints->elts;
+
+    if ((json_is_true(json_object_get(r, "tls")) || ep[e].tls) != tls) {
+        return 0;
+    }
+
+    list = json_object_get(r, "entrypoints");
+
+    if (json_is_array(list)) {
+        json_array_foreach(list, k, v) {
+            name = json_string_value(v);
+            len = name ? ngx_strlen(name) : 0;
+
+            if (len == ep[e].name.len
+                && ngx_strncmp(name, ep[e].name.data, len) == 0)
+            {
+                return 1;
+            }
+        }
+
+        return 0;
+    }
+
+    for (i = 0, dflt = 0; i < up->entrypoints->nelts; i++) {
+        dflt |= ep[i].dflt;
+    }
+
+    return !dflt || ep[e].dflt;
 }
 
 
@@ -387,7 +483,9 @@ ngx_http_swarm_routing_cleanup(void *data)
 
     ngx_uint_t  i;
 
-    ngx_http_swarm_routes_free(routing->table);
+    for (i = 0; routing->tables && i < routing->ntables; i++) {
+        ngx_http_swarm_routes_free(routing->tables[i]);
+    }
 
     for (i = 0; routing->rules && i < routing->n; i++) {
         ngx_http_swarm_rule_free(&routing->rules[i]);
@@ -424,7 +522,7 @@ ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view, ngx_uint_t route)
 
 ngx_http_swarm_backend_t *
 ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
-    ngx_http_request_t *r)
+    ngx_http_request_t *r, ngx_uint_t table)
 {
     long                       k;
     u_char                    *q;
@@ -433,8 +531,12 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
 
     routing = view->routing;
 
-    if (routing == NULL || routing->table == NULL) {
+    if (routing == NULL || routing->tables == NULL) {
         return NULL;
+    }
+
+    if (table >= routing->ntables) {
+        table = 0;
     }
 
     path = r->uri;
@@ -458,7 +560,7 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
                                               path.data);
     }
 
-    k = ngx_http_swarm_routes_find(routing->table,
+    k = ngx_http_swarm_routes_find(routing->tables[table],
                                    (char *) r->headers_in.server.data,
                                    r->headers_in.server.len,
                                    (char *) path.data, path.len);

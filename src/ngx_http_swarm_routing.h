@@ -21,7 +21,7 @@
 ngx_int_t ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_log_t *log);
 ngx_http_swarm_backend_t *ngx_http_swarm_routing_find(
-    ngx_http_swarm_view_t *view, ngx_http_request_t *r);
+    ngx_http_swarm_view_t *view, ngx_http_request_t *r, ngx_uint_t table);
 json_t *ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view);
 const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
     ngx_uint_t route);

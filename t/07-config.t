@@ -166,6 +166,22 @@ my @bad = (
     ['upstream app { swarm_routes traefik; } '
         . 'server { location /x { swarm_route a b; } }',
         qr/invalid number of arguments in "swarm_route"/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { swarm_entrypoint web tls tls; }',
+        qr/invalid parameter "tls"/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { swarm_entrypoint web; swarm_entrypoint web; }',
+        qr/"swarm_entrypoint" directive is duplicate/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { swarm_entrypoint web; } '
+        . 'server { swarm_entrypoint web default; }',
+        qr/entrypoint "web" is given with other parameters in another server/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { swarm_entrypoint a,b; }',
+        qr/invalid entrypoint name "a,b"/],
+    ['upstream app { swarm_routes traefik; } '
+        . 'server { location / { swarm_entrypoint web; } }',
+        qr/"swarm_entrypoint" directive is not allowed here/],
 
     # limits
     ['upstream app { swarm_service name=a ports=9000-8000; }',

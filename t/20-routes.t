@@ -85,6 +85,7 @@ service('tv2', { 'traefik.enable' => 'true',
     'traefik.http.routers.tv2.rule' =>
         'Host(`v2.traefik.test`) && PathPrefix(`/x`) || Path(`/exact`)',
     'traefik.http.routers.tv2.entrypoints' => 'websecure',
+    'traefik.http.services.tv2.loadbalancer.passhostheader' => 'true',
     'traefik.http.services.tv2.loadbalancer.server.port' => "$p",
     'traefik.http.services.tv2.loadbalancer.sticky.cookie' => 'true',
     'traefik.http.services.tv2.loadbalancer.sticky.cookie.name' => 'tk',
@@ -321,7 +322,8 @@ is_deeply([ map { "$_->{service}: $_->{error}" }
     'exposed_by_default: services with no Traefik label are none of its');
 my ($ign) = grep { $_->{service} eq 'tv2' }
     @{ $s->{upstreams}{tk}{ignored_labels} };
-like($ign->{labels} // '', qr/entrypoints/, 'status: labels ignored, listed')
+like($ign->{labels} // '', qr/passhostheader/,
+    'status: labels ignored, listed')
     or diag explain $s->{upstreams}{tk};
 
 my $log = $t->error_log;

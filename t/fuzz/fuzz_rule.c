@@ -42,6 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
         /* its routes, asked for the input as a host and as a path */
 
+        memset(&route, 0, sizeof(ngx_http_swarm_route_t));
         route.name = "fuzz";
         route.rule = &r;
         route.priority = 0;

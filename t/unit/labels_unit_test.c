@@ -189,8 +189,9 @@ test_labels_traefik(void **state)
     assert_int_equal(out.routes[0].sticky.secure, 1);
     assert_int_equal(out.routes[0].sticky.httponly, -1);
     assert_int_equal(out.routes[0].sticky.max_age, 3600);
-    assert_string_equal(out.ignored,
-                        "traefik.http.routers.web.entrypoints");
+    assert_string_equal(out.routes[0].entrypoints, "web");
+    assert_int_equal(out.routes[0].tls, 0);
+    assert_string_equal(out.ignored, "");
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.service, "shop");
     assert_string_equal(log.msg, "router \"regex\" not routed: matcher "
@@ -672,6 +673,66 @@ test_labels_enable(void **state)
 }
 
 
+/*
+ * Entrypoints and TLS of routers (v2/v3 and v1): a list as given, and a
+ * tls section of tls=true or any tls.* label
+ */
+
+static void
+test_labels_entrypoints(void **state)
+{
+    report_log_t             log;
+    ngx_http_swarm_labels_t  out;
+
+    (void) state;
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.a.rule\": "
+                               "\"Host(`a.test`)\", "
+                               "\"traefik.http.routers.a.entrypoints\": "
+                               "\" web , websecure\", "
+                               "\"traefik.http.routers.a.tls."
+                               "certresolver\": \"le\", "
+                               "\"traefik.http.routers.b.rule\": "
+                               "\"Host(`b.test`)\", "
+                               "\"traefik.http.routers.b.tls\": \"true\", "
+                               "\"traefik.http.routers.c.rule\": "
+                               "\"Host(`c.test`)\", "
+                               "\"traefik.http.routers.c.tls\": \"false\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     3);
+    assert_string_equal(out.routes[0].router, "a");
+    assert_string_equal(out.routes[0].entrypoints, "web,websecure");
+    assert_int_equal(out.routes[0].tls, 1);
+    assert_string_equal(out.routes[1].entrypoints, "");
+    assert_int_equal(out.routes[1].tls, 1);
+    assert_int_equal(out.routes[2].tls, 0);
+
+    /* a certificate resolver is acted on by nothing yet: listed */
+
+    assert_string_equal(out.ignored,
+                        "traefik.http.routers.a.tls.certresolver");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.frontend.rule\": \"Host:a\", "
+                               "\"traefik.frontend.entryPoints\": "
+                               "\"http,https\", \"traefik.port\": \"80\"}",
+                               1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].entrypoints, "http,https");
+    ngx_http_swarm_labels_free(&out);
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.a.rule\": "
+                               "\"Host(`a.test`)\", "
+                               "\"traefik.http.routers.a.entrypoints\": "
+                               "\"web,,x\", \"traefik.port\": \"80\"}", 1,
+                               &out, &log),
+                     0);
+    assert_string_equal(log.msg, "router \"a\" not routed: invalid "
+                                 "entrypoints \"web,,x\"");
+    ngx_http_swarm_labels_free(&out);
+}
+
+
 int
 main(void)
 {
@@ -683,6 +744,7 @@ main(void)
         cmocka_unit_test(test_labels_priority),
         cmocka_unit_test(test_labels_default),
         cmocka_unit_test(test_labels_enable),
+        cmocka_unit_test(test_labels_entrypoints),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

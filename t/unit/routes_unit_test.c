@@ -367,6 +367,7 @@ test_routes_hosts(void **state)
                                                &rules[1], err, sizeof(err)),
                      NGX_HTTP_SWARM_DONE);
 
+    memset(r, 0, 2 * sizeof(ngx_http_swarm_route_t));
     r[0].name = "native";
     r[0].rule = &rules[0];
     r[0].priority = 50;

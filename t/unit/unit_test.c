@@ -177,6 +177,7 @@ routes(const route_def_t *defs, size_t n, unsigned order,
                                                    sizeof(err)),
                          NGX_HTTP_SWARM_DONE);
 
+        memset(&r[i], 0, sizeof(ngx_http_swarm_route_t));
         r[i].name = defs[i].name;
         r[i].rule = &rules[i];
         r[i].priority = defs[i].priority;
