@@ -116,6 +116,10 @@ static void ngx_http_swarm_labels_normalize(const char *s, char *buf,
     size_t size);
 static int ngx_http_swarm_labels_list(const char *s, char *buf,
     size_t size);
+static uint32_t ngx_http_swarm_router_hash(ngx_http_swarm_router_t *router,
+    const char *rule);
+static int ngx_http_swarm_traefik_lbs(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_labels_t *out);
 static size_t ngx_http_swarm_template_action(const char *a, size_t len,
     const char **tok, size_t *tlen);
 static void ngx_http_swarm_template_put(char *buf, size_t size, size_t *len,
@@ -381,6 +385,10 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         {
             goto failed;
         }
+    }
+
+    if (ngx_http_swarm_traefik_lbs(tr, out) != NGX_HTTP_SWARM_DONE) {
+        goto failed;
     }
 
     free(tr->default_rule);
@@ -680,6 +688,7 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     int                           rc;
     long                          n;
     size_t                        i, len;
+    unsigned                      elsewhere;
     const char                   *port, *at, *rule;
     ngx_http_swarm_sticky_spec_t      *sticky;
     ngx_http_swarm_lbservice_t   *lb;
@@ -713,6 +722,8 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     lb = NULL;
+    elsewhere = 0;
+    len = 0;
 
     if (router->service) {
 
@@ -739,15 +750,23 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
             }
         }
 
-        /* never this service's tasks for a service it does not define */
+        /*
+         * never this service's tasks for a service it does not define:
+         * another swarm service's labels may (Traefik merges them all),
+         * which ngx_http_swarm_services_routes() finds, or the router is
+         * not routed
+         */
 
         if (lb == NULL) {
-            ngx_http_swarm_text_report(report, upstream, service,
-                                       "router \"%s\" not routed: service "
-                                       "\"%s\" is not defined in this "
-                                       "service's labels", router->name,
-                                       router->service);
-            return NGX_HTTP_SWARM_DONE;
+            if (len == 0 || len >= NGX_HTTP_SWARM_NAME_LEN) {
+                ngx_http_swarm_text_report(report, upstream, service,
+                                           "router \"%s\" not routed: "
+                                           "invalid service \"%s\"",
+                                           router->name, router->service);
+                return NGX_HTTP_SWARM_DONE;
+            }
+
+            elsewhere = 1;
         }
 
     } else if (tr->nservices == 1) {
@@ -764,7 +783,7 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         return NGX_HTTP_SWARM_DONE;
     }
 
-    port = lb ? lb->port : tr->v1_port;
+    port = lb ? lb->port : (elsewhere ? NULL : tr->v1_port);
     sticky = lb ? &lb->sticky : &tr->v1_sticky;
 
     if (ngx_http_swarm_labels_add(out, &spec) != NGX_HTTP_SWARM_DONE) {
@@ -775,6 +794,14 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
                                     router->name);
 
     spec->tls = router->tls;
+    spec->hash = ngx_http_swarm_router_hash(router, rule);
+
+    if (elsewhere) {
+        spec->elsewhere = 1;
+        memcpy(spec->service, router->service, len);
+        spec->service[len] = '\0';
+        sticky = &spec->sticky;
+    }
 
     rc = router->name[0]
          ? ngx_http_swarm_rule_parse(rule, strlen(rule), &spec->rule, err,
@@ -1181,6 +1208,90 @@ ngx_http_swarm_labels_list(const char *s, char *buf, size_t size)
 }
 
 
+/*
+ * A router's labels as given (its rule as made, where default), hashed:
+ * two services that define one router name differently are told apart
+ * by it (FNV-1a)
+ */
+
+static uint32_t
+ngx_http_swarm_router_hash(ngx_http_swarm_router_t *router,
+    const char *rule)
+{
+    size_t       i, k;
+    uint32_t     h;
+    const char  *p, *parts[6];
+
+    parts[0] = rule;
+    parts[1] = router->priority;
+    parts[2] = router->service;
+    parts[3] = router->middlewares;
+    parts[4] = router->entrypoints;
+    parts[5] = router->tls ? "tls" : NULL;
+
+    h = 2166136261u;
+
+    for (k = 0; k < 6; k++) {
+        for (p = parts[k] ? parts[k] : "", i = 0; p[i]; i++) {
+            h = (h ^ (unsigned char) p[i]) * 16777619u;
+        }
+
+        h = (h ^ 0xff) * 16777619u;
+    }
+
+    return h;
+}
+
+
+/*
+ * The services the labels define, each with its port (none where it is
+ * invalid) and cookie, for routers of other services to name
+ */
+
+static int
+ngx_http_swarm_traefik_lbs(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_labels_t *out)
+{
+    long                         n;
+    size_t                       i;
+    ngx_http_swarm_lb_t         *lb;
+    ngx_http_swarm_lbservice_t  *s;
+
+    if (tr->nservices == 0) {
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    out->lbs = calloc(tr->nservices, sizeof(ngx_http_swarm_lb_t));
+    if (out->lbs == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    for (i = 0; i < tr->nservices; i++) {
+        s = &tr->services[i];
+        lb = &out->lbs[out->nlbs];
+
+        if (s->port && ngx_http_swarm_labels_number(s->port, 1, 65535, &n)
+                       != 0)
+        {
+            continue;
+        }
+
+        memcpy(lb->name, s->name, sizeof(lb->name));
+        lb->port = s->port ? (unsigned) n : 0;
+        lb->sticky = s->sticky;
+
+        if (tr->network) {
+            (void) ngx_http_swarm_text_copy(lb->network, sizeof(lb->network),
+                                            tr->network);
+        }
+
+        out->nlbs++;
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
 /* the host and path pairs of the last n routes: host names, or one */
 
 static size_t
@@ -1414,7 +1525,10 @@ ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out)
     }
 
     free(out->routes);
+    free(out->lbs);
 
     out->routes = NULL;
     out->n = 0;
+    out->lbs = NULL;
+    out->nlbs = 0;
 }

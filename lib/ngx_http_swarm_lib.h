@@ -213,6 +213,7 @@ typedef struct {
 
 
 typedef struct ngx_http_swarm_routed_s  ngx_http_swarm_routed_t;
+typedef struct ngx_http_swarm_lbref_s  ngx_http_swarm_lbref_t;
 
 typedef struct {
     ngx_http_swarm_service_t  *services;
@@ -226,6 +227,11 @@ typedef struct {
 
     /* and the labels of theirs acted on by nothing, by service */
     json_t                    *ignored;
+
+    /* the Traefik services their labels define */
+    ngx_http_swarm_lbref_t    *lbs;
+    size_t                     nlbs;
+    size_t                     lcap;
 } ngx_http_swarm_services_t;
 
 
@@ -368,15 +374,39 @@ typedef struct {
      * for the default ones), and whether it has a tls section
      */
     char                       entrypoints[NGX_HTTP_SWARM_NAME_LEN];
-    unsigned                   tls;
+    unsigned                   tls:1;
+
+    /*
+     * a router whose service= another swarm service's labels define:
+     * that service's name, the port, network and cookie still to come
+     * from it (ngx_http_swarm_services_routes())
+     */
+    unsigned                   elsewhere:1;
+    char                       service[NGX_HTTP_SWARM_NAME_LEN];
+
+    /* a hash of the router's labels: one name defined twice is told */
+    uint32_t                   hash;
 
     ngx_http_swarm_sticky_spec_t  sticky;
 } ngx_http_swarm_route_spec_t;
 
 
+/* a service of Traefik's labels, which other services' routers may name */
+
+typedef struct {
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    unsigned                   port;
+    char                       network[NGX_HTTP_SWARM_NAME_LEN];
+    ngx_http_swarm_sticky_spec_t  sticky;
+} ngx_http_swarm_lb_t;
+
+
 typedef struct {
     ngx_http_swarm_route_spec_t  *routes;
     size_t                     n;
+
+    ngx_http_swarm_lb_t       *lbs;
+    size_t                     nlbs;
 
     /* the traefik.* labels acted on by nothing, joined by ", " */
     char                       ignored[NGX_HTTP_SWARM_ERR_LEN];
@@ -388,10 +418,27 @@ typedef struct {
 struct ngx_http_swarm_routed_s {
     unsigned                   upstream;
     char                       service[NGX_HTTP_SWARM_NAME_LEN];
+    char                       id[NGX_HTTP_SWARM_ID_LEN];
     ngx_http_swarm_route_spec_t  spec;
 
     /* its place in its upstream's routes, in the order of route_cmp */
     unsigned                   route;
+
+    /* not routed after all: a router defined twice, a service unknown */
+    unsigned                   dropped:1;
+
+    /* of a router whose service another swarm service defines: that one */
+    char                       target[NGX_HTTP_SWARM_NAME_LEN];
+};
+
+
+/* a Traefik service of a swarm service's labels, of an upstream */
+
+struct ngx_http_swarm_lbref_s {
+    unsigned                   upstream;
+    char                       id[NGX_HTTP_SWARM_ID_LEN];
+    char                       service[NGX_HTTP_SWARM_NAME_LEN];
+    ngx_http_swarm_lb_t        lb;
 };
 
 

@@ -38,6 +38,17 @@ static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     json_t *labels, ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
+static int ngx_http_swarm_routed_cmp_router(const void *a, const void *b);
+static int ngx_http_swarm_lbref_cmp(const void *a, const void *b);
+static ngx_http_swarm_routed_t *ngx_http_swarm_services_push(
+    ngx_http_swarm_services_t *out);
+static int ngx_http_swarm_services_lbs(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    ngx_http_swarm_labels_t *lab);
+static int ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report);
+static int ngx_http_swarm_services_target(ngx_http_swarm_services_t *svcs,
+    ngx_http_swarm_routed_t *r, ngx_http_swarm_lbref_t *l);
 static long ngx_http_swarm_services_priority(
     const ngx_http_swarm_route_spec_t *spec, unsigned order);
 static json_t *ngx_http_swarm_services_names(const char *list);
@@ -324,6 +335,7 @@ ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs)
 
     svcs->n = 0;
     svcs->nrouted = 0;
+    svcs->nlbs = 0;
 
     json_decref(svcs->ignored);
     svcs->ignored = NULL;
@@ -342,6 +354,10 @@ ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs)
     free(svcs->routed);
     svcs->routed = NULL;
     svcs->rcap = 0;
+
+    free(svcs->lbs);
+    svcs->lbs = NULL;
+    svcs->lcap = 0;
 }
 
 
@@ -358,7 +374,7 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     json_t *labels, ngx_http_swarm_report_t *report)
 {
     int                           rc;
-    size_t                        i, cap, n;
+    size_t                        i, n;
     json_t                       *ign;
     unsigned                      port;
     const char                   *network;
@@ -390,8 +406,29 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
         }
     }
 
+    if (ngx_http_swarm_services_lbs(out, sel, id, name, &lab) != 0) {
+        goto failed;
+    }
+
     for (i = 0; i < lab.n; i++) {
         spec = &lab.routes[i];
+
+        /* a service of another service's labels: found once all are */
+
+        if (spec->elsewhere) {
+            r = ngx_http_swarm_services_push(out);
+            if (r == NULL) {
+                goto failed;
+            }
+
+            r->upstream = sel->upstream;
+            (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service),
+                                            name);
+            (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
+            r->spec = *spec;
+            memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
+            continue;
+        }
 
         port = spec->port ? spec->port : sel->port;
 
@@ -419,17 +456,11 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
         network = spec->network[0] ? spec->network : sel->network;
 
-        if (out->nrouted == out->rcap) {
-            cap = out->rcap ? out->rcap * 2 : 8;
-            r = realloc(out->routed, cap * sizeof(ngx_http_swarm_routed_t));
-            if (r == NULL) {
-                goto failed;
-            }
-
-            out->routed = r;
-            out->rcap = cap;
+        if (ngx_http_swarm_services_push(out) == NULL) {
+            goto failed;
         }
 
+        out->nrouted--;
         n = out->n;
 
         if (ngx_http_swarm_service_add(out, sel, id, name, network, port,
@@ -448,7 +479,9 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
         r->upstream = sel->upstream;
         r->route = 0;
+        r->dropped = 0;
         (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service), name);
+        (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
 
         /* the rule is the entry's now */
 
@@ -470,6 +503,283 @@ failed:
 }
 
 
+/* a routed entry more, zeroed; NULL if out of memory */
+
+static ngx_http_swarm_routed_t *
+ngx_http_swarm_services_push(ngx_http_swarm_services_t *out)
+{
+    size_t                    cap;
+    ngx_http_swarm_routed_t  *r;
+
+    if (out->nrouted == out->rcap) {
+        cap = out->rcap ? out->rcap * 2 : 8;
+        r = realloc(out->routed, cap * sizeof(ngx_http_swarm_routed_t));
+        if (r == NULL) {
+            return NULL;
+        }
+
+        out->routed = r;
+        out->rcap = cap;
+    }
+
+    r = &out->routed[out->nrouted++];
+    memset(r, 0, sizeof(ngx_http_swarm_routed_t));
+
+    return r;
+}
+
+
+/*
+ * The Traefik services a service's labels define, kept for routers of
+ * other services that name them, with the selector's port and network
+ * where the labels give none
+ */
+
+static int
+ngx_http_swarm_services_lbs(ngx_http_swarm_services_t *out,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    ngx_http_swarm_labels_t *lab)
+{
+    size_t                   i, cap;
+    ngx_http_swarm_lbref_t  *l;
+
+    for (i = 0; i < lab->nlbs; i++) {
+        if (out->nlbs == out->lcap) {
+            cap = out->lcap ? out->lcap * 2 : 8;
+            l = realloc(out->lbs, cap * sizeof(ngx_http_swarm_lbref_t));
+            if (l == NULL) {
+                return -1;
+            }
+
+            out->lbs = l;
+            out->lcap = cap;
+        }
+
+        l = &out->lbs[out->nlbs++];
+
+        l->upstream = sel->upstream;
+        (void) ngx_http_swarm_text_copy(l->id, sizeof(l->id), id);
+        (void) ngx_http_swarm_text_copy(l->service, sizeof(l->service), name);
+        l->lb = lab->lbs[i];
+
+        if (l->lb.port == 0) {
+            l->lb.port = sel->port;
+        }
+
+        if (l->lb.network[0] == '\0' && sel->network) {
+            (void) ngx_http_swarm_text_copy(l->lb.network,
+                                            sizeof(l->lb.network),
+                                            sel->network);
+        }
+    }
+
+    return 0;
+}
+
+
+/*
+ * As Traefik merges the labels of every service: a router's service=
+ * that another swarm service's labels define gets that service's tasks,
+ * port and cookie (one that several define, or none, is not routed); a
+ * router name that services define differently is routed for none of
+ * them (pkg/provider/merge.go).  Each said.
+ */
+
+static int
+ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report)
+{
+    size_t                     i, j, k, n, found;
+    ngx_http_swarm_lbref_t    *l, key;
+    ngx_http_swarm_routed_t   *r, *o, **by;
+
+    /* by router name: a name's definitions are a run */
+
+    by = malloc((svcs->nrouted ? svcs->nrouted : 1) * sizeof(void *));
+    if (by == NULL) {
+        return -1;
+    }
+
+    for (i = 0, n = 0; i < svcs->nrouted; i++) {
+        if (svcs->routed[i].upstream == upstream
+            && svcs->routed[i].spec.router[0] != '\0')
+        {
+            by[n++] = &svcs->routed[i];
+        }
+    }
+
+    qsort(by, n, sizeof(void *), ngx_http_swarm_routed_cmp_router);
+
+    for (i = 0; i < n; i = k) {
+        for (k = i + 1;
+             k < n && strcmp(by[k]->spec.router, by[i]->spec.router) == 0;
+             k++)
+        {
+            /* void */
+        }
+
+        /* sorted by hash: defined differently if the ends differ */
+
+        if (by[i]->spec.hash == by[k - 1]->spec.hash) {
+            continue;
+        }
+
+        for (j = i; j < k; j++) {
+            r = by[j];
+            o = (r->spec.hash != by[i]->spec.hash) ? by[i] : by[k - 1];
+
+            ngx_http_swarm_text_report(report, upstream, r->service,
+                                       "router \"%s\" not routed: service "
+                                       "\"%s\" defines it too, differently",
+                                       r->spec.router, o->service);
+            r->dropped = 1;
+        }
+    }
+
+    free(by);
+
+    /* by upstream and name: a name's definitions are a run */
+
+    qsort(svcs->lbs, svcs->nlbs, sizeof(ngx_http_swarm_lbref_t),
+          ngx_http_swarm_lbref_cmp);
+
+    n = svcs->nrouted;
+
+    for (i = 0; i < n; i++) {
+        r = &svcs->routed[i];
+
+        if (r->upstream != upstream || !r->spec.elsewhere || r->dropped) {
+            continue;
+        }
+
+        key.upstream = upstream;
+        memcpy(key.lb.name, r->spec.service, sizeof(key.lb.name));
+
+        l = bsearch(&key, svcs->lbs, svcs->nlbs,
+                    sizeof(ngx_http_swarm_lbref_t), ngx_http_swarm_lbref_cmp);
+
+        found = 0;
+
+        if (l) {
+            for (j = l - svcs->lbs;
+                 j > 0 && ngx_http_swarm_lbref_cmp(&key, &svcs->lbs[j - 1])
+                          == 0;
+                 j--)
+            {
+                /* void */
+            }
+
+            for (k = j;
+                 k < svcs->nlbs
+                 && ngx_http_swarm_lbref_cmp(&key, &svcs->lbs[k]) == 0;
+                 k++)
+            {
+                found++;
+            }
+
+            k = j;
+        }
+
+        if (found != 1) {
+            ngx_http_swarm_text_report(report, upstream, r->service,
+                                       "router \"%s\" not routed: service "
+                                       "\"%s\" is defined by %s",
+                                       r->spec.router, r->spec.service,
+                                       found ? "several services' labels"
+                                             : "no service's labels");
+            r->dropped = 1;
+            continue;
+        }
+
+        l = &svcs->lbs[k];
+
+        if (l->lb.port == 0) {
+            ngx_http_swarm_text_report(report, upstream, r->service,
+                                       "router \"%s\" no port: service "
+                                       "\"%s\" of service \"%s\" has none, "
+                                       "not routed", r->spec.router,
+                                       r->spec.service, l->service);
+            r->dropped = 1;
+            continue;
+        }
+
+        /* the route is the other service's: its tasks are its peers */
+
+        memcpy(r->target, l->service, sizeof(r->target));
+        r->spec.port = l->lb.port;
+        r->spec.sticky = l->lb.sticky;
+        (void) ngx_http_swarm_text_copy(r->spec.network,
+                                        sizeof(r->spec.network),
+                                        l->lb.network);
+
+        k = svcs->n;
+
+        if (ngx_http_swarm_services_target(svcs, r, l) != 0) {
+            return -1;
+        }
+
+        if (svcs->n == k) {
+            r->dropped = 1;
+            continue;
+        }
+
+        svcs->services[svcs->n - 1].routed = i + 1;
+    }
+
+    return 0;
+}
+
+
+static int
+ngx_http_swarm_lbref_cmp(const void *a, const void *b)
+{
+    const ngx_http_swarm_lbref_t  *la = a, *lb = b;
+
+    if (la->upstream != lb->upstream) {
+        return la->upstream < lb->upstream ? -1 : 1;
+    }
+
+    return strcmp(la->lb.name, lb->lb.name);
+}
+
+
+/* by router name, then by the hash of its labels */
+
+static int
+ngx_http_swarm_routed_cmp_router(const void *a, const void *b)
+{
+    int                             rc;
+    const ngx_http_swarm_routed_t  *ra, *rb;
+
+    ra = *(ngx_http_swarm_routed_t * const *) a;
+    rb = *(ngx_http_swarm_routed_t * const *) b;
+
+    rc = strcmp(ra->spec.router, rb->spec.router);
+    if (rc != 0) {
+        return rc;
+    }
+
+    return (ra->spec.hash > rb->spec.hash) - (ra->spec.hash < rb->spec.hash);
+}
+
+
+/* the service entry of a route to another swarm service's tasks */
+
+static int
+ngx_http_swarm_services_target(ngx_http_swarm_services_t *svcs,
+    ngx_http_swarm_routed_t *r, ngx_http_swarm_lbref_t *l)
+{
+    ngx_http_swarm_selector_t  sel;
+
+    memset(&sel, 0, sizeof(ngx_http_swarm_selector_t));
+    sel.upstream = r->upstream;
+
+    return ngx_http_swarm_service_add(svcs, &sel, l->id, l->service,
+                                      l->lb.network[0] ? l->lb.network : NULL,
+                                      l->lb.port, NULL);
+}
+
+
 /*
  * The routes of an upstream in their order, by service and router name,
  * whatever the order Docker lists services in: each route's place, in
@@ -486,15 +796,26 @@ ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
     ngx_http_swarm_routed_t  **order;
     ngx_http_swarm_service_t  *s;
 
+    if (ngx_http_swarm_services_merge(svcs, upstream, report) != 0) {
+        return 0;
+    }
+
     order = malloc((svcs->nrouted ? svcs->nrouted : 1) * sizeof(void *));
     if (order == NULL) {
         return 0;
     }
 
     for (i = 0, n = 0; i < svcs->nrouted; i++) {
-        if (svcs->routed[i].upstream == upstream) {
-            order[n++] = &svcs->routed[i];
+        if (svcs->routed[i].upstream != upstream) {
+            continue;
         }
+
+        if (svcs->routed[i].dropped) {
+            svcs->routed[i].route = (unsigned) -1;
+            continue;
+        }
+
+        order[n++] = &svcs->routed[i];
     }
 
     qsort(order, n, sizeof(void *), ngx_http_swarm_routed_cmp);
@@ -513,6 +834,11 @@ ngx_http_swarm_services_routes(ngx_http_swarm_services_t *svcs,
         }
 
         s->route = svcs->routed[s->routed - 1].route;
+
+        if (svcs->routed[s->routed - 1].dropped) {
+            s->skip = 1;
+            continue;
+        }
 
         if (s->route >= NGX_HTTP_SWARM_ROUTES_MAX) {
             ngx_http_swarm_text_report(report, upstream, s->name,
@@ -752,6 +1078,10 @@ ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
                     && json_object_set_new(r, "entrypoints",
                            ngx_http_swarm_services_names(
                                rt->spec.entrypoints))
+                       != 0)
+                || (rt->target[0]
+                    && json_object_set_new(r, "tasks_of",
+                                           json_string(rt->target))
                        != 0)))
         {
             json_decref(r);

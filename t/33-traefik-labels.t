@@ -1,9 +1,9 @@
 #!/usr/bin/perl
 
 # Traefik labels taken at their word: a router's service= reference is
-# never approximated (a service not defined in the labels, or one of
-# another provider such as api@internal, is not routed; name@docker and
-# name@swarm are the labels' own), a sticky cookie's maxage means what it
+# never approximated (a service no swarm service's labels define, or one
+# of another provider such as api@internal, is not routed; name@docker
+# and name@swarm are the labels' own), a sticky cookie's maxage means what it
 # means in Traefik (0 a session cookie, below 0 "Max-Age=0"), and a
 # request a client can send at will (no route, reached without
 # swarm_route) writes no error line, and never a line of its own making.
@@ -129,8 +129,8 @@ is(who('noop.test'), 404, 'nor noop@internal');
 
 my @errors = map { "$_->{service}: $_->{error}" }
     @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
-ok((grep { $_ eq 'adm: router "adm" not routed: service "admin@docker" '
-    . 'is not defined in this service\'s labels' } @errors),
+ok((grep { $_ eq 'adm: router "adm" not routed: service "admin" '
+    . 'is defined by no service\'s labels' } @errors),
     'status: the router and the service it names') or diag explain \@errors;
 ok((grep { $_ eq 'dash: router "dash" not routed: service "api@internal" '
     . 'is not one of the swarm\'s labels' } @errors),

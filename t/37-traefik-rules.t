@@ -236,6 +236,39 @@ my @table = (
                [ 'a.test', '/x%2fy', 'enc' ], [ 'a.test', '/x/y', 404 ],
                [ 'a.test', '/x/../api', 'api' ],
                [ 'a.test', '/%61pi', 'api' ] ] },
+    { from => 'pkg/provider/merge.go:64 (the labels of all services merged: '
+            . 'a router may name a service of another swarm service\'s '
+            . 'labels; one router name defined differently by two is '
+            . 'dropped from both)',
+      services => [
+          [ 'api', { 'traefik.enable' => 'true',
+              'traefik.http.routers.api.rule' => 'Host(`api.test`)',
+              'traefik.http.services.apisvc.loadbalancer.server.port' => $p
+          } ],
+          [ 'front', { 'traefik.enable' => 'true',
+              'traefik.http.routers.front.rule' => 'Host(`front.test`)',
+              'traefik.http.routers.front.service' => 'apisvc@swarm' } ],
+          [ 'lost', { 'traefik.enable' => 'true',
+              'traefik.http.routers.lost.rule' => 'Host(`lost.test`)',
+              'traefik.http.routers.lost.service' => 'nowhere@docker' } ],
+          [ 'c1', { 'traefik.enable' => 'true',
+              'traefik.http.routers.dup.rule' => 'Host(`c1.test`)',
+              'traefik.http.services.c1.loadbalancer.server.port' => $p } ],
+          [ 'c2', { 'traefik.enable' => 'true',
+              'traefik.http.routers.dup.rule' => 'Host(`c2.test`)',
+              'traefik.http.services.c2.loadbalancer.server.port' => $p } ] ],
+      routed => [ 'api', 'front' ],
+      refused => {
+          lost => 'router "lost" not routed: service "nowhere" is defined '
+                  . 'by no service\'s labels',
+          c1 => 'router "dup" not routed: service "%-c2" defines it too, '
+                . 'differently',
+          c2 => 'router "dup" not routed: service "%-c1" defines it too, '
+                . 'differently' },
+      get => [ [ 'api.test', '/', 'api', 'api' ],
+               [ 'front.test', '/', 'front', 'api' ],
+               [ 'lost.test', '/', 404 ], [ 'c1.test', '/', 404 ],
+               [ 'c2.test', '/', 404 ] ] },
 );
 
 $t->start_backends(map { "127.0.37.$_:$p" } 1 .. 8);
@@ -279,8 +312,11 @@ $t->start_nginx;
 
 # a row's services, a task each, as the stand-in's whole swarm
 
+my %task_of;    # a backend's address: the service whose task it is
+
 sub row_state {
     my ($row, $i) = @_;
+    %task_of = ();
     my (@services, @tasks);
     my $n = 0;
     my $add = sub {
@@ -291,6 +327,7 @@ sub row_state {
         my $k = fake_task($s, sprintf 'tsk%022d', $n);
         my $at = $k->{NetworksAttachments};
         $at->[0]{Addresses} = [ "10.0.37.$n/24" ];
+        $task_of{"127.0.37.$n:$p"} = $name;
         if ($net) {
             # a second network, the first of the task's: no backend there
             my $first = decode_json(encode_json($at->[0]));
@@ -335,12 +372,14 @@ sub routes {
 }
 
 sub route_of {
-    my ($host, $path) = @_;
+    my ($host, $path, $tasks) = @_;
     my $r = http_get($t->port, $path, "Host: $host");
     return $r->{status} unless $r->{status} == 200;
     my $route = $r->{header}{'x-route'} // '';
     $route =~ s{^[^/]+/}{};    # service/router: the router
     $route =~ s{^r\d+-}{};     # a native route: its service
+    (my $addr = $r->{body}) =~ s/\s+$//;
+    $$tasks = $task_of{$addr} // "unknown $addr" if $tasks;
     return $route;
 }
 
@@ -372,10 +411,13 @@ for my $i (0 .. $#table) {
     }
 
     for (@{ $row->{get} }) {
-        my ($host, $path, $expect) = @$_;
+        my ($host, $path, $expect, $of) = @$_;
         $host =~ s/%/r$i/;
-        is(route_of($host, $path), $expect,
+        my $tasks;
+        is(route_of($host, $path, \$tasks), $expect,
             "$row->{from}: $host$path goes to $expect");
+        is($tasks, $of, "$row->{from}: $host$path, to the tasks of $of")
+            if $of;
     }
 }
 
