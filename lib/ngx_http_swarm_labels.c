@@ -73,6 +73,7 @@ typedef struct {
 
     /* 1: traefik.docker.* labels, 2: traefik.swarm.* labels */
     unsigned                   network_labels;
+    unsigned                   lbswarm;
 
     /* the service, its labels, and the default rule made for it */
     const char                *service;
@@ -441,6 +442,13 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
         || strcmp(key, "traefik.swarm.network") == 0)
     {
         tr->network = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcmp(key, "traefik.docker.lbswarm") == 0
+        || strcmp(key, "traefik.swarm.lbswarm") == 0)
+    {
+        tr->lbswarm = ngx_http_swarm_labels_true(value);
         return NGX_HTTP_SWARM_YES;
     }
 
@@ -860,8 +868,16 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         rc = NGX_HTTP_SWARM_FAILED;
     }
 
+    /*
+     * lbswarm: one peer, the service's virtual IP, so no cookie (Swarm
+     * balances behind it)
+     */
+
+    spec->lbswarm = tr->lbswarm;
+
     if (rc == NGX_HTTP_SWARM_DONE) {
         spec->sticky = *sticky;
+        spec->sticky.on &= !tr->lbswarm;
 
         if (ngx_http_swarm_sticky_valid(&spec->sticky, err, sizeof(err))
             != NGX_HTTP_SWARM_YES)

@@ -200,6 +200,16 @@ typedef struct {
  * in "routed" is routed - 1 and whose place in the upstream is route.
  */
 
+/* a service's virtual IP on a network, by the network's ID */
+
+#define NGX_HTTP_SWARM_VIPS  4
+
+typedef struct {
+    char                       network[NGX_HTTP_SWARM_ID_LEN];
+    char                       ip[NGX_HTTP_SWARM_IP_LEN];
+} ngx_http_swarm_vip_t;
+
+
 typedef struct {
     char                       id[NGX_HTTP_SWARM_ID_LEN];
     char                       name[NGX_HTTP_SWARM_NAME_LEN];
@@ -209,6 +219,15 @@ typedef struct {
     unsigned                   skip;
     size_t                     routed;
     unsigned                   route;
+
+    /*
+     * Traefik's lbswarm: its virtual IPs, the one peer of its route
+     * (placed once a task on the network runs)
+     */
+    unsigned                   lbswarm:1;
+    unsigned                   placed:1;
+    ngx_http_swarm_vip_t       vips[NGX_HTTP_SWARM_VIPS];
+    size_t                     nvips;
 } ngx_http_swarm_service_t;
 
 
@@ -375,6 +394,9 @@ typedef struct {
      */
     char                       entrypoints[NGX_HTTP_SWARM_NAME_LEN];
     unsigned                   tls:1;
+
+    /* traefik.swarm.lbswarm: to the service's virtual IP, not its tasks */
+    unsigned                   lbswarm:1;
 
     /*
      * a router whose service= another swarm service's labels define:

@@ -36,7 +36,9 @@ static void ngx_http_swarm_services_tie(void *data, unsigned route,
     const char *service, const char *msg);
 static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
-    json_t *labels, ngx_http_swarm_report_t *report);
+    json_t *labels, json_t *endpoint, ngx_http_swarm_report_t *report);
+static size_t ngx_http_swarm_services_vips(ngx_http_swarm_service_t *s,
+    json_t *endpoint);
 static int ngx_http_swarm_routed_cmp(const void *a, const void *b);
 static int ngx_http_swarm_routed_cmp_router(const void *a, const void *b);
 static int ngx_http_swarm_lbref_cmp(const void *a, const void *b);
@@ -173,6 +175,8 @@ ngx_http_swarm_services_read(ngx_http_swarm_array_t *a,
 
         if (sel->routes) {
             rc = ngx_http_swarm_services_routed(out, sel, id, name, labels,
+                                                json_object_get(svc,
+                                                                "Endpoint"),
                                                 report);
             json_decref(svc);
 
@@ -371,7 +375,7 @@ ngx_http_swarm_services_free(ngx_http_swarm_services_t *svcs)
 static int
 ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
-    json_t *labels, ngx_http_swarm_report_t *report)
+    json_t *labels, json_t *endpoint, ngx_http_swarm_report_t *report)
 {
     int                           rc;
     size_t                        i, n;
@@ -475,6 +479,20 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
             continue;
         }
 
+        if (spec->lbswarm
+            && ngx_http_swarm_services_vips(&out->services[out->n - 1],
+                                            endpoint)
+               == 0)
+        {
+            ngx_http_swarm_text_report(report, sel->upstream, name,
+                                       "router \"%s\" not routed: "
+                                       "traefik.swarm.lbswarm, and the "
+                                       "service has no virtual IP (endpoint "
+                                       "mode dnsrr)", spec->router);
+            out->n--;
+            continue;
+        }
+
         r = &out->routed[out->nrouted++];
 
         r->upstream = sel->upstream;
@@ -500,6 +518,52 @@ failed:
     ngx_http_swarm_labels_free(&lab);
 
     return NGX_HTTP_SWARM_FAILED;
+}
+
+
+/*
+ * A service's virtual IPs (Endpoint.VirtualIPs, "10.0.2.5/24" by network
+ * ID), for Traefik's lbswarm: how many; none in endpoint mode dnsrr
+ */
+
+static size_t
+ngx_http_swarm_services_vips(ngx_http_swarm_service_t *s, json_t *endpoint)
+{
+    size_t                 i, len;
+    json_t                *v;
+    const char            *net, *addr, *slash;
+    ngx_http_swarm_vip_t  *vip;
+
+    s->lbswarm = 1;
+    s->nvips = 0;
+
+    json_array_foreach(json_object_get(endpoint, "VirtualIPs"), i, v) {
+        net = ngx_http_swarm_text_json_string(v, "NetworkID");
+        addr = ngx_http_swarm_text_json_string(v, "Addr");
+
+        if (net == NULL || addr == NULL || s->nvips == NGX_HTTP_SWARM_VIPS) {
+            continue;
+        }
+
+        slash = strchr(addr, '/');
+        len = slash ? (size_t) (slash - addr) : strlen(addr);
+
+        vip = &s->vips[s->nvips];
+
+        if (len == 0 || len >= sizeof(vip->ip)
+            || ngx_http_swarm_text_copy(vip->network, sizeof(vip->network),
+                                        net)
+               != 0)
+        {
+            continue;
+        }
+
+        memcpy(vip->ip, addr, len);
+        vip->ip[len] = '\0';
+        s->nvips++;
+    }
+
+    return s->nvips;
 }
 
 

@@ -118,6 +118,9 @@ static int ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
     ngx_http_swarm_task_t *rec,
     ngx_http_swarm_services_t *svcs, ngx_http_swarm_set_t *sets,
     size_t nsets);
+static int ngx_http_swarm_task_vip(ngx_http_swarm_report_t *report,
+    ngx_http_swarm_task_t *rec, ngx_http_swarm_service_t *s,
+    ngx_http_swarm_att_t *a, ngx_http_swarm_set_t *set);
 static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
@@ -1147,6 +1150,17 @@ ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
             continue;
         }
 
+        if (s[k].lbswarm) {
+            if (ngx_http_swarm_task_vip(report, rec, &s[k], a,
+                                        &sets[s[k].upstream])
+                != 0)
+            {
+                return -1;
+            }
+
+            continue;
+        }
+
         /* what no task may make us connect to */
 
         why = ngx_http_swarm_set_address_refused(a->family, a->addr);
@@ -1177,6 +1191,85 @@ ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
         peer->state = rec->state;
         peer->route = (uint16_t) s[k].route;
     }
+
+    return 0;
+}
+
+
+/*
+ * Traefik's lbswarm: the service's virtual IP on the network of its
+ * running task's attachment, its one peer, placed once
+ */
+
+static int
+ngx_http_swarm_task_vip(ngx_http_swarm_report_t *report,
+    ngx_http_swarm_task_t *rec, ngx_http_swarm_service_t *s,
+    ngx_http_swarm_att_t *a, ngx_http_swarm_set_t *set)
+{
+    size_t                  i;
+    uint8_t                 addr[16];
+    uint8_t                 family;
+    const char             *why;
+    ngx_http_swarm_peer_t  *peer;
+
+    if (s->placed || rec->state != NGX_HTTP_SWARM_ACTIVE) {
+        return 0;
+    }
+
+    for (i = 0; i < s->nvips; i++) {
+        if (strcmp(s->vips[i].network, a->id) == 0) {
+            break;
+        }
+    }
+
+    if (i == s->nvips) {
+        return 0;
+    }
+
+    s->placed = 1;
+
+    if (inet_pton(AF_INET, s->vips[i].ip, addr) == 1) {
+        family = AF_INET;
+
+    } else if (inet_pton(AF_INET6, s->vips[i].ip, addr) == 1) {
+        family = AF_INET6;
+
+    } else {
+        return 0;
+    }
+
+    why = ngx_http_swarm_set_address_refused(family, addr);
+
+    if (why) {
+        ngx_http_swarm_text_report(report, s->upstream, s->name,
+                                   "virtual IP %s (%s), never used, skipped",
+                                   s->vips[i].ip, why);
+        return 0;
+    }
+
+    peer = ngx_http_swarm_set_push(set);
+    if (peer == NULL) {
+        return -1;
+    }
+
+    memset(peer, 0, sizeof(ngx_http_swarm_peer_t));
+
+    if (inet_ntop(family, addr, peer->ip, sizeof(peer->ip)) == NULL) {
+        set->n--;
+        return 0;
+    }
+
+    memcpy(peer->addr, addr, sizeof(peer->addr));
+    peer->family = family;
+
+    /* no task: the service stands for its tasks */
+
+    (void) ngx_http_swarm_text_copy(peer->task, sizeof(peer->task), s->id);
+    memcpy(peer->service, s->name, sizeof(peer->service));
+    peer->since = rec->since;
+    peer->port = (uint16_t) s->port;
+    peer->state = NGX_HTTP_SWARM_ACTIVE;
+    peer->route = (uint16_t) s->route;
 
     return 0;
 }

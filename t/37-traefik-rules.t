@@ -269,9 +269,28 @@ my @table = (
                [ 'front.test', '/', 'front', 'api' ],
                [ 'lost.test', '/', 404 ], [ 'c1.test', '/', 404 ],
                [ 'c2.test', '/', 404 ] ] },
+    { from => 'pkg/provider/docker/pswarm.go:200 and :238 (lbswarm: the '
+            . 'service\'s virtual IP, not its tasks; none in dnsrr mode)',
+      services => [
+          [ 'vip', { 'traefik.enable' => 'true',
+              'traefik.swarm.lbswarm' => 'true',
+              'traefik.http.routers.vip.rule' => 'Host(`vip.test`)',
+              'traefik.http.services.vip.loadbalancer.server.port' => $p,
+              'traefik.http.services.vip.loadbalancer.sticky.cookie' => 'true'
+          } ],
+          [ 'rr', { 'traefik.enable' => 'true',
+              'traefik.docker.lbswarm' => 'true',
+              'traefik.http.routers.rr.rule' => 'Host(`rr.test`)',
+              'traefik.http.services.rr.loadbalancer.server.port' => $p } ] ],
+      routed => [ 'vip' ],
+      refused => { rr => 'router "rr" not routed: traefik.swarm.lbswarm, '
+                         . 'and the service has no virtual IP (endpoint mode '
+                         . 'dnsrr)' },
+      get => [ [ 'vip.test', '/', 'vip', 'vip VIP' ],
+               [ 'rr.test', '/', 404 ] ] },
 );
 
-$t->start_backends(map { "127.0.37.$_:$p" } 1 .. 8);
+$t->start_backends(map { "127.0.37.$_:$p" } 1 .. 8, 99);
 $t->start_api(services => [], tasks => []);
 
 $t->conf(<<"EOC");
@@ -328,6 +347,17 @@ sub row_state {
         my $at = $k->{NetworksAttachments};
         $at->[0]{Addresses} = [ "10.0.37.$n/24" ];
         $task_of{"127.0.37.$n:$p"} = $name;
+
+        # its virtual IP on the task's network; none in dnsrr mode
+        my ($lbswarm) = grep { /lbswarm$/ } keys %$labels;
+        if ($lbswarm && $name eq 'rr') {
+            $s->{Endpoint} = { Spec => { Mode => 'dnsrr' } };
+        } elsif ($lbswarm) {
+            # the stand-in serves services as they are: a loopback VIP
+            $s->{Endpoint}{VirtualIPs} = [ { Addr => '127.0.37.99/24',
+                NetworkID => $at->[0]{Network}{ID} } ];
+            $task_of{"127.0.37.99:$p"} = "$name VIP";
+        }
         if ($net) {
             # a second network, the first of the task's: no backend there
             my $first = decode_json(encode_json($at->[0]));
@@ -420,6 +450,14 @@ for my $i (0 .. $#table) {
             if $of;
     }
 }
+
+# the last row's lbswarm route: one peer, the virtual IP, and no cookie
+
+my ($vip) = @{ routes()->{routes} || [] };
+is($vip->{sticky}, undef, 'lbswarm: not sticky, as in Traefik');
+is($vip->{active}, 1, 'lbswarm: one peer');
+is(scalar @{ http_get($t->port, '/', 'Host: vip.test')->{cookies} || [] }, 0,
+    'lbswarm: no Set-Cookie');
 
 # the status says each route's priority and where it came from
 

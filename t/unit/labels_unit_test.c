@@ -670,6 +670,18 @@ test_labels_enable(void **state)
                      1);
     assert_string_equal(out.routes[0].network, "back");
     ngx_http_swarm_labels_free(&out);
+
+    /* lbswarm: to the virtual IP, so never sticky */
+
+    assert_int_equal(routes_of("{\"traefik.swarm.lbswarm\": \"true\", "
+                               "\"traefik.backend.loadbalancer.sticky\": "
+                               "\"true\", \"traefik.port\": \"80\"}", 1,
+                               &out, &log),
+                     1);
+    assert_int_equal(out.routes[0].lbswarm, 1);
+    assert_int_equal(out.routes[0].sticky.on, 0);
+    assert_string_equal(out.ignored, "");
+    ngx_http_swarm_labels_free(&out);
 }
 
 
