@@ -457,6 +457,102 @@ test_services_traefik_order(void **state)
 }
 
 
+/*
+ * Traefik's merge of its services' labels: a router naming another
+ * swarm service's Traefik service gets that one's tasks and port; a
+ * router name two services define differently is dropped from both; an
+ * lbswarm service keeps its virtual IPs
+ */
+
+static void
+test_services_merge(void **state)
+{
+    int                        rc;
+    size_t                     i, n;
+    report_log_t               log;
+    ngx_http_swarm_routed_t   *r;
+    ngx_http_swarm_service_t  *s;
+    ngx_http_swarm_services_t  svcs;
+    ngx_http_swarm_report_t    report;
+    char                       err[256];
+
+    static const ngx_http_swarm_selector_t  sel = {
+        NULL, NULL, NULL, NULL, 0, 0, NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0,
+        NULL, 1
+    };
+
+    static const char  *list =
+        "[{\"ID\": \"aa\", \"Spec\": {\"Name\": \"api\", \"Labels\": {"
+        "\"traefik.http.routers.api.rule\": \"Host(`api.test`)\", "
+        "\"traefik.http.services.apisvc.loadbalancer.server.port\": "
+        "\"81\"}}}, "
+        "{\"ID\": \"bb\", \"Spec\": {\"Name\": \"front\", \"Labels\": {"
+        "\"traefik.http.routers.front.rule\": \"Host(`front.test`)\", "
+        "\"traefik.http.routers.front.service\": \"apisvc@swarm\"}}}, "
+        "{\"ID\": \"cc\", \"Spec\": {\"Name\": \"c1\", \"Labels\": {"
+        "\"traefik.http.routers.dup.rule\": \"Host(`c1.test`)\", "
+        "\"traefik.port\": \"80\"}}}, "
+        "{\"ID\": \"dd\", \"Spec\": {\"Name\": \"c2\", \"Labels\": {"
+        "\"traefik.http.routers.dup.rule\": \"Host(`c2.test`)\", "
+        "\"traefik.port\": \"80\"}}}, "
+        "{\"ID\": \"ee\", \"Spec\": {\"Name\": \"vip\", \"Labels\": {"
+        "\"traefik.swarm.lbswarm\": \"true\", \"traefik.port\": \"80\"}}, "
+        "\"Endpoint\": {\"VirtualIPs\": [{\"NetworkID\": \"n1\", "
+        "\"Addr\": \"10.0.9.2/24\"}]}}]";
+
+    (void) state;
+
+    memset(&log, 0, sizeof(log));
+    report.handler = report_handler;
+    report.data = &log;
+    memset(&svcs, 0, sizeof(svcs));
+
+    rc = ngx_http_swarm_services_parse(list, strlen(list), &sel, &svcs,
+                                       &report, err, sizeof(err));
+    assert_int_equal(rc, NGX_HTTP_SWARM_DONE);
+    assert_int_equal(svcs.nrouted, 5);
+    assert_int_equal(svcs.nlbs, 1);
+
+    n = ngx_http_swarm_services_routes(&svcs, 0, &report);
+    assert_int_equal(n, 3);
+    assert_int_equal(log.calls, 2);
+    assert_string_equal(log.msg, "router \"dup\" not routed: service "
+                                 "\"c1\" defines it too, differently");
+
+    for (i = 0; i < svcs.nrouted; i++) {
+        r = &svcs.routed[i];
+
+        if (strcmp(r->service, "front") == 0) {
+            assert_int_equal(r->dropped, 0);
+            assert_int_equal(r->spec.port, 81);
+            assert_string_equal(r->target, "api");
+        }
+
+        if (strcmp(r->spec.router, "dup") == 0) {
+            assert_int_equal(r->dropped, 1);
+        }
+    }
+
+    /* the tasks of api: its own route's, and front's */
+
+    ngx_http_swarm_services_sort(&svcs);
+    s = ngx_http_swarm_services_find(&svcs, "aa", &n);
+    assert_non_null(s);
+    assert_int_equal(n, 2);
+    assert_int_equal(s[0].port, 81);
+    assert_int_equal(s[1].port, 81);
+
+    s = ngx_http_swarm_services_find(&svcs, "ee", &n);
+    assert_non_null(s);
+    assert_int_equal(s->lbswarm, 1);
+    assert_int_equal(s->nvips, 1);
+    assert_string_equal(s->vips[0].ip, "10.0.9.2");
+    assert_string_equal(s->vips[0].network, "n1");
+
+    ngx_http_swarm_services_free(&svcs);
+}
+
+
 int
 main(void)
 {
@@ -467,6 +563,7 @@ main(void)
         cmocka_unit_test(test_filters),
         cmocka_unit_test(test_services_routes),
         cmocka_unit_test(test_services_traefik_order),
+        cmocka_unit_test(test_services_merge),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
