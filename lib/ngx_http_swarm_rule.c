@@ -94,6 +94,8 @@ static void ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len,
     const char *s);
 static void ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len,
     char c);
+static int ngx_http_swarm_rule_both(const ngx_http_swarm_match_t *a,
+    const ngx_http_swarm_match_t *b, ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *or);
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
@@ -563,14 +565,6 @@ ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
                                                  "supported");
             }
 
-            if (a->m[i].path && b->m[j].path) {
-                free(out.m);
-                return ngx_http_swarm_rule_error(ps, "two Path or "
-                                                 "PathPrefix matchers "
-                                                 "joined by \"&&\" are not "
-                                                 "supported");
-            }
-
             m = a->m[i];
 
             if (b->m[j].nhosts) {
@@ -578,7 +572,14 @@ ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
                 m.nhosts = b->m[j].nhosts;
             }
 
-            if (b->m[j].path) {
+            /* two paths: what both match, if any request does */
+
+            if (a->m[i].path && b->m[j].path) {
+                if (!ngx_http_swarm_rule_both(&a->m[i], &b->m[j], &m)) {
+                    continue;
+                }
+
+            } else if (b->m[j].path) {
                 m.path = b->m[j].path;
                 m.exact = b->m[j].exact;
             }
@@ -1064,12 +1065,72 @@ ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len, char c)
 }
 
 
+/*
+ * The path of two matches joined by "&&" into m: the longer of two
+ * prefixes one of which begins the other, an exact path its prefix
+ * begins, or the same exact path; 0 where no request matches both
+ */
+
+static int
+ngx_http_swarm_rule_both(const ngx_http_swarm_match_t *a,
+    const ngx_http_swarm_match_t *b, ngx_http_swarm_match_t *m)
+{
+    size_t                         la, lb;
+    const ngx_http_swarm_match_t  *t;
+
+    if (b->exact && !a->exact) {
+        t = a;
+        a = b;
+        b = t;
+    }
+
+    la = strlen(a->path);
+    lb = strlen(b->path);
+
+    if (a->exact) {
+        if (b->exact ? strcmp(a->path, b->path) != 0
+                     : (la < lb || memcmp(a->path, b->path, lb) != 0))
+        {
+            return 0;
+        }
+
+        m->path = a->path;
+        m->exact = 1;
+
+        return 1;
+    }
+
+    if (la < lb) {
+        t = a;
+        a = b;
+        b = t;
+        la = lb;
+        lb = strlen(b->path);
+    }
+
+    if (memcmp(a->path, b->path, lb) != 0) {
+        return 0;
+    }
+
+    m->path = a->path;
+    m->exact = 0;
+
+    return 1;
+}
+
+
 /* the matches found become the rule's; a path not given is "/" */
 
 static int
 ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or)
 {
     size_t  i;
+
+    if (or->n == 0) {
+        return ngx_http_swarm_rule_error(ps, "the rule matches no request "
+                                         "(its paths joined by \"&&\" "
+                                         "exclude each other)");
+    }
 
     for (i = 0; i < or->n; i++) {
         if (or->m[i].path == NULL) {

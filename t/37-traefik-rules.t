@@ -236,6 +236,11 @@ my @table = (
                [ 'a.test', '/x%2fy', 'enc' ], [ 'a.test', '/x/y', 404 ],
                [ 'a.test', '/x/../api', 'api' ],
                [ 'a.test', '/%61pi', 'api' ] ] },
+    { from => '#21: two paths joined by && (both must match)',
+      routers => [ [ 'v2', 'PathPrefix(`/api`) && PathPrefix(`/api/v2`)' ],
+                   [ 'one', 'Path(`/one`) && PathPrefix(`/o`)' ] ],
+      get => [ [ 'a.test', '/api/v2/x', 'v2' ], [ 'a.test', '/api/v1', 404 ],
+               [ 'a.test', '/one', 'one' ], [ 'a.test', '/one/x', 404 ] ] },
     { from => 'pkg/provider/merge.go:64 (the labels of all services merged: '
             . 'a router may name a service of another swarm service\'s '
             . 'labels; one router name defined differently by two is '

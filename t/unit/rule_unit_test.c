@@ -48,6 +48,36 @@ test_rule(void **state)
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/a\"b");
 
+    /* two paths joined by "&&": what both match (issue #21) */
+
+    assert_int_equal(rule(2, "PathPrefix(`/api`) && PathPrefix(`/api/v2`)",
+                          out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* /api/v2");
+    assert_int_equal(rule(2, "Host(`h`) && PathPrefix(`/a/b`) && "
+                             "PathPrefix(`/a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "h /a/b");
+    assert_int_equal(rule(2, "Path(`/api/x`) && PathPrefix(`/api`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/api/x");
+    assert_int_equal(rule(2, "PathPrefix(`/api`) && Path(`/api`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* =/api");
+    assert_int_equal(rule(2, "(PathPrefix(`/a`) && PathPrefix(`/b`)) || "
+                             "Host(`x`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "x /");
+    assert_int_equal(rule(2, "PathPrefix(`/a`) && Path(`/b`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "the rule matches no request (its paths "
+                             "joined by \"&&\" exclude each other)");
+    assert_int_equal(rule(2, "Path(`/a`) && Path(`/a/`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+
     /* never approximated */
 
     assert_int_equal(rule(2, "HostRegexp(`{x:.+}`)", out, sizeof(out)),
