@@ -12,9 +12,10 @@
  * nothing else counts.  Then, in both, the service name, and the order
  * the routes are given in (by router name), so that the choice never
  * depends on the order Docker lists services in.  The table is built
- * once per set of routes; a lookup hashes the exact name and each of
- * its wildcard suffixes, so it costs the same whatever the number of
- * hosts.  Pure: libc only.
+ * once per set of routes; a lookup hashes the exact name, its wildcard
+ * of one label and, where the table has wildcards of any depth, each of
+ * its suffixes, so it costs the same whatever the number of hosts.
+ * Also the path Traefik routes a request by.  Pure: libc only.
  */
 
 
@@ -93,9 +94,9 @@ static const ngx_http_swarm_routes_t  *ngx_http_swarm_sorting;
 /*
  * The table of n routes in an order, but those to skip, which it points
  * to (with their rules) while it lives; NULL if out of memory.  In
- * Traefik's order, every route must have a priority.  A match no request can reach, as an
- * earlier route has the same host, path and priority, is reported with
- * the route's index as "upstream".
+ * Traefik's order, every route must have a priority.  A match no
+ * request can reach, as an earlier route has the same host, path and
+ * priority, is reported with the route's index as "upstream".
  */
 
 ngx_http_swarm_routes_t *
