@@ -1,0 +1,152 @@
+#!/usr/bin/perl
+
+# Instructions per request through swarm_route, counted by callgrind:
+# one nginx process (master_process off) under valgrind, one Traefik
+# router (Host && PathPrefix, a sticky cookie) with one task on a
+# loopback backend, a returning visitor's requests on one keep-alive
+# connection.  After a warm-up the counters are zeroed
+# (callgrind_control -z), a fixed number of requests is sent, and the
+# counts are dumped (callgrind_control -d): their sum over the number
+# of requests is the figure, the same from one run to the next within
+# a few hundred instructions, where requests per second are not.
+#
+#   perl t/bench/route-instr.pl MODULE.so [MODULE.so ...]
+#
+# compares modules (say, one built from an earlier commit) side by side.
+# Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx).
+
+use strict;
+use warnings;
+use FindBin;
+use lib "$FindBin::Bin/../lib";
+use SwarmTest;
+use JSON::PP qw(encode_json);
+use IO::Socket::INET;
+use File::Temp qw(tempdir);
+use Time::HiRes qw(sleep);
+
+my $n = $ENV{BENCH_REQUESTS} || 3000;
+my $nginx = $ENV{NGINX_BIN} || '/usr/sbin/nginx';
+my $T = "$FindBin::Bin/..";
+
+@ARGV or die "usage: $0 MODULE.so [MODULE.so ...]\n";
+
+for my $module (@ARGV) {
+    printf "%-60s %8.0f instructions/request\n", $module, measure($module);
+}
+
+sub measure {
+    my ($module) = @_;
+    my $dir = tempdir(CLEANUP => 1);
+    my $p = free_port();
+    my $lp = free_port();
+
+    my $s = fake_service(1, 'app', { 'traefik.enable' => 'true',
+        'traefik.http.routers.app.rule' =>
+            'Host(`app.test`) && PathPrefix(`/`)',
+        'traefik.http.services.app.loadbalancer.server.port' => "$p",
+        'traefik.http.services.app.loadbalancer.sticky.cookie.name' => 'ck',
+    });
+    my $k = fake_task($s, 'tsk' . ('0' x 21) . '1');
+    $k->{NetworksAttachments}[0]{Addresses} = [ '10.0.77.1/24' ];
+
+    open my $fh, '>', "$dir/state.json" or die $!;
+    print $fh encode_json({ services => [$s], tasks => [$k] });
+    close $fh;
+
+    open $fh, '>', "$dir/nginx.conf" or die $!;
+    print $fh <<"EOC";
+load_module $module;
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $dir/error.log notice;
+pid $dir/nginx.pid;
+events { worker_connections 128; }
+http {
+    access_log off;
+    swarm_endpoint unix:$dir/docker.sock;
+    swarm_allow 127.0.0.0/8;
+    swarm_interval 600s;
+    upstream tk { swarm_routes traefik; keepalive 8; }
+    server {
+        listen 127.0.0.1:$lp;
+        keepalive_requests 100000;
+        location / {
+            swarm_route tk;
+            proxy_pass http://tk;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }
+}
+EOC
+    close $fh;
+
+    my @pids = (
+        spawn('python3', "$T/dockerd.py", "unix:$dir/docker.sock",
+              "$dir/state.json", "$dir/api.log"),
+        spawn('python3', "$T/backend.py", "127.0.77.1:$p"),
+    );
+    wait_for(sub { -S "$dir/docker.sock" }, 10) or die "no API stand-in\n";
+
+    push @pids, spawn('valgrind', '--tool=callgrind',
+        "--callgrind-out-file=$dir/cg.out", $nginx, '-p', $dir,
+        '-c', "$dir/nginx.conf");
+
+    my $cookie = wait_for(sub {
+        my $r = http_get("127.0.0.1:$lp", '/', 'Host: app.test');
+        return $r->{status} == 200 && (grep { /^ck=/ } @{ $r->{cookies} })[0];
+    }, 60) or die "$module: the route did not come up\n";
+    $cookie =~ s/;.*//;
+
+    my $c = IO::Socket::INET->new("127.0.0.1:$lp") or die "connect: $!\n";
+
+    requests($c, $cookie, 200);
+    system('callgrind_control -z >/dev/null 2>&1');
+    requests($c, $cookie, $n);
+    system('callgrind_control -d >/dev/null 2>&1');
+    close $c;
+
+    my $ir = 0;
+    wait_for(sub { glob "$dir/cg.out.*" }, 10);
+    for my $f (glob "$dir/cg.out.*") {
+        open my $g, '<', $f or next;
+        while (<$g>) {
+            $ir += $1 if /^summary:\s+(\d+)/;
+        }
+    }
+
+    kill 'TERM', @pids;
+    waitpid $_, 0 for @pids;
+
+    return $ir / $n;
+}
+
+# n requests with the cookie on one keep-alive connection, each a 200
+
+sub requests {
+    my ($c, $cookie, $count) = @_;
+    for (1 .. $count) {
+        print $c "GET /x HTTP/1.1\r\nHost: app.test\r\nCookie: $cookie\r\n\r\n";
+        my $head = '';
+        while (my $l = <$c>) {
+            $head .= $l;
+            last if $l eq "\r\n";
+        }
+        $head =~ m{^HTTP/1\.1 200 } or die "not a 200: $head\n";
+        my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+        read($c, my $body, $len) if $len;
+    }
+}
+
+sub spawn {
+    my @cmd = @_;
+    my $pid = fork() // die "fork: $!\n";
+    if ($pid == 0) {
+        open STDOUT, '>', '/dev/null';
+        open STDERR, '>', '/dev/null';
+        exec @cmd or exit 127;
+    }
+    return $pid;
+}
