@@ -76,6 +76,8 @@ static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static ngx_int_t ngx_http_swarm_entrypoint_names(ngx_conf_t *cf,
+    ngx_http_swarm_t *swarm);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -363,6 +365,10 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
     for (i = 0; i < mcf->swarm.upstreams.nelts; i++) {
         upp[i]->views = &mcf->swarm.views;
         upp[i]->entrypoints = &mcf->swarm.entrypoints;
+    }
+
+    if (ngx_http_swarm_entrypoint_names(cf, &mcf->swarm) != NGX_OK) {
+        return NGX_CONF_ERROR;
     }
 
     mcf->shm_zone->init = ngx_http_swarm_zone_init;
@@ -1009,6 +1015,55 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 
 
 /* a location's swarm_route: the request's route, before access checks */
+
+/*
+ * The servers' entrypoints, "a,b", for the selectors: a router naming
+ * one no server is, is told so as the labels are read
+ */
+
+static ngx_int_t
+ngx_http_swarm_entrypoint_names(ngx_conf_t *cf, ngx_http_swarm_t *swarm)
+{
+    u_char                       *p, *names;
+    size_t                        len;
+    ngx_uint_t                    i;
+    ngx_http_swarm_selector_t    *sel;
+    ngx_http_swarm_entrypoint_t  *ep;
+
+    ep = swarm->entrypoints.elts;
+
+    if (swarm->entrypoints.nelts == 0) {
+        return NGX_OK;
+    }
+
+    for (i = 0, len = 0; i < swarm->entrypoints.nelts; i++) {
+        len += ep[i].name.len + 1;
+    }
+
+    names = ngx_pnalloc(cf->pool, len);
+    if (names == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (i = 0, p = names; i < swarm->entrypoints.nelts; i++) {
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, ep[i].name.data, ep[i].name.len);
+    }
+
+    *p = '\0';
+
+    sel = swarm->selectors.elts;
+
+    for (i = 0; i < swarm->selectors.nelts; i++) {
+        sel[i].entrypoints = (const char *) names;
+    }
+
+    return NGX_OK;
+}
+
 
 /* "swarm_entrypoint NAME [tls] [default]": ngx_http_swarm_route.c's */
 

@@ -75,6 +75,9 @@ typedef struct {
     unsigned                   network_labels;
     unsigned                   lbswarm;
 
+    /* the servers' entrypoints, "a,b", or NULL for none */
+    const char                *entrypoints;
+
     /* the service, its labels, and the default rule made for it */
     const char                *service;
     json_t                    *labels;
@@ -119,6 +122,9 @@ static int ngx_http_swarm_labels_list(const char *s, char *buf,
     size_t size);
 static uint32_t ngx_http_swarm_router_hash(ngx_http_swarm_router_t *router,
     const char *rule);
+static size_t ngx_http_swarm_labels_known(char *list, const char *known,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service,
+    const char *router);
 static int ngx_http_swarm_traefik_lbs(ngx_http_swarm_traefik_t *tr,
     ngx_http_swarm_labels_t *out);
 static size_t ngx_http_swarm_template_action(const char *a, size_t len,
@@ -260,6 +266,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
 
     tr->service = service;
     tr->labels = labels;
+    tr->entrypoints = sel->entrypoints;
     tr->template = sel->default_rule ? sel->default_rule
                                      : NGX_HTTP_SWARM_DEFAULT_RULE;
 
@@ -868,6 +875,18 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         rc = NGX_HTTP_SWARM_FAILED;
     }
 
+    if (rc == NGX_HTTP_SWARM_DONE && spec->entrypoints[0]
+        && tr->entrypoints
+        && ngx_http_swarm_labels_known(spec->entrypoints, tr->entrypoints,
+                                       report, upstream, service,
+                                       router->name)
+           == 0)
+    {
+        snprintf(err, sizeof(err), "none of its entrypoints \"%.64s\" is "
+                 "a server's swarm_entrypoint", router->entrypoints);
+        rc = NGX_HTTP_SWARM_FAILED;
+    }
+
     /*
      * lbswarm: one peer, the service's virtual IP, so no cookie (Swarm
      * balances behind it)
@@ -1221,6 +1240,69 @@ ngx_http_swarm_labels_list(const char *s, char *buf, size_t size)
     buf[len] = '\0';
 
     return 0;
+}
+
+
+/*
+ * A router's entrypoints ("a,b") that are among the servers' ("a,b"),
+ * kept, each other one said and dropped, as Traefik drops a router from
+ * an entrypoint it does not have: how many are kept
+ */
+
+static size_t
+ngx_http_swarm_labels_known(char *list, const char *known,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service,
+    const char *router)
+{
+    char        *name, *end, *out;
+    size_t       len, n, kept;
+    const char  *k, *kend;
+
+    kept = 0;
+    out = list;
+
+    for (name = list; *name; name = end + (*end != '\0')) {
+        end = strchr(name, ',');
+        if (end == NULL) {
+            end = name + strlen(name);
+        }
+
+        len = end - name;
+
+        for (k = known; *k; k = kend + (*kend != '\0')) {
+            kend = strchr(k, ',');
+            if (kend == NULL) {
+                kend = k + strlen(k);
+            }
+
+            if ((size_t) (kend - k) == len && memcmp(k, name, len) == 0) {
+                break;
+            }
+        }
+
+        if (*k == '\0') {
+            ngx_http_swarm_text_report(report, upstream, service,
+                                       "router \"%s\": entrypoint "
+                                       "\"%.*s\" is no server's "
+                                       "swarm_entrypoint", router,
+                                       (int) len, name);
+            continue;
+        }
+
+        n = (out > list);
+
+        if (n) {
+            *out++ = ',';
+        }
+
+        memmove(out, name, len);
+        out += len;
+        kept++;
+    }
+
+    *out = '\0';
+
+    return kept;
 }
 
 

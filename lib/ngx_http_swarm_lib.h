@@ -191,6 +191,12 @@ typedef struct {
      * any case of key and value, as Traefik reads them
      */
     unsigned                   exposed;
+
+    /*
+     * the names of the servers' swarm_entrypoint, joined by ",", or NULL
+     * where no server has one
+     */
+    const char                *entrypoints;
 } ngx_http_swarm_selector_t;
 
 
@@ -331,6 +337,12 @@ typedef struct {
 
     /* left out of the table being built: routes_build() */
     unsigned                   skip:1;
+
+    /*
+     * where it is tried (its entrypoints and TLS, hashed): only routes
+     * tried in the same places are reported as a tie
+     */
+    uint32_t                   where;
 } ngx_http_swarm_route_t;
 
 

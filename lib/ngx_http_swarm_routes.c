@@ -211,6 +211,7 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
                 && routes[prev->route].has_priority
                    == routes[e->route].has_priority
                 && routes[prev->route].priority == routes[e->route].priority
+                && routes[prev->route].where == routes[e->route].where
                 && prev->route != e->route)
             {
                 ngx_http_swarm_text_report(report, (unsigned) e->route,

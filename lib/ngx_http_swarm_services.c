@@ -54,6 +54,8 @@ static int ngx_http_swarm_services_target(ngx_http_swarm_services_t *svcs,
 static long ngx_http_swarm_services_priority(
     const ngx_http_swarm_route_spec_t *spec, unsigned order);
 static json_t *ngx_http_swarm_services_names(const char *list);
+static uint32_t ngx_http_swarm_services_where(
+    const ngx_http_swarm_route_spec_t *spec);
 static int ngx_http_swarm_port_allowed(const ngx_http_swarm_selector_t *sel,
     unsigned port);
 static json_t *ngx_http_swarm_sticky_json(
@@ -941,6 +943,24 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 }
 
 
+/* a route's entrypoints and TLS, hashed (FNV-1a) */
+
+static uint32_t
+ngx_http_swarm_services_where(const ngx_http_swarm_route_spec_t *spec)
+{
+    uint32_t     h;
+    const char  *p;
+
+    h = 2166136261u ^ spec->tls;
+
+    for (p = spec->entrypoints; *p; p++) {
+        h = (h ^ (unsigned char) *p) * 16777619u;
+    }
+
+    return h;
+}
+
+
 /* "a,b" as a JSON array */
 
 static json_t *
@@ -1067,6 +1087,7 @@ ngx_http_swarm_services_routes_begin(ngx_http_swarm_services_t *svcs,
                                                               order);
         routes[k].has_priority = (order == NGX_HTTP_SWARM_ORDER_TRAEFIK
                                   || t->at[k]->spec.has_priority);
+        routes[k].where = ngx_http_swarm_services_where(&t->at[k]->spec);
     }
 
     /* the ties, reported as the table is built */

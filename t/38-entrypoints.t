@@ -7,7 +7,9 @@
 # where none is marked default); an entrypoint with "tls" makes every
 # router on it a TLS router; a router with a tls section answers only
 # requests that came over TLS, one without only plain ones.  A server
-# without swarm_entrypoint tries every router, as before entrypoints.
+# without swarm_entrypoint tries every router, as before entrypoints.  A
+# router naming an entrypoint no server is loses it, with a note, and
+# one left with none is not routed, as Traefik drops it.
 
 use strict;
 use warnings;
@@ -58,6 +60,8 @@ service('adm', 'traefik.http.routers.adm.rule' => 'Host(`adm.test`)',
     'traefik.http.routers.adm.entrypoints' => 'admin');
 service('nope', 'traefik.http.routers.nope.rule' => 'Host(`nope.test`)',
     'traefik.http.routers.nope.entrypoints' => 'nope');
+service('half', 'traefik.http.routers.half.rule' => 'Host(`half.test`)',
+    'traefik.http.routers.half.entrypoints' => 'nowhere,web');
 service('tlsweb', 'traefik.http.routers.tlsweb.rule' => 'Host(`d.test`)',
     'traefik.http.routers.tlsweb.entrypoints' => 'web',
     'traefik.http.routers.tlsweb.tls.certresolver' => 'le');
@@ -131,7 +135,8 @@ $t->start_nginx;
 
 ok(wait_for(sub {
     my $s = $t->status('?peers=off') or return;
-    @{ $s->{upstreams}{tk}{routes} || [] } == 8 }, 10), 'eight routes');
+    @{ $s->{upstreams}{tk}{routes} || [] } == 8 }, 10),
+    'eight routes: the router of no server\'s entrypoint is not');
 
 sub route {
     my ($port, $host, $tls) = @_;
@@ -163,13 +168,27 @@ is(route($plain443, 'adm.test', 1), 404,
     'a router with no tls: not over TLS');
 is(route($web, 'adm.test'), 404, 'not on web');
 is(route($web, 'nope.test'), 404, 'an entrypoint no server is: nowhere');
+is(route($web, 'half.test'), 'half',
+    'of two entrypoints, the one a server is');
 is(route($web, 'd.test'), 404,
     'a tls router on web: not for plain requests');
 
 # a server without swarm_entrypoint tries every router
 
 is(route($all, 'adm.test'), 'adm', 'no entrypoint: every router');
-is(route($all, 'nope.test'), 'nope', 'every one');
+is(route($all, 'c.test'), 'tlsonly', 'TLS routers too');
+is(route($all, 'nope.test'), 404,
+    'but one whose entrypoints no server is (Traefik drops it)');
+
+my @errors = map { "$_->{service}: $_->{error}" }
+    @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
+ok((grep { $_ eq 'nope: router "nope" not routed: none of its entrypoints '
+    . '"nope" is a server\'s swarm_entrypoint' } @errors),
+    'status: the router of no server\'s entrypoint') or diag explain \@errors;
+ok((grep { $_ eq 'half: router "half": entrypoint "nowhere" is no server\'s '
+    . 'swarm_entrypoint' } @errors), 'status: an entrypoint no server is');
+ok(!(grep { /which comes first/ } @errors),
+    'routers of one host and path on other entrypoints are no tie');
 
 # the status says each router's entrypoints and tls
 

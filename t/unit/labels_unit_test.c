@@ -742,6 +742,43 @@ test_labels_entrypoints(void **state)
     assert_string_equal(log.msg, "router \"a\" not routed: invalid "
                                  "entrypoints \"web,,x\"");
     ngx_http_swarm_labels_free(&out);
+
+    /* the servers' entrypoints known: others dropped, said */
+
+    {
+        json_t                     *labels;
+        json_error_t                jerr;
+        ngx_http_swarm_report_t     report = { report_handler, &log };
+        ngx_http_swarm_selector_t   sel;
+
+        memset(&sel, 0, sizeof(sel));
+        sel.routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
+        sel.exposed = 1;
+        sel.entrypoints = "web,websecure";
+
+        labels = json_loads("{\"traefik.http.routers.a.rule\": "
+                            "\"Host(`a.test`)\", "
+                            "\"traefik.http.routers.a.entrypoints\": "
+                            "\"nope,websecure\", "
+                            "\"traefik.http.routers.b.rule\": "
+                            "\"Host(`b.test`)\", "
+                            "\"traefik.http.routers.b.entrypoints\": "
+                            "\"nope\", \"traefik.port\": \"80\"}", 0,
+                            &jerr);
+        memset(&log, 0, sizeof(log));
+
+        assert_int_equal(ngx_http_swarm_labels_traefik(labels, &sel, &out,
+                                                       &report, "s"),
+                         NGX_HTTP_SWARM_DONE);
+        assert_int_equal(out.n, 1);
+        assert_string_equal(out.routes[0].entrypoints, "websecure");
+        assert_int_equal(log.calls, 3);
+        assert_string_equal(log.msg, "router \"b\" not routed: none of its "
+                                     "entrypoints \"nope\" is a server's "
+                                     "swarm_entrypoint");
+        ngx_http_swarm_labels_free(&out);
+        json_decref(labels);
+    }
 }
 
 
