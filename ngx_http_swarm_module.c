@@ -623,7 +623,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 
             sel->default_rule = (const char *) value[i].data + 13;
 
-            if (ngx_http_swarm_labels_template(sel->default_rule, "", NULL,
+            if (ngx_http_swarm_template_make(sel->default_rule, "", NULL,
                                                NULL, 0, err, sizeof(err))
                 < 0)
             {

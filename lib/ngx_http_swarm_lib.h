@@ -609,8 +609,10 @@ int ngx_http_swarm_labels_native(json_t *labels,
 int ngx_http_swarm_labels_traefik(json_t *labels,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, const char *service);
-long ngx_http_swarm_labels_template(const char *tpl, const char *name,
+long ngx_http_swarm_template_make(const char *tpl, const char *name,
     json_t *labels, char *buf, size_t size, char *err, size_t errlen);
+void ngx_http_swarm_template_normalize(const char *s, char *buf,
+    size_t size);
 void ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,

@@ -308,7 +308,6 @@ test_labels_not_traefik(void **state)
 static void
 test_labels_default(void **state)
 {
-    char                     err[256], buf[256];
     json_t                  *labels;
     json_error_t             jerr;
     report_log_t             log;
@@ -419,37 +418,6 @@ test_labels_default(void **state)
     }
 
     json_decref(labels);
-
-    /* templates: the three actions, and nothing else */
-
-    assert_int_equal(ngx_http_swarm_labels_template(
-                         "Host(`{{normalize .Name}}.a`) || "
-                         "Host(`{{  .Name  }}.b`)", "_x__y.z_", NULL, buf,
-                         sizeof(buf), err, sizeof(err)),
-                     strlen("Host(`x-y-z.a`) || Host(`x-y-z.b`)"));
-    assert_string_equal(buf, "Host(`x-y-z.a`) || Host(`x-y-z.b`)");
-
-    /* config_test.go:242, "invalid rule" */
-
-    assert_int_equal(ngx_http_swarm_labels_template("Host(\"{{ .Toto }}\")",
-                                                    "a", NULL, NULL, 0, err,
-                                                    sizeof(err)),
-                     -1);
-    assert_string_equal(err, "the action \"{{ .Toto }}\" is not one of "
-                             "\"{{ .Name }}\", \"{{ normalize .Name }}\" and "
-                             "\"{{ index .Labels \"KEY\" }}\"");
-    assert_int_equal(ngx_http_swarm_labels_template("Host(`{{ .Name`)", "a",
-                                                    NULL, NULL, 0, err,
-                                                    sizeof(err)),
-                     -1);
-    assert_int_equal(ngx_http_swarm_labels_template(
-                         "{{ index .Labels \"a\" \"b\" }}", "a", NULL, NULL,
-                         0, err, sizeof(err)),
-                     -1);
-    assert_int_equal(ngx_http_swarm_labels_template(
-                         "{{ .Name | lower }}", "a", NULL, NULL, 0, err,
-                         sizeof(err)),
-                     -1);
 }
 
 
