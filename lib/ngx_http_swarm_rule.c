@@ -101,6 +101,8 @@ static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
     const char *fmt, ...);
 static int ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps);
+static int ngx_http_swarm_rule_spelled(const char *s, size_t len,
+    const char *name);
 static int ngx_http_swarm_rule_is(const char *s, size_t len,
     const char *name);
 
@@ -328,11 +330,12 @@ ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
     char    *value;
     size_t   i, first;
 
-    host = ngx_http_swarm_rule_is(name, len, "Host")
-           || ngx_http_swarm_rule_is(name, len, "HostHeader");
-    exact = ngx_http_swarm_rule_is(name, len, "Path");
+    host = ngx_http_swarm_rule_spelled(name, len, "Host")
+           || ngx_http_swarm_rule_spelled(name, len, "HostHeader");
+    exact = ngx_http_swarm_rule_spelled(name, len, "Path");
 
-    if (!host && !exact && !ngx_http_swarm_rule_is(name, len, "PathPrefix"))
+    if (!host && !exact
+        && !ngx_http_swarm_rule_spelled(name, len, "PathPrefix"))
     {
         for (i = 0; ngx_http_swarm_rule_unsupported[i]; i++) {
             if (ngx_http_swarm_rule_is(name, len,
@@ -1169,6 +1172,44 @@ ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps)
 
 
 /* whether s is the matcher name, whatever the case */
+
+/*
+ * A v2/v3 matcher's name as Traefik's parser takes it (pkg/rules/
+ * parser.go, NewParser): as written, in lower case, in upper case, or
+ * in lower case with a capital first ("Pathprefix"), and no other way
+ */
+
+static int
+ngx_http_swarm_rule_spelled(const char *s, size_t len, const char *name)
+{
+    size_t  i;
+    int     lower, upper, title;
+
+    if (strlen(name) != len || len == 0) {
+        return 0;
+    }
+
+    if (memcmp(s, name, len) == 0) {
+        return 1;
+    }
+
+    if (!ngx_http_swarm_rule_is(s, len, name)) {
+        return 0;
+    }
+
+    lower = 1;
+    upper = 1;
+    title = (s[0] >= 'A' && s[0] <= 'Z');
+
+    for (i = 0; i < len; i++) {
+        lower &= !(s[i] >= 'A' && s[i] <= 'Z');
+        upper &= !(s[i] >= 'a' && s[i] <= 'z');
+        title &= (i == 0 || !(s[i] >= 'A' && s[i] <= 'Z'));
+    }
+
+    return lower || upper || title;
+}
+
 
 static int
 ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)

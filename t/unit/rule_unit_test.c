@@ -48,6 +48,24 @@ test_rule(void **state)
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/a\"b");
 
+    /*
+     * matcher names as Traefik's parser takes them: as written, lower,
+     * upper and title case (pkg/rules/parser.go:43), no other way
+     */
+
+    assert_int_equal(rule(2, "pathprefix(`/a`) || PATHPREFIX(`/b`) || "
+                             "Pathprefix(`/c`) || Hostheader(`h`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* /a | * /b | * /c | h /");
+    assert_int_equal(rule(2, "pathPrefix(`/a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unknown matcher \"pathPrefix\"");
+    assert_int_equal(rule(2, "HOST(`a`) && PATH(`/a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(rule(2, "hOST(`a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+
     /* two paths joined by "&&": what both match (issue #21) */
 
     assert_int_equal(rule(2, "PathPrefix(`/api`) && PathPrefix(`/api/v2`)",
