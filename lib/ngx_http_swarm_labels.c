@@ -1125,9 +1125,9 @@ static uint32_t
 ngx_http_swarm_router_hash(ngx_http_swarm_router_t *router,
     const char *rule)
 {
-    size_t       i, k;
+    size_t       k;
     uint32_t     h;
-    const char  *p, *parts[6];
+    const char  *parts[6];
 
     parts[0] = rule;
     parts[1] = router->priority;
@@ -1136,14 +1136,14 @@ ngx_http_swarm_router_hash(ngx_http_swarm_router_t *router,
     parts[4] = router->entrypoints;
     parts[5] = router->tls ? "tls" : NULL;
 
-    h = 2166136261u;
+    h = NGX_HTTP_SWARM_HASH_INIT;
 
     for (k = 0; k < 6; k++) {
-        for (p = parts[k] ? parts[k] : "", i = 0; p[i]; i++) {
-            h = (h ^ (unsigned char) p[i]) * 16777619u;
+        if (parts[k]) {
+            h = ngx_http_swarm_text_hash(h, parts[k], strlen(parts[k]));
         }
 
-        h = (h ^ 0xff) * 16777619u;
+        h = ngx_http_swarm_text_hash(h, "\xff", 1);
     }
 
     return h;

@@ -351,6 +351,9 @@ typedef struct {
 #define NGX_HTTP_SWARM_ORDER_NATIVE   0
 #define NGX_HTTP_SWARM_ORDER_TRAEFIK  1
 
+/* the start of an FNV-1a hash (ngx_http_swarm_text_hash()) */
+#define NGX_HTTP_SWARM_HASH_INIT      2166136261u
+
 /* Traefik keeps the top 1000 priorities for its own routers */
 #define NGX_HTTP_SWARM_PRIORITY_MAX   (LONG_MAX - 1000)
 
@@ -572,6 +575,9 @@ void ngx_http_swarm_cookie_index_build(ngx_http_swarm_index_t *index,
 long ngx_http_swarm_cookie_index_find(const ngx_http_swarm_index_t *index,
     const unsigned char *key, size_t len);
 
+void ngx_http_swarm_text_put(char *buf, size_t size, size_t *len,
+    const char *s, size_t n);
+uint32_t ngx_http_swarm_text_hash(uint32_t h, const char *s, size_t n);
 void ngx_http_swarm_text_report(ngx_http_swarm_report_t *report,
     unsigned upstream, const char *service, const char *fmt, ...);
 int ngx_http_swarm_text_copy(char *dst, size_t size, const char *src);

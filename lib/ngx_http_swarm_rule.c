@@ -92,8 +92,6 @@ static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, ngx_http_swarm_or_t *out);
 static void ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len,
     const char *s);
-static void ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len,
-    char c);
 static int ngx_http_swarm_rule_both(const ngx_http_swarm_match_t *a,
     const ngx_http_swarm_match_t *b, ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
@@ -1012,12 +1010,9 @@ ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
                 ngx_http_swarm_rule_put(buf, size, &len, "HostRegexp(`^.+");
 
                 for (h++; *h; h++) {
-                    ngx_http_swarm_rule_put(buf, size, &len,
-                                            *h == '.' ? "\\." : "");
-
-                    if (*h != '.') {
-                        ngx_http_swarm_rule_putc(buf, size, &len, *h);
-                    }
+                    ngx_http_swarm_text_put(buf, size, &len,
+                                            *h == '.' ? "\\." : h,
+                                            *h == '.' ? 2 : 1);
                 }
 
                 ngx_http_swarm_rule_put(buf, size, &len, "$");
@@ -1046,25 +1041,12 @@ ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
 }
 
 
-/* a string more of a text being written: counted, kept as size holds */
+/* a string more of a text being written: ngx_http_swarm_text_put() */
 
 static void
 ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len, const char *s)
 {
-    for ( /* void */ ; *s; s++) {
-        ngx_http_swarm_rule_putc(buf, size, len, *s);
-    }
-}
-
-
-static void
-ngx_http_swarm_rule_putc(char *buf, size_t size, size_t *len, char c)
-{
-    if (*len + 1 < size) {
-        buf[*len] = c;
-    }
-
-    (*len)++;
+    ngx_http_swarm_text_put(buf, size, len, s, strlen(s));
 }
 
 

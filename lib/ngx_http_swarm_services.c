@@ -943,21 +943,14 @@ ngx_http_swarm_routed_cmp(const void *a, const void *b)
 }
 
 
-/* a route's entrypoints and TLS, hashed (FNV-1a) */
+/* a route's entrypoints and TLS, hashed */
 
 static uint32_t
 ngx_http_swarm_services_where(const ngx_http_swarm_route_spec_t *spec)
 {
-    uint32_t     h;
-    const char  *p;
-
-    h = 2166136261u ^ spec->tls;
-
-    for (p = spec->entrypoints; *p; p++) {
-        h = (h ^ (unsigned char) *p) * 16777619u;
-    }
-
-    return h;
+    return ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT ^ spec->tls,
+                                    spec->entrypoints,
+                                    strlen(spec->entrypoints));
 }
 
 

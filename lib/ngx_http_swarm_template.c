@@ -20,8 +20,6 @@
 
 static size_t ngx_http_swarm_template_action(const char *a, size_t len,
     const char **tok, size_t *tlen);
-static void ngx_http_swarm_template_put(char *buf, size_t size, size_t *len,
-    const char *s, size_t n);
 
 
 /*
@@ -51,11 +49,11 @@ ngx_http_swarm_template_make(const char *tpl, const char *name,
         end = strstr(p, "{{");
 
         if (end == NULL) {
-            ngx_http_swarm_template_put(buf, size, &len, p, strlen(p));
+            ngx_http_swarm_text_put(buf, size, &len, p, strlen(p));
             break;
         }
 
-        ngx_http_swarm_template_put(buf, size, &len, p, end - p);
+        ngx_http_swarm_text_put(buf, size, &len, p, end - p);
 
         p = end + 2;
         end = strstr(p, "}}");
@@ -71,7 +69,7 @@ ngx_http_swarm_template_make(const char *tpl, const char *name,
             || (n == 2 && tlen[0] == 9 && memcmp(tok[0], "normalize", 9) == 0
                 && tlen[1] == 5 && memcmp(tok[1], ".Name", 5) == 0))
         {
-            ngx_http_swarm_template_put(buf, size, &len, norm, strlen(norm));
+            ngx_http_swarm_text_put(buf, size, &len, norm, strlen(norm));
             continue;
         }
 
@@ -88,7 +86,7 @@ ngx_http_swarm_template_make(const char *tpl, const char *name,
             v = labels ? ngx_http_swarm_text_json_string(labels, key) : NULL;
 
             if (v) {
-                ngx_http_swarm_template_put(buf, size, &len, v, strlen(v));
+                ngx_http_swarm_text_put(buf, size, &len, v, strlen(v));
             }
 
             continue;
@@ -157,20 +155,6 @@ ngx_http_swarm_template_action(const char *a, size_t len, const char **tok,
     }
 
     return n;
-}
-
-
-static void
-ngx_http_swarm_template_put(char *buf, size_t size, size_t *len,
-    const char *s, size_t n)
-{
-    size_t  i;
-
-    for (i = 0; i < n; i++, (*len)++) {
-        if (*len + 1 < size) {
-            buf[*len] = s[i];
-        }
-    }
 }
 
 

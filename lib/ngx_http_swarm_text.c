@@ -176,3 +176,36 @@ ngx_http_swarm_text_json_string(json_t *obj, const char *key)
     return json_is_string(v) ? json_string_value(v) : NULL;
 }
 
+
+/*
+ * n bytes more of a text being written into buf: counted in *len, kept
+ * as far as size holds with room for the terminating zero
+ */
+
+void
+ngx_http_swarm_text_put(char *buf, size_t size, size_t *len, const char *s,
+    size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++, (*len)++) {
+        if (*len + 1 < size) {
+            buf[*len] = s[i];
+        }
+    }
+}
+
+
+/* FNV-1a of n bytes more, from h (NGX_HTTP_SWARM_HASH_INIT to begin) */
+
+uint32_t
+ngx_http_swarm_text_hash(uint32_t h, const char *s, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+        h = (h ^ (unsigned char) s[i]) * 16777619u;
+    }
+
+    return h;
+}

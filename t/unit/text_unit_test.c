@@ -58,11 +58,52 @@ test_text(void **state)
 }
 
 
+/* a text written as far as its buffer holds, and FNV-1a hashes */
+
+static void
+test_text_put_hash(void **state)
+{
+    char    buf[4];
+    size_t  len;
+
+    (void) state;
+
+    len = 0;
+    ngx_http_swarm_text_put(buf, sizeof(buf), &len, "ab", 2);
+    ngx_http_swarm_text_put(buf, sizeof(buf), &len, "cde", 3);
+    assert_int_equal(len, 5);
+    assert_memory_equal(buf, "abc", 3);
+
+    len = 0;
+    ngx_http_swarm_text_put(NULL, 0, &len, "abc", 3);
+    assert_int_equal(len, 3);
+
+    /* FNV-1a's own test values, and one hash made in two parts */
+
+    assert_int_equal(ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT, "",
+                                              0),
+                     0x811c9dc5u);
+    assert_int_equal(ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT, "a",
+                                              1),
+                     0xe40c292cu);
+    assert_int_equal(ngx_http_swarm_text_hash(
+                         ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT,
+                                                  "foo", 3),
+                         "bar", 3),
+                     ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT,
+                                              "foobar", 6));
+    assert_int_equal(ngx_http_swarm_text_hash(NGX_HTTP_SWARM_HASH_INIT,
+                                              "foobar", 6),
+                     0xbf9cf968u);
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_text),
+        cmocka_unit_test(test_text_put_hash),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
