@@ -17,6 +17,7 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_counters.h"
+#include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_endpoints.h"
@@ -593,6 +594,7 @@ ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     ngx_memzero(sel, sizeof(ngx_http_swarm_selector_t));
 
     sel->upstream = up->index;
+    sel->regex = ngx_http_swarm_match_check;
 
     for (i = 1; i < cf->args->nelts; i++) {
 

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
@@ -43,6 +44,9 @@ typedef struct {
     const char                *service;
     const char                *middlewares;
     const char                *entrypoints;
+
+    /* ruleSyntax: "v2" the one that counts, as in Traefik */
+    const char                *syntax;
 
     /* tls=true, or any tls.* label: a TLS router */
     unsigned                   tls;
@@ -78,6 +82,9 @@ typedef struct {
     /* the servers' entrypoints, "a,b", or NULL for none */
     const char                *entrypoints;
 
+    /* the selector's check of regular expressions, or NULL */
+    const ngx_http_swarm_selector_t  *sel;
+
     /* the service, its labels, and the default rule made for it */
     const char                *service;
     json_t                    *labels;
@@ -98,6 +105,8 @@ static int ngx_http_swarm_cookie_text(const char *s, int token);
 static int ngx_http_swarm_labels_number(const char *s, long min, long max,
     long *n);
 static int ngx_http_swarm_labels_true(const char *s);
+static int ngx_http_swarm_labels_regexps(const ngx_http_swarm_selector_t *sel,
+    const ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 static int ngx_http_swarm_labels_bool(const char *s);
 static void ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out,
     const char *key);
@@ -261,6 +270,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
     tr->service = service;
     tr->labels = labels;
     tr->entrypoints = sel->entrypoints;
+    tr->sel = sel;
     tr->template = sel->default_rule ? sel->default_rule
                                      : NGX_HTTP_SWARM_DEFAULT_RULE;
 
@@ -499,6 +509,7 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
         attr = dot + 1;
 
         if (strcmp(attr, "rule") != 0 && strcmp(attr, "priority") != 0
+            && strcasecmp(attr, "ruleSyntax") != 0
             && strcmp(attr, "service") != 0
             && strcmp(attr, "middlewares") != 0
             && strcmp(attr, "entrypoints") != 0
@@ -514,7 +525,10 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
             return NGX_HTTP_SWARM_NO;
         }
 
-        if (attr[0] == 'r') {
+        if (strcasecmp(attr, "ruleSyntax") == 0) {
+            r->syntax = value;
+
+        } else if (attr[0] == 'r') {
             r->rule = value;
 
         } else if (attr[0] == 'p') {
@@ -812,11 +826,25 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         sticky = &spec->sticky;
     }
 
-    rc = router->name[0]
-         ? ngx_http_swarm_rule_parse(rule, strlen(rule), &spec->rule, err,
-                                     sizeof(err))
-         : ngx_http_swarm_rule_parse_v1(rule, strlen(rule), &spec->rule, err,
-                                        sizeof(err));
+    /* pkg/muxer/http/parser.go: v2 where ruleSyntax is "v2", else v3 */
+
+    if (router->name[0] == '\0') {
+        rc = ngx_http_swarm_rule_parse_v1(rule, strlen(rule), &spec->rule,
+                                          err, sizeof(err));
+
+    } else if (router->syntax && strcmp(router->syntax, "v2") == 0) {
+        rc = ngx_http_swarm_rule_parse_v2(rule, strlen(rule), &spec->rule,
+                                          err, sizeof(err));
+
+    } else {
+        rc = ngx_http_swarm_rule_parse(rule, strlen(rule), &spec->rule, err,
+                                       sizeof(err));
+    }
+
+    if (rc == NGX_HTTP_SWARM_DONE && tr->sel->regex) {
+        rc = ngx_http_swarm_labels_regexps(tr->sel, &spec->rule, err,
+                                           sizeof(err));
+    }
 
     /*
      * Traefik's priority: any integer but its own top 1000, and where it
@@ -1365,6 +1393,40 @@ ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
     *n = v;
 
     return 0;
+}
+
+/*
+ * the regular expressions of a rule, compiled as the workers will
+ * compile them (PCRE may refuse what RE2 takes: a pattern over its
+ * limits, say)
+ */
+
+static int
+ngx_http_swarm_labels_regexps(const ngx_http_swarm_selector_t *sel,
+    const ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    size_t                        i;
+    const ngx_http_swarm_cond_t  *c;
+    char                          why[NGX_HTTP_SWARM_ERR_LEN];
+
+    for (i = 0; i < rule->nconds; i++) {
+        c = &rule->conds[i];
+
+        if ((c->type == NGX_HTTP_SWARM_COND_HOST_REGEXP
+             || c->type == NGX_HTTP_SWARM_COND_PATH_REGEXP
+             || c->type == NGX_HTTP_SWARM_COND_HEADER_REGEXP
+             || c->type == NGX_HTTP_SWARM_COND_QUERY_REGEXP)
+            && sel->regex(rule->values[c->value], c->caseless, why,
+                          sizeof(why))
+               != NGX_HTTP_SWARM_DONE)
+        {
+            snprintf(err, errlen, "%s: %.200s",
+                     ngx_http_swarm_cond_name(c->type), why);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    return NGX_HTTP_SWARM_DONE;
 }
 
 

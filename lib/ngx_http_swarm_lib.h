@@ -197,6 +197,14 @@ typedef struct {
      * where no server has one
      */
     const char                *entrypoints;
+
+    /*
+     * whether the workers can run a regular expression of a rule:
+     * NGX_HTTP_SWARM_DONE, or NGX_HTTP_SWARM_FAILED with why in err; NULL
+     * where not checked
+     */
+    int                      (*regex)(const char *re, unsigned caseless,
+                                      char *err, size_t errlen);
 } ngx_http_swarm_selector_t;
 
 
@@ -297,18 +305,78 @@ typedef struct {
  * A routing rule (ngx_http_swarm_rule.c): the "or" of its matches, each
  * any of its host names (exact; "*" any host; "*.suffix" any name of
  * one label more, as Traefik 3.7's, or, "deep" as the native labels',
- * any name that ends in ".suffix"; none: any host) and a path, exact or
- * a prefix.
+ * any name that ends in ".suffix"; none: any host), a path, exact or
+ * a prefix, and conditions, all of which the request must meet.
  */
 
 #define NGX_HTTP_SWARM_RULE_MATCHES  64
 #define NGX_HTTP_SWARM_RULE_HOSTS    256
+#define NGX_HTTP_SWARM_RULE_CONDS    1024
+
+
+/*
+ * A condition: Traefik's matchers other than a match's own host names
+ * and path, each met, or with "negate" not met, where the request has
+ *   HOST           one of the values as host names (as a match's)
+ *   PATH           the value as its path
+ *   PATH_PREFIX    a path that starts with the value
+ *   HOST_REGEXP    a host (in lower case, without its port) in which
+ *                  the regular expression finds a match
+ *   PATH_REGEXP    a path in which it finds one
+ *   METHOD         one of the values as its method
+ *   HEADER         a line of header "name" whose value is the value
+ *   HEADER_REGEXP  one in whose value the expression finds a match
+ *   QUERY          a query parameter "name" of the value ("first": its
+ *                  first one only, as Traefik v2 reads it)
+ *   QUERY_REGEXP   one in which the expression finds a match
+ *   CLIENT_IP      a client address of one of the values (an address,
+ *                  or a network as "address/bits")
+ * The first three ngx_http_swarm_routes_find() tests; the others, the
+ * caller's test, with "data" its own for the condition.
+ */
+
+#define NGX_HTTP_SWARM_COND_HOST           0
+#define NGX_HTTP_SWARM_COND_PATH           1
+#define NGX_HTTP_SWARM_COND_PATH_PREFIX    2
+#define NGX_HTTP_SWARM_COND_HOST_REGEXP    3
+#define NGX_HTTP_SWARM_COND_PATH_REGEXP    4
+#define NGX_HTTP_SWARM_COND_METHOD         5
+#define NGX_HTTP_SWARM_COND_HEADER         6
+#define NGX_HTTP_SWARM_COND_HEADER_REGEXP  7
+#define NGX_HTTP_SWARM_COND_QUERY          8
+#define NGX_HTTP_SWARM_COND_QUERY_REGEXP   9
+#define NGX_HTTP_SWARM_COND_CLIENT_IP      10
+#define NGX_HTTP_SWARM_COND_TYPES          11
+
+typedef struct {
+    unsigned                   type:4;
+    unsigned                   negate:1;
+
+    /* a regular expression matched in any case (Traefik v2's HostRegexp) */
+    unsigned                   caseless:1;
+    unsigned                   first:1;
+
+    /* a header's name or a query parameter's, "" for none */
+    const char                *name;
+
+    /* its values: values[value] and the nvalues - 1 after it */
+    size_t                     value;
+    size_t                     nvalues;
+
+    /* the caller's own, for its test: a compiled expression, say */
+    void                      *data;
+} ngx_http_swarm_cond_t;
+
 
 typedef struct {
     /* its host names: hosts[host] and the nhosts - 1 after it */
     size_t                     host;
     size_t                     nhosts;
     const char                *path;
+
+    /* its conditions: conds[cond] and the nconds - 1 after it */
+    size_t                     cond;
+    size_t                     nconds;
     unsigned                   exact:1;
     unsigned                   deep:1;
 } ngx_http_swarm_match_t;
@@ -319,9 +387,29 @@ typedef struct {
     size_t                     n;
     char                     **hosts;
     size_t                     nhosts;
+    ngx_http_swarm_cond_t     *conds;
+    size_t                     nconds;
+    char                     **values;
+    size_t                     nvalues;
     char                     **strings;
     size_t                     nstrings;
 } ngx_http_swarm_rule_t;
+
+
+/*
+ * Whether a request meets a condition ngx_http_swarm_routes_find() does
+ * not test itself (1 or 0, "negate" left to the caller): given the host
+ * and path it routes by
+ */
+
+typedef struct {
+    int                      (*test)(void *data,
+                                     const ngx_http_swarm_rule_t *rule,
+                                     const ngx_http_swarm_cond_t *cond,
+                                     const char *host, size_t hlen,
+                                     const char *path, size_t plen);
+    void                      *data;
+} ngx_http_swarm_test_t;
 
 
 /*
@@ -589,8 +677,12 @@ size_t ngx_http_swarm_text_escape(unsigned char *dst, size_t size,
 
 int ngx_http_swarm_rule_parse(const char *s, size_t len,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+int ngx_http_swarm_rule_parse_v2(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 int ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+
+
 int ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 long ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
@@ -600,11 +692,19 @@ int ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     char *err, size_t errlen);
 void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
 
+const char *ngx_http_swarm_cond_name(unsigned type);
+int ngx_http_swarm_cond_type(const char *name);
+int ngx_http_swarm_cond_re2(const char *re, char *err, size_t errlen);
+int ngx_http_swarm_cond_template(const char *tpl, char what,
+    unsigned prefix, char *buf, size_t size, char *err, size_t errlen);
+int ngx_http_swarm_cond_address(const char *s);
+
 ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
     const ngx_http_swarm_route_t *routes, size_t n, unsigned order,
     ngx_http_swarm_report_t *report);
 long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
-    const char *host, size_t hlen, const char *path, size_t plen);
+    const char *host, size_t hlen, const char *path, size_t plen,
+    const ngx_http_swarm_test_t *test);
 size_t ngx_http_swarm_routes_path(const unsigned char *raw, size_t len,
     unsigned char *out);
 void ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t);

@@ -42,7 +42,21 @@ typedef struct {
     size_t                     plen;
     unsigned                   exact;
     size_t                     route;
+
+    /* the match's conditions, where it has any */
+    const ngx_http_swarm_match_t  *match;
 } ngx_http_swarm_entry_t;
+
+
+/* a lookup: the request, as routed */
+
+typedef struct {
+    const char                *host;
+    size_t                     hlen;
+    const char                *path;
+    size_t                     plen;
+    const ngx_http_swarm_test_t  *test;
+} ngx_http_swarm_lookup_t;
 
 
 /* a host name, "*.suffix", or "" for any host, and its entries, in order */
@@ -81,7 +95,11 @@ static uint32_t ngx_http_swarm_host_hash(const char *s, size_t len);
 static long ngx_http_swarm_routes_key(const ngx_http_swarm_routes_t *t,
     const char *host, size_t len);
 static long ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t,
-    long key, const char *path, size_t plen);
+    long key, long best, const ngx_http_swarm_lookup_t *lk);
+static int ngx_http_swarm_routes_met(const ngx_http_swarm_routes_t *t,
+    const ngx_http_swarm_entry_t *e, const ngx_http_swarm_lookup_t *lk);
+static int ngx_http_swarm_routes_host(const char *name, size_t len,
+    const char *host);
 static long ngx_http_swarm_routes_better(const ngx_http_swarm_routes_t *t,
     long best, long later);
 static int ngx_http_swarm_routes_hex(unsigned char c);
@@ -186,6 +204,7 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
                 e->plen = strlen(m->path);
                 e->exact = m->exact;
                 e->route = i;
+                e->match = m->nconds ? m : NULL;
             }
         }
     }
@@ -207,6 +226,7 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
             t->keys[t->nkeys - 1].n++;
 
             if (prev->plen == e->plen && prev->exact == e->exact
+                && prev->match == NULL && e->match == NULL
                 && memcmp(prev->path, e->path, e->plen) == 0
                 && routes[prev->route].has_priority
                    == routes[e->route].has_priority
@@ -357,18 +377,23 @@ ngx_http_swarm_host_hash(const char *s, size_t len)
  * wildcards of any depth ("*.b.c", then "*.c"), then any host: in the
  * native order, the first of these with a route for the path wins,
  * unless a later one has a route of a higher priority; in Traefik's,
- * the best of their routes wins.
+ * the best of their routes wins.  A match with conditions is met where
+ * its conditions are too, by "test" for those of the request's method,
+ * headers and such (none: not met); it is tried only where it could
+ * come before the route found so far.
  */
 
 long
 ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
-    const char *host, size_t hlen, const char *path, size_t plen)
+    const char *host, size_t hlen, const char *path, size_t plen,
+    const ngx_http_swarm_test_t *test)
 {
-    long        best;
-    size_t      i;
-    char        name[NGX_HTTP_SWARM_HOST_LEN];
-    char        wild[NGX_HTTP_SWARM_HOST_LEN + 2];
-    const char  *colon;
+    long                     best;
+    size_t                   i;
+    char                     name[NGX_HTTP_SWARM_HOST_LEN];
+    char                     wild[NGX_HTTP_SWARM_HOST_LEN + 2];
+    const char              *colon;
+    ngx_http_swarm_lookup_t  lk;
 
     if (host == NULL) {
         hlen = 0;
@@ -403,13 +428,19 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
                   ? (char) (host[i] - 'A' + 'a') : host[i];
     }
 
+    lk.host = name;
+    lk.hlen = hlen;
+    lk.path = path;
+    lk.plen = plen;
+    lk.test = test;
+
     best = -1;
 
     if (hlen) {
         best = ngx_http_swarm_routes_best(t,
                                           ngx_http_swarm_routes_key(t, name,
                                                                     hlen),
-                                          path, plen);
+                                          -1, &lk);
 
         colon = memchr(name, '.', hlen);
 
@@ -423,7 +454,7 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
                        ngx_http_swarm_routes_best(t,
                            ngx_http_swarm_routes_key(t, wild,
                                                      name + hlen - colon + 1),
-                           path, plen));
+                           best, &lk));
         }
 
         /* "**.b.c", then "**.c", for "a.b.c": any depth */
@@ -441,12 +472,12 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
             best = ngx_http_swarm_routes_better(t, best,
                        ngx_http_swarm_routes_best(t,
                            ngx_http_swarm_routes_key(t, wild, hlen - i + 2),
-                           path, plen));
+                           best, &lk));
         }
     }
 
     return ngx_http_swarm_routes_better(t, best,
-               ngx_http_swarm_routes_best(t, t->any, path, plen));
+               ngx_http_swarm_routes_best(t, t->any, best, &lk));
 }
 
 
@@ -508,11 +539,15 @@ ngx_http_swarm_routes_key(const ngx_http_swarm_routes_t *t,
 }
 
 
-/* the first entry of a host whose path matches: its route, or -1 */
+/*
+ * the first entry of a host whose path matches and whose conditions
+ * are met: its route, or -1; conditions are tried only where the entry
+ * could come before "best"
+ */
 
 static long
 ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t, long key,
-    const char *path, size_t plen)
+    long best, const ngx_http_swarm_lookup_t *lk)
 {
     size_t                   i;
     ngx_http_swarm_entry_t  *e;
@@ -524,16 +559,114 @@ ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t, long key,
     for (i = 0; i < t->keys[key].n; i++) {
         e = &t->entries[t->keys[key].first + i];
 
-        if (e->exact ? (plen == e->plen
-                        && memcmp(path, e->path, plen) == 0)
-                     : (plen >= e->plen
-                        && memcmp(path, e->path, e->plen) == 0))
+        if (!(e->exact ? (lk->plen == e->plen
+                          && memcmp(lk->path, e->path, e->plen) == 0)
+                       : (lk->plen >= e->plen
+                          && memcmp(lk->path, e->path, e->plen) == 0)))
         {
+            continue;
+        }
+
+        if (e->match == NULL) {
+            return (long) e->route;
+        }
+
+        /* the entries after it come later still */
+
+        if (best >= 0
+            && ngx_http_swarm_routes_better(t, best, (long) e->route)
+               == best)
+        {
+            return -1;
+        }
+
+        if (ngx_http_swarm_routes_met(t, e, lk)) {
             return (long) e->route;
         }
     }
 
     return -1;
+}
+
+
+/* whether a request meets all the conditions of an entry's match */
+
+static int
+ngx_http_swarm_routes_met(const ngx_http_swarm_routes_t *t,
+    const ngx_http_swarm_entry_t *e, const ngx_http_swarm_lookup_t *lk)
+{
+    int                           met;
+    size_t                        i, k, len;
+    const char                   *v;
+    const ngx_http_swarm_rule_t  *rule;
+    const ngx_http_swarm_cond_t  *c;
+
+    rule = t->routes[e->route].rule;
+
+    for (i = 0; i < e->match->nconds; i++) {
+        c = &rule->conds[e->match->cond + i];
+
+        switch (c->type) {
+
+        case NGX_HTTP_SWARM_COND_HOST:
+            for (k = 0, met = 0; !met && k < c->nvalues; k++) {
+                met = ngx_http_swarm_routes_host(lk->host, lk->hlen,
+                                                 rule->values[c->value + k]);
+            }
+
+            break;
+
+        case NGX_HTTP_SWARM_COND_PATH:
+        case NGX_HTTP_SWARM_COND_PATH_PREFIX:
+            v = rule->values[c->value];
+            len = strlen(v);
+
+            met = (c->type == NGX_HTTP_SWARM_COND_PATH)
+                  ? (lk->plen == len && memcmp(lk->path, v, len) == 0)
+                  : (lk->plen >= len && memcmp(lk->path, v, len) == 0);
+            break;
+
+        default:
+            met = lk->test
+                  && lk->test->test(lk->test->data, rule, c, lk->host,
+                                    lk->hlen, lk->path, lk->plen);
+        }
+
+        if (met == (int) c->negate) {
+            return 0;
+        }
+    }
+
+    return 1;
+}
+
+
+/*
+ * whether a host (lower case, no port) is a host name of a rule: the
+ * same, of one label more than "*.suffix", or any for "*"
+ */
+
+static int
+ngx_http_swarm_routes_host(const char *name, size_t len, const char *host)
+{
+    size_t       hlen;
+    const char  *dot;
+
+    hlen = strlen(host);
+
+    if (host[0] == '*' && hlen == 1) {
+        return 1;
+    }
+
+    if (host[0] == '*') {
+        dot = memchr(name, '.', len);
+
+        return dot && dot > name
+               && (size_t) (name + len - dot) == hlen - 1
+               && memcmp(dot, host + 1, hlen - 1) == 0;
+    }
+
+    return len == hlen && memcmp(name, host, len) == 0;
 }
 
 

@@ -2,18 +2,23 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Routing rules to the matches a route is chosen by: Traefik v2 and v3
- * rules (Host, HostHeader, Path, PathPrefix, "&&", "||", parentheses),
+ * Routing rules to the matches a route is chosen by: Traefik v3 rules
+ * (Host, Path, PathPrefix, HostRegexp, PathRegexp, Method, Header,
+ * HeaderRegexp, Query, QueryRegexp, ClientIP, "!", "&&", "||",
+ * parentheses), Traefik v2's (its ruleSyntax=v2: HostHeader, Headers,
+ * HeadersRegexp, Query of "key=value", templates "{name:regexp}"),
  * Traefik v1 frontend rules ("Host:a,b;PathPrefix:/p"), and the native
  * swarm.http.host and swarm.http.path labels.  A rule comes out as the
- * "or" of matches, each a set of host names (or any host) and a path,
- * exact or a prefix.  Anything else (HostRegexp, Headers, "!", two Host
- * matchers in one "&&", ...) is an error naming it: a rule is never
- * approximated.  Rules go to the workers as JSON.  Pure: jansson and
- * libc only, no nginx, no I/O.
+ * "or" of matches, each a set of host names (or any host), a path,
+ * exact or a prefix, and the conditions of the other matchers ("!"
+ * pushed down to them).  A regular expression Go's RE2 would refuse,
+ * and what the module does not do, is an error naming it: a rule is
+ * never approximated.  Rules go to the workers as JSON.  Pure: jansson
+ * and libc only, no nginx, no I/O.
  */
 
 
+#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,6 +31,8 @@
 /* bounds on what one rule may give, and on how deep it nests */
 #define NGX_HTTP_SWARM_RULE_LEN       4096
 #define NGX_HTTP_SWARM_RULE_DEPTH     16
+#define NGX_HTTP_SWARM_RULE_ARGS      NGX_HTTP_SWARM_RULE_HOSTS
+#define NGX_HTTP_SWARM_RULE_REGEXP    1024
 
 
 /* matches being built: an "or" of them */
@@ -42,12 +49,86 @@ typedef struct {
     const char                *end;
     unsigned                   depth;
 
+    /* Traefik's syntax: 1, 2 or 3; 0: the native labels */
+    unsigned                   syntax;
+
     /* native labels: strict host names, wildcards of any depth */
     unsigned                   native;
     ngx_http_swarm_rule_t     *rule;
     char                      *err;
     size_t                     errlen;
 } ngx_http_swarm_parser_t;
+
+
+/*
+ * Traefik's matchers (pkg/muxer/http/matcher.go, matcher_v2.go; v1's
+ * pkg/rules/rules.go): the syntaxes that have each (bit 1 << syntax),
+ * what it gives (a condition, or a match's hosts or path), and how
+ * many values it takes (0: any number).  Host, HostHeader, Path and
+ * PathPrefix take several values in v3 too.
+ */
+
+#define NGX_HTTP_SWARM_V1           (1 << 1)
+#define NGX_HTTP_SWARM_V2           (1 << 2)
+#define NGX_HTTP_SWARM_V3           (1 << 3)
+
+#define NGX_HTTP_SWARM_GIVES_HOSTS  (NGX_HTTP_SWARM_COND_TYPES + 0)
+#define NGX_HTTP_SWARM_GIVES_PATH   (NGX_HTTP_SWARM_COND_TYPES + 1)
+#define NGX_HTTP_SWARM_GIVES_PREFIX (NGX_HTTP_SWARM_COND_TYPES + 2)
+#define NGX_HTTP_SWARM_GIVES_CHANGE (NGX_HTTP_SWARM_COND_TYPES + 3)
+
+typedef struct {
+    const char                *name;
+    unsigned                   syntax;
+    unsigned                   gives;
+    unsigned                   min;
+    unsigned                   max;
+} ngx_http_swarm_matcher_t;
+
+
+static const ngx_http_swarm_matcher_t  ngx_http_swarm_matchers[] = {
+    { "Host", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2|NGX_HTTP_SWARM_V3,
+      NGX_HTTP_SWARM_GIVES_HOSTS, 1, 0 },
+    { "HostHeader", NGX_HTTP_SWARM_V2|NGX_HTTP_SWARM_V3,
+      NGX_HTTP_SWARM_GIVES_HOSTS, 1, 0 },
+    { "Path", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2|NGX_HTTP_SWARM_V3,
+      NGX_HTTP_SWARM_GIVES_PATH, 1, 0 },
+    { "PathPrefix", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2|NGX_HTTP_SWARM_V3,
+      NGX_HTTP_SWARM_GIVES_PREFIX, 1, 0 },
+    { "HostRegexp", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_HOST_REGEXP,
+      1, 1 },
+    { "HostRegexp", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2,
+      NGX_HTTP_SWARM_COND_HOST_REGEXP, 1, 0 },
+    { "PathRegexp", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_PATH_REGEXP,
+      1, 1 },
+    { "Method", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_METHOD, 1, 1 },
+    { "Method", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2,
+      NGX_HTTP_SWARM_COND_METHOD, 1, 0 },
+    { "Header", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_HEADER, 2, 2 },
+    { "HeaderRegexp", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_HEADER_REGEXP,
+      2, 2 },
+    { "Headers", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2,
+      NGX_HTTP_SWARM_COND_HEADER, 2, 0 },
+    { "HeadersRegexp", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2,
+      NGX_HTTP_SWARM_COND_HEADER_REGEXP, 2, 0 },
+    { "Query", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_QUERY, 1, 2 },
+    { "QueryRegexp", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_QUERY_REGEXP,
+      1, 2 },
+    { "Query", NGX_HTTP_SWARM_V1|NGX_HTTP_SWARM_V2,
+      NGX_HTTP_SWARM_COND_QUERY, 1, 0 },
+    { "ClientIP", NGX_HTTP_SWARM_V3, NGX_HTTP_SWARM_COND_CLIENT_IP, 1, 1 },
+    { "ClientIP", NGX_HTTP_SWARM_V2, NGX_HTTP_SWARM_COND_CLIENT_IP, 1, 0 },
+
+    /* v1's functions that change the path: middlewares, not matchers */
+    { "PathStrip", NGX_HTTP_SWARM_V1, NGX_HTTP_SWARM_GIVES_CHANGE, 0, 0 },
+    { "PathPrefixStrip", NGX_HTTP_SWARM_V1, NGX_HTTP_SWARM_GIVES_CHANGE,
+      0, 0 },
+    { "AddPrefix", NGX_HTTP_SWARM_V1, NGX_HTTP_SWARM_GIVES_CHANGE, 0, 0 },
+    { "ReplacePath", NGX_HTTP_SWARM_V1, NGX_HTTP_SWARM_GIVES_CHANGE, 0, 0 },
+    { "ReplacePathRegex", NGX_HTTP_SWARM_V1, NGX_HTTP_SWARM_GIVES_CHANGE,
+      0, 0 },
+    { NULL, 0, 0, 0, 0 }
+};
 
 
 typedef int (*ngx_http_swarm_rule_pt)(ngx_http_swarm_parser_t *ps,
@@ -57,6 +138,8 @@ typedef int (*ngx_http_swarm_rule_pt)(ngx_http_swarm_parser_t *ps,
 static int ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_rule_t *rule, const char *s, size_t len, char *err,
     size_t errlen);
+static int ngx_http_swarm_rule_traefik(const char *s, size_t len,
+    unsigned syntax, ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 static int ngx_http_swarm_rule_or(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_and(ngx_http_swarm_parser_t *ps,
@@ -67,17 +150,37 @@ static int ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps,
     const char *name, size_t len, ngx_http_swarm_or_t *out);
-static int ngx_http_swarm_rule_value(ngx_http_swarm_parser_t *ps,
-    int host, int exact, const char *v, size_t len, ngx_http_swarm_or_t *out);
+static const ngx_http_swarm_matcher_t *ngx_http_swarm_rule_find(
+    ngx_http_swarm_parser_t *ps, const char *name, size_t len);
+static int ngx_http_swarm_rule_apply(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_paths(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_cond(ngx_http_swarm_parser_t *ps,
+    unsigned type, const char *name, char **values, size_t n,
+    ngx_http_swarm_match_t *m);
+static int ngx_http_swarm_rule_regexp(ngx_http_swarm_parser_t *ps,
+    const char *tpl, char what, unsigned prefix, char **re);
+static int ngx_http_swarm_rule_check(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_cond_t *c);
 static int ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps,
     size_t first, ngx_http_swarm_or_t *out);
-static int ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, int host,
-    int exact, const char *s, size_t len, ngx_http_swarm_or_t *out);
+static int ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps,
+    const char *s, size_t len, char **args, size_t *nargs);
 static int ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps,
     char **value);
 static void ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps);
 static int ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
+static int ngx_http_swarm_rule_not(ngx_http_swarm_parser_t *ps,
+    ngx_http_swarm_or_t *or);
+static int ngx_http_swarm_rule_copy(ngx_http_swarm_parser_t *ps,
+    size_t first, size_t n, unsigned negate, ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_rule_union(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
 static int ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps,
@@ -103,16 +206,10 @@ static int ngx_http_swarm_rule_spelled(const char *s, size_t len,
     const char *name);
 static int ngx_http_swarm_rule_is(const char *s, size_t len,
     const char *name);
-
-
-/* the matchers of Traefik's rules this module does not route by */
-
-static const char  *ngx_http_swarm_rule_unsupported[] = {
-    "HostRegexp", "HostSNI", "HostSNIRegexp", "PathRegexp", "Method",
-    "Header", "HeaderRegexp", "Headers",
-    "HeadersRegexp", "Query", "QueryRegexp", "ClientIP", "ALPN",
-    NULL
-};
+static json_t *ngx_http_swarm_rule_conds_json(
+    const ngx_http_swarm_rule_t *rule, const ngx_http_swarm_match_t *m);
+static int ngx_http_swarm_rule_conds_from_json(ngx_http_swarm_parser_t *ps,
+    json_t *list, ngx_http_swarm_match_t *m);
 
 
 /* a parser of s into rule: NGX_HTTP_SWARM_FAILED if s is over the bound */
@@ -128,6 +225,7 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ps->start = s;
     ps->end = s + len;
     ps->depth = 0;
+    ps->syntax = 3;
     ps->native = 0;
     ps->rule = rule;
     ps->err = err;
@@ -143,7 +241,7 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
 
 
 /*
- * A Traefik v2 or v3 rule, as in traefik.http.routers.<r>.rule:
+ * A Traefik v3 rule, as in traefik.http.routers.<r>.rule:
  * NGX_HTTP_SWARM_DONE with its matches in "rule", or NGX_HTTP_SWARM_FAILED
  * with why in err; ngx_http_swarm_rule_free() gives its memory back
  * either way.
@@ -151,6 +249,24 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
 
 int
 ngx_http_swarm_rule_parse(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    return ngx_http_swarm_rule_traefik(s, len, 3, rule, err, errlen);
+}
+
+
+/* a rule of Traefik v2's syntax (a router's ruleSyntax=v2) */
+
+int
+ngx_http_swarm_rule_parse_v2(const char *s, size_t len,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
+{
+    return ngx_http_swarm_rule_traefik(s, len, 2, rule, err, errlen);
+}
+
+
+static int
+ngx_http_swarm_rule_traefik(const char *s, size_t len, unsigned syntax,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
 {
     ngx_http_swarm_or_t      or;
@@ -161,6 +277,8 @@ ngx_http_swarm_rule_parse(const char *s, size_t len,
     {
         return NGX_HTTP_SWARM_FAILED;
     }
+
+    ps.syntax = syntax;
 
     or.m = NULL;
     or.n = 0;
@@ -262,10 +380,25 @@ ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
                                          (size_t) (ps->p - ps->start));
     }
 
+    /* !operand: what the operand does not match */
+
     if (*ps->p == '!') {
-        return ngx_http_swarm_rule_error(ps, "\"!\" at offset %zu is not "
-                                         "supported",
-                                         (size_t) (ps->p - ps->start));
+        if (++ps->depth > NGX_HTTP_SWARM_RULE_DEPTH) {
+            return ngx_http_swarm_rule_error(ps, "\"!\" nested over %d "
+                                             "deep",
+                                             NGX_HTTP_SWARM_RULE_DEPTH);
+        }
+
+        ps->p++;
+
+        rc = ngx_http_swarm_rule_primary(ps, out);
+        if (rc != NGX_HTTP_SWARM_DONE) {
+            return rc;
+        }
+
+        ps->depth--;
+
+        return ngx_http_swarm_rule_not(ps, out);
     }
 
     if (*ps->p == '(') {
@@ -315,38 +448,22 @@ ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
 
 
 /*
- * Host(`a`, ...) and HostHeader(...): one match of those names;
- * Path(`/p`, ...) and PathPrefix(...): a match each.  Names are matched
- * whatever their case, as Traefik does.
+ * Name(`value`, ...): a matcher of the rule's syntax, its name as
+ * Traefik's parser takes it (ngx_http_swarm_rule_spelled())
  */
 
 static int
 ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
     size_t len, ngx_http_swarm_or_t *out)
 {
-    int      host, exact;
-    char    *value;
-    size_t   i, first;
+    int                              rc;
+    char                           **args;
+    size_t                           nargs;
+    const ngx_http_swarm_matcher_t  *mt;
 
-    host = ngx_http_swarm_rule_spelled(name, len, "Host")
-           || ngx_http_swarm_rule_spelled(name, len, "HostHeader");
-    exact = ngx_http_swarm_rule_spelled(name, len, "Path");
-
-    if (!host && !exact
-        && !ngx_http_swarm_rule_spelled(name, len, "PathPrefix"))
-    {
-        for (i = 0; ngx_http_swarm_rule_unsupported[i]; i++) {
-            if (ngx_http_swarm_rule_is(name, len,
-                                       ngx_http_swarm_rule_unsupported[i]))
-            {
-                return ngx_http_swarm_rule_error(ps, "matcher \"%.*s\" is "
-                                                 "not supported",
-                                                 (int) len, name);
-            }
-        }
-
-        return ngx_http_swarm_rule_error(ps, "unknown matcher \"%.*s\"",
-                                         (int) len, name);
+    mt = ngx_http_swarm_rule_find(ps, name, len);
+    if (mt == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
     }
 
     ngx_http_swarm_rule_space(ps);
@@ -358,17 +475,27 @@ ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
 
     ps->p++;
 
-    first = ps->rule->nhosts;
-    value = NULL;
+    args = malloc(NGX_HTTP_SWARM_RULE_ARGS * sizeof(char *));
+    if (args == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    nargs = 0;
 
     for ( ;; ) {
-        if (ngx_http_swarm_rule_string(ps, &value) != NGX_HTTP_SWARM_DONE
-            || ngx_http_swarm_rule_value(ps, host, exact, value,
-                                         strlen(value), out)
-               != NGX_HTTP_SWARM_DONE)
-        {
-            return NGX_HTTP_SWARM_FAILED;
+        if (nargs == NGX_HTTP_SWARM_RULE_ARGS) {
+            rc = ngx_http_swarm_rule_error(ps, "matcher \"%s\" given over %d "
+                                           "values", mt->name,
+                                           NGX_HTTP_SWARM_RULE_ARGS);
+            break;
         }
+
+        rc = ngx_http_swarm_rule_string(ps, &args[nargs]);
+        if (rc != NGX_HTTP_SWARM_DONE) {
+            break;
+        }
+
+        nargs++;
 
         ngx_http_swarm_rule_space(ps);
 
@@ -379,44 +506,514 @@ ngx_http_swarm_rule_matcher(ngx_http_swarm_parser_t *ps, const char *name,
 
         if (ps->p < ps->end && *ps->p == ')') {
             ps->p++;
+            rc = ngx_http_swarm_rule_apply(ps, mt, args, nargs, out);
             break;
         }
 
-        return ngx_http_swarm_rule_error(ps, "\",\" or \")\" expected at "
-                                         "offset %zu",
-                                         (size_t) (ps->p - ps->start));
+        rc = ngx_http_swarm_rule_error(ps, "\",\" or \")\" expected at "
+                                       "offset %zu",
+                                       (size_t) (ps->p - ps->start));
+        break;
     }
 
-    return host ? ngx_http_swarm_rule_hosts(ps, first, out)
-                : NGX_HTTP_SWARM_DONE;
+    free(args);
+
+    return rc;
 }
 
 
 /*
- * A value of a matcher: a host name, kept for the match of them all
- * (ngx_http_swarm_rule_hosts()), or a path, a match of its own.
+ * The matcher of a name in the rule's syntax, or NULL, with an error:
+ * one of another syntax names the one that has it
+ */
+
+static const ngx_http_swarm_matcher_t *
+ngx_http_swarm_rule_find(ngx_http_swarm_parser_t *ps, const char *name,
+    size_t len)
+{
+    unsigned                         other;
+    const ngx_http_swarm_matcher_t  *mt;
+
+    other = 0;
+
+    for (mt = ngx_http_swarm_matchers; mt->name; mt++) {
+        if (ps->syntax == 1 ? !ngx_http_swarm_rule_is(name, len, mt->name)
+                            : !ngx_http_swarm_rule_spelled(name, len,
+                                                           mt->name))
+        {
+            continue;
+        }
+
+        if (mt->syntax & (1u << ps->syntax)) {
+            if (mt->gives == NGX_HTTP_SWARM_GIVES_CHANGE) {
+                break;
+            }
+
+            return mt;
+        }
+
+        other |= mt->syntax;
+    }
+
+    if (mt->name) {
+        (void) ngx_http_swarm_rule_error(ps, "\"%.*s\" changes the path: a "
+                                         "middleware, not run here",
+                                         (int) ngx_http_swarm_min(len, 64),
+                                         name);
+
+    } else if (other) {
+        (void) ngx_http_swarm_rule_error(ps, "matcher \"%.*s\" is Traefik "
+                                         "v%d's, not v%u's%s",
+                                         (int) len, name,
+                                         (other & NGX_HTTP_SWARM_V3) ? 3 : 2,
+                                         ps->syntax,
+                                         (other & NGX_HTTP_SWARM_V2)
+                                         ? " (ruleSyntax=v2)" : "");
+
+    } else {
+        (void) ngx_http_swarm_rule_error(ps, "unknown matcher \"%.*s\"",
+                                         (int) ngx_http_swarm_min(len, 64),
+                                         name);
+    }
+
+    return NULL;
+}
+
+
+/* a matcher's values: host names, paths, or conditions */
+
+static int
+ngx_http_swarm_rule_apply(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out)
+{
+    size_t  i, first;
+
+    if (nargs < mt->min || (mt->max && nargs > mt->max)) {
+        return ngx_http_swarm_rule_error(ps, "matcher \"%s\" takes %u%s "
+                                         "value%s, not %zu", mt->name,
+                                         mt->min,
+                                         mt->max == mt->min ? ""
+                                         : mt->max ? " or 2" : " or more",
+                                         mt->min == 1 && mt->max == 1
+                                         ? "" : "s", nargs);
+    }
+
+    /* pkg/rules/parser.go, CheckRule() */
+
+    for (i = 0; ps->syntax > 1 && i < nargs; i++) {
+        if (args[i][0] == '\0') {
+            return ngx_http_swarm_rule_error(ps, "matcher \"%s\" given an "
+                                             "empty value", mt->name);
+        }
+    }
+
+    switch (mt->gives) {
+
+    case NGX_HTTP_SWARM_GIVES_HOSTS:
+        first = ps->rule->nhosts;
+
+        for (i = 0; i < nargs; i++) {
+            if (ngx_http_swarm_rule_host(ps, args[i], strlen(args[i]))
+                != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+        }
+
+        return ngx_http_swarm_rule_hosts(ps, first, out);
+
+    case NGX_HTTP_SWARM_GIVES_PATH:
+    case NGX_HTTP_SWARM_GIVES_PREFIX:
+        return ngx_http_swarm_rule_paths(ps, mt, args, nargs, out);
+
+    default:
+        return ngx_http_swarm_rule_conds(ps, mt, args, nargs, out);
+    }
+}
+
+
+/*
+ * Path and PathPrefix: a match each; before v3, a path with a template
+ * in it ("/u/{id:[0-9]+}") the condition of its expression
  */
 
 static int
-ngx_http_swarm_rule_value(ngx_http_swarm_parser_t *ps, int host, int exact,
-    const char *v, size_t len, ngx_http_swarm_or_t *out)
+ngx_http_swarm_rule_paths(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out)
 {
-    ngx_http_swarm_match_t  m;
+    char                    *re;
+    size_t                   i;
+    ngx_http_swarm_match_t   m;
 
-    if (host) {
-        return ngx_http_swarm_rule_host(ps, v, len);
+    for (i = 0; i < nargs; i++) {
+        memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+        if (ps->syntax < 3 && strchr(args[i], '{')) {
+            if (args[i][0] != '/') {
+                return ngx_http_swarm_rule_error(ps, "path \"%.64s\" does "
+                                                 "not start with \"/\"",
+                                                 args[i]);
+            }
+
+            if (ngx_http_swarm_rule_regexp(ps, args[i], 'p',
+                                           mt->gives
+                                           == NGX_HTTP_SWARM_GIVES_PREFIX,
+                                           &re)
+                != NGX_HTTP_SWARM_DONE
+                || ngx_http_swarm_rule_cond(ps,
+                                            NGX_HTTP_SWARM_COND_PATH_REGEXP,
+                                            "", &re, 1, &m)
+                   != NGX_HTTP_SWARM_DONE)
+            {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+        } else {
+            m.path = ngx_http_swarm_rule_path(ps, args[i], strlen(args[i]));
+            if (m.path == NULL) {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            m.exact = (mt->gives == NGX_HTTP_SWARM_GIVES_PATH);
+        }
+
+        if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE) {
+            return NGX_HTTP_SWARM_FAILED;
+        }
     }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * A matcher of conditions: one match with all of them.  v3: one value,
+ * or a name and a value.  Before v3 (gorilla/mux's): HostRegexp's
+ * templates, any of them; Headers and HeadersRegexp, names and values
+ * in pairs, all of them (in v1, an empty value: any); Query, "key=value"
+ * each, all of them, on the key's first value, a template or, empty,
+ * any.
+ */
+
+static int
+ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
+    ngx_http_swarm_or_t *out)
+{
+    int                      rc;
+    char                    *re, *eq, *p;
+    size_t                   i, len;
+    unsigned                 type;
+    ngx_http_swarm_match_t   m;
 
     memset(&m, 0, sizeof(ngx_http_swarm_match_t));
 
-    m.path = ngx_http_swarm_rule_path(ps, v, len);
-    if (m.path == NULL) {
+    type = mt->gives;
+    rc = NGX_HTTP_SWARM_DONE;
+
+    switch (type) {
+
+    case NGX_HTTP_SWARM_COND_HOST_REGEXP:
+        if (ps->syntax == 3) {
+            rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+            break;
+        }
+
+        /* "^(?:a)$|^(?:b)$", in any case */
+
+        len = 0;
+
+        for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i++) {
+            rc = ngx_http_swarm_rule_regexp(ps, args[i], 'h', 0, &args[i]);
+            len += strlen(args[i]) + 1;
+        }
+
+        if (rc != NGX_HTTP_SWARM_DONE) {
+            break;
+        }
+
+        re = malloc(len);
+        if (re == NULL) {
+            return ngx_http_swarm_rule_nomem(ps);
+        }
+
+        for (i = 0, p = re; i < nargs; i++) {
+            p += sprintf(p, "%s%s", i ? "|" : "", args[i]);
+        }
+
+        args[0] = ngx_http_swarm_rule_keep(ps->rule, re, p - re);
+        free(re);
+
+        if (args[0] == NULL) {
+            return ngx_http_swarm_rule_nomem(ps);
+        }
+
+        rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+
+        if (rc == NGX_HTTP_SWARM_DONE) {
+            ps->rule->conds[m.cond].caseless = 1;
+        }
+
+        break;
+
+    case NGX_HTTP_SWARM_COND_PATH_REGEXP:
+        rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+        break;
+
+    case NGX_HTTP_SWARM_COND_METHOD:
+        for (i = 0; i < nargs; i++) {
+            for (p = args[i]; *p; p++) {
+                if (*p >= 'a' && *p <= 'z') {
+                    *p = (char) (*p - 'a' + 'A');
+                }
+            }
+        }
+
+        rc = ngx_http_swarm_rule_cond(ps, type, "", args, nargs, &m);
+        break;
+
+    case NGX_HTTP_SWARM_COND_HEADER:
+    case NGX_HTTP_SWARM_COND_HEADER_REGEXP:
+        if (nargs % 2) {
+            return ngx_http_swarm_rule_error(ps, "matcher \"%s\" takes names "
+                                             "and values in pairs",
+                                             mt->name);
+        }
+
+        for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i += 2) {
+            rc = ngx_http_swarm_rule_cond(ps, type, args[i], &args[i + 1],
+                                          (ps->syntax < 3
+                                           && args[i + 1][0] == '\0')
+                                          ? 0 : 1, &m);
+        }
+
+        break;
+
+    case NGX_HTTP_SWARM_COND_QUERY:
+    case NGX_HTTP_SWARM_COND_QUERY_REGEXP:
+        if (ps->syntax == 3) {
+            p = (nargs == 2) ? args[1] : "";
+
+            rc = ngx_http_swarm_rule_cond(ps,
+                                          nargs == 2 ? type
+                                          : NGX_HTTP_SWARM_COND_QUERY,
+                                          args[0], &p, 1, &m);
+            break;
+        }
+
+        for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i++) {
+            eq = strchr(args[i], '=');
+
+            if (eq == NULL) {
+                return ngx_http_swarm_rule_error(ps, "query \"%.64s\" is no "
+                                                 "\"key=value\"", args[i]);
+            }
+
+            *eq++ = '\0';
+            type = NGX_HTTP_SWARM_COND_QUERY;
+
+            if (strchr(eq, '{')) {
+                type = NGX_HTTP_SWARM_COND_QUERY_REGEXP;
+                rc = ngx_http_swarm_rule_regexp(ps, eq, 'q', 0, &eq);
+            }
+
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                rc = ngx_http_swarm_rule_cond(ps, type, args[i], &eq,
+                                              *eq ? 1 : 0, &m);
+            }
+
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                ps->rule->conds[m.cond + m.nconds - 1].first = 1;
+            }
+        }
+
+        break;
+
+    case NGX_HTTP_SWARM_COND_CLIENT_IP:
+        rc = ngx_http_swarm_rule_cond(ps, type, "", args, nargs, &m);
+        break;
+
+    default:
+        return ngx_http_swarm_rule_error(ps, "\"%s\" changes the path: a "
+                                         "middleware, not run here",
+                                         mt->name);
+    }
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        return rc;
+    }
+
+    return ngx_http_swarm_rule_push(ps, out, &m);
+}
+
+
+/*
+ * A condition more of m (whose conditions are the last of the rule's),
+ * of the values given, checked
+ */
+
+static int
+ngx_http_swarm_rule_cond(ngx_http_swarm_parser_t *ps, unsigned type,
+    const char *name, char **values, size_t n, ngx_http_swarm_match_t *m)
+{
+    char                  **v;
+    size_t                  i;
+    ngx_http_swarm_cond_t  *c, cond;
+    ngx_http_swarm_rule_t  *rule;
+
+    rule = ps->rule;
+
+    if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS
+        || rule->nvalues + n > NGX_HTTP_SWARM_RULE_CONDS)
+    {
+        return ngx_http_swarm_rule_error(ps, "rule gives over %d conditions",
+                                         NGX_HTTP_SWARM_RULE_CONDS);
+    }
+
+    memset(&cond, 0, sizeof(ngx_http_swarm_cond_t));
+
+    cond.type = type;
+    cond.name = name;
+    cond.value = rule->nvalues;
+    cond.nvalues = n;
+
+    v = realloc(rule->values, (rule->nvalues + n + 1) * sizeof(char *));
+    if (v == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    rule->values = v;
+
+    for (i = 0; i < n; i++) {
+        v[rule->nvalues + i] = values[i];
+    }
+
+    rule->nvalues += n;
+
+    if (ngx_http_swarm_rule_check(ps, &cond) != NGX_HTTP_SWARM_DONE) {
         return NGX_HTTP_SWARM_FAILED;
     }
 
-    m.exact = exact;
+    c = realloc(rule->conds,
+                (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));
+    if (c == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
 
-    return ngx_http_swarm_rule_push(ps, out, &m);
+    rule->conds = c;
+
+    if (m->nconds == 0) {
+        m->cond = rule->nconds;
+    }
+
+    c[rule->nconds++] = cond;
+    m->nconds++;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* a template's expression (ngx_http_swarm_cond_template()), kept */
+
+static int
+ngx_http_swarm_rule_regexp(ngx_http_swarm_parser_t *ps, const char *tpl,
+    char what, unsigned prefix, char **re)
+{
+    char  buf[NGX_HTTP_SWARM_RULE_REGEXP];
+
+    if (ngx_http_swarm_cond_template(tpl, what, prefix, buf, sizeof(buf),
+                                     ps->err, ps->errlen)
+        != NGX_HTTP_SWARM_DONE)
+    {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    *re = ngx_http_swarm_rule_keep(ps->rule, buf, strlen(buf));
+
+    return *re ? NGX_HTTP_SWARM_DONE : ngx_http_swarm_rule_nomem(ps);
+}
+
+
+/*
+ * A condition's name and values as Traefik takes them, in UTF-8:
+ * regular expressions of RE2's syntax, in ASCII where they are of a
+ * host, client addresses, methods not empty
+ */
+
+static int
+ngx_http_swarm_rule_check(ngx_http_swarm_parser_t *ps,
+    const ngx_http_swarm_cond_t *c)
+{
+    size_t       i;
+    json_t      *j;
+    const char  *v, *p;
+    char         err[NGX_HTTP_SWARM_ERR_LEN];
+
+    /* what is published is JSON: text that is no UTF-8 could not be */
+
+    for (i = 0; i <= c->nvalues; i++) {
+        v = (i < c->nvalues) ? ps->rule->values[c->value + i] : c->name;
+
+        j = json_string(v);
+        if (j == NULL) {
+            return ngx_http_swarm_rule_error(ps, "a value of %s that is not "
+                                             "UTF-8",
+                                             ngx_http_swarm_cond_name(
+                                                 c->type));
+        }
+
+        json_decref(j);
+    }
+
+    for (i = 0; i < c->nvalues; i++) {
+        v = ps->rule->values[c->value + i];
+
+        switch (c->type) {
+
+        case NGX_HTTP_SWARM_COND_HOST_REGEXP:
+            for (p = v; *p; p++) {
+                if ((unsigned char) *p >= 0x80) {
+                    return ngx_http_swarm_rule_error(ps, "HostRegexp "
+                                                     "\"%.64s\" is not "
+                                                     "ASCII", v);
+                }
+            }
+
+            /* fall through */
+
+        case NGX_HTTP_SWARM_COND_PATH_REGEXP:
+        case NGX_HTTP_SWARM_COND_HEADER_REGEXP:
+        case NGX_HTTP_SWARM_COND_QUERY_REGEXP:
+            if (ngx_http_swarm_cond_re2(v, err, sizeof(err))
+                != NGX_HTTP_SWARM_DONE)
+            {
+                return ngx_http_swarm_rule_error(ps, "%s: %s",
+                                                 ngx_http_swarm_cond_name(
+                                                     c->type), err);
+            }
+
+            break;
+
+        case NGX_HTTP_SWARM_COND_CLIENT_IP:
+            if (!ngx_http_swarm_cond_address(v)) {
+                return ngx_http_swarm_rule_error(ps, "invalid ClientIP "
+                                                 "\"%.64s\"", v);
+            }
+
+            break;
+
+        case NGX_HTTP_SWARM_COND_METHOD:
+            if (v[0] == '\0') {
+                return ngx_http_swarm_rule_error(ps, "empty Method");
+            }
+
+            break;
+        }
+    }
+
+    return NGX_HTTP_SWARM_DONE;
 }
 
 
@@ -437,15 +1034,16 @@ ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps, size_t first,
 }
 
 
-/* values joined by ",", spaces around them dropped */
+/* values joined by ",", spaces around them dropped, kept, into args */
 
 static int
-ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, int host, int exact,
-    const char *s, size_t len, ngx_http_swarm_or_t *out)
+ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, const char *s,
+    size_t len, char **args, size_t *nargs)
 {
     const char  *v, *end, *comma, *last;
 
     last = s + len;
+    *nargs = 0;
 
     for (v = s; ; v = comma + 1) {
         comma = memchr(v, ',', last - v);
@@ -459,10 +1057,14 @@ ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, int host, int exact,
             end--;
         }
 
-        if (ngx_http_swarm_rule_value(ps, host, exact, v, end - v, out)
-            != NGX_HTTP_SWARM_DONE)
-        {
-            return NGX_HTTP_SWARM_FAILED;
+        if (*nargs == NGX_HTTP_SWARM_RULE_ARGS) {
+            return ngx_http_swarm_rule_error(ps, "over %d values",
+                                             NGX_HTTP_SWARM_RULE_ARGS);
+        }
+
+        args[*nargs] = ngx_http_swarm_rule_keep(ps->rule, v, end - v);
+        if (args[(*nargs)++] == NULL) {
+            return ngx_http_swarm_rule_nomem(ps);
         }
 
         if (comma == NULL) {
@@ -541,52 +1143,66 @@ ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps)
 
 
 /*
- * a && b: each match of a with each of b.  Two host sets, or two paths,
- * in one match would be an intersection this module does not route by.
+ * a && b: each match of a with each of b, with the conditions of both;
+ * host names of both: those of b a condition
  */
 
 static int
 ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b)
 {
-    size_t                  i, j;
-    ngx_http_swarm_or_t     out;
-    ngx_http_swarm_match_t  m;
+    int                      rc;
+    char                   **hosts;
+    size_t                   i, j;
+    ngx_http_swarm_or_t      out;
+    ngx_http_swarm_match_t   m, *ma, *mb;
 
     out.m = NULL;
     out.n = 0;
 
     for (i = 0; i < a->n; i++) {
         for (j = 0; j < b->n; j++) {
+            ma = &a->m[i];
+            mb = &b->m[j];
 
-            if (a->m[i].nhosts && b->m[j].nhosts) {
-                free(out.m);
-                return ngx_http_swarm_rule_error(ps, "two Host matchers "
-                                                 "joined by \"&&\" are not "
-                                                 "supported");
-            }
+            m = *ma;
+            m.nconds = 0;
 
-            m = a->m[i];
-
-            if (b->m[j].nhosts) {
-                m.host = b->m[j].host;
-                m.nhosts = b->m[j].nhosts;
+            if (mb->nhosts && !ma->nhosts) {
+                m.host = mb->host;
+                m.nhosts = mb->nhosts;
             }
 
             /* two paths: what both match, if any request does */
 
-            if (a->m[i].path && b->m[j].path) {
-                if (!ngx_http_swarm_rule_both(&a->m[i], &b->m[j], &m)) {
+            if (ma->path && mb->path) {
+                if (!ngx_http_swarm_rule_both(ma, mb, &m)) {
                     continue;
                 }
 
-            } else if (b->m[j].path) {
-                m.path = b->m[j].path;
-                m.exact = b->m[j].exact;
+            } else if (mb->path) {
+                m.path = mb->path;
+                m.exact = mb->exact;
             }
 
-            if (ngx_http_swarm_rule_push(ps, &out, &m) != NGX_HTTP_SWARM_DONE)
-            {
+            rc = ngx_http_swarm_rule_copy(ps, ma->cond, ma->nconds, 0, &m);
+
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                rc = ngx_http_swarm_rule_copy(ps, mb->cond, mb->nconds, 0,
+                                              &m);
+            }
+
+            if (rc == NGX_HTTP_SWARM_DONE && ma->nhosts && mb->nhosts) {
+                hosts = &ps->rule->hosts[mb->host];
+                rc = ngx_http_swarm_rule_cond(ps, NGX_HTTP_SWARM_COND_HOST,
+                                              "", hosts, mb->nhosts, &m);
+            }
+
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                rc = ngx_http_swarm_rule_push(ps, &out, &m);
+            }
+
+            if (rc != NGX_HTTP_SWARM_DONE) {
                 free(out.m);
                 return NGX_HTTP_SWARM_FAILED;
             }
@@ -595,6 +1211,134 @@ ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
 
     free(a->m);
     *a = out;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * !or: for each match, one of its parts not met (its hosts, its path,
+ * or one of its conditions): the "and" of those "or"s, crossed out
+ */
+
+static int
+ngx_http_swarm_rule_not(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or)
+{
+    int                      rc;
+    char                    *path;
+    size_t                   i, k;
+    ngx_http_swarm_or_t      result, alt;
+    ngx_http_swarm_match_t   m, any, *orig;
+
+    memset(&any, 0, sizeof(ngx_http_swarm_match_t));
+
+    result.m = NULL;
+    result.n = 0;
+    rc = ngx_http_swarm_rule_push(ps, &result, &any);
+
+    for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < or->n; i++) {
+        orig = &or->m[i];
+
+        alt.m = NULL;
+        alt.n = 0;
+
+        if (orig->nhosts) {
+            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+            rc = ngx_http_swarm_rule_cond(ps, NGX_HTTP_SWARM_COND_HOST, "",
+                                          &ps->rule->hosts[orig->host],
+                                          orig->nhosts, &m);
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                ps->rule->conds[m.cond].negate = 1;
+                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
+            }
+        }
+
+        if (rc == NGX_HTTP_SWARM_DONE && orig->path) {
+            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+            path = (char *) orig->path;
+
+            rc = ngx_http_swarm_rule_cond(ps,
+                                          orig->exact
+                                          ? NGX_HTTP_SWARM_COND_PATH
+                                          : NGX_HTTP_SWARM_COND_PATH_PREFIX,
+                                          "", &path, 1, &m);
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                ps->rule->conds[m.cond].negate = 1;
+                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
+            }
+        }
+
+        for (k = 0; rc == NGX_HTTP_SWARM_DONE && k < orig->nconds; k++) {
+            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
+
+            rc = ngx_http_swarm_rule_copy(ps, orig->cond + k, 1, 1, &m);
+            if (rc == NGX_HTTP_SWARM_DONE) {
+                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
+            }
+        }
+
+        if (rc == NGX_HTTP_SWARM_DONE) {
+            rc = ngx_http_swarm_rule_cross(ps, &result, &alt);
+        }
+
+        free(alt.m);
+    }
+
+    free(or->m);
+
+    if (rc != NGX_HTTP_SWARM_DONE) {
+        free(result.m);
+        or->m = NULL;
+        or->n = 0;
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    *or = result;
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * n conditions more of m, copies of the rule's from "first" on, negated
+ * where "negate" is set
+ */
+
+static int
+ngx_http_swarm_rule_copy(ngx_http_swarm_parser_t *ps, size_t first,
+    size_t n, unsigned negate, ngx_http_swarm_match_t *m)
+{
+    size_t                  i;
+    ngx_http_swarm_cond_t  *conds;
+    ngx_http_swarm_rule_t  *rule;
+
+    rule = ps->rule;
+
+    for (i = 0; i < n; i++) {
+        if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS) {
+            return ngx_http_swarm_rule_error(ps, "rule gives over %d "
+                                             "conditions",
+                                             NGX_HTTP_SWARM_RULE_CONDS);
+        }
+
+        conds = realloc(rule->conds,
+                        (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));
+        if (conds == NULL) {
+            return ngx_http_swarm_rule_nomem(ps);
+        }
+
+        rule->conds = conds;
+
+        if (m->nconds == 0) {
+            m->cond = rule->nconds;
+        }
+
+        conds[rule->nconds] = conds[first + i];
+        conds[rule->nconds++].negate ^= negate;
+        m->nconds++;
+    }
 
     return NGX_HTTP_SWARM_DONE;
 }
@@ -801,8 +1545,8 @@ ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule, const char *s,
 
 /*
  * A Traefik v1 frontend rule, as in traefik.frontend.rule: matchers
- * joined by ";" (and), each "Name:value,value" (or): Host, Path and
- * PathPrefix.  Returns as ngx_http_swarm_rule_parse() does.
+ * joined by ";" (and), each "Name:value,value".  Returns as
+ * ngx_http_swarm_rule_parse() does.
  */
 
 int
@@ -819,6 +1563,8 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     {
         return NGX_HTTP_SWARM_FAILED;
     }
+
+    ps.syntax = 1;
 
     /* what nothing restricts: any host, any path */
 
@@ -857,15 +1603,21 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
 }
 
 
-/* "Name:value,value" of a v1 rule */
+/*
+ * "Name:value,value" of a v1 rule (pkg/rules/rules.go): Host, Path,
+ * PathPrefix, HostRegexp, Method, Headers, HeadersRegexp and Query, as
+ * Traefik v2's, in any case
+ */
 
 static int
 ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps, const char *s,
     size_t len, ngx_http_swarm_or_t *out)
 {
-    int          host, exact;
-    size_t       nlen, first;
-    const char  *colon;
+    int                              rc;
+    char                           **args;
+    size_t                           nlen, nargs;
+    const char                      *colon;
+    const ngx_http_swarm_matcher_t  *mt;
 
     while (len && (*s == ' ' || *s == '\t')) {
         s++;
@@ -890,27 +1642,26 @@ ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps, const char *s,
         nlen--;
     }
 
-    host = ngx_http_swarm_rule_is(s, nlen, "Host");
-    exact = ngx_http_swarm_rule_is(s, nlen, "Path");
-
-    if (!host && !exact && !ngx_http_swarm_rule_is(s, nlen, "PathPrefix")) {
-        return ngx_http_swarm_rule_error(ps, "matcher \"%.*s\" is not "
-                                         "supported",
-                                         (int) ngx_http_swarm_min(nlen, 64),
-                                         s);
-    }
-
-    first = ps->rule->nhosts;
-
-    if (ngx_http_swarm_rule_list(ps, host, exact, colon + 1,
-                                 s + len - colon - 1, out)
-        != NGX_HTTP_SWARM_DONE)
-    {
+    mt = ngx_http_swarm_rule_find(ps, s, nlen);
+    if (mt == NULL) {
         return NGX_HTTP_SWARM_FAILED;
     }
 
-    return host ? ngx_http_swarm_rule_hosts(ps, first, out)
-                : NGX_HTTP_SWARM_DONE;
+    args = malloc(NGX_HTTP_SWARM_RULE_ARGS * sizeof(char *));
+    if (args == NULL) {
+        return ngx_http_swarm_rule_nomem(ps);
+    }
+
+    rc = ngx_http_swarm_rule_list(ps, colon + 1, s + len - colon - 1, args,
+                                  &nargs);
+
+    if (rc == NGX_HTTP_SWARM_DONE) {
+        rc = ngx_http_swarm_rule_apply(ps, mt, args, nargs, out);
+    }
+
+    free(args);
+
+    return rc;
 }
 
 
@@ -924,6 +1675,9 @@ int
 ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen)
 {
+    int                       rc;
+    char                    **args;
+    size_t                    i, nargs;
     ngx_http_swarm_or_t       or;
     ngx_http_swarm_match_t    m;
     ngx_http_swarm_parser_t   ps;
@@ -931,6 +1685,7 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
 
     ps.native = 1;
+    ps.syntax = 0;
 
     if (hosts == NULL && path == NULL) {
         return ngx_http_swarm_rule_error(&ps, "no swarm.http.host or "
@@ -940,9 +1695,21 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     memset(&m, 0, sizeof(ngx_http_swarm_match_t));
 
     if (hosts) {
-        if (ngx_http_swarm_rule_list(&ps, 1, 0, hosts, strlen(hosts), NULL)
-            != NGX_HTTP_SWARM_DONE)
-        {
+        args = malloc(NGX_HTTP_SWARM_RULE_ARGS * sizeof(char *));
+        if (args == NULL) {
+            return ngx_http_swarm_rule_nomem(&ps);
+        }
+
+        rc = ngx_http_swarm_rule_list(&ps, hosts, strlen(hosts), args,
+                                      &nargs);
+
+        for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i++) {
+            rc = ngx_http_swarm_rule_host(&ps, args[i], strlen(args[i]));
+        }
+
+        free(args);
+
+        if (rc != NGX_HTTP_SWARM_DONE) {
             return NGX_HTTP_SWARM_FAILED;
         }
 
@@ -1226,7 +1993,9 @@ ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)
 
 /*
  * A rule as JSON, as the workers get it and swarm_status shows it: its
- * matches, each {"hosts": [...], "path": "/p", "exact": false}.
+ * matches, each {"hosts": [...], "path": "/p", "exact": false}, and
+ * "if": [{"type": "Header", "name": "X-A", "values": ["1"]}, ...] where
+ * it has conditions ("not", "caseless", "first": true where set).
  */
 
 json_t *
@@ -1296,6 +2065,16 @@ ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
 
         if (m && match->deep && j < match->nhosts
             && json_object_set_new(m, "deep", json_true()) != 0)
+        {
+            json_decref(m);
+            m = NULL;
+        }
+
+        if (m && match->nconds
+            && json_object_set_new(m, "if",
+                                   ngx_http_swarm_rule_conds_json(rule,
+                                                                  match))
+               != 0)
         {
             json_decref(m);
             m = NULL;
@@ -1402,6 +2181,10 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
                                               json_string_length(path));
 
         if (match.path == NULL
+            || ngx_http_swarm_rule_conds_from_json(&ps,
+                                                   json_object_get(m, "if"),
+                                                   &match)
+               != NGX_HTTP_SWARM_DONE
             || ngx_http_swarm_rule_push(&ps, &or, &match)
                != NGX_HTTP_SWARM_DONE)
         {
@@ -1411,6 +2194,137 @@ ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
     }
 
     return ngx_http_swarm_rule_done(&ps, &or);
+}
+
+
+/* a match's conditions as JSON */
+
+static json_t *
+ngx_http_swarm_rule_conds_json(const ngx_http_swarm_rule_t *rule,
+    const ngx_http_swarm_match_t *m)
+{
+    size_t                        i, k;
+    json_t                       *list, *c, *values;
+    const ngx_http_swarm_cond_t  *cond;
+
+    list = json_array();
+
+    for (i = 0; list && i < m->nconds; i++) {
+        cond = &rule->conds[m->cond + i];
+
+        values = json_array();
+
+        for (k = 0; values && k < cond->nvalues; k++) {
+            if (json_array_append_new(values,
+                                      json_string(rule->values[cond->value
+                                                               + k]))
+                != 0)
+            {
+                json_decref(values);
+                values = NULL;
+            }
+        }
+
+        c = json_pack("{sssss o}", "type",
+                      ngx_http_swarm_cond_name(cond->type),
+                      "name", cond->name, "values", values);
+
+        if (c && cond->negate) {
+            json_object_set_new(c, "not", json_true());
+        }
+
+        if (c && cond->caseless) {
+            json_object_set_new(c, "caseless", json_true());
+        }
+
+        if (c && cond->first) {
+            json_object_set_new(c, "first", json_true());
+        }
+
+        if (c == NULL || json_array_append_new(list, c) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+
+    return list;
+}
+
+
+/* the conditions of ngx_http_swarm_rule_conds_json(), checked, into m */
+
+static int
+ngx_http_swarm_rule_conds_from_json(ngx_http_swarm_parser_t *ps,
+    json_t *list, ngx_http_swarm_match_t *m)
+{
+    int          type;
+    char        *name, **values;
+    size_t       i, k, n;
+    json_t      *c, *v, *vs;
+    const char  *t;
+
+    if (list == NULL) {
+        return NGX_HTTP_SWARM_DONE;
+    }
+
+    if (!json_is_array(list)) {
+        return ngx_http_swarm_rule_error(ps, "conditions are no list");
+    }
+
+    json_array_foreach(list, i, c) {
+        t = json_string_value(json_object_get(c, "type"));
+        type = t ? ngx_http_swarm_cond_type(t) : -1;
+        vs = json_object_get(c, "values");
+        v = json_object_get(c, "name");
+
+        if (type < 0 || !json_is_array(vs) || !json_is_string(v)) {
+            return ngx_http_swarm_rule_error(ps, "condition %zu is no "
+                                             "condition", i);
+        }
+
+        n = json_array_size(vs);
+
+        name = ngx_http_swarm_rule_keep(ps->rule, json_string_value(v),
+                                        json_string_length(v));
+        values = malloc((n ? n : 1) * sizeof(char *));
+
+        if (name == NULL || values == NULL) {
+            free(values);
+            return ngx_http_swarm_rule_nomem(ps);
+        }
+
+        json_array_foreach(vs, k, v) {
+            values[k] = json_is_string(v)
+                        ? ngx_http_swarm_rule_keep(ps->rule,
+                                                   json_string_value(v),
+                                                   json_string_length(v))
+                        : NULL;
+
+            if (values[k] == NULL) {
+                free(values);
+                return ngx_http_swarm_rule_error(ps, "condition %zu has an "
+                                                 "invalid value", i);
+            }
+        }
+
+        if (ngx_http_swarm_rule_cond(ps, (unsigned) type, name, values, n, m)
+            != NGX_HTTP_SWARM_DONE)
+        {
+            free(values);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        free(values);
+
+        ps->rule->conds[m->cond + m->nconds - 1].negate =
+                                      json_is_true(json_object_get(c, "not"));
+        ps->rule->conds[m->cond + m->nconds - 1].caseless =
+                                 json_is_true(json_object_get(c, "caseless"));
+        ps->rule->conds[m->cond + m->nconds - 1].first =
+                                    json_is_true(json_object_get(c, "first"));
+    }
+
+    return NGX_HTTP_SWARM_DONE;
 }
 
 
@@ -1425,6 +2339,8 @@ ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule)
 
     free(rule->strings);
     free(rule->hosts);
+    free(rule->conds);
+    free(rule->values);
     free(rule->matches);
 
     memset(rule, 0, sizeof(ngx_http_swarm_rule_t));

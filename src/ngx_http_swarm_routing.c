@@ -19,6 +19,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_routing.h"
 
 
@@ -286,7 +287,10 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
 
     if (ngx_http_swarm_rule_from_json(json_object_get(r, "rule"),
                                       &routing->rules[i], err, sizeof(err))
-        != NGX_HTTP_SWARM_DONE)
+        != NGX_HTTP_SWARM_DONE
+        || ngx_http_swarm_match_compile(&routing->rules[i], pool, err,
+                                        sizeof(err))
+           != NGX_OK)
     {
         /* matches nothing */
 
@@ -527,6 +531,7 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
     long                       k;
     u_char                    *q;
     ngx_str_t                  path;
+    ngx_http_swarm_test_t      test;
     ngx_http_swarm_routing_t  *routing;
 
     routing = view->routing;
@@ -560,10 +565,13 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
                                               path.data);
     }
 
+    test.test = ngx_http_swarm_match_test;
+    test.data = r;
+
     k = ngx_http_swarm_routes_find(routing->tables[table],
                                    (char *) r->headers_in.server.data,
                                    r->headers_in.server.len,
-                                   (char *) path.data, path.len);
+                                   (char *) path.data, path.len, &test);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "swarm route: host \"%V\" path \"%V\": %l",

@@ -122,7 +122,7 @@ service('tcase', { 'traefik.enable' => 'true',
     'TRAEFIK.http.services.web.LoadBalancer.Server.Port' => "$p",
 }, '10.0.20.24');
 service('tregexp', { 'traefik.enable' => 'true',
-    'traefik.http.routers.re.rule' => 'HostRegexp(`{sub:[a-z]+}.traefik.test`)',
+    'traefik.http.routers.re.rule' => 'HostRegexp(`^re\.traefik\.test$(?=x)`)',
     'traefik.http.routers.ok.rule' => 'Host(`ok.traefik.test`)',
     'traefik.http.services.re.loadbalancer.server.port' => "$p",
 }, '10.0.20.25');

@@ -22,11 +22,12 @@ my $p = free_port();
 my $p2 = free_port();
 my $MAX = '9223372036854774807';    # Traefik's top user priority
 
-# { from, routers => [ [ name, rule, priority|undef, 'v1'|undef ] ],
+# { from, routers => [ [ name, rule, priority|undef, 'v1'|'v2'|undef ] ],
 #   native => [ [ name, {labels} ] ], services => [ [ name, {labels} ] ]
 #   (Traefik's labels as given; "%" in a label is the row's prefix),
 #   routed => [ services routed, where not all ],
-#   get => [ [ host, path, want ] ] ("%" in host: the prefix of the row's
+#   get => [ [ host, path ("METHOD path" for another method than GET),
+#   want, tasks of, [ headers ] ] ] ("%" in host: the prefix of the row's
 #   service names, "r7" for row 7), refused => { name => error } }
 
 my @table = (
@@ -241,6 +242,123 @@ my @table = (
                    [ 'one', 'Path(`/one`) && PathPrefix(`/o`)' ] ],
       get => [ [ 'a.test', '/api/v2/x', 'v2' ], [ 'a.test', '/api/v1', 404 ],
                [ 'a.test', '/one', 'one' ], [ 'a.test', '/one/x', 404 ] ] },
+    # the rest of the rule language (#21): v3's matchers, "!", v2's
+    # (ruleSyntax=v2) and v1's; a request's headers as the 5th of "get"
+    { from => 'pkg/muxer/http/matcher_test.go:42 and :57 (ClientIP, an '
+            . 'address or a network, on the peer address)',
+      routers => [ [ 'me', 'ClientIP(`127.0.0.1`)' ],
+                   [ 'lan', 'ClientIP(`192.168.1.0/24`)' ] ],
+      get => [ [ 'a.test', '/', 'me' ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:123 and :132 (Method, in '
+            . 'any case; a mismatch is 404)',
+      routers => [ [ 'get', 'Method(`get`)' ] ],
+      get => [ [ 'a.test', '/', 'get' ], [ 'a.test', 'POST /', 404 ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:351, :362 and :373 '
+            . '(HostRegexp: the lower-case host without its port, searched; '
+            . 'v2 braces literal in v3)',
+      routers => [ [ 'com', 'HostRegexp(`^[a-zA-Z-]+\.com$`)' ],
+                   [ 'upper', 'HostRegexp(`^[A-Z]+\.org$`)' ],
+                   [ 'v2form', 'HostRegexp(`{domain:[a-z]+\.net}`)' ] ],
+      get => [ [ 'example.com', '/', 'com' ],
+               [ 'example.com:8080', '/path', 'com' ],
+               [ 'sub.example.com', '/', 404 ], [ 'EXAMPLE.org', '/', 404 ],
+               [ 'example.net', '/', 404 ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:519 and :535 (PathRegexp on '
+            . 'the routing path)',
+      routers => [ [ 'assets', 'PathRegexp(`^/(css|js)`)' ],
+                   [ 'braces', 'PathRegexp(`/{path:(img|svg)}`)' ] ],
+      get => [ [ 'a.test', '/css/main.css', 'assets' ],
+               [ 'a.test', '/js', 'assets' ], [ 'a.test', '/CSS', 404 ],
+               [ 'a.test', '/html', 404 ],
+               [ 'a.test', '/{path:img}/', 'braces' ],
+               [ 'a.test', '/%7Bpath:svg%7D', 'braces' ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:691, :702 and :783 (Header, '
+            . 'HeaderRegexp: any line of the header, its name in any case)',
+      routers => [ [ 'prod', 'Header(`x-env`, `prod`)' ],
+                   [ 'stage', 'HeaderRegexp(`X-Env`, `^stag(e|ing)$`)' ] ],
+      get => [ [ 'a.test', '/', 'prod', undef, [ 'X-Env: prod' ] ],
+               [ 'a.test', '/', 'stage', undef, [ 'x-env: staging' ] ],
+               [ 'a.test', '/', 'prod',
+                 undef, [ 'X-Env: dev', 'X-Env: prod' ] ],
+               [ 'a.test', '/', 404, undef, [ 'X-Env: production' ] ],
+               [ 'a.test', '/', 404 ] ] },
+    { from => 'pkg/middlewares/forwardedheaders/forwarded_header.go:138 '
+            . '(rules see Traefik\'s own X-Forwarded-* and X-Real-Ip, and '
+            . 'not the headers named in Connection)',
+      routers => [ [ 'https', 'Header(`X-Forwarded-Proto`, `https`)' ],
+                   [ 'http', 'Header(`X-Forwarded-Proto`, `http`)' ],
+                   [ 'real', 'Header(`X-Real-Ip`, `127.0.0.1`) && '
+                             . 'Host(`real.test`)' ],
+                   [ 'hop', 'Header(`X-Hop`, `1`)', 100 ] ],
+      get => [ [ 'a.test', '/', 'http', undef,
+                 [ 'X-Forwarded-Proto: https' ] ],
+               [ 'real.test', '/', 'real', undef, [ 'X-Real-Ip: 10.1.1.1' ] ],
+               [ 'b.test', '/', 'hop', undef, [ 'X-Hop: 1' ] ],
+               [ 'b.test', '/', 'http', undef,
+                 [ 'X-Hop: 1', 'Connection: X-Hop' ] ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:887, :903 and :1012 (Query, '
+            . 'QueryRegexp: any value of the key, decoded; no value: "")',
+      routers => [ [ 'q', 'Query(`q`, `traefik`)' ],
+                   [ 'mobile', 'Query(`mobile`)' ],
+                   [ 're', 'QueryRegexp(`r`, `^(traefik|nginx)$`)' ] ],
+      get => [ [ 'a.test', '/?q=traefik', 'q' ],
+               [ 'a.test', '/?rel=ddg&q=traefik', 'q' ],
+               [ 'a.test', '/?q=awesome;q=traefik', 'q' ],
+               [ 'a.test', '/?q=tr%61efik', 'q' ],
+               [ 'a.test', '/?Q=traefik', 404 ],
+               [ 'a.test', '/?mobile', 'mobile' ],
+               [ 'a.test', '/?mobile=true', 404 ],
+               [ 'a.test', '/?r=nginx&r=x', 're' ],
+               [ 'a.test', '/?r=NGINX', 404 ], [ 'a.test', '/', 404 ] ] },
+    { from => 'pkg/muxer/http/mux_test.go:148 to :219 (rules with "!")',
+      routers => [ [ 'notcom', '!Host("example.com") && Pathprefix("/css")' ],
+                   [ 'either', '!(Host("example.com") && !Path("/js"))',
+                     1 ] ],
+      get => [ [ 'example.org', '/css', 'notcom' ],
+               [ 'example.org', '/js', 'either' ],
+               [ 'example.com', '/js', 'either' ],
+               [ 'example.com', '/css', 404 ],
+               [ 'example.com', '/html', 404 ] ] },
+    { from => 'pkg/muxer/http/matcher_v2_test.go:38, :122, :346, :369 and '
+            . ':462 (ruleSyntax=v2: several values, gorilla/mux templates)',
+      routers => [ [ 'cip', 'ClientIP(`10.0.0.1`, `127.0.0.0/8`) && '
+                            . 'Method(`PUT`, `get`)', 1, 'v2' ],
+                   [ 'hosts', 'HostRegexp(`example.com`, `example.org`)',
+                     undef, 'v2' ],
+                   [ 'tpl', 'HostRegexp(`{domain:[a-z-]+\.net}`)', undef,
+                     'v2' ],
+                   [ 'path', 'Path(`/css{path:(/.*)?}`)', 100, 'v2' ],
+                   [ 'hdrs', 'Headers(`X-A`, `1`) && Query(`k=v`) && '
+                             . 'Host(`h.test`)', undef, 'v2' ] ],
+      get => [ [ 'example.org', '/', 'hosts' ],
+               [ 'EXAMPLE.com:8080', '/', 'hosts' ],
+               [ 'my-site.net', '/', 'tpl' ], [ 'a.b.net', '/', 'cip' ],
+               [ 'a.test', 'POST /', 404 ],
+               [ 'a.test', '/css/main.css', 'path' ],
+               [ 'a.test', '/css.css', 'cip' ],
+               [ 'h.test', '/?k=v&k=w', 'hdrs', undef, [ 'X-A: 1' ] ],
+               [ 'h.test', '/?k=w&k=v', 'cip', undef, [ 'X-A: 1' ] ] ] },
+    { from => 'v1.7.34 rules/rules.go:220 (v1: HostRegexp, Method, '
+            . 'Headers, Query)',
+      routers => [ [ 'v1', 'HostRegexp:{s:[a-z]+}.v1.test;Method:GET,PUT;'
+                           . 'Headers:X-A,1;Query:k=v', undef, 'v1' ] ],
+      get => [ [ 'abc.v1.test', '/?k=v', 'v1', undef, [ 'X-A: 1' ] ],
+               [ 'abc.v1.test', '/?k=v', 404 ],
+               [ 'a.b.v1.test', '/?k=v', 404, undef, [ 'X-A: 1' ] ] ] },
+    { from => 'pkg/muxer/http/matcher_test.go:509 (what Go\'s RE2 refuses, '
+            . 'or the rule\'s syntax has not, is refused)',
+      routers => [ [ 'backref', 'PathRegexp(`^/(a)\1`)' ],
+                   [ 'unclosed', 'PathRegexp(`/(css`)' ],
+                   [ 'v2only', 'Headers(`X`, `1`)' ],
+                   [ 'ok', 'Path(`/ok`)' ] ],
+      routed => [ 'ok' ],
+      refused => {
+          backref => 'router "backref" not routed: PathRegexp: regular '
+                     . 'expression "^/(a)\1" has a backreference, which '
+                     . 'Go\'s RE2 refuses',
+          v2only => 'router "v2only" not routed: matcher "Headers" is '
+                    . 'Traefik v2\'s, not v3\'s (ruleSyntax=v2)' },
+      get => [ [ 'a.test', '/ok', 'ok' ], [ 'a.test', '/css', 404 ] ] },
     { from => 'pkg/provider/merge.go:64 (the labels of all services merged: '
             . 'a router may name a service of another swarm service\'s '
             . 'labels; one router name defined differently by two is '
@@ -374,8 +492,11 @@ sub row_state {
         push @tasks, $k;
     };
     for (@{ $row->{routers} || [] }) {
-        my ($name, $rule, $prio, $v1) = @$_;
+        my ($name, $rule, $prio, $syntax) = @$_;
+        my $v1 = ($syntax // '') eq 'v1';
         my %l = ('traefik.enable' => 'true');
+        $l{"traefik.http.routers.$name.ruleSyntax"} = $syntax
+            if ($syntax // '') eq 'v2';
         if ($v1) {
             %l = (%l, 'traefik.frontend.rule' => $rule,
                 'traefik.port' => "$p");
@@ -407,8 +528,8 @@ sub routes {
 }
 
 sub route_of {
-    my ($host, $path, $tasks) = @_;
-    my $r = http_get($t->port, $path, "Host: $host");
+    my ($host, $path, $tasks, $headers) = @_;
+    my $r = http_get($t->port, $path, "Host: $host", @{ $headers || [] });
     return $r->{status} unless $r->{status} == 200;
     my $route = $r->{header}{'x-route'} // '';
     $route =~ s{^[^/]+/}{};    # service/router: the router
@@ -446,11 +567,12 @@ for my $i (0 .. $#table) {
     }
 
     for (@{ $row->{get} }) {
-        my ($host, $path, $expect, $of) = @$_;
+        my ($host, $path, $expect, $of, $headers) = @$_;
         $host =~ s/%/r$i/;
         my $tasks;
-        is(route_of($host, $path, \$tasks), $expect,
-            "$row->{from}: $host$path goes to $expect");
+        my $with = $headers ? ' with ' . join('; ', @$headers) : '';
+        is(route_of($host, $path, \$tasks, $headers), $expect,
+            "$row->{from}: $host$path$with goes to $expect");
         is($tasks, $of, "$row->{from}: $host$path, to the tasks of $of")
             if $of;
     }

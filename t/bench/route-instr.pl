@@ -12,7 +12,11 @@
 #
 #   perl t/bench/route-instr.pl MODULE.so [MODULE.so ...]
 #
-# compares modules (say, one built from an earlier commit) side by side.
+# compares modules (say, one built from an earlier commit) side by side,
+# each with three stacks: the one router alone; beside 1,000 routers of
+# other hosts; beside 20 HostRegexp routers that come first (a longer
+# rule) and match no request of it, so that each request runs their 20
+# expressions before it reaches its own router.
 # Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx).
 
 use strict;
@@ -31,12 +35,29 @@ my $T = "$FindBin::Bin/..";
 
 @ARGV or die "usage: $0 MODULE.so [MODULE.so ...]\n";
 
+my @stacks = (
+    [ 'one router', sub { () } ],
+    [ '+ 1,000 host routers', sub {
+        map { [ "h$_", "Host(`h$_.example.test`)" ] } 1 .. 1000 } ],
+    [ '+ 20 HostRegexp routers', sub {
+        map { [ "re$_",
+                "HostRegexp(`^svc$_\\.(example|internal)\\.test\$`)" ] }
+            1 .. 20 } ],
+);
+
 for my $module (@ARGV) {
-    printf "%-60s %8.0f instructions/request\n", $module, measure($module);
+    my $one;
+    for (@stacks) {
+        my ($name, $routers) = @$_;
+        my $ir = measure($module, [ $routers->() ]);
+        $one //= $ir;
+        printf "%-40s %-26s %8.0f instructions/request (%.3f x)\n",
+            $module, $name, $ir, $ir / $one;
+    }
 }
 
 sub measure {
-    my ($module) = @_;
+    my ($module, $routers) = @_;
     my $dir = tempdir(CLEANUP => 1);
     my $p = free_port();
     my $lp = free_port();
@@ -50,8 +71,17 @@ sub measure {
     my $k = fake_task($s, 'tsk' . ('0' x 21) . '1');
     $k->{NetworksAttachments}[0]{Addresses} = [ '10.0.77.1/24' ];
 
+    # the other routers: a service each, with no task
+    my @others = map {
+        fake_service($_ + 1, "s$_", { 'traefik.enable' => 'true',
+            "traefik.http.routers.$routers->[$_][0].rule"
+                => $routers->[$_][1],
+            "traefik.http.services.$routers->[$_][0].loadbalancer.server."
+                . 'port' => "$p" })
+    } 0 .. $#$routers;
+
     open my $fh, '>', "$dir/state.json" or die $!;
-    print $fh encode_json({ services => [$s], tasks => [$k] });
+    print $fh encode_json({ services => [$s, @others], tasks => [$k] });
     close $fh;
 
     open $fh, '>', "$dir/nginx.conf" or die $!;

@@ -2,12 +2,13 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * libFuzzer target: any bytes as a Traefik v2/v3 rule and as a v1 rule.
- * A rule that parses gives 1 to 64 matches, each with a path that starts
- * with "/" and host names in its range: "*", or printable ASCII with no
- * upper case letter after an optional "*.".  Its route table finds it
- * for its own host and path.  What is published of a rule reads back as
- * the same rule, within the same bounds.
+ * libFuzzer target: any bytes as a Traefik v3, v2 and v1 rule.  A rule
+ * that parses gives 1 to 64 matches, each with a path that starts with
+ * "/", host names in its range: "*", or printable ASCII with no upper
+ * case letter after an optional "*.", and conditions in theirs.  Its
+ * route table finds it for its own host and path where its first match
+ * has no conditions.  What is published of a rule reads back as the
+ * same rule, within the same bounds.
  */
 
 
@@ -52,7 +53,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                         NGX_HTTP_SWARM_ORDER_NATIVE, NULL);
         if (t) {
             k = ngx_http_swarm_routes_find(t, (const char *) data, size,
-                                           (const char *) data, size);
+                                           (const char *) data, size, NULL);
             if (k != -1 && k != 0) {
                 abort();
             }
@@ -63,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             h = r.matches[0].nhosts ? r.hosts[r.matches[0].host] : NULL;
 
-            if (h && strpbrk(h, "[]") == NULL) {
+            if (h && strpbrk(h, "[]") == NULL && r.matches[0].nconds == 0) {
                 snprintf(host, sizeof(host), "%s%s%s",
                          strchr(h, ':') ? "[" : "",
                          h[0] == '*' ? (h[1] ? "x" : "any") : "",
@@ -75,7 +76,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
                 if (ngx_http_swarm_routes_find(t, host, strlen(host),
                                                r.matches[0].path,
-                                               strlen(r.matches[0].path))
+                                               strlen(r.matches[0].path),
+                                               NULL)
                     != 0)
                 {
                     abort();
@@ -84,6 +86,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
             ngx_http_swarm_routes_free(t);
         }
+    }
+
+    ngx_http_swarm_rule_free(&r);
+
+    if (ngx_http_swarm_rule_parse_v2((const char *) data, size, &r, err,
+                                     sizeof(err))
+        == NGX_HTTP_SWARM_DONE)
+    {
+        check(&r);
     }
 
     ngx_http_swarm_rule_free(&r);
@@ -119,8 +130,21 @@ check(ngx_http_swarm_rule_t *r)
             abort();
         }
 
-        if (r->matches[i].host + r->matches[i].nhosts > r->nhosts) {
+        if (r->matches[i].host + r->matches[i].nhosts > r->nhosts
+            || (r->matches[i].nconds
+                && r->matches[i].cond + r->matches[i].nconds > r->nconds))
+        {
             abort();
+        }
+
+        for (k = 0; k < r->matches[i].nconds; k++) {
+            if (r->conds[r->matches[i].cond + k].value
+                + r->conds[r->matches[i].cond + k].nvalues > r->nvalues
+                || r->conds[r->matches[i].cond + k].type
+                   >= NGX_HTTP_SWARM_COND_TYPES)
+            {
+                abort();
+            }
         }
 
         for (k = 0; k < r->matches[i].nhosts; k++) {

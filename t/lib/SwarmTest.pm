@@ -509,11 +509,13 @@ sub wait_for {
 sub http_get {
     my ($port, $path, @headers) = @_;
     my $t0 = time;
+    # a path, or "METHOD path"
+    my $method = $path =~ s/^([A-Z]+) // ? $1 : 'GET';
     # a port of 127.0.0.1, or "address:port"
     my $s = IO::Socket::INET->new(
         PeerAddr => $port =~ /:/ ? $port : "127.0.0.1:$port",
         Timeout => 10) or return { status => 0, error => "$!", time => 0 };
-    my $req = "GET $path HTTP/1.0\r\n";
+    my $req = "$method $path HTTP/1.0\r\n";
     $req .= "Host: localhost\r\n" unless grep { /^Host:/i } @headers;
     $req .= "$_\r\n" for @headers;
     $req .= "\r\n";

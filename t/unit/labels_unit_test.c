@@ -162,7 +162,7 @@ test_labels_traefik(void **state)
                         "\"traefik.http.routers.web.entrypoints\": "
                         "\"web\", "
                         "\"traefik.http.routers.regex.rule\": "
-                        "\"HostRegexp(`{x:.+}`)\", "
+                        "\"HostRegexp(`^(?=a)`)\", "
                         "\"traefik.http.routers.regex.service\": \"app\", "
                         "\"traefik.http.services.app.loadbalancer.server."
                         "port\": \"8080\", "
@@ -194,8 +194,9 @@ test_labels_traefik(void **state)
     assert_string_equal(out.ignored, "");
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.service, "shop");
-    assert_string_equal(log.msg, "router \"regex\" not routed: matcher "
-                                 "\"HostRegexp\" is not supported");
+    assert_string_equal(log.msg, "router \"regex\" not routed: HostRegexp: "
+                                 "regular expression \"^(?=a)\" has a "
+                                 "lookahead, which Go's RE2 refuses");
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);
 
@@ -403,7 +404,8 @@ test_labels_default(void **state)
         assert_int_equal(out.n, 0);
         assert_int_equal(log.calls, 1);
         assert_string_equal(log.msg, "router \"mystack-web\" not routed: "
-                                     "invalid host name \"\"");
+                                     "matcher \"Host\" given an empty "
+                                     "value");
         ngx_http_swarm_labels_free(&out);
 
         /* config_test.go:300, "undefined rule": an empty default rule */

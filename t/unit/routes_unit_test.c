@@ -19,7 +19,7 @@ route_for(ngx_http_swarm_routes_t *t, ngx_http_swarm_route_t *r,
     long  k;
 
     k = ngx_http_swarm_routes_find(t, host, host ? strlen(host) : 0, path,
-                                   strlen(path));
+                                   strlen(path), NULL);
 
     return k < 0 ? "404" : r[k].name;
 }
@@ -159,7 +159,7 @@ test_routes_ties(void **state)
     t = ngx_http_swarm_routes_build(NULL, 0, NGX_HTTP_SWARM_ORDER_NATIVE,
                                     NULL);
     assert_non_null(t);
-    assert_int_equal(ngx_http_swarm_routes_find(t, "a", 1, "/", 1), -1);
+    assert_int_equal(ngx_http_swarm_routes_find(t, "a", 1, "/", 1, NULL), -1);
     ngx_http_swarm_routes_free(t);
 }
 
@@ -270,7 +270,8 @@ test_routes_traefik_priority(void **state)
 
     assert_string_equal(route_for(t, r, "a.test", "/top/1"), "top");
     assert_string_equal(route_for(t, r, "a.test", "/"), "web");
-    assert_int_equal(ngx_http_swarm_routes_find(t, "a.test", 6, "/", 1), 2);
+    assert_int_equal(ngx_http_swarm_routes_find(t, "a.test", 6, "/", 1,
+                                                NULL), 2);
 
     ngx_http_swarm_routes_free(t);
 
@@ -450,6 +451,149 @@ test_routes_path(void **state)
 }
 
 
+/*
+ * A request for the test of conditions: its method and one header; the
+ * conditions tested, counted
+ */
+
+typedef struct {
+    const char  *method;
+    const char  *header;
+    const char  *value;
+    unsigned     tested;
+} fake_request_t;
+
+
+static int
+fake_test(void *data, const ngx_http_swarm_rule_t *rule,
+    const ngx_http_swarm_cond_t *c, const char *host, size_t hlen,
+    const char *path, size_t plen)
+{
+    fake_request_t  *fr = data;
+
+    (void) host;
+    (void) hlen;
+    (void) path;
+    (void) plen;
+
+    fr->tested++;
+
+    switch (c->type) {
+
+    case NGX_HTTP_SWARM_COND_METHOD:
+        return strcmp(fr->method, rule->values[c->value]) == 0;
+
+    case NGX_HTTP_SWARM_COND_HEADER:
+        return fr->header && strcmp(fr->header, c->name) == 0
+               && strcmp(fr->value, rule->values[c->value]) == 0;
+    }
+
+    return 0;
+}
+
+
+static const char *
+route_if(ngx_http_swarm_routes_t *t, ngx_http_swarm_route_t *r,
+    const char *host, const char *path, fake_request_t *fr)
+{
+    long                   k;
+    ngx_http_swarm_test_t  test;
+
+    test.test = fake_test;
+    test.data = fr;
+    fr->tested = 0;
+
+    k = ngx_http_swarm_routes_find(t, host, strlen(host), path, strlen(path),
+                                   &test);
+
+    return k < 0 ? "404" : r[k].name;
+}
+
+
+/*
+ * Matches with conditions: those of hosts and paths tested here, the
+ * others by the caller's test, and only where the match could win
+ */
+
+static void
+test_routes_conditions(void **state)
+{
+    size_t                    i;
+    report_log_t              log;
+    fake_request_t            fr;
+    ngx_http_swarm_rule_t     rules[6];
+    ngx_http_swarm_route_t    r[6];
+    ngx_http_swarm_routes_t  *t;
+
+    static const route_def_t  defs[] = {
+        { "admin", NONE, "Host(`a.test`) && PathPrefix(`/admin`) && "
+                         "Header(`X-Admin`, `1`)" },
+        { "notadmin", NONE, "Host(`a.test`) && !PathPrefix(`/admin`)" },
+        { "post", NONE, "Method(`POST`) && Host(`*.test`, `b.org`)" },
+        { "wild", NONE, "Host(`x.test`) && Host(`*.test`)" },
+        { "last", 1, "PathPrefix(`/`)" },
+        { "top", 100, "Host(`top.test`)" },
+    };
+
+    (void) state;
+
+    memset(&fr, 0, sizeof(fake_request_t));
+    fr.method = "GET";
+
+    t = routes(defs, 6, NGX_HTTP_SWARM_ORDER_TRAEFIK, r, rules, &log);
+    assert_non_null(t);
+
+    /* no tie reported: the matches differ by their conditions */
+
+    assert_int_equal(log.calls, 0);
+
+    assert_string_equal(route_if(t, r, "a.test", "/admin/x", &fr), "last");
+    assert_int_equal(fr.tested, 2);
+
+    fr.header = "X-Admin";
+    fr.value = "1";
+    assert_string_equal(route_if(t, r, "a.test", "/admin/x", &fr), "admin");
+    assert_string_equal(route_if(t, r, "A.test:8080", "/other", &fr),
+                        "notadmin");
+
+    /* the method: tested only where "post" could come first */
+
+    assert_string_equal(route_if(t, r, "c.test", "/", &fr), "last");
+    fr.method = "POST";
+    assert_string_equal(route_if(t, r, "c.test", "/", &fr), "post");
+    assert_string_equal(route_if(t, r, "b.org", "/", &fr), "post");
+    assert_string_equal(route_if(t, r, "d.e.test", "/", &fr), "last");
+
+    /* two host sets: both must match */
+
+    fr.method = "GET";
+    assert_string_equal(route_if(t, r, "x.test", "/", &fr), "wild");
+    assert_string_equal(route_if(t, r, "y.test", "/", &fr), "last");
+
+    /*
+     * "post" (41) could come before "notadmin" (39): tried; not after
+     * "top" (100)
+     */
+
+    assert_string_equal(route_if(t, r, "a.test", "/x", &fr), "notadmin");
+    assert_int_equal(fr.tested, 1);
+
+    fr.method = "POST";
+    assert_string_equal(route_if(t, r, "top.test", "/", &fr), "top");
+    assert_int_equal(fr.tested, 0);
+
+    /* without a test, a condition of the request is not met */
+
+    assert_string_equal(route_for(t, r, "a.test", "/admin"), "last");
+
+    ngx_http_swarm_routes_free(t);
+
+    for (i = 0; i < 6; i++) {
+        ngx_http_swarm_rule_free(&rules[i]);
+    }
+}
+
+
 int
 main(void)
 {
@@ -460,6 +604,7 @@ main(void)
         cmocka_unit_test(test_routes_traefik_priority),
         cmocka_unit_test(test_routes_hosts),
         cmocka_unit_test(test_routes_path),
+        cmocka_unit_test(test_routes_conditions),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

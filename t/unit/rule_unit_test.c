@@ -20,31 +20,31 @@ test_rule(void **state)
 
     /* Traefik v2 and v3 */
 
-    assert_int_equal(rule(2, "Host(`a.example.com`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a.example.com`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a.example.com /");
 
-    assert_int_equal(rule(2, "Host(`A.Example.com`, \"www.example.com\") "
+    assert_int_equal(rule(3, "Host(`A.Example.com`, \"www.example.com\") "
                              "&& PathPrefix(`/api`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a.example.com,www.example.com /api");
 
-    assert_int_equal(rule(2, "host(`a`) && (Path(`/x`) || PATHPREFIX(`/y`, "
+    assert_int_equal(rule(3, "host(`a`) && (Path(`/x`) || PATHPREFIX(`/y`, "
                              "`/z`))", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a =/x | a /y | a /z");
 
-    assert_int_equal(rule(2, "(Host(`a`) || Host(`*.b.org.`)) && "
+    assert_int_equal(rule(3, "(Host(`a`) || Host(`*.b.org.`)) && "
                              "PathPrefix(`/p`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a /p | *.b.org /p");
 
-    assert_int_equal(rule(2, "PathPrefix(`/`) || HostHeader(`c`)", out,
+    assert_int_equal(rule(3, "PathPrefix(`/`) || HostHeader(`c`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* / | c /");
 
-    assert_int_equal(rule(2, "  Path(\"/a\\\"b\")  ", out, sizeof(out)),
+    assert_int_equal(rule(3, "  Path(\"/a\\\"b\")  ", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/a\"b");
 
@@ -53,100 +53,225 @@ test_rule(void **state)
      * upper and title case (pkg/rules/parser.go:43), no other way
      */
 
-    assert_int_equal(rule(2, "pathprefix(`/a`) || PATHPREFIX(`/b`) || "
+    assert_int_equal(rule(3, "pathprefix(`/a`) || PATHPREFIX(`/b`) || "
                              "Pathprefix(`/c`) || Hostheader(`h`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* /a | * /b | * /c | h /");
-    assert_int_equal(rule(2, "pathPrefix(`/a`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "pathPrefix(`/a`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "unknown matcher \"pathPrefix\"");
-    assert_int_equal(rule(2, "HOST(`a`) && PATH(`/a`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "HOST(`a`) && PATH(`/a`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
-    assert_int_equal(rule(2, "hOST(`a`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "hOST(`a`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
 
     /* two paths joined by "&&": what both match (issue #21) */
 
-    assert_int_equal(rule(2, "PathPrefix(`/api`) && PathPrefix(`/api/v2`)",
+    assert_int_equal(rule(3, "PathPrefix(`/api`) && PathPrefix(`/api/v2`)",
                           out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* /api/v2");
-    assert_int_equal(rule(2, "Host(`h`) && PathPrefix(`/a/b`) && "
+    assert_int_equal(rule(3, "Host(`h`) && PathPrefix(`/a/b`) && "
                              "PathPrefix(`/a`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "h /a/b");
-    assert_int_equal(rule(2, "Path(`/api/x`) && PathPrefix(`/api`)", out,
+    assert_int_equal(rule(3, "Path(`/api/x`) && PathPrefix(`/api`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/api/x");
-    assert_int_equal(rule(2, "PathPrefix(`/api`) && Path(`/api`)", out,
+    assert_int_equal(rule(3, "PathPrefix(`/api`) && Path(`/api`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/api");
-    assert_int_equal(rule(2, "(PathPrefix(`/a`) && PathPrefix(`/b`)) || "
+    assert_int_equal(rule(3, "(PathPrefix(`/a`) && PathPrefix(`/b`)) || "
                              "Host(`x`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "x /");
-    assert_int_equal(rule(2, "PathPrefix(`/a`) && Path(`/b`)", out,
+    assert_int_equal(rule(3, "PathPrefix(`/a`) && Path(`/b`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "the rule matches no request (its paths "
                              "joined by \"&&\" exclude each other)");
-    assert_int_equal(rule(2, "Path(`/a`) && Path(`/a/`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Path(`/a`) && Path(`/a/`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
 
-    /* never approximated */
+    /*
+     * the rest of Traefik's matchers: conditions (pkg/muxer/http/
+     * matcher.go; matcher_test.go's cases)
+     */
 
-    assert_int_equal(rule(2, "HostRegexp(`{x:.+}`)", out, sizeof(out)),
-                     NGX_HTTP_SWARM_FAILED);
-    assert_string_equal(out, "matcher \"HostRegexp\" is not supported");
+    assert_int_equal(rule(3, "HostRegexp(`^[a-z]+\\.example\\.com$`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [HostRegexp(^[a-z]+\\.example\\.com$)]");
+    assert_int_equal(rule(3, "Host(`a`) && Method(`get`) && "
+                             "Header(`X-A`, `1`) && HeaderRegexp(`X-B`, "
+                             "`^v[0-9]$`) && Query(`q`) && "
+                             "QueryRegexp(`r`, `^x`) && ClientIP(`10.0.0.0/8`)"
+                             " && PathRegexp(`^/api/v[12]/`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a / [Method(GET) Header(X-A:1) "
+                             "HeaderRegexp(X-B:^v[0-9]$) Query(q:) "
+                             "QueryRegexp(r:^x) ClientIP(10.0.0.0/8) "
+                             "PathRegexp(^/api/v[12]/)]");
+    assert_int_equal(rule(3, "Query(`q`, `1`) || QueryRegexp(`q`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [Query(q:1)] | * / [Query(q:)]");
 
-    assert_int_equal(rule(2, "Host(`a`) && !Path(`/x`)", out, sizeof(out)),
-                     NGX_HTTP_SWARM_FAILED);
-    assert_string_equal(out, "\"!\" at offset 13 is not supported");
+    /* "!": pushed down to each part, and across "||" and "&&" */
 
-    assert_int_equal(rule(2, "Host(`a`) && Headers(`X`, `y`)", out,
+    assert_int_equal(rule(3, "Host(`a`) && !Path(`/x`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a / [!Path(/x)]");
+    assert_int_equal(rule(3, "!(Host(`a`) && PathPrefix(`/p`))", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [!Host(a)] | * / [!PathPrefix(/p)]");
+    assert_int_equal(rule(3, "!(Method(`GET`) || Header(`X`, `1`))", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [!Method(GET) !Header(X:1)]");
+    assert_int_equal(rule(3, "!!Method(`GET`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [Method(GET)]");
+    assert_int_equal(rule(3, "!PathPrefix(`/`) && Host(`a`) || Host(`b`)",
+                          out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a / [!PathPrefix(/)] | b /");
+
+    /* two host sets: the second a condition */
+
+    assert_int_equal(rule(3, "Host(`a`) && Host(`b`, `*.c`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a / [Host(b,*.c)]");
+
+    /* matchers of one syntax, not the other, and their arity */
+
+    assert_int_equal(rule(3, "Host(`a`) && Headers(`X`, `y`)", out,
                           sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
-    assert_string_equal(out, "matcher \"Headers\" is not supported");
-
-    assert_int_equal(rule(2, "Host(`a`) && Host(`b`)", out, sizeof(out)),
+    assert_string_equal(out, "matcher \"Headers\" is Traefik v2's, not v3's "
+                             "(ruleSyntax=v2)");
+    assert_int_equal(rule(2, "Header(`X`, `y`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
-    assert_string_equal(out, "two Host matchers joined by \"&&\" are not "
-                             "supported");
+    assert_string_equal(out, "matcher \"Header\" is Traefik v3's, not v2's");
+    assert_int_equal(rule(3, "Method(`GET`, `POST`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"Method\" takes 1 value, not 2");
+    assert_int_equal(rule(3, "Header(`X`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"Header\" takes 2 values, not 1");
+    assert_int_equal(rule(3, "HostSNI(`a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unknown matcher \"HostSNI\"");
 
-    assert_int_equal(rule(2, "Frob(`a`)", out, sizeof(out)),
+    /* v2 (ruleSyntax=v2): gorilla/mux's forms */
+
+    assert_int_equal(rule(2, "HostRegexp(`{sub:[a-z]+}.example.com`, "
+                             "`a.{x}`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [HostRegexp(^(?:[a-z]+)\\.example\\.com$|"
+                             "^a\\.(?:[^.]+)$)/i]");
+    assert_int_equal(rule(2, "Method(`get`, `POST`) && Headers(`X`, `1`, "
+                             "`Y`, `2`) && HeadersRegexp(`Z`, `^a`) && "
+                             "Query(`k=v`, `n=`, `id={id:[0-9]+}`) && "
+                             "ClientIP(`10.0.0.1`, `::1/128`)", out,
+                          sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [Method(GET,POST) Header(X:1) Header(Y:2) "
+                             "HeaderRegexp(Z:^a) Query(k:v)/1 Query(n:)/1 "
+                             "QueryRegexp(id:^(?:[0-9]+)$)/1 "
+                             "ClientIP(10.0.0.1,::1/128)]");
+    assert_int_equal(rule(2, "PathPrefix(`/u/{id:[0-9]+}`) || Path(`/a`)",
+                          out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [PathRegexp(^/u/(?:[0-9]+))] | * =/a");
+    assert_int_equal(rule(2, "Query(`k`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "query \"k\" is no \"key=value\"");
+    assert_int_equal(rule(2, "Headers(`X`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "HostRegexp(`{x:[a-z]+`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "unbalanced braces in \"{x:[a-z]+\"");
+
+    /* v1 (pkg/rules/rules.go) */
+
+    assert_int_equal(rule(1, "HostRegexp:{s:[a-z]+}.b.com;Method:GET,PUT;"
+                             "Headers:X,1;Query:k=v", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [HostRegexp(^(?:[a-z]+)\\.b\\.com$)/i "
+                             "Method(GET,PUT) Header(X:1) Query(k:v)/1]");
+    assert_int_equal(rule(1, "PathPrefixStrip:/api", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "\"PathPrefixStrip\" changes the path: a "
+                             "middleware, not run here");
+
+    /* what Go's RE2 refuses, and values Traefik refuses */
+
+    assert_int_equal(rule(3, "PathRegexp(`^/(a)\\1`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "PathRegexp: regular expression \"^/(a)\\1\" "
+                             "has a backreference, which Go's RE2 refuses");
+    assert_int_equal(rule(3, "HostRegexp(`^a(?=b)`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "HeaderRegexp(`X`, `a++`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "HostRegexp(`^\xc3\xa9$`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "ClientIP(`10.0.0.300`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "invalid ClientIP \"10.0.0.300\"");
+    assert_int_equal(rule(3, "ClientIP(`10.0.0.0/33`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "Method(``)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(out, "matcher \"Method\" given an empty value");
+    assert_int_equal(rule(3, "Header(`X`, ``)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "Query(``, `a`)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(2, "Headers(`Y`, ``)", out, sizeof(out)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(1, "Headers:Y,", out, sizeof(out)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "* / [Header(Y:)]");
+
+    assert_int_equal(rule(3, "Frob(`a`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "unknown matcher \"Frob\"");
 
-    assert_int_equal(rule(2, "Host(`a`", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a`", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
-    assert_int_equal(rule(2, "Host(`a)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "unterminated value at offset 5");
-    assert_int_equal(rule(2, "Host(`a b`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a b`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
-    assert_int_equal(rule(2, "Host(`a..`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a..`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
 
     /* any ASCII, as Traefik compares it with the request's host */
 
-    assert_int_equal(rule(2, "Host(`a..b`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a..b`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a..b /");
-    assert_int_equal(rule(2, "Host(`A_b:80`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`A_b:80`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "a_b:80 /");
-    assert_int_equal(rule(2, "Host(`*`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`*`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* /");
-    assert_int_equal(rule(2, "PathPrefix(`api`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "PathPrefix(`api`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "path \"api\" does not start with \"/\"");
-    assert_int_equal(rule(2, "Host(`a`) Host(`b`)", out, sizeof(out)),
+    assert_int_equal(rule(3, "Host(`a`) Host(`b`)", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
-    assert_int_equal(rule(2, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
+    assert_int_equal(rule(3, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
     memset(big, ' ', sizeof(big));
     memcpy(big, "Host(`a`)", 9);
     assert_int_equal(ngx_http_swarm_rule_parse(big, 4096, &r, out, 64),
@@ -160,14 +285,14 @@ test_rule(void **state)
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "rule over 4096 bytes");
     ngx_http_swarm_rule_free(&r);
-    assert_int_equal(rule(2, "((((((((((((((((((Host(`a`)))))))))))))))))",
+    assert_int_equal(rule(3, "((((((((((((((((((Host(`a`)))))))))))))))))",
                           out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(out, "parentheses nested over 16 deep");
 
     /* 8 paths by 9 hosts are over the bound */
 
-    assert_int_equal(rule(2, "PathPrefix(`/1`,`/2`,`/3`,`/4`,`/5`,`/6`,`/7`,"
+    assert_int_equal(rule(3, "PathPrefix(`/1`,`/2`,`/3`,`/4`,`/5`,`/6`,`/7`,"
                              "`/8`) && (Host(`a`) || Host(`b`) || Host(`c`) "
                              "|| Host(`d`) || Host(`e`) || Host(`f`) || "
                              "Host(`g`) || Host(`h`) || Host(`i`))", out,
@@ -190,12 +315,9 @@ test_rule(void **state)
                      NGX_HTTP_SWARM_DONE);
     assert_string_equal(out, "* =/exact");
 
-    assert_int_equal(rule(1, "PathPrefixStrip:/api", out, sizeof(out)),
-                     NGX_HTTP_SWARM_FAILED);
-    assert_string_equal(out, "matcher \"PathPrefixStrip\" is not "
-                             "supported");
     assert_int_equal(rule(1, "Host:a;Host:b", out, sizeof(out)),
-                     NGX_HTTP_SWARM_FAILED);
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(out, "a / [Host(b)]");
     assert_int_equal(rule(1, "Host:", out, sizeof(out)),
                      NGX_HTTP_SWARM_FAILED);
     assert_int_equal(rule(1, "", out, sizeof(out)), NGX_HTTP_SWARM_FAILED);
@@ -344,6 +466,55 @@ test_rule_json(void **state)
     json_decref(json);
     ngx_http_swarm_rule_free(&rule);
     ngx_http_swarm_rule_free(&again);
+
+    /* conditions, negated, in any case, on a first value */
+
+    s = "!Headers(`X`, `1`) && Host(`a`) && Method(`GET`) || "
+        "HostRegexp(`{s:[a-z]+}.b`) && Query(`k=v`)";
+
+    assert_int_equal(ngx_http_swarm_rule_parse_v2(s, strlen(s), &rule, err,
+                                                  sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+
+    json = ngx_http_swarm_rule_json(&rule);
+    assert_non_null(json);
+    assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                   sizeof(err)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(again.n, 2);
+    assert_int_equal(again.matches[0].nconds, 2);
+    assert_int_equal(again.conds[again.matches[0].cond].negate, 1);
+    assert_int_equal(again.conds[again.matches[1].cond].caseless, 1);
+    assert_int_equal(again.conds[again.matches[1].cond + 1].first, 1);
+
+    back = ngx_http_swarm_rule_json(&again);
+    assert_true(json_equal(json, back));
+
+    json_decref(back);
+    json_decref(json);
+    ngx_http_swarm_rule_free(&rule);
+    ngx_http_swarm_rule_free(&again);
+
+    /* a condition that is none, or whose values do not check */
+
+    json = json_loads("[{\"hosts\": [], \"path\": \"/\", \"if\": "
+                      "[{\"type\": \"Frob\", \"name\": \"\", "
+                      "\"values\": []}]}]", 0, &jerr);
+    assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                   sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "condition 0 is no condition");
+    ngx_http_swarm_rule_free(&again);
+    json_decref(json);
+
+    json = json_loads("[{\"hosts\": [], \"path\": \"/\", \"if\": "
+                      "[{\"type\": \"PathRegexp\", \"name\": \"\", "
+                      "\"values\": [\"(?<=a)\"]}]}]", 0, &jerr);
+    assert_int_equal(ngx_http_swarm_rule_from_json(json, &again, err,
+                                                   sizeof(err)),
+                     NGX_HTTP_SWARM_FAILED);
+    ngx_http_swarm_rule_free(&again);
+    json_decref(json);
 
     /*
      * 129 hosts shared by two paths: 129 hosts read back, not 258 (over

@@ -68,7 +68,7 @@ test_tasks_steady(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -101,7 +101,7 @@ test_tasks_ambiguous_network(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
 
     (void) state;
 
@@ -128,7 +128,7 @@ test_tasks_network_chosen(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
                                        "mystack_backend", 0, 0, 0, 0, 0,
-                                       NULL, 0, NULL };
+                                       NULL, 0, NULL, NULL };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -151,7 +151,7 @@ test_tasks_scaling_up(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -175,10 +175,10 @@ test_tasks_mixed(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
                                        "mystack_net", 0, 0, 0, 0, 0, NULL, 0,
-                                       NULL };
+                                       NULL, NULL };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -492,7 +492,7 @@ test_every_fixture(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
 
     static const struct {
         const char  *name;

@@ -114,7 +114,10 @@ scan(const char *hdr, const char *name, char *value)
 
 /*
  * A rule's matches as text: "host,host path" or "* path", "=" before an
- * exact path, matches joined by " | ".
+ * exact path, then its conditions in brackets, each "Type(name:value,
+ * value)", "!" before it where negated, "/i" after it in any case, "/1"
+ * on a first value; matches joined by " | ".  Traefik's syntax of the
+ * version given, 0 for the native labels' ("host" "path").
  */
 
 int
@@ -122,12 +125,16 @@ rule(int version, const char *text, char *out, size_t size)
 {
     int                     rc;
     char                   *p;
-    size_t                  i, k;
+    size_t                  i, k, j;
     ngx_http_swarm_rule_t   r;
     ngx_http_swarm_match_t *m;
+    ngx_http_swarm_cond_t  *c;
 
     if (version == 1) {
         rc = ngx_http_swarm_rule_parse_v1(text, strlen(text), &r, out, size);
+
+    } else if (version == 2) {
+        rc = ngx_http_swarm_rule_parse_v2(text, strlen(text), &r, out, size);
 
     } else {
         rc = ngx_http_swarm_rule_parse(text, strlen(text), &r, out, size);
@@ -153,6 +160,24 @@ rule(int version, const char *text, char *out, size_t size)
 
         p += snprintf(p, out + size - p, "%s %s%s", m->nhosts ? "" : "*",
                       m->exact ? "=" : "", m->path);
+
+        for (k = 0; k < m->nconds; k++) {
+            c = &r.conds[m->cond + k];
+
+            p += snprintf(p, out + size - p, "%s%s%s(%s%s", k ? " " : " [",
+                          c->negate ? "!" : "",
+                          ngx_http_swarm_cond_name(c->type), c->name,
+                          c->name[0] ? ":" : "");
+
+            for (j = 0; j < c->nvalues; j++) {
+                p += snprintf(p, out + size - p, "%s%s", j ? "," : "",
+                              r.values[c->value + j]);
+            }
+
+            p += snprintf(p, out + size - p, ")%s%s%s",
+                          c->caseless ? "/i" : "", c->first ? "/1" : "",
+                          k + 1 == m->nconds ? "]" : "");
+        }
     }
 
     ngx_http_swarm_rule_free(&r);
