@@ -47,8 +47,8 @@ my @stacks = (
 
 for my $module (@ARGV) {
     my $one;
-    for (@stacks) {
-        my ($name, $routers) = @$_;
+    for my $stack (@stacks) {
+        my ($name, $routers) = @$stack;
         my $ir = measure($module, [ $routers->() ]);
         $one //= $ir;
         printf "%-40s %-26s %8.0f instructions/request (%.3f x)\n",

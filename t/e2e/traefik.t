@@ -4,9 +4,13 @@
 # walkthrough with its app labelled for Traefik v1 as it is and only the
 # load balancer swapped for ours (docker/nginx-traefik.conf), deployed
 # as its own stack on free ports.  The app is routed by its frontend
-# rule, sticky; a service created with Traefik v2 labels while 8 sticky
-# clients load the app is routed within a second of running, with no
-# failed request on either; removed, its host answers 404.
+# rule, sticky; the stack's Traefik v3 routers send each request where
+# Traefik would: a catch-all with priority=1 takes what no other router
+# does, a HostRegexp router its hosts, and one host goes to one service
+# on the "web" entrypoint and to another on "websecure" (TLS).  A
+# service created with Traefik v2 labels while 8 sticky clients load
+# the app is routed within a second of running, with no failed request
+# on either; removed, its host goes to the catch-all.
 
 use strict;
 use warnings;
@@ -24,6 +28,7 @@ my $top = abs_path('.');
 my $stack = 'swarmtk';
 my $lb = free_port();
 my $status_port = free_port();
+my $tls_port = free_port();
 my $dir = tempdir('swarm-e2e-XXXXXX', TMPDIR => 1, CLEANUP => 1);
 my $image = $ENV{SWARM_IMAGE} || 'ngx-http-swarm:local';
 my $hello = "${stack}_hello";
@@ -65,6 +70,7 @@ my $sum = substr(`sha256sum $conf`, 0, 12);
 local $ENV{SWARM_IMAGE} = $image;
 local $ENV{LB_PORT} = $lb;
 local $ENV{STATUS_PORT} = $status_port;
+local $ENV{LB_TLS_PORT} = $tls_port;
 local $ENV{LB_CONF} = $conf;
 local $ENV{LB_CONF_NAME} = "${stack}_lb_$sum";
 is(system("docker stack deploy --resolve-image never "
@@ -102,7 +108,47 @@ like($r->{cookies}[0] // '', qr/^$ck=\Q$ip\E; Path=\/; HttpOnly; SameSite=Lax$/,
 my $stay = grep { get('whoami.traefik', "Cookie: $ck=$ip")->{body} eq "$host $ip" }
     1 .. 20;
 is($stay, 20, '20 requests with the cookie stay on that task');
-is(get('other.traefik')->{status}, 404, 'a host no service claims: 404');
+
+# the Traefik v3 routers: which service's task answers
+
+ok(wait_for(sub { my $f = route_of("${stack}_fallback");
+        my $a = route_of("${stack}_api");
+        $f && $a && $f->{active} == 1 && $a->{active} == 1 }, 120),
+    'the catch-all, HostRegexp and entrypoint routers, routed')
+    or diag explain status();
+
+my %ip = map { my ($k) = SwarmE2E::tasks_running("${stack}_$_");
+    ($_ => $k ? SwarmE2E::task_addr($k) : 'none') } qw(fallback api);
+
+sub served_by {
+    my ($r) = @_;
+    return $r->{status} unless $r->{status} == 200;
+    my (undef, $addr) = split ' ', $r->{body};
+    my ($who) = grep { $ip{$_} eq ($addr // '') } keys %ip;
+    return $who // "unknown $r->{body}";
+}
+
+sub get_tls {
+    my ($host) = @_;
+    my $cmd = "curl -sk --max-time 10 --resolve $host:$tls_port:127.0.0.1 "
+        . "https://$host:$tls_port/";
+    my $body = `$cmd`;
+    return { status => $? == 0 ? 200 : 0, body => $body // '' };
+}
+
+is(served_by(get('other.traefik')), 'fallback',
+    'a host no other router claims: the catch-all (priority=1)');
+my $w = get('whoami.traefik');
+ok($w->{status} == 200 && served_by($w) !~ /^(fallback|api)$/,
+    'the app\'s host: its own router, not the catch-all');
+is(served_by(get('api-eu.traefik')), 'api', 'HostRegexp: its host');
+is(served_by(get('api.traefik')), 'fallback',
+    'HostRegexp: not a host it does not match');
+is(served_by(get('shop.traefik')), 'api', 'entrypoint web: its router');
+is(served_by(get_tls('shop.traefik')), 'fallback',
+    'entrypoint websecure (TLS): its router, for the same host');
+is(served_by(get_tls('api-eu.traefik')), 'api',
+    'websecure: a router of no entrypoints is on every one');
 
 # a service created with labels under load
 
@@ -147,11 +193,11 @@ my ($ok, $bad) = SwarmE2E::collect("$dir/new", @new);
 cmp_ok($ok, '>', 20, "the new service under load: $ok requests");
 is($bad, 0, 'none failed') or diag `cat $dir/new/errors`;
 
-# removed: 404 for its host, the app untouched
+# removed: its host goes to the catch-all, the app untouched
 
 system("docker service rm $hello >/dev/null 2>&1");
-ok(wait_for(sub { get('hello.traefik')->{status} == 404 }, 30),
-    'removed: its host answers 404');
+ok(wait_for(sub { served_by(get('hello.traefik')) eq 'fallback' }, 30),
+    'removed: its host goes to the catch-all');
 
 my ($aok, $abad, $moved) = SwarmE2E::collect($dir, @app);
 cmp_ok($aok, '>', 100, "the app under load meanwhile: $aok requests");
