@@ -22,6 +22,7 @@
 
 
 #include <limits.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -397,6 +398,28 @@ typedef struct {
 
 
 /*
+ * A rule being built (ngx_http_swarm_matches.c): its matches and their
+ * strings go to "rule", what went wrong to err; "native": the native
+ * labels' strict host names and wildcards of any depth
+ */
+
+typedef struct {
+    ngx_http_swarm_rule_t     *rule;
+    unsigned                   native;
+    char                      *err;
+    size_t                     errlen;
+} ngx_http_swarm_build_t;
+
+
+/* matches being built: an "or" of them */
+
+typedef struct {
+    ngx_http_swarm_match_t    *m;
+    size_t                     n;
+} ngx_http_swarm_or_t;
+
+
+/*
  * Whether a request meets a condition ngx_http_swarm_routes_find() does
  * not test itself (1 or 0, "negate" left to the caller): given the host
  * and path it routes by
@@ -687,10 +710,38 @@ int ngx_http_swarm_rule_native(const char *hosts, const char *path,
     ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 long ngx_http_swarm_rule_native_text(const ngx_http_swarm_rule_t *rule,
     char *buf, size_t size);
-json_t *ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule);
-int ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
-    char *err, size_t errlen);
 void ngx_http_swarm_rule_free(ngx_http_swarm_rule_t *rule);
+
+void ngx_http_swarm_matches_start(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
+int ngx_http_swarm_matches_host(ngx_http_swarm_build_t *b, const char *s,
+    size_t len);
+int ngx_http_swarm_matches_hosts(ngx_http_swarm_build_t *b, size_t first,
+    ngx_http_swarm_or_t *out);
+char *ngx_http_swarm_matches_path(ngx_http_swarm_build_t *b, const char *s,
+    size_t len);
+int ngx_http_swarm_matches_cond(ngx_http_swarm_build_t *b, unsigned type,
+    const char *name, char **values, size_t n, ngx_http_swarm_match_t *m);
+char *ngx_http_swarm_matches_keep(ngx_http_swarm_rule_t *rule,
+    const char *s, size_t len);
+int ngx_http_swarm_matches_push(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_or_t *or, const ngx_http_swarm_match_t *m);
+int ngx_http_swarm_matches_union(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_or_t *x, ngx_http_swarm_or_t *y);
+int ngx_http_swarm_matches_cross(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_or_t *x, ngx_http_swarm_or_t *y);
+int ngx_http_swarm_matches_not(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_or_t *or);
+int ngx_http_swarm_matches_done(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_or_t *or);
+int ngx_http_swarm_matches_error(ngx_http_swarm_build_t *b,
+    const char *fmt, ...);
+void ngx_http_swarm_matches_verror(ngx_http_swarm_build_t *b,
+    const char *fmt, va_list args);
+int ngx_http_swarm_matches_nomem(ngx_http_swarm_build_t *b);
+json_t *ngx_http_swarm_matches_json(const ngx_http_swarm_rule_t *rule);
+int ngx_http_swarm_matches_from_json(json_t *json,
+    ngx_http_swarm_rule_t *rule, char *err, size_t errlen);
 
 const char *ngx_http_swarm_cond_name(unsigned type);
 int ngx_http_swarm_cond_type(const char *name);

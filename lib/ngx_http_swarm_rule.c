@@ -11,19 +11,17 @@
  * swarm.http.host and swarm.http.path labels.  A rule comes out as the
  * "or" of matches, each a set of host names (or any host), a path,
  * exact or a prefix, and the conditions of the other matchers ("!"
- * pushed down to them).  A regular expression Go's RE2 would refuse,
- * and what the module does not do, is an error naming it: a rule is
- * never approximated.  Rules go to the workers as JSON.  Pure: jansson
- * and libc only, no nginx, no I/O.
+ * pushed down to them), built by ngx_http_swarm_matches.c.  A regular
+ * expression Go's RE2 would refuse, and what the module does not do, is
+ * an error naming it: a rule is never approximated.  Pure: libc only,
+ * no nginx, no I/O.
  */
 
 
-#include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
 
@@ -35,15 +33,10 @@
 #define NGX_HTTP_SWARM_RULE_REGEXP    1024
 
 
-/* matches being built: an "or" of them */
-
 typedef struct {
-    ngx_http_swarm_match_t    *m;
-    size_t                     n;
-} ngx_http_swarm_or_t;
+    /* the rule it gives */
+    ngx_http_swarm_build_t     b;
 
-
-typedef struct {
     const char                *p;
     const char                *start;
     const char                *end;
@@ -51,12 +44,6 @@ typedef struct {
 
     /* Traefik's syntax: 1, 2 or 3; 0: the native labels */
     unsigned                   syntax;
-
-    /* native labels: strict host names, wildcards of any depth */
-    unsigned                   native;
-    ngx_http_swarm_rule_t     *rule;
-    char                      *err;
-    size_t                     errlen;
 } ngx_http_swarm_parser_t;
 
 
@@ -161,44 +148,17 @@ static int ngx_http_swarm_rule_paths(ngx_http_swarm_parser_t *ps,
 static int ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
     const ngx_http_swarm_matcher_t *mt, char **args, size_t nargs,
     ngx_http_swarm_or_t *out);
-static int ngx_http_swarm_rule_cond(ngx_http_swarm_parser_t *ps,
-    unsigned type, const char *name, char **values, size_t n,
-    ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_rule_regexp(ngx_http_swarm_parser_t *ps,
     const char *tpl, char what, unsigned prefix, char **re);
-static int ngx_http_swarm_rule_check(ngx_http_swarm_parser_t *ps,
-    const ngx_http_swarm_cond_t *c);
-static int ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps,
-    size_t first, ngx_http_swarm_or_t *out);
 static int ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, char **args, size_t *nargs);
 static int ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps,
     char **value);
 static void ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps);
-static int ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
-static int ngx_http_swarm_rule_not(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *or);
-static int ngx_http_swarm_rule_copy(ngx_http_swarm_parser_t *ps,
-    size_t first, size_t n, unsigned negate, ngx_http_swarm_match_t *m);
-static int ngx_http_swarm_rule_union(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b);
-static int ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *or, const ngx_http_swarm_match_t *m);
-static int ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps,
-    const char *s, size_t len);
-static char *ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps,
-    const char *s, size_t len);
-static char *ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule,
-    const char *s, size_t len);
 static int ngx_http_swarm_rule_v1_part(ngx_http_swarm_parser_t *ps,
     const char *s, size_t len, ngx_http_swarm_or_t *out);
 static void ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len,
     const char *s);
-static int ngx_http_swarm_rule_both(const ngx_http_swarm_match_t *a,
-    const ngx_http_swarm_match_t *b, ngx_http_swarm_match_t *m);
-static int ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *or);
 static int ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps,
     const char *fmt, ...);
 static int ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps);
@@ -206,10 +166,6 @@ static int ngx_http_swarm_rule_spelled(const char *s, size_t len,
     const char *name);
 static int ngx_http_swarm_rule_is(const char *s, size_t len,
     const char *name);
-static json_t *ngx_http_swarm_rule_conds_json(
-    const ngx_http_swarm_rule_t *rule, const ngx_http_swarm_match_t *m);
-static int ngx_http_swarm_rule_conds_from_json(ngx_http_swarm_parser_t *ps,
-    json_t *list, ngx_http_swarm_match_t *m);
 
 
 /* a parser of s into rule: NGX_HTTP_SWARM_FAILED if s is over the bound */
@@ -219,17 +175,13 @@ ngx_http_swarm_rule_init(ngx_http_swarm_parser_t *ps,
     ngx_http_swarm_rule_t *rule, const char *s, size_t len, char *err,
     size_t errlen)
 {
-    memset(rule, 0, sizeof(ngx_http_swarm_rule_t));
+    ngx_http_swarm_matches_start(&ps->b, rule, err, errlen);
 
     ps->p = s;
     ps->start = s;
     ps->end = s + len;
     ps->depth = 0;
     ps->syntax = 3;
-    ps->native = 0;
-    ps->rule = rule;
-    ps->err = err;
-    ps->errlen = errlen;
 
     if (len > NGX_HTTP_SWARM_RULE_LEN) {
         return ngx_http_swarm_rule_error(ps, "rule over %d bytes",
@@ -297,7 +249,7 @@ ngx_http_swarm_rule_traefik(const char *s, size_t len, unsigned syntax,
                                          (size_t) (ps.p - ps.start));
     }
 
-    return ngx_http_swarm_rule_done(&ps, &or);
+    return ngx_http_swarm_matches_done(&ps.b, &or);
 }
 
 
@@ -351,8 +303,9 @@ ngx_http_swarm_rule_joined(ngx_http_swarm_parser_t *ps,
         rc = operand(ps, &next);
 
         if (rc == NGX_HTTP_SWARM_DONE) {
-            rc = (op == '|') ? ngx_http_swarm_rule_union(ps, out, &next)
-                             : ngx_http_swarm_rule_cross(ps, out, &next);
+            rc = (op == '|')
+                 ? ngx_http_swarm_matches_union(&ps->b, out, &next)
+                 : ngx_http_swarm_matches_cross(&ps->b, out, &next);
         }
 
         free(next.m);
@@ -398,7 +351,7 @@ ngx_http_swarm_rule_primary(ngx_http_swarm_parser_t *ps,
 
         ps->depth--;
 
-        return ngx_http_swarm_rule_not(ps, out);
+        return ngx_http_swarm_matches_not(&ps->b, out);
     }
 
     if (*ps->p == '(') {
@@ -611,17 +564,17 @@ ngx_http_swarm_rule_apply(ngx_http_swarm_parser_t *ps,
     switch (mt->gives) {
 
     case NGX_HTTP_SWARM_GIVES_HOSTS:
-        first = ps->rule->nhosts;
+        first = ps->b.rule->nhosts;
 
         for (i = 0; i < nargs; i++) {
-            if (ngx_http_swarm_rule_host(ps, args[i], strlen(args[i]))
+            if (ngx_http_swarm_matches_host(&ps->b, args[i], strlen(args[i]))
                 != NGX_HTTP_SWARM_DONE)
             {
                 return NGX_HTTP_SWARM_FAILED;
             }
         }
 
-        return ngx_http_swarm_rule_hosts(ps, first, out);
+        return ngx_http_swarm_matches_hosts(&ps->b, first, out);
 
     case NGX_HTTP_SWARM_GIVES_PATH:
     case NGX_HTTP_SWARM_GIVES_PREFIX:
@@ -662,16 +615,17 @@ ngx_http_swarm_rule_paths(ngx_http_swarm_parser_t *ps,
                                            == NGX_HTTP_SWARM_GIVES_PREFIX,
                                            &re)
                 != NGX_HTTP_SWARM_DONE
-                || ngx_http_swarm_rule_cond(ps,
-                                            NGX_HTTP_SWARM_COND_PATH_REGEXP,
-                                            "", &re, 1, &m)
+                || ngx_http_swarm_matches_cond(&ps->b,
+                                               NGX_HTTP_SWARM_COND_PATH_REGEXP,
+                                               "", &re, 1, &m)
                    != NGX_HTTP_SWARM_DONE)
             {
                 return NGX_HTTP_SWARM_FAILED;
             }
 
         } else {
-            m.path = ngx_http_swarm_rule_path(ps, args[i], strlen(args[i]));
+            m.path = ngx_http_swarm_matches_path(&ps->b, args[i],
+                                                 strlen(args[i]));
             if (m.path == NULL) {
                 return NGX_HTTP_SWARM_FAILED;
             }
@@ -679,7 +633,9 @@ ngx_http_swarm_rule_paths(ngx_http_swarm_parser_t *ps,
             m.exact = (mt->gives == NGX_HTTP_SWARM_GIVES_PATH);
         }
 
-        if (ngx_http_swarm_rule_push(ps, out, &m) != NGX_HTTP_SWARM_DONE) {
+        if (ngx_http_swarm_matches_push(&ps->b, out, &m)
+            != NGX_HTTP_SWARM_DONE)
+        {
             return NGX_HTTP_SWARM_FAILED;
         }
     }
@@ -717,7 +673,7 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
 
     case NGX_HTTP_SWARM_COND_HOST_REGEXP:
         if (ps->syntax == 3) {
-            rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+            rc = ngx_http_swarm_matches_cond(&ps->b, type, "", args, 1, &m);
             break;
         }
 
@@ -743,23 +699,23 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
             p += sprintf(p, "%s%s", i ? "|" : "", args[i]);
         }
 
-        args[0] = ngx_http_swarm_rule_keep(ps->rule, re, p - re);
+        args[0] = ngx_http_swarm_matches_keep(ps->b.rule, re, p - re);
         free(re);
 
         if (args[0] == NULL) {
             return ngx_http_swarm_rule_nomem(ps);
         }
 
-        rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+        rc = ngx_http_swarm_matches_cond(&ps->b, type, "", args, 1, &m);
 
         if (rc == NGX_HTTP_SWARM_DONE) {
-            ps->rule->conds[m.cond].caseless = 1;
+            ps->b.rule->conds[m.cond].caseless = 1;
         }
 
         break;
 
     case NGX_HTTP_SWARM_COND_PATH_REGEXP:
-        rc = ngx_http_swarm_rule_cond(ps, type, "", args, 1, &m);
+        rc = ngx_http_swarm_matches_cond(&ps->b, type, "", args, 1, &m);
         break;
 
     case NGX_HTTP_SWARM_COND_METHOD:
@@ -771,7 +727,7 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
             }
         }
 
-        rc = ngx_http_swarm_rule_cond(ps, type, "", args, nargs, &m);
+        rc = ngx_http_swarm_matches_cond(&ps->b, type, "", args, nargs, &m);
         break;
 
     case NGX_HTTP_SWARM_COND_HEADER:
@@ -783,10 +739,11 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
         }
 
         for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i += 2) {
-            rc = ngx_http_swarm_rule_cond(ps, type, args[i], &args[i + 1],
-                                          (ps->syntax < 3
-                                           && args[i + 1][0] == '\0')
-                                          ? 0 : 1, &m);
+            rc = ngx_http_swarm_matches_cond(&ps->b, type, args[i],
+                                             &args[i + 1],
+                                             (ps->syntax < 3
+                                              && args[i + 1][0] == '\0')
+                                             ? 0 : 1, &m);
         }
 
         break;
@@ -796,10 +753,10 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
         if (ps->syntax == 3) {
             p = (nargs == 2) ? args[1] : "";
 
-            rc = ngx_http_swarm_rule_cond(ps,
-                                          nargs == 2 ? type
-                                          : NGX_HTTP_SWARM_COND_QUERY,
-                                          args[0], &p, 1, &m);
+            rc = ngx_http_swarm_matches_cond(&ps->b,
+                                             nargs == 2 ? type
+                                             : NGX_HTTP_SWARM_COND_QUERY,
+                                             args[0], &p, 1, &m);
             break;
         }
 
@@ -820,19 +777,19 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
             }
 
             if (rc == NGX_HTTP_SWARM_DONE) {
-                rc = ngx_http_swarm_rule_cond(ps, type, args[i], &eq,
-                                              *eq ? 1 : 0, &m);
+                rc = ngx_http_swarm_matches_cond(&ps->b, type, args[i], &eq,
+                                                 *eq ? 1 : 0, &m);
             }
 
             if (rc == NGX_HTTP_SWARM_DONE) {
-                ps->rule->conds[m.cond + m.nconds - 1].first = 1;
+                ps->b.rule->conds[m.cond + m.nconds - 1].first = 1;
             }
         }
 
         break;
 
     case NGX_HTTP_SWARM_COND_CLIENT_IP:
-        rc = ngx_http_swarm_rule_cond(ps, type, "", args, nargs, &m);
+        rc = ngx_http_swarm_matches_cond(&ps->b, type, "", args, nargs, &m);
         break;
 
     default:
@@ -845,73 +802,7 @@ ngx_http_swarm_rule_conds(ngx_http_swarm_parser_t *ps,
         return rc;
     }
 
-    return ngx_http_swarm_rule_push(ps, out, &m);
-}
-
-
-/*
- * A condition more of m (whose conditions are the last of the rule's),
- * of the values given, checked
- */
-
-static int
-ngx_http_swarm_rule_cond(ngx_http_swarm_parser_t *ps, unsigned type,
-    const char *name, char **values, size_t n, ngx_http_swarm_match_t *m)
-{
-    char                  **v;
-    size_t                  i;
-    ngx_http_swarm_cond_t  *c, cond;
-    ngx_http_swarm_rule_t  *rule;
-
-    rule = ps->rule;
-
-    if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS
-        || rule->nvalues + n > NGX_HTTP_SWARM_RULE_CONDS)
-    {
-        return ngx_http_swarm_rule_error(ps, "rule gives over %d conditions",
-                                         NGX_HTTP_SWARM_RULE_CONDS);
-    }
-
-    memset(&cond, 0, sizeof(ngx_http_swarm_cond_t));
-
-    cond.type = type;
-    cond.name = name;
-    cond.value = rule->nvalues;
-    cond.nvalues = n;
-
-    v = realloc(rule->values, (rule->nvalues + n + 1) * sizeof(char *));
-    if (v == NULL) {
-        return ngx_http_swarm_rule_nomem(ps);
-    }
-
-    rule->values = v;
-
-    for (i = 0; i < n; i++) {
-        v[rule->nvalues + i] = values[i];
-    }
-
-    rule->nvalues += n;
-
-    if (ngx_http_swarm_rule_check(ps, &cond) != NGX_HTTP_SWARM_DONE) {
-        return NGX_HTTP_SWARM_FAILED;
-    }
-
-    c = realloc(rule->conds,
-                (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));
-    if (c == NULL) {
-        return ngx_http_swarm_rule_nomem(ps);
-    }
-
-    rule->conds = c;
-
-    if (m->nconds == 0) {
-        m->cond = rule->nconds;
-    }
-
-    c[rule->nconds++] = cond;
-    m->nconds++;
-
-    return NGX_HTTP_SWARM_DONE;
+    return ngx_http_swarm_matches_push(&ps->b, out, &m);
 }
 
 
@@ -924,113 +815,15 @@ ngx_http_swarm_rule_regexp(ngx_http_swarm_parser_t *ps, const char *tpl,
     char  buf[NGX_HTTP_SWARM_RULE_REGEXP];
 
     if (ngx_http_swarm_cond_template(tpl, what, prefix, buf, sizeof(buf),
-                                     ps->err, ps->errlen)
+                                     ps->b.err, ps->b.errlen)
         != NGX_HTTP_SWARM_DONE)
     {
         return NGX_HTTP_SWARM_FAILED;
     }
 
-    *re = ngx_http_swarm_rule_keep(ps->rule, buf, strlen(buf));
+    *re = ngx_http_swarm_matches_keep(ps->b.rule, buf, strlen(buf));
 
     return *re ? NGX_HTTP_SWARM_DONE : ngx_http_swarm_rule_nomem(ps);
-}
-
-
-/*
- * A condition's name and values as Traefik takes them, in UTF-8:
- * regular expressions of RE2's syntax, in ASCII where they are of a
- * host, client addresses, methods not empty
- */
-
-static int
-ngx_http_swarm_rule_check(ngx_http_swarm_parser_t *ps,
-    const ngx_http_swarm_cond_t *c)
-{
-    size_t       i;
-    json_t      *j;
-    const char  *v, *p;
-    char         err[NGX_HTTP_SWARM_ERR_LEN];
-
-    /* what is published is JSON: text that is no UTF-8 could not be */
-
-    for (i = 0; i <= c->nvalues; i++) {
-        v = (i < c->nvalues) ? ps->rule->values[c->value + i] : c->name;
-
-        j = json_string(v);
-        if (j == NULL) {
-            return ngx_http_swarm_rule_error(ps, "a value of %s that is not "
-                                             "UTF-8",
-                                             ngx_http_swarm_cond_name(
-                                                 c->type));
-        }
-
-        json_decref(j);
-    }
-
-    for (i = 0; i < c->nvalues; i++) {
-        v = ps->rule->values[c->value + i];
-
-        switch (c->type) {
-
-        case NGX_HTTP_SWARM_COND_HOST_REGEXP:
-            for (p = v; *p; p++) {
-                if ((unsigned char) *p >= 0x80) {
-                    return ngx_http_swarm_rule_error(ps, "HostRegexp "
-                                                     "\"%.64s\" is not "
-                                                     "ASCII", v);
-                }
-            }
-
-            /* fall through */
-
-        case NGX_HTTP_SWARM_COND_PATH_REGEXP:
-        case NGX_HTTP_SWARM_COND_HEADER_REGEXP:
-        case NGX_HTTP_SWARM_COND_QUERY_REGEXP:
-            if (ngx_http_swarm_cond_re2(v, err, sizeof(err))
-                != NGX_HTTP_SWARM_DONE)
-            {
-                return ngx_http_swarm_rule_error(ps, "%s: %s",
-                                                 ngx_http_swarm_cond_name(
-                                                     c->type), err);
-            }
-
-            break;
-
-        case NGX_HTTP_SWARM_COND_CLIENT_IP:
-            if (!ngx_http_swarm_cond_address(v)) {
-                return ngx_http_swarm_rule_error(ps, "invalid ClientIP "
-                                                 "\"%.64s\"", v);
-            }
-
-            break;
-
-        case NGX_HTTP_SWARM_COND_METHOD:
-            if (v[0] == '\0') {
-                return ngx_http_swarm_rule_error(ps, "empty Method");
-            }
-
-            break;
-        }
-    }
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-/* the match of the host names kept from "first" on */
-
-static int
-ngx_http_swarm_rule_hosts(ngx_http_swarm_parser_t *ps, size_t first,
-    ngx_http_swarm_or_t *out)
-{
-    ngx_http_swarm_match_t  m;
-
-    memset(&m, 0, sizeof(ngx_http_swarm_match_t));
-
-    m.host = first;
-    m.nhosts = ps->rule->nhosts - first;
-
-    return ngx_http_swarm_rule_push(ps, out, &m);
 }
 
 
@@ -1062,7 +855,7 @@ ngx_http_swarm_rule_list(ngx_http_swarm_parser_t *ps, const char *s,
                                              NGX_HTTP_SWARM_RULE_ARGS);
         }
 
-        args[*nargs] = ngx_http_swarm_rule_keep(ps->rule, v, end - v);
+        args[*nargs] = ngx_http_swarm_matches_keep(ps->b.rule, v, end - v);
         if (args[(*nargs)++] == NULL) {
             return ngx_http_swarm_rule_nomem(ps);
         }
@@ -1122,7 +915,7 @@ ngx_http_swarm_rule_string(ngx_http_swarm_parser_t *ps, char **value)
 
     ps->p = p + 1;
 
-    *value = ngx_http_swarm_rule_keep(ps->rule, buf, n);
+    *value = ngx_http_swarm_matches_keep(ps->b.rule, buf, n);
 
     free(buf);
 
@@ -1139,407 +932,6 @@ ngx_http_swarm_rule_space(ngx_http_swarm_parser_t *ps)
     {
         ps->p++;
     }
-}
-
-
-/*
- * a && b: each match of a with each of b, with the conditions of both;
- * host names of both: those of b a condition
- */
-
-static int
-ngx_http_swarm_rule_cross(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b)
-{
-    int                      rc;
-    char                   **hosts;
-    size_t                   i, j;
-    ngx_http_swarm_or_t      out;
-    ngx_http_swarm_match_t   m, *ma, *mb;
-
-    out.m = NULL;
-    out.n = 0;
-
-    for (i = 0; i < a->n; i++) {
-        for (j = 0; j < b->n; j++) {
-            ma = &a->m[i];
-            mb = &b->m[j];
-
-            m = *ma;
-            m.nconds = 0;
-
-            if (mb->nhosts && !ma->nhosts) {
-                m.host = mb->host;
-                m.nhosts = mb->nhosts;
-            }
-
-            /* two paths: what both match, if any request does */
-
-            if (ma->path && mb->path) {
-                if (!ngx_http_swarm_rule_both(ma, mb, &m)) {
-                    continue;
-                }
-
-            } else if (mb->path) {
-                m.path = mb->path;
-                m.exact = mb->exact;
-            }
-
-            rc = ngx_http_swarm_rule_copy(ps, ma->cond, ma->nconds, 0, &m);
-
-            if (rc == NGX_HTTP_SWARM_DONE) {
-                rc = ngx_http_swarm_rule_copy(ps, mb->cond, mb->nconds, 0,
-                                              &m);
-            }
-
-            if (rc == NGX_HTTP_SWARM_DONE && ma->nhosts && mb->nhosts) {
-                hosts = &ps->rule->hosts[mb->host];
-                rc = ngx_http_swarm_rule_cond(ps, NGX_HTTP_SWARM_COND_HOST,
-                                              "", hosts, mb->nhosts, &m);
-            }
-
-            if (rc == NGX_HTTP_SWARM_DONE) {
-                rc = ngx_http_swarm_rule_push(ps, &out, &m);
-            }
-
-            if (rc != NGX_HTTP_SWARM_DONE) {
-                free(out.m);
-                return NGX_HTTP_SWARM_FAILED;
-            }
-        }
-    }
-
-    free(a->m);
-    *a = out;
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-/*
- * !or: for each match, one of its parts not met (its hosts, its path,
- * or one of its conditions): the "and" of those "or"s, crossed out
- */
-
-static int
-ngx_http_swarm_rule_not(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or)
-{
-    int                      rc;
-    char                    *path;
-    size_t                   i, k;
-    ngx_http_swarm_or_t      result, alt;
-    ngx_http_swarm_match_t   m, any, *orig;
-
-    memset(&any, 0, sizeof(ngx_http_swarm_match_t));
-
-    result.m = NULL;
-    result.n = 0;
-    rc = ngx_http_swarm_rule_push(ps, &result, &any);
-
-    for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < or->n; i++) {
-        orig = &or->m[i];
-
-        alt.m = NULL;
-        alt.n = 0;
-
-        if (orig->nhosts) {
-            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
-
-            rc = ngx_http_swarm_rule_cond(ps, NGX_HTTP_SWARM_COND_HOST, "",
-                                          &ps->rule->hosts[orig->host],
-                                          orig->nhosts, &m);
-            if (rc == NGX_HTTP_SWARM_DONE) {
-                ps->rule->conds[m.cond].negate = 1;
-                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
-            }
-        }
-
-        if (rc == NGX_HTTP_SWARM_DONE && orig->path) {
-            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
-
-            path = (char *) orig->path;
-
-            rc = ngx_http_swarm_rule_cond(ps,
-                                          orig->exact
-                                          ? NGX_HTTP_SWARM_COND_PATH
-                                          : NGX_HTTP_SWARM_COND_PATH_PREFIX,
-                                          "", &path, 1, &m);
-            if (rc == NGX_HTTP_SWARM_DONE) {
-                ps->rule->conds[m.cond].negate = 1;
-                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
-            }
-        }
-
-        for (k = 0; rc == NGX_HTTP_SWARM_DONE && k < orig->nconds; k++) {
-            memset(&m, 0, sizeof(ngx_http_swarm_match_t));
-
-            rc = ngx_http_swarm_rule_copy(ps, orig->cond + k, 1, 1, &m);
-            if (rc == NGX_HTTP_SWARM_DONE) {
-                rc = ngx_http_swarm_rule_push(ps, &alt, &m);
-            }
-        }
-
-        if (rc == NGX_HTTP_SWARM_DONE) {
-            rc = ngx_http_swarm_rule_cross(ps, &result, &alt);
-        }
-
-        free(alt.m);
-    }
-
-    free(or->m);
-
-    if (rc != NGX_HTTP_SWARM_DONE) {
-        free(result.m);
-        or->m = NULL;
-        or->n = 0;
-        return NGX_HTTP_SWARM_FAILED;
-    }
-
-    *or = result;
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-/*
- * n conditions more of m, copies of the rule's from "first" on, negated
- * where "negate" is set
- */
-
-static int
-ngx_http_swarm_rule_copy(ngx_http_swarm_parser_t *ps, size_t first,
-    size_t n, unsigned negate, ngx_http_swarm_match_t *m)
-{
-    size_t                  i;
-    ngx_http_swarm_cond_t  *conds;
-    ngx_http_swarm_rule_t  *rule;
-
-    rule = ps->rule;
-
-    for (i = 0; i < n; i++) {
-        if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS) {
-            return ngx_http_swarm_rule_error(ps, "rule gives over %d "
-                                             "conditions",
-                                             NGX_HTTP_SWARM_RULE_CONDS);
-        }
-
-        conds = realloc(rule->conds,
-                        (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));
-        if (conds == NULL) {
-            return ngx_http_swarm_rule_nomem(ps);
-        }
-
-        rule->conds = conds;
-
-        if (m->nconds == 0) {
-            m->cond = rule->nconds;
-        }
-
-        conds[rule->nconds] = conds[first + i];
-        conds[rule->nconds++].negate ^= negate;
-        m->nconds++;
-    }
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-static int
-ngx_http_swarm_rule_union(ngx_http_swarm_parser_t *ps,
-    ngx_http_swarm_or_t *a, ngx_http_swarm_or_t *b)
-{
-    size_t  j;
-
-    for (j = 0; j < b->n; j++) {
-        if (ngx_http_swarm_rule_push(ps, a, &b->m[j]) != NGX_HTTP_SWARM_DONE)
-        {
-            return NGX_HTTP_SWARM_FAILED;
-        }
-    }
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-static int
-ngx_http_swarm_rule_push(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or,
-    const ngx_http_swarm_match_t *m)
-{
-    ngx_http_swarm_match_t  *p;
-
-    if (or->n == NGX_HTTP_SWARM_RULE_MATCHES) {
-        return ngx_http_swarm_rule_error(ps, "rule gives over %d matches",
-                                         NGX_HTTP_SWARM_RULE_MATCHES);
-    }
-
-    p = realloc(or->m, (or->n + 1) * sizeof(ngx_http_swarm_match_t));
-    if (p == NULL) {
-        return ngx_http_swarm_rule_nomem(ps);
-    }
-
-    p[or->n] = *m;
-    p[or->n++].deep = ps->native;
-    or->m = p;
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
-/*
- * A host name, in lower case, a trailing dot dropped.  Of the native
- * labels: letters, digits, "-" and ".", or "*." and such a name for any
- * name that ends in it.  Of Traefik's (pkg/muxer/http/matcher.go, host):
- * any ASCII but spaces, as Traefik compares it to the request's host
- * (an IPv6 address without its brackets: Host(`::1`)); "*" for any
- * host; "*." and a name for a name of one label more.
- */
-
-static int
-ngx_http_swarm_rule_host(ngx_http_swarm_parser_t *ps, const char *s,
-    size_t len)
-{
-    char    *name, **hosts;
-    size_t   i, from;
-
-    if (len && s[len - 1] == '.') {
-        len--;
-    }
-
-    from = (len > 2 && s[0] == '*' && s[1] == '.') ? 2 : 0;
-
-    if (!ps->native && len == 1 && s[0] == '*') {
-        goto valid;
-    }
-
-    if (len == from || len > 253 || s[len - 1] == '.'
-        || (!ps->native && s[0] == '*' && from == 0))
-    {
-        goto invalid;
-    }
-
-    for (i = from; i < len; i++) {
-        if (ps->native
-            ? !((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')
-                || (s[i] >= '0' && s[i] <= '9') || s[i] == '-'
-                || (s[i] == '.' && i > from && s[i - 1] != '.'))
-            : ((unsigned char) s[i] <= 0x20 || (unsigned char) s[i] >= 0x7f))
-        {
-            goto invalid;
-        }
-    }
-
-valid:
-
-    if (ps->rule->nhosts == NGX_HTTP_SWARM_RULE_HOSTS) {
-        return ngx_http_swarm_rule_error(ps, "rule names over %d hosts",
-                                         NGX_HTTP_SWARM_RULE_HOSTS);
-    }
-
-    name = ngx_http_swarm_rule_keep(ps->rule, s, len);
-    if (name == NULL) {
-        return ngx_http_swarm_rule_nomem(ps);
-    }
-
-    for (i = 0; i < len; i++) {
-        if (name[i] >= 'A' && name[i] <= 'Z') {
-            name[i] = (char) (name[i] - 'A' + 'a');
-        }
-    }
-
-    hosts = realloc(ps->rule->hosts,
-                    (ps->rule->nhosts + 1) * sizeof(char *));
-    if (hosts == NULL) {
-        return ngx_http_swarm_rule_nomem(ps);
-    }
-
-    hosts[ps->rule->nhosts++] = name;
-    ps->rule->hosts = hosts;
-
-    return NGX_HTTP_SWARM_DONE;
-
-invalid:
-
-    return ngx_http_swarm_rule_error(ps, "invalid host name \"%.*s\"",
-                                     (int) ngx_http_swarm_min(len, 64), s);
-}
-
-
-/*
- * a path: "/" and bytes but controls (a space too: Traefik routes by
- * "/foo bar" what comes as "/foo%20bar")
- */
-
-static char *
-ngx_http_swarm_rule_path(ngx_http_swarm_parser_t *ps, const char *s,
-    size_t len)
-{
-    char    *path;
-    size_t   i;
-    json_t  *v;
-
-    if (len == 0 || s[0] != '/') {
-        (void) ngx_http_swarm_rule_error(ps, "path \"%.*s\" does not start "
-                                         "with \"/\"",
-                                         (int) ngx_http_swarm_min(len, 64),
-                                         s);
-        return NULL;
-    }
-
-    for (i = 0; i < len; i++) {
-        if ((unsigned char) s[i] < 0x20 || s[i] == 0x7f) {
-            (void) ngx_http_swarm_rule_error(ps, "invalid path \"%.*s\"",
-                                             (int) ngx_http_swarm_min(len,
-                                                                      64),
-                                             s);
-            return NULL;
-        }
-    }
-
-    /* what is published is JSON: a path that is no UTF-8 could not be */
-
-    v = json_stringn(s, len);
-    if (v == NULL) {
-        (void) ngx_http_swarm_rule_error(ps, "a path that is not UTF-8");
-        return NULL;
-    }
-
-    json_decref(v);
-
-    path = ngx_http_swarm_rule_keep(ps->rule, s, len);
-    if (path == NULL) {
-        (void) ngx_http_swarm_rule_nomem(ps);
-    }
-
-    return path;
-}
-
-
-/* a copy of s, terminated, freed with the rule */
-
-static char *
-ngx_http_swarm_rule_keep(ngx_http_swarm_rule_t *rule, const char *s,
-    size_t len)
-{
-    char   *copy, **strings;
-
-    strings = realloc(rule->strings, (rule->nstrings + 1) * sizeof(char *));
-    if (strings == NULL) {
-        return NULL;
-    }
-
-    rule->strings = strings;
-
-    copy = malloc(len + 1);
-    if (copy == NULL) {
-        return NULL;
-    }
-
-    memcpy(copy, s, len);
-    copy[len] = '\0';
-
-    strings[rule->nstrings++] = copy;
-
-    return copy;
 }
 
 
@@ -1573,7 +965,9 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
     or.m = NULL;
     or.n = 0;
 
-    if (ngx_http_swarm_rule_push(&ps, &or, &any) != NGX_HTTP_SWARM_DONE) {
+    if (ngx_http_swarm_matches_push(&ps.b, &or, &any)
+        != NGX_HTTP_SWARM_DONE)
+    {
         return NGX_HTTP_SWARM_FAILED;
     }
 
@@ -1588,7 +982,7 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
 
         if (ngx_http_swarm_rule_v1_part(&ps, part, semi - part, &next)
             != NGX_HTTP_SWARM_DONE
-            || ngx_http_swarm_rule_cross(&ps, &or, &next)
+            || ngx_http_swarm_matches_cross(&ps.b, &or, &next)
                != NGX_HTTP_SWARM_DONE)
         {
             free(next.m);
@@ -1599,7 +993,7 @@ ngx_http_swarm_rule_parse_v1(const char *s, size_t len,
         free(next.m);
     }
 
-    return ngx_http_swarm_rule_done(&ps, &or);
+    return ngx_http_swarm_matches_done(&ps.b, &or);
 }
 
 
@@ -1684,7 +1078,7 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
 
     (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
 
-    ps.native = 1;
+    ps.b.native = 1;
     ps.syntax = 0;
 
     if (hosts == NULL && path == NULL) {
@@ -1704,7 +1098,7 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
                                       &nargs);
 
         for (i = 0; rc == NGX_HTTP_SWARM_DONE && i < nargs; i++) {
-            rc = ngx_http_swarm_rule_host(&ps, args[i], strlen(args[i]));
+            rc = ngx_http_swarm_matches_host(&ps.b, args[i], strlen(args[i]));
         }
 
         free(args);
@@ -1717,7 +1111,7 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     }
 
     if (path) {
-        m.path = ngx_http_swarm_rule_path(&ps, path, strlen(path));
+        m.path = ngx_http_swarm_matches_path(&ps.b, path, strlen(path));
         if (m.path == NULL) {
             return NGX_HTTP_SWARM_FAILED;
         }
@@ -1726,11 +1120,13 @@ ngx_http_swarm_rule_native(const char *hosts, const char *path,
     or.m = NULL;
     or.n = 0;
 
-    if (ngx_http_swarm_rule_push(&ps, &or, &m) != NGX_HTTP_SWARM_DONE) {
+    if (ngx_http_swarm_matches_push(&ps.b, &or, &m)
+        != NGX_HTTP_SWARM_DONE)
+    {
         return NGX_HTTP_SWARM_FAILED;
     }
 
-    return ngx_http_swarm_rule_done(&ps, &or);
+    return ngx_http_swarm_matches_done(&ps.b, &or);
 }
 
 
@@ -1817,97 +1213,14 @@ ngx_http_swarm_rule_put(char *buf, size_t size, size_t *len, const char *s)
 }
 
 
-/*
- * The path of two matches joined by "&&" into m: the longer of two
- * prefixes one of which begins the other, an exact path its prefix
- * begins, or the same exact path; 0 where no request matches both
- */
-
-static int
-ngx_http_swarm_rule_both(const ngx_http_swarm_match_t *a,
-    const ngx_http_swarm_match_t *b, ngx_http_swarm_match_t *m)
-{
-    size_t                         la, lb;
-    const ngx_http_swarm_match_t  *t;
-
-    if (b->exact && !a->exact) {
-        t = a;
-        a = b;
-        b = t;
-    }
-
-    la = strlen(a->path);
-    lb = strlen(b->path);
-
-    if (a->exact) {
-        if (b->exact ? strcmp(a->path, b->path) != 0
-                     : (la < lb || memcmp(a->path, b->path, lb) != 0))
-        {
-            return 0;
-        }
-
-        m->path = a->path;
-        m->exact = 1;
-
-        return 1;
-    }
-
-    if (la < lb) {
-        t = a;
-        a = b;
-        b = t;
-        la = lb;
-        lb = strlen(b->path);
-    }
-
-    if (memcmp(a->path, b->path, lb) != 0) {
-        return 0;
-    }
-
-    m->path = a->path;
-    m->exact = 0;
-
-    return 1;
-}
-
-
-/* the matches found become the rule's; a path not given is "/" */
-
-static int
-ngx_http_swarm_rule_done(ngx_http_swarm_parser_t *ps, ngx_http_swarm_or_t *or)
-{
-    size_t  i;
-
-    if (or->n == 0) {
-        return ngx_http_swarm_rule_error(ps, "the rule matches no request "
-                                         "(its paths joined by \"&&\" "
-                                         "exclude each other)");
-    }
-
-    for (i = 0; i < or->n; i++) {
-        if (or->m[i].path == NULL) {
-            or->m[i].path = "/";
-            or->m[i].exact = 0;
-        }
-    }
-
-    ps->rule->matches = or->m;
-    ps->rule->n = or->n;
-
-    return NGX_HTTP_SWARM_DONE;
-}
-
-
 static int
 ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps, const char *fmt, ...)
 {
     va_list  args;
 
-    if (ps->errlen) {
-        va_start(args, fmt);
-        vsnprintf(ps->err, ps->errlen, fmt, args);
-        va_end(args);
-    }
+    va_start(args, fmt);
+    ngx_http_swarm_matches_verror(&ps->b, fmt, args);
+    va_end(args);
 
     return NGX_HTTP_SWARM_FAILED;
 }
@@ -1916,7 +1229,7 @@ ngx_http_swarm_rule_error(ngx_http_swarm_parser_t *ps, const char *fmt, ...)
 static int
 ngx_http_swarm_rule_nomem(ngx_http_swarm_parser_t *ps)
 {
-    return ngx_http_swarm_rule_error(ps, "out of memory");
+    return ngx_http_swarm_matches_nomem(&ps->b);
 }
 
 
@@ -1988,343 +1301,6 @@ ngx_http_swarm_rule_is(const char *s, size_t len, const char *name)
     }
 
     return 1;
-}
-
-
-/*
- * A rule as JSON, as the workers get it and swarm_status shows it: its
- * matches, each {"hosts": [...], "path": "/p", "exact": false}, and
- * "if": [{"type": "Header", "name": "X-A", "values": ["1"]}, ...] where
- * it has conditions ("not", "caseless", "first": true where set).
- */
-
-json_t *
-ngx_http_swarm_rule_json(const ngx_http_swarm_rule_t *rule)
-{
-    size_t                   i, j, k;
-    json_t                  *list, *hosts, *m;
-    ngx_http_swarm_match_t  *match;
-
-    list = json_array();
-    if (list == NULL) {
-        return NULL;
-    }
-
-    for (i = 0; i < rule->n; i++) {
-        match = &rule->matches[i];
-
-        /*
-         * host names an earlier match has too (Host(...) && (A || B)):
-         * written once, the later matches naming that match
-         */
-
-        for (k = 0; k < i; k++) {
-            if (match->nhosts
-                && rule->matches[k].host == match->host
-                && rule->matches[k].nhosts == match->nhosts)
-            {
-                break;
-            }
-        }
-
-        if (k < i) {
-            m = json_pack("{sIssso}", "hosts_of", (json_int_t) k,
-                          "path", match->path,
-                          "exact", json_boolean(match->exact));
-            goto deep;
-        }
-
-        hosts = json_array();
-        if (hosts == NULL) {
-            goto failed;
-        }
-
-        for (j = 0; j < match->nhosts; j++) {
-            if (json_array_append_new(hosts,
-                                      json_string(rule->hosts[match->host
-                                                              + j]))
-                != 0)
-            {
-                json_decref(hosts);
-                goto failed;
-            }
-        }
-
-        m = json_pack("{sossso}", "hosts", hosts, "path", match->path,
-                      "exact", json_boolean(match->exact));
-
-    deep:
-
-        /* the native labels' wildcards, of any depth */
-
-        for (j = 0; match->deep && j < match->nhosts; j++) {
-            if (rule->hosts[match->host + j][0] == '*') {
-                break;
-            }
-        }
-
-        if (m && match->deep && j < match->nhosts
-            && json_object_set_new(m, "deep", json_true()) != 0)
-        {
-            json_decref(m);
-            m = NULL;
-        }
-
-        if (m && match->nconds
-            && json_object_set_new(m, "if",
-                                   ngx_http_swarm_rule_conds_json(rule,
-                                                                  match))
-               != 0)
-        {
-            json_decref(m);
-            m = NULL;
-        }
-
-        if (m == NULL || json_array_append_new(list, m) != 0) {
-            goto failed;
-        }
-    }
-
-    return list;
-
-failed:
-
-    json_decref(list);
-
-    return NULL;
-}
-
-
-/*
- * The rule of ngx_http_swarm_rule_json(), checked as a parsed one is:
- * returns as ngx_http_swarm_rule_parse() does.
- */
-
-int
-ngx_http_swarm_rule_from_json(json_t *json, ngx_http_swarm_rule_t *rule,
-    char *err, size_t errlen)
-{
-    size_t                    i, j, k, first;
-    json_t                   *m, *hosts, *h, *path, *of;
-    ngx_http_swarm_or_t       or;
-    ngx_http_swarm_match_t    match;
-    ngx_http_swarm_parser_t   ps;
-
-    (void) ngx_http_swarm_rule_init(&ps, rule, "", 0, err, errlen);
-
-    or.m = NULL;
-    or.n = 0;
-
-    if (!json_is_array(json) || json_array_size(json) == 0) {
-        return ngx_http_swarm_rule_error(&ps, "no matches");
-    }
-
-    json_array_foreach(json, i, m) {
-        hosts = json_object_get(m, "hosts");
-        of = json_object_get(m, "hosts_of");
-        path = json_object_get(m, "path");
-
-        if ((!json_is_array(hosts) && !json_is_integer(of))
-            || !json_is_string(path))
-        {
-            free(or.m);
-            return ngx_http_swarm_rule_error(&ps, "match %zu is no match",
-                                             i);
-        }
-
-        memset(&match, 0, sizeof(ngx_http_swarm_match_t));
-
-        ps.native = json_is_true(json_object_get(m, "deep"));
-
-        /*
-         * The host names of an earlier match: the rule shares them, as
-         * it was parsed (Host(...) && (PathPrefix(...) || ...))
-         */
-
-        if (!json_is_array(hosts)) {
-            k = (size_t) json_integer_value(of);
-
-            if (json_integer_value(of) < 0 || k >= or.n
-                || or.m[k].nhosts == 0)
-            {
-                free(or.m);
-                return ngx_http_swarm_rule_error(&ps, "match %zu names "
-                                                 "no match before it", i);
-            }
-
-            match.host = or.m[k].host;
-            match.nhosts = or.m[k].nhosts;
-            goto path;
-        }
-
-        first = rule->nhosts;
-
-        json_array_foreach(hosts, j, h) {
-            if (!json_is_string(h)
-                || ngx_http_swarm_rule_host(&ps, json_string_value(h),
-                                            json_string_length(h))
-                   != NGX_HTTP_SWARM_DONE)
-            {
-                free(or.m);
-                return ngx_http_swarm_rule_error(&ps, "match %zu has an "
-                                                 "invalid host", i);
-            }
-        }
-
-        match.host = first;
-        match.nhosts = rule->nhosts - first;
-
-    path:
-
-        match.exact = json_is_true(json_object_get(m, "exact"));
-        match.path = ngx_http_swarm_rule_path(&ps, json_string_value(path),
-                                              json_string_length(path));
-
-        if (match.path == NULL
-            || ngx_http_swarm_rule_conds_from_json(&ps,
-                                                   json_object_get(m, "if"),
-                                                   &match)
-               != NGX_HTTP_SWARM_DONE
-            || ngx_http_swarm_rule_push(&ps, &or, &match)
-               != NGX_HTTP_SWARM_DONE)
-        {
-            free(or.m);
-            return NGX_HTTP_SWARM_FAILED;
-        }
-    }
-
-    return ngx_http_swarm_rule_done(&ps, &or);
-}
-
-
-/* a match's conditions as JSON */
-
-static json_t *
-ngx_http_swarm_rule_conds_json(const ngx_http_swarm_rule_t *rule,
-    const ngx_http_swarm_match_t *m)
-{
-    size_t                        i, k;
-    json_t                       *list, *c, *values;
-    const ngx_http_swarm_cond_t  *cond;
-
-    list = json_array();
-
-    for (i = 0; list && i < m->nconds; i++) {
-        cond = &rule->conds[m->cond + i];
-
-        values = json_array();
-
-        for (k = 0; values && k < cond->nvalues; k++) {
-            if (json_array_append_new(values,
-                                      json_string(rule->values[cond->value
-                                                               + k]))
-                != 0)
-            {
-                json_decref(values);
-                values = NULL;
-            }
-        }
-
-        c = json_pack("{sssss o}", "type",
-                      ngx_http_swarm_cond_name(cond->type),
-                      "name", cond->name, "values", values);
-
-        if (c && cond->negate) {
-            json_object_set_new(c, "not", json_true());
-        }
-
-        if (c && cond->caseless) {
-            json_object_set_new(c, "caseless", json_true());
-        }
-
-        if (c && cond->first) {
-            json_object_set_new(c, "first", json_true());
-        }
-
-        if (c == NULL || json_array_append_new(list, c) != 0) {
-            json_decref(list);
-            list = NULL;
-        }
-    }
-
-    return list;
-}
-
-
-/* the conditions of ngx_http_swarm_rule_conds_json(), checked, into m */
-
-static int
-ngx_http_swarm_rule_conds_from_json(ngx_http_swarm_parser_t *ps,
-    json_t *list, ngx_http_swarm_match_t *m)
-{
-    int          type;
-    char        *name, **values;
-    size_t       i, k, n;
-    json_t      *c, *v, *vs;
-    const char  *t;
-
-    if (list == NULL) {
-        return NGX_HTTP_SWARM_DONE;
-    }
-
-    if (!json_is_array(list)) {
-        return ngx_http_swarm_rule_error(ps, "conditions are no list");
-    }
-
-    json_array_foreach(list, i, c) {
-        t = json_string_value(json_object_get(c, "type"));
-        type = t ? ngx_http_swarm_cond_type(t) : -1;
-        vs = json_object_get(c, "values");
-        v = json_object_get(c, "name");
-
-        if (type < 0 || !json_is_array(vs) || !json_is_string(v)) {
-            return ngx_http_swarm_rule_error(ps, "condition %zu is no "
-                                             "condition", i);
-        }
-
-        n = json_array_size(vs);
-
-        name = ngx_http_swarm_rule_keep(ps->rule, json_string_value(v),
-                                        json_string_length(v));
-        values = malloc((n ? n : 1) * sizeof(char *));
-
-        if (name == NULL || values == NULL) {
-            free(values);
-            return ngx_http_swarm_rule_nomem(ps);
-        }
-
-        json_array_foreach(vs, k, v) {
-            values[k] = json_is_string(v)
-                        ? ngx_http_swarm_rule_keep(ps->rule,
-                                                   json_string_value(v),
-                                                   json_string_length(v))
-                        : NULL;
-
-            if (values[k] == NULL) {
-                free(values);
-                return ngx_http_swarm_rule_error(ps, "condition %zu has an "
-                                                 "invalid value", i);
-            }
-        }
-
-        if (ngx_http_swarm_rule_cond(ps, (unsigned) type, name, values, n, m)
-            != NGX_HTTP_SWARM_DONE)
-        {
-            free(values);
-            return NGX_HTTP_SWARM_FAILED;
-        }
-
-        free(values);
-
-        ps->rule->conds[m->cond + m->nconds - 1].negate =
-                                      json_is_true(json_object_get(c, "not"));
-        ps->rule->conds[m->cond + m->nconds - 1].caseless =
-                                 json_is_true(json_object_get(c, "caseless"));
-        ps->rule->conds[m->cond + m->nconds - 1].first =
-                                    json_is_true(json_object_get(c, "first"));
-    }
-
-    return NGX_HTTP_SWARM_DONE;
 }
 
 

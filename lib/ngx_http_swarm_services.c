@@ -1136,7 +1136,7 @@ ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
         r = json_pack("{sssssososo}",
                       "service", rt->service,
                       "router", rt->spec.router,
-                      "rule", ngx_http_swarm_rule_json(&rt->spec.rule),
+                      "rule", ngx_http_swarm_matches_json(&rt->spec.rule),
                       "priority", (traefik || given)
                                   ? json_integer(
                                         ngx_http_swarm_services_priority(

@@ -97,14 +97,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                                                  NULL);
 
     json_array_foreach(json_object_get(routes, "routes"), i, r) {
-        if (ngx_http_swarm_rule_from_json(json_object_get(r, "rule"), &rule,
+        if (ngx_http_swarm_matches_from_json(json_object_get(r, "rule"), &rule,
                                           err, sizeof(err))
             != NGX_HTTP_SWARM_DONE)
         {
             abort();
         }
 
-        back = ngx_http_swarm_rule_json(&rule);
+        back = ngx_http_swarm_matches_json(&rule);
 
         if (!json_equal(back, json_object_get(r, "rule"))) {
             abort();

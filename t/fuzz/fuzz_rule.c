@@ -172,19 +172,19 @@ check(ngx_http_swarm_rule_t *r)
 
     /* the rule as published, read back as a worker reads it */
 
-    json = ngx_http_swarm_rule_json(r);
+    json = ngx_http_swarm_matches_json(r);
     if (json == NULL) {
         abort();
     }
 
-    if (ngx_http_swarm_rule_from_json(json, &again, err, sizeof(err))
+    if (ngx_http_swarm_matches_from_json(json, &again, err, sizeof(err))
         != NGX_HTTP_SWARM_DONE
         || again.n != r->n || again.nhosts > r->nhosts)
     {
         abort();
     }
 
-    back = ngx_http_swarm_rule_json(&again);
+    back = ngx_http_swarm_matches_json(&again);
     if (back == NULL || !json_equal(json, back)) {
         abort();
     }
