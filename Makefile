@@ -36,7 +36,7 @@ UNIT_LIBS := -ljansson -lcmocka
 
 .PHONY: all module deps test-deps lib-c99 layers unit t test-asan t-e2e test \
         fuzz bench \
-        bench-scale bench-routed bench-deps clean \
+        bench-scale bench-routed bench-instr bench-deps clean \
         demo demo-down
 
 all: module
@@ -184,12 +184,19 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	    test $${PIPESTATUS[0]} = 0
 
 # a benchmark that prints figures, not a timed test: see t/bench/bench.pl,
-# t/bench/routed.pl: 1,000 routes against one (bench-routed), and
-# t/bench/scale.pl: the same module with 10,000 tasks (bench-scale)
+# t/bench/routed.pl: 1,000 routes against one (bench-routed),
+# t/bench/scale.pl: the same module with 10,000 tasks (bench-scale), and
+# t/bench/route-instr.pl: instructions per request under callgrind, one
+# router alone, beside 1,000 others and beside 20 HostRegexp routers
+# (bench-instr)
 bench: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
+	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)
+
+bench-instr: bench-deps
+	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)
 
 bench-routed: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
