@@ -79,10 +79,10 @@ typedef struct {
     unsigned                   network_labels;
     unsigned                   lbswarm;
 
-    /* the servers' entrypoints, "a,b", or NULL for none */
-    const char                *entrypoints;
-
-    /* the selector's check of regular expressions, or NULL */
+    /*
+     * the selector: its servers' entrypoints, its check of regular
+     * expressions
+     */
     const ngx_http_swarm_selector_t  *sel;
 
     /* the service, its labels, and the default rule made for it */
@@ -269,7 +269,6 @@ ngx_http_swarm_labels_traefik(json_t *labels,
 
     tr->service = service;
     tr->labels = labels;
-    tr->entrypoints = sel->entrypoints;
     tr->sel = sel;
     tr->template = sel->default_rule ? sel->default_rule
                                      : NGX_HTTP_SWARM_DEFAULT_RULE;
@@ -898,10 +897,10 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
     }
 
     if (rc == NGX_HTTP_SWARM_DONE && spec->entrypoints[0]
-        && tr->entrypoints
-        && ngx_http_swarm_labels_known(spec->entrypoints, tr->entrypoints,
-                                       report, upstream, service,
-                                       router->name)
+        && tr->sel->entrypoints
+        && ngx_http_swarm_labels_known(spec->entrypoints,
+                                       tr->sel->entrypoints, report,
+                                       upstream, service, router->name)
            == 0)
     {
         snprintf(err, sizeof(err), "none of its entrypoints \"%.64s\" is "
@@ -1394,6 +1393,7 @@ ngx_http_swarm_labels_number(const char *s, long min, long max, long *n)
 
     return 0;
 }
+
 
 /*
  * the regular expressions of a rule, compiled as the workers will

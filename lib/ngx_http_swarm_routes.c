@@ -2,8 +2,10 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * Which route a request goes to, by its Host and path, among routes each
- * given as a rule (ngx_http_swarm_rule.c), in one of two orders.  The
+ * Which route a request goes to, by its Host and path (and the
+ * conditions of Traefik's other matchers, which the caller tests), among
+ * routes each given as a rule (ngx_http_swarm_rule.c), in one of two
+ * orders.  The
  * native order: a priority, where given, decides first, the higher the
  * better; then the host: an exact name, then wildcards, the longer
  * suffix first, then routes for any host; then the path: the longest,

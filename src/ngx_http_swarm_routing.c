@@ -286,7 +286,7 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
     }
 
     if (ngx_http_swarm_matches_from_json(json_object_get(r, "rule"),
-                                      &routing->rules[i], err, sizeof(err))
+                                         &routing->rules[i], err, sizeof(err))
         != NGX_HTTP_SWARM_DONE
         || ngx_http_swarm_match_compile(&routing->rules[i], pool, err,
                                         sizeof(err))

@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     json_array_foreach(json_object_get(routes, "routes"), i, r) {
         if (ngx_http_swarm_matches_from_json(json_object_get(r, "rule"), &rule,
-                                          err, sizeof(err))
+                                             err, sizeof(err))
             != NGX_HTTP_SWARM_DONE)
         {
             abort();

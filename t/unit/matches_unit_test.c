@@ -35,7 +35,7 @@ test_matches_json(void **state)
     assert_int_equal(json_array_size(json), 2);
 
     assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                   sizeof(err)),
+                                                      sizeof(err)),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(again.n, 2);
     assert_int_equal(again.matches[0].nhosts, 2);
@@ -67,7 +67,7 @@ test_matches_json(void **state)
     json = ngx_http_swarm_matches_json(&rule);
     assert_non_null(json);
     assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                   sizeof(err)),
+                                                      sizeof(err)),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(again.n, 2);
     assert_int_equal(again.matches[0].nconds, 2);
@@ -89,7 +89,7 @@ test_matches_json(void **state)
                       "[{\"type\": \"Frob\", \"name\": \"\", "
                       "\"values\": []}]}]", 0, &jerr);
     assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                   sizeof(err)),
+                                                      sizeof(err)),
                      NGX_HTTP_SWARM_FAILED);
     assert_string_equal(err, "condition 0 is no condition");
     ngx_http_swarm_rule_free(&again);
@@ -99,7 +99,7 @@ test_matches_json(void **state)
                       "[{\"type\": \"PathRegexp\", \"name\": \"\", "
                       "\"values\": [\"(?<=a)\"]}]}]", 0, &jerr);
     assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                   sizeof(err)),
+                                                      sizeof(err)),
                      NGX_HTTP_SWARM_FAILED);
     ngx_http_swarm_rule_free(&again);
     json_decref(json);
@@ -135,7 +135,7 @@ test_matches_json(void **state)
         assert_null(json_object_get(json_array_get(json, 1), "hosts"));
 
         assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                       sizeof(err)),
+                                                          sizeof(err)),
                          NGX_HTTP_SWARM_DONE);
         assert_int_equal(again.n, 2);
         assert_int_equal(again.nhosts, 129);
@@ -156,7 +156,7 @@ test_matches_json(void **state)
                          NGX_HTTP_SWARM_DONE);
         json = ngx_http_swarm_matches_json(&rule);
         assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
-                                                       sizeof(err)),
+                                                          sizeof(err)),
                          NGX_HTTP_SWARM_DONE);
         assert_int_equal(again.n, 4);
         assert_int_equal(again.nhosts, rule.nhosts);
@@ -186,7 +186,7 @@ test_matches_json(void **state)
         bad = json_loads(bads[i], 0, &jerr);
         assert_non_null(bad);
         assert_int_equal(ngx_http_swarm_matches_from_json(bad, &again, err,
-                                                       sizeof(err)),
+                                                          sizeof(err)),
                          NGX_HTTP_SWARM_FAILED);
         ngx_http_swarm_rule_free(&again);
         json_decref(bad);
