@@ -52,7 +52,7 @@ static ngx_int_t ngx_http_swarm_routing_tables(
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_routing_t *routing,
     ngx_pool_t *pool);
 static ngx_uint_t ngx_http_swarm_routing_on(ngx_http_swarm_upstream_t *up,
-    json_t *r, ngx_uint_t e, ngx_uint_t tls);
+    json_t *r, ngx_uint_t e, ngx_uint_t tls, ngx_uint_t dflt);
 static void ngx_http_swarm_routing_cleanup(void *data);
 
 
@@ -154,8 +154,9 @@ static ngx_int_t
 ngx_http_swarm_routing_tables(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_routing_t *routing, ngx_pool_t *pool)
 {
-    json_t      *list;
-    ngx_uint_t   t, i, e, tls;
+    json_t                       *list;
+    ngx_uint_t                    t, i, e, tls, dflt;
+    ngx_http_swarm_entrypoint_t  *ep;
 
     routing->ntables = 1 + 2 * (up->entrypoints ? up->entrypoints->nelts
                                                 : 0);
@@ -168,6 +169,15 @@ ngx_http_swarm_routing_tables(ngx_http_swarm_upstream_t *up,
 
     list = json_object_get(routing->json, "routes");
 
+    /* whether any entrypoint is marked default */
+
+    dflt = 0;
+    ep = up->entrypoints ? up->entrypoints->elts : NULL;
+
+    for (i = 0; ep && i < up->entrypoints->nelts; i++) {
+        dflt |= ep[i].dflt;
+    }
+
     for (t = 0; t < routing->ntables; t++) {
         e = (t - 1) / 2;
         tls = (t - 1) % 2;
@@ -175,7 +185,7 @@ ngx_http_swarm_routing_tables(ngx_http_swarm_upstream_t *up,
         for (i = 0; i < routing->n; i++) {
             routing->routes[i].skip = (t > 0)
                 && !ngx_http_swarm_routing_on(up, json_array_get(list, i),
-                                              e, tls);
+                                              e, tls, dflt);
         }
 
         routing->tables[t] = ngx_http_swarm_routes_build(routing->routes,
@@ -194,17 +204,16 @@ ngx_http_swarm_routing_tables(ngx_http_swarm_upstream_t *up,
 /*
  * Whether a route is tried on entrypoint e for plain or TLS requests:
  * its entrypoints, else the default ones (all where none is marked
- * default); a TLS route, or any on an entrypoint with tls, only for TLS
- * requests, any other only for plain ones
+ * default: "dflt" 0); a TLS route, or any on an entrypoint with tls,
+ * only for TLS requests, any other only for plain ones
  */
 
 static ngx_uint_t
 ngx_http_swarm_routing_on(ngx_http_swarm_upstream_t *up, json_t *r,
-    ngx_uint_t e, ngx_uint_t tls)
+    ngx_uint_t e, ngx_uint_t tls, ngx_uint_t dflt)
 {
     size_t                        k, len;
     json_t                       *list, *v;
-    ngx_uint_t                    i, dflt;
     const char                   *name;
     ngx_http_swarm_entrypoint_t  *ep;
 
@@ -229,10 +238,6 @@ ngx_http_swarm_routing_on(ngx_http_swarm_upstream_t *up, json_t *r,
         }
 
         return 0;
-    }
-
-    for (i = 0, dflt = 0; i < up->entrypoints->nelts; i++) {
-        dflt |= ep[i].dflt;
     }
 
     return !dflt || ep[e].dflt;
