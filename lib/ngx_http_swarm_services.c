@@ -34,6 +34,9 @@ typedef struct {
 
 static void ngx_http_swarm_services_tie(void *data, unsigned route,
     const char *service, const char *msg);
+static void ngx_http_swarm_services_take(ngx_http_swarm_routed_t *r,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    ngx_http_swarm_route_spec_t *spec);
 static int ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
     const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
     json_t *labels, json_t *endpoint, ngx_http_swarm_report_t *report);
@@ -427,12 +430,7 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
                 goto failed;
             }
 
-            r->upstream = sel->upstream;
-            (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service),
-                                            name);
-            (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
-            r->spec = *spec;
-            memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
+            ngx_http_swarm_services_take(r, sel, id, name, spec);
             continue;
         }
 
@@ -497,16 +495,7 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
         r = &out->routed[out->nrouted++];
 
-        r->upstream = sel->upstream;
-        r->route = 0;
-        r->dropped = 0;
-        (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service), name);
-        (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
-
-        /* the rule is the entry's now */
-
-        r->spec = *spec;
-        memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
+        ngx_http_swarm_services_take(r, sel, id, name, spec);
 
         out->services[out->n - 1].routed = out->nrouted;
     }
@@ -520,6 +509,24 @@ failed:
     ngx_http_swarm_labels_free(&lab);
 
     return NGX_HTTP_SWARM_FAILED;
+}
+
+
+/* a route of a service's labels into its entry: the rule is the entry's */
+
+static void
+ngx_http_swarm_services_take(ngx_http_swarm_routed_t *r,
+    const ngx_http_swarm_selector_t *sel, const char *id, const char *name,
+    ngx_http_swarm_route_spec_t *spec)
+{
+    r->upstream = sel->upstream;
+    r->route = 0;
+    r->dropped = 0;
+    (void) ngx_http_swarm_text_copy(r->service, sizeof(r->service), name);
+    (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
+
+    r->spec = *spec;
+    memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
 }
 
 
