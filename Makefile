@@ -12,9 +12,11 @@ BUILD := $(TOP)/build
 NGINX_SRC ?=
 NGINX_BIN ?= /usr/sbin/nginx
 # configure arguments for NGINX_SRC: --with-compat makes the module load
-# into any nginx of that version built --with-compat, whatever its modules
+# into any nginx of that version built --with-compat, whatever its modules;
+# PCRE (libpcre2-dev, which nginx-dev brings) runs the regular expressions
+# of Traefik's rules
 NGINX_CONFIGURE ?= --with-compat --with-threads --with-debug \
-                   --without-http_rewrite_module --without-http_gzip_module
+                   --without-http_gzip_module
 MODULE := $(BUILD)/ngx_http_swarm_module.so
 
 # the pure layer: no nginx, so unit tests and fuzzers call it directly
@@ -25,7 +27,7 @@ SRCS := config ngx_http_swarm_module.c ngx_http_swarm_sticky.c \
         $(wildcard src/*.c src/*.h src/*.html) $(LIB_SRCS) $(LIB_HDRS)
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
-              gcc make
+              libpcre2-dev gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              libssl-dev openssl iproute2 util-linux \
              valgrind clang libclang-rt-14-dev prometheus chromium \
@@ -125,7 +127,7 @@ test-asan:
 	src=$$($(TOP)/t/fetch-nginx 1.26.3 $(BUILD)/src); \
 	$(MAKE) --no-print-directory NGINX_SRC=$$src BUILD=$(ASAN_DIR) \
 	    NGINX_CONFIGURE="--with-compat --with-threads --with-debug \
-	        --without-http_rewrite_module --without-http_gzip_module \
+	        --without-http_gzip_module \
 	        --with-http_ssl_module \
 	        --with-cc-opt='$(ASAN_FLAGS)' \
 	        --with-ld-opt='-fsanitize=address,undefined'" module; \
