@@ -351,13 +351,20 @@ my @table = (
                    [ 'unclosed', 'PathRegexp(`/(css`)' ],
                    [ 'v2only', 'Headers(`X`, `1`)' ],
                    [ 'ok', 'Path(`/ok`)' ] ],
+      # pkg/muxer/http/parser.go:60: v2 only where ruleSyntax is "v2"
+      services => [ [ 'upper', { 'traefik.enable' => 'true',
+          'traefik.http.routers.upper.rule' => 'Headers(`X`, `1`)',
+          'traefik.http.routers.upper.ruleSyntax' => 'V2',
+          'traefik.http.services.upper.loadbalancer.server.port' => $p } ] ],
       routed => [ 'ok' ],
       refused => {
           backref => 'router "backref" not routed: PathRegexp: regular '
                      . 'expression "^/(a)\1" has a backreference, which '
                      . 'Go\'s RE2 refuses',
           v2only => 'router "v2only" not routed: matcher "Headers" is '
-                    . 'Traefik v2\'s, not v3\'s (ruleSyntax=v2)' },
+                    . 'Traefik v2\'s, not v3\'s (ruleSyntax=v2)',
+          upper => 'router "upper" not routed: matcher "Headers" is '
+                   . 'Traefik v2\'s, not v3\'s (ruleSyntax=v2)' },
       get => [ [ 'a.test', '/ok', 'ok' ], [ 'a.test', '/css', 404 ] ] },
     { from => 'pkg/provider/merge.go:64 (the labels of all services merged: '
             . 'a router may name a service of another swarm service\'s '

@@ -483,12 +483,20 @@ sub fake_task {
     return $k;
 }
 
+# a port free now, and never one given before in this process (the kernel
+# may hand the same ephemeral port out twice in a row)
+
+my %ports_given;
+
 sub free_port {
-    my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
-        LocalPort => 0, Proto => 'tcp', ReuseAddr => 1) or die $!;
-    my $port = $s->sockport;
-    close $s;
-    return $port;
+    for (1 .. 100) {
+        my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1',
+            LocalPort => 0, Proto => 'tcp', ReuseAddr => 1) or die $!;
+        my $port = $s->sockport;
+        close $s;
+        return $port unless $ports_given{$port}++;
+    }
+    die "no free port\n";
 }
 
 sub wait_for {
