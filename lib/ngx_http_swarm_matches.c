@@ -24,6 +24,8 @@
 
 static int ngx_http_swarm_matches_check(ngx_http_swarm_build_t *b,
     const ngx_http_swarm_cond_t *c);
+static int ngx_http_swarm_matches_append(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_cond_t cond, ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_matches_copy(ngx_http_swarm_build_t *b,
     size_t first, size_t n, unsigned negate, ngx_http_swarm_match_t *m);
 static int ngx_http_swarm_matches_both(const ngx_http_swarm_match_t *a,
@@ -60,7 +62,7 @@ ngx_http_swarm_matches_cond(ngx_http_swarm_build_t *b, unsigned type,
 {
     char                  **v;
     size_t                  i;
-    ngx_http_swarm_cond_t  *c, cond;
+    ngx_http_swarm_cond_t   cond;
     ngx_http_swarm_rule_t  *rule;
 
     rule = b->rule;
@@ -94,6 +96,30 @@ ngx_http_swarm_matches_cond(ngx_http_swarm_build_t *b, unsigned type,
 
     if (ngx_http_swarm_matches_check(b, &cond) != NGX_HTTP_SWARM_DONE) {
         return NGX_HTTP_SWARM_FAILED;
+    }
+
+    return ngx_http_swarm_matches_append(b, cond, m);
+}
+
+
+/*
+ * a condition more of m, whose conditions are the last of the rule's,
+ * within the bound
+ */
+
+static int
+ngx_http_swarm_matches_append(ngx_http_swarm_build_t *b,
+    ngx_http_swarm_cond_t cond, ngx_http_swarm_match_t *m)
+{
+    ngx_http_swarm_cond_t  *c;
+    ngx_http_swarm_rule_t  *rule;
+
+    rule = b->rule;
+
+    if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS) {
+        return ngx_http_swarm_matches_error(b, "rule gives over %d "
+                                            "conditions",
+                                            NGX_HTTP_SWARM_RULE_CONDS);
     }
 
     c = realloc(rule->conds,
@@ -382,33 +408,19 @@ ngx_http_swarm_matches_copy(ngx_http_swarm_build_t *b, size_t first,
     size_t n, unsigned negate, ngx_http_swarm_match_t *m)
 {
     size_t                  i;
-    ngx_http_swarm_cond_t  *conds;
+    ngx_http_swarm_cond_t   cond;
     ngx_http_swarm_rule_t  *rule;
 
     rule = b->rule;
 
     for (i = 0; i < n; i++) {
-        if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS) {
-            return ngx_http_swarm_matches_error(b, "rule gives over %d "
-                                                "conditions",
-                                                NGX_HTTP_SWARM_RULE_CONDS);
+        cond = rule->conds[first + i];
+        cond.negate ^= negate;
+
+        if (ngx_http_swarm_matches_append(b, cond, m) != NGX_HTTP_SWARM_DONE)
+        {
+            return NGX_HTTP_SWARM_FAILED;
         }
-
-        conds = realloc(rule->conds,
-                        (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));
-        if (conds == NULL) {
-            return ngx_http_swarm_matches_nomem(b);
-        }
-
-        rule->conds = conds;
-
-        if (m->nconds == 0) {
-            m->cond = rule->nconds;
-        }
-
-        conds[rule->nconds] = conds[first + i];
-        conds[rule->nconds++].negate ^= negate;
-        m->nconds++;
     }
 
     return NGX_HTTP_SWARM_DONE;
