@@ -406,6 +406,12 @@ typedef struct {
 typedef struct {
     ngx_http_swarm_rule_t     *rule;
     unsigned                   native;
+
+    /*
+     * the values of all the conditions made, copies counted as their
+     * JSON writes them out again: what reading it back needs
+     */
+    size_t                     values;
     char                      *err;
     size_t                     errlen;
 } ngx_http_swarm_build_t;

@@ -46,6 +46,7 @@ ngx_http_swarm_matches_start(ngx_http_swarm_build_t *b,
 
     b->rule = rule;
     b->native = 0;
+    b->values = 0;
     b->err = err;
     b->errlen = errlen;
 }
@@ -68,7 +69,7 @@ ngx_http_swarm_matches_cond(ngx_http_swarm_build_t *b, unsigned type,
     rule = b->rule;
 
     if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS
-        || rule->nvalues + n > NGX_HTTP_SWARM_RULE_CONDS)
+        || b->values + n > NGX_HTTP_SWARM_RULE_CONDS)
     {
         return ngx_http_swarm_matches_error(b, "rule gives over %d conditions",
                                             NGX_HTTP_SWARM_RULE_CONDS);
@@ -104,7 +105,9 @@ ngx_http_swarm_matches_cond(ngx_http_swarm_build_t *b, unsigned type,
 
 /*
  * a condition more of m, whose conditions are the last of the rule's,
- * within the bound
+ * within the bounds: on conditions, and on their values as the rule's
+ * JSON gives them again, a copy's too (its own there), so that every
+ * rule made reads back
  */
 
 static int
@@ -116,11 +119,15 @@ ngx_http_swarm_matches_append(ngx_http_swarm_build_t *b,
 
     rule = b->rule;
 
-    if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS) {
+    if (rule->nconds == NGX_HTTP_SWARM_RULE_CONDS
+        || b->values + cond.nvalues > NGX_HTTP_SWARM_RULE_CONDS)
+    {
         return ngx_http_swarm_matches_error(b, "rule gives over %d "
                                             "conditions",
                                             NGX_HTTP_SWARM_RULE_CONDS);
     }
+
+    b->values += cond.nvalues;
 
     c = realloc(rule->conds,
                 (rule->nconds + 1) * sizeof(ngx_http_swarm_cond_t));

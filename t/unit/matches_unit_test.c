@@ -194,11 +194,61 @@ test_matches_json(void **state)
 }
 
 
+/*
+ * Conditions copied by "&&" share their values in the rule and have
+ * them each in its JSON: a rule that parses reads back (a rule fuzzer's
+ * find), or does not parse
+ */
+
+static void
+test_matches_bounds(void **state)
+{
+    int                     rc;
+    char                    err[256], s[8192], *p;
+    json_t                 *json;
+    size_t                  i;
+    ngx_http_swarm_rule_t   rule, again;
+
+    (void) state;
+
+    p = s + sprintf(s, "(");
+
+    for (i = 0; i < 16; i++) {
+        p += sprintf(p, "%sPath(`/%zu`)", i ? " || " : "", i);
+    }
+
+    p += sprintf(p, ") && ClientIP(");
+
+    for (i = 0; i < 100; i++) {
+        p += sprintf(p, "%s`10.0.%zu.1`", i ? ", " : "", i);
+    }
+
+    sprintf(p, ")");
+
+    rc = ngx_http_swarm_rule_parse_v2(s, strlen(s), &rule, err, sizeof(err));
+
+    if (rc == NGX_HTTP_SWARM_DONE) {
+        json = ngx_http_swarm_matches_json(&rule);
+        assert_int_equal(ngx_http_swarm_matches_from_json(json, &again, err,
+                                                          sizeof(err)),
+                         NGX_HTTP_SWARM_DONE);
+        json_decref(json);
+        ngx_http_swarm_rule_free(&again);
+    }
+
+    assert_int_equal(rc, NGX_HTTP_SWARM_FAILED);
+    assert_string_equal(err, "rule gives over 1024 conditions");
+
+    ngx_http_swarm_rule_free(&rule);
+}
+
+
 int
 main(void)
 {
     const struct CMUnitTest  tests[] = {
         cmocka_unit_test(test_matches_json),
+        cmocka_unit_test(test_matches_bounds),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
