@@ -206,6 +206,12 @@ typedef struct {
      */
     int                      (*regex)(const char *re, unsigned caseless,
                                       char *err, size_t errlen);
+
+    /*
+     * swarm_middleware: the middlewares of nginx.conf, Traefik's "@file"
+     * ones, made (ngx_http_swarm_middlewares_make()) by name; or NULL
+     */
+    json_t                    *middlewares;
 } ngx_http_swarm_selector_t;
 
 
@@ -266,6 +272,13 @@ typedef struct {
     ngx_http_swarm_lbref_t    *lbs;
     size_t                     nlbs;
     size_t                     lcap;
+
+    /*
+     * the middlewares their labels define: an array of {"upstream",
+     * "service", "defs"}; and the selectors' swarm_middleware ones
+     */
+    json_t                    *middlewares;
+    json_t                    *file;
 } ngx_http_swarm_services_t;
 
 
@@ -501,6 +514,27 @@ typedef struct {
 } ngx_http_swarm_sticky_spec_t;
 
 
+/* the middlewares a route runs, chains expanded, at the most */
+#define NGX_HTTP_SWARM_MIDDLEWARES_MAX  32
+
+
+/*
+ * A middleware being made (ngx_http_swarm_middlewares.c): its labels,
+ * by "type.option", those taken so far, the definition written, and why
+ * it cannot be run (err "" when out of memory)
+ */
+
+typedef struct {
+    json_t                    *raw;
+    json_t                    *used;
+    json_t                    *def;
+    const char                *type;
+    const ngx_http_swarm_selector_t  *sel;
+    char                      *err;
+    size_t                     errlen;
+} ngx_http_swarm_make_t;
+
+
 /* a route of a service, as its labels give it (ngx_http_swarm_labels.c) */
 
 typedef struct {
@@ -541,6 +575,9 @@ typedef struct {
     /* a hash of the router's labels: one name defined twice is told */
     uint32_t                   hash;
 
+    /* the middlewares it names, as given ("a,b@file"), "" for none */
+    char                       middlewares[NGX_HTTP_SWARM_ERR_LEN];
+
     ngx_http_swarm_sticky_spec_t  sticky;
 } ngx_http_swarm_route_spec_t;
 
@@ -564,6 +601,12 @@ typedef struct {
 
     /* the traefik.* labels acted on by nothing, joined by ", " */
     char                       ignored[NGX_HTTP_SWARM_ERR_LEN];
+
+    /*
+     * the middlewares the labels define, by name: each made, or
+     * {"error": why}; NULL for none
+     */
+    json_t                    *middlewares;
 } ngx_http_swarm_labels_t;
 
 
@@ -583,6 +626,9 @@ struct ngx_http_swarm_routed_s {
 
     /* of a router whose service another swarm service defines: that one */
     char                       target[NGX_HTTP_SWARM_NAME_LEN];
+
+    /* the middlewares it runs, resolved: an array, or NULL for none */
+    json_t                    *middlewares;
 };
 
 
@@ -777,6 +823,46 @@ long ngx_http_swarm_template_make(const char *tpl, const char *name,
 void ngx_http_swarm_template_normalize(const char *s, char *buf,
     size_t size);
 void ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out);
+
+int ngx_http_swarm_mwtypes_redirectscheme(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_redirectregex(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_basicauth(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_headers(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_stripprefix(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_stripprefixregex(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_addprefix(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_replacepath(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_replacepathregex(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_ipallowlist(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_chain(ngx_http_swarm_make_t *m);
+
+const char *ngx_http_swarm_opt_take(ngx_http_swarm_make_t *m,
+    const char *option);
+int ngx_http_swarm_opt_bool(ngx_http_swarm_make_t *m,
+    const char *option, const char *name);
+int ngx_http_swarm_opt_number(ngx_http_swarm_make_t *m,
+    const char *option, const char *name, long min, long max, long *n);
+json_t *ngx_http_swarm_opt_list(const char *s);
+int ngx_http_swarm_opt_regex(ngx_http_swarm_make_t *m, const char *re,
+    const char *option);
+int ngx_http_swarm_opt_replacement(ngx_http_swarm_make_t *m,
+    const char *s, const char *option);
+int ngx_http_swarm_opt_text(const char *s);
+int ngx_http_swarm_opt_token(const char *s);
+int ngx_http_swarm_opt_set(ngx_http_swarm_make_t *m, const char *key,
+    json_t *value);
+int ngx_http_swarm_opt_error(ngx_http_swarm_make_t *m,
+    const char *fmt, ...);
+
+int ngx_http_swarm_middlewares_label(json_t *defs, const char *key,
+    const char *value);
+json_t *ngx_http_swarm_middlewares_make(json_t *raw,
+    const ngx_http_swarm_selector_t *sel, char *err, size_t errlen);
+json_t *ngx_http_swarm_middlewares_resolve(json_t *swarm, json_t *file,
+    const char *list, char *err, size_t errlen);
+size_t ngx_http_swarm_middlewares_expand(const char *repl, size_t rlen,
+    const char *subject, const int *caps, size_t ncaps, char *buf,
+    size_t size);
 
 int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
     const unsigned char *name, size_t nlen, const unsigned char **value,

@@ -39,15 +39,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     static const ngx_http_swarm_selector_t  sel[] = {
         { "swarm.upstream", "app", NULL, NULL, 0, 0, 0, 0, 0, NULL, 0, NULL,
-          NULL },
+          NULL, NULL },
         { NULL, NULL, "mystack_api", "mystack_net", 9000, 1, 0, 0, 0, NULL,
-          0, NULL },
+          0, NULL, NULL, NULL },
         { "swarm.upstream", "api", NULL, NULL, 0, 1, 0, 8000, 8999, NULL, 0,
-          NULL },
+          NULL, NULL, NULL },
         { "swarm.enable", "true", NULL, NULL, 0, 2,
-          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL, NULL },
         { "traefik.enable", "true", NULL, NULL, 80, 2,
-          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 1, 1024, NULL, 0, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 1, 1024, NULL, 0, NULL, NULL, NULL },
     };
 
     reader = ngx_http_swarm_tasks_create();

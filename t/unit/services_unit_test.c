@@ -19,7 +19,8 @@ test_services_by_label(void **state)
     size_t                     len;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 3, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 3, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
 
     (void) state;
 
@@ -61,9 +62,10 @@ test_services_by_name(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  exact = { NULL, NULL, "mystack_api",
                                          "mystack_net", 9999, 0, 0, 0, 0,
-                                         NULL, 0, NULL, NULL };
+                                         NULL, 0, NULL, NULL, NULL };
     ngx_http_swarm_selector_t  prefix = { NULL, NULL, "mystack_ap", NULL,
-                                          0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                          0, 0, 0, 0, 0, NULL, 0, NULL,
+                                          NULL, NULL };
 
     (void) state;
 
@@ -96,7 +98,8 @@ test_services_no_port(void **state)
     ngx_http_swarm_report_t    report = { report_handler, &log };
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "mystack_worker", NULL,
-                                       0, 2, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 2, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
 
     (void) state;
 
@@ -146,13 +149,13 @@ test_filters(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
                                             NULL, 80, 0, 0, 0, 0, NULL, 0,
-                                            NULL, NULL };
+                                            NULL, NULL, NULL };
     ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
                                            80, 0, 0, 0, 0, NULL, 0, NULL,
-                                           NULL };
+                                           NULL, NULL };
     ngx_http_swarm_selector_t  all = { NULL, NULL, NULL, NULL, 0, 0,
                                        NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0,
-                                       NULL, 0, NULL, NULL };
+                                       NULL, 0, NULL, NULL, NULL };
 
     (void) state;
 
@@ -216,7 +219,7 @@ test_services_routes(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.enable", "true", NULL, NULL,
                                        0, 0, NGX_HTTP_SWARM_ROUTES_NATIVE,
-                                       0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, NULL, 0, NULL, NULL, NULL };
 
     (void) state;
 
@@ -378,9 +381,9 @@ test_services_traefik_order(void **state)
 
     static const ngx_http_swarm_selector_t  sel[] = {
         { "traefik.enable", "true", NULL, NULL, 80, 0,
-          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0, NULL, 0, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0, NULL, 0, NULL, NULL, NULL },
         { "swarm.enable", "true", NULL, NULL, 80, 0,
-          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL, NULL },
     };
 
     static const char  *traefik =
@@ -481,7 +484,7 @@ test_services_merge(void **state)
     static const ngx_http_swarm_selector_t  sel = {
         NULL, NULL, NULL, NULL, 0, 0, NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0,
         NULL, 1, NULL, NULL
-    };
+, NULL    };
 
     static const char  *list =
         "[{\"ID\": \"aa\", \"Spec\": {\"Name\": \"api\", \"Labels\": {"

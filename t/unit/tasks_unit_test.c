@@ -68,7 +68,8 @@ test_tasks_steady(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -101,7 +102,8 @@ test_tasks_ambiguous_network(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
 
     (void) state;
 
@@ -128,7 +130,7 @@ test_tasks_network_chosen(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
                                        "mystack_backend", 0, 0, 0, 0, 0,
-                                       NULL, 0, NULL, NULL };
+                                       NULL, 0, NULL, NULL, NULL };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -151,7 +153,8 @@ test_tasks_scaling_up(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -175,10 +178,11 @@ test_tasks_mixed(void **state)
     report_log_t               log;
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
                                        "mystack_net", 0, 0, 0, 0, 0, NULL, 0,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -492,7 +496,8 @@ test_every_fixture(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
-                                       0, 0, 0, 0, 0, NULL, 0, NULL, NULL };
+                                       0, 0, 0, 0, 0, NULL, 0, NULL,
+                                       NULL, NULL };
 
     static const struct {
         const char  *name;

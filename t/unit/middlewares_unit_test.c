@@ -1,0 +1,302 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * Unit tests (cmocka) of lib/ngx_http_swarm_middlewares.c: labels
+ * gathered by middleware, definitions made or refused with the option
+ * named, routers' lists resolved with chains, Go's replacement syntax.
+ */
+
+
+#include <unistd.h>
+
+#include "unit_test.h"
+
+
+/* a middleware of labels "key=value" (after its name) made, or NULL */
+
+static json_t *
+make(const char *labels[], char *err, size_t errlen)
+{
+    size_t   i;
+    json_t  *defs, *def;
+
+    defs = json_object();
+
+    for (i = 0; labels[i]; i += 2) {
+        assert_int_equal(ngx_http_swarm_middlewares_label(defs, labels[i],
+                                                          labels[i + 1]),
+                         NGX_HTTP_SWARM_YES);
+    }
+
+    assert_int_equal(json_object_size(defs), 1);
+
+    def = ngx_http_swarm_middlewares_make(json_object_get(defs, "m"), NULL,
+                                          err, errlen);
+    json_decref(defs);
+
+    return def;
+}
+
+
+static void
+test_middlewares_make(void **state)
+{
+    char         err[256];
+    json_t      *def, *v;
+    const char  *scheme[] = { "m.RedirectScheme.Scheme", "https",
+                              "m.redirectscheme.permanent", "true",
+                              "m.redirectscheme.port", "443", NULL };
+    const char  *headers[] = {
+        "m.headers.customRequestHeaders.X-Script-Name", "test",
+        "m.headers.customresponseheaders.X-Custom", "",
+        "m.headers.stsSeconds", "31536000",
+        "m.headers.stsIncludeSubdomains", "true",
+        "m.headers.frameDeny", "true",
+        "m.headers.accessControlAllowOriginList", "https://a.test, *",
+        NULL };
+    const char  *auth[] = { "m.basicauth.users",
+                            "test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/,"
+                            "test2:$2y$05$abcdefghijklmnopqrstuu", NULL };
+    const char  *allow[] = { "m.ipallowlist.sourcerange",
+                             "127.0.0.1/32, 192.168.1.7",
+                             "m.ipallowlist.ipstrategy.depth", "2", NULL };
+    const char  *refused[][5] = {
+        { "m.redirectscheme.port", "443", NULL,
+          "you must provide a target scheme" },
+        { "m.redirectscheme.scheme", "https", "m.redirectscheme.cheme",
+          "x", "option \"redirectscheme.cheme\" is not supported" },
+        { "m.ratelimit.average", "5", NULL,
+          "middleware type \"ratelimit\" is not supported" },
+        { "m.nosuch.x", "5", NULL, "unknown middleware type \"nosuch\"" },
+        { "m.headers.sslredirect", "true", NULL,
+          "option \"headers.sslredirect\" is not supported" },
+        { "m.headers.customrequestheaders.X-A", "a\r\nX-B: b", NULL,
+          "customrequestheaders.X-A: invalid value" },
+        { "m.headers.customresponseheaders.X A", "a", NULL,
+          "customresponseheaders: invalid header name \"X A\"" },
+        { "m.basicauth.users", "test:plain", NULL,
+          "users: the hash of user \"test\" is of no kind htpasswd makes" },
+        { "m.basicauth.users", "", NULL, "no users" },
+        { "m.basicauth.usersfile", "/nonexistent", NULL,
+          "usersfile \"/nonexistent\" cannot be read" },
+        { "m.redirectregex.regex", "(a)\\1", NULL,
+          "regex: regular expression \"(a)\\1\" has a backreference, "
+          "which Go's RE2 refuses" },
+        { "m.redirectregex.regex", "^x", "m.redirectregex.replacement",
+          "${host}", "replacement: named groups are not supported" },
+        { "m.ipallowlist.sourcerange", "10.0.0.0/33", NULL,
+          "sourcerange: invalid address \"10.0.0.0/33\"" },
+        { "m.addprefix.prefix", "api", NULL,
+          "prefix: a path that starts with \"/\" is needed" },
+        { "m.stripprefix.forceslash", "maybe", NULL,
+          "forceslash: invalid boolean \"maybe\"" },
+        { "m.headers.framedeny", "true", "m.compress.x", "1",
+          "it has several types (\"headers\", \"compress\")" },
+        { NULL }
+    };
+    size_t       i;
+    const char  *one[5];
+
+    (void) state;
+
+    def = make(scheme, err, sizeof(err));
+    assert_non_null(def);
+    assert_string_equal(json_string_value(json_object_get(def, "type")),
+                        "redirectscheme");
+    assert_string_equal(json_string_value(json_object_get(def, "scheme")),
+                        "https");
+
+    /* the scheme's own port is no port, as Traefik has it */
+
+    assert_string_equal(json_string_value(json_object_get(def, "port")), "");
+    assert_true(json_is_true(json_object_get(def, "permanent")));
+    json_decref(def);
+
+    def = make(headers, err, sizeof(err));
+    assert_non_null(def);
+
+    v = json_array_get(json_object_get(def, "request"), 0);
+    assert_string_equal(json_string_value(json_array_get(v, 0)),
+                        "X-Script-Name");
+    assert_string_equal(json_string_value(json_array_get(v, 1)), "test");
+
+    v = json_array_get(json_object_get(def, "response"), 0);
+    assert_string_equal(json_string_value(json_array_get(v, 0)), "X-Custom");
+    assert_string_equal(json_string_value(json_array_get(v, 1)), "");
+
+    assert_string_equal(json_string_value(json_object_get(def, "sts")),
+                        "max-age=31536000; includeSubDomains");
+
+    v = json_array_get(json_object_get(def, "secure"), 0);
+    assert_string_equal(json_string_value(json_array_get(v, 1)), "DENY");
+
+    v = json_object_get(json_object_get(def, "cors"), "alloworiginlist");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_array_get(v, 1)), "*");
+    json_decref(def);
+
+    def = make(auth, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_array_size(json_object_get(def, "users")), 2);
+    assert_string_equal(json_string_value(json_object_get(def, "realm")),
+                        "traefik");
+    json_decref(def);
+
+    def = make(allow, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_integer_value(json_object_get(def, "depth")), 2);
+    assert_int_equal(json_integer_value(json_object_get(def, "status")), 403);
+    assert_int_equal(json_array_size(json_object_get(def, "sourcerange")),
+                     2);
+    json_decref(def);
+
+    for (i = 0; refused[i][0]; i++) {
+        one[0] = refused[i][0];
+        one[1] = refused[i][1];
+        one[2] = refused[i][2];
+        one[3] = refused[i][2] ? refused[i][3] : NULL;
+        one[4] = NULL;
+
+        def = make(one, err, sizeof(err));
+
+        if (def) {
+            fail_msg("\"%s\" made", refused[i][0]);
+        }
+
+        assert_string_equal(err, refused[i][2] ? refused[i][4]
+                                               : refused[i][3]);
+    }
+}
+
+
+static void
+test_middlewares_usersfile(void **state)
+{
+    FILE        *f;
+    char         path[] = "/tmp/swarm-users-XXXXXX", err[256];
+    int          fd;
+    json_t      *def;
+    const char  *labels[] = { "m.basicauth.usersfile", path,
+                              "m.basicauth.users", "c:{SHA}x", NULL };
+
+    (void) state;
+
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+
+    f = fdopen(fd, "w");
+    fputs("# the admins\n  a:$apr1$x$y  \n\nb:$2y$05$z\r\n", f);
+    fclose(f);
+
+    def = make(labels, err, sizeof(err));
+    unlink(path);
+
+    assert_non_null(def);
+    assert_int_equal(json_array_size(json_object_get(def, "users")), 3);
+    assert_string_equal(json_string_value(json_array_get(
+                            json_array_get(json_object_get(def, "users"), 1),
+                            1)),
+                        "$2y$05$z");
+    json_decref(def);
+}
+
+
+static void
+test_middlewares_resolve(void **state)
+{
+    char     err[256];
+    json_t  *swarm, *file, *out;
+
+    (void) state;
+
+    swarm = json_pack("{s{ss}s{ss}s{ssss}s{ssss}s{ss}}",
+                      "a", "type", "headers",
+                      "b", "type", "stripprefix",
+                      "c", "type", "chain", "middlewares", "a, b@file",
+                      "loop", "type", "chain", "middlewares", "loop",
+                      "bad", "error", "no users");
+    file = json_pack("{s{ss}}", "b", "type", "addprefix");
+
+    out = ngx_http_swarm_middlewares_resolve(swarm, file, "B, c@docker",
+                                             err, sizeof(err));
+    assert_non_null(out);
+    assert_int_equal(json_array_size(out), 3);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(out, 0), "name")), "b@swarm");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(out, 1), "name")), "a@swarm");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_array_get(out, 2), "type")), "addprefix");
+    json_decref(out);
+
+    assert_null(ngx_http_swarm_middlewares_resolve(swarm, file, "x", err,
+                                                   sizeof(err)));
+    assert_string_equal(err, "middleware \"x@swarm\" does not exist");
+
+    assert_null(ngx_http_swarm_middlewares_resolve(swarm, file, "a@file",
+                                                   err, sizeof(err)));
+    assert_string_equal(err, "middleware \"a@file\" does not exist");
+
+    assert_null(ngx_http_swarm_middlewares_resolve(swarm, file, "bad", err,
+                                                   sizeof(err)));
+    assert_string_equal(err, "middleware \"bad@swarm\": no users");
+
+    assert_null(ngx_http_swarm_middlewares_resolve(swarm, NULL, "a@k8s",
+                                                   err, sizeof(err)));
+    assert_string_equal(err, "middleware \"a@k8s\": provider \"k8s\" is "
+                             "none of this module's (swarm, docker, file)");
+
+    assert_null(ngx_http_swarm_middlewares_resolve(swarm, file, "loop", err,
+                                                   sizeof(err)));
+    assert_string_equal(err, "chain \"loop@swarm\" nests over 8 deep: a "
+                             "chain that names itself?");
+
+    json_decref(swarm);
+    json_decref(file);
+}
+
+
+static void
+test_middlewares_expand(void **state)
+{
+    char         buf[64];
+    size_t       len;
+    const char  *subject = "http://a.test/foo/bar";
+    const int    caps[] = { 0, 21, 7, 13, 13, 21, -1, -1 };
+
+    (void) state;
+
+    len = ngx_http_swarm_middlewares_expand("https://${1}:8443$2", 19,
+                                            subject, caps, 4, buf,
+                                            sizeof(buf));
+    assert_string_equal(buf, "https://a.test:8443/foo/bar");
+    assert_int_equal(len, strlen(buf));
+
+    /* a group that took no part, one there is not, "$$", a lone "$" */
+
+    ngx_http_swarm_middlewares_expand("[$3][$9][$$][$]", 15, subject, caps,
+                                      4, buf, sizeof(buf));
+    assert_string_equal(buf, "[][][$][$]");
+
+    /* cut to the buffer, the whole length told */
+
+    len = ngx_http_swarm_middlewares_expand("$0", 2, subject, caps, 4, buf,
+                                            8);
+    assert_string_equal(buf, "http://");
+    assert_int_equal(len, 21);
+}
+
+
+int
+main(void)
+{
+    const struct CMUnitTest  tests[] = {
+        cmocka_unit_test(test_middlewares_make),
+        cmocka_unit_test(test_middlewares_usersfile),
+        cmocka_unit_test(test_middlewares_resolve),
+        cmocka_unit_test(test_middlewares_expand),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
