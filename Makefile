@@ -31,7 +31,7 @@ BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              libssl-dev openssl iproute2 util-linux \
              valgrind clang libclang-rt-14-dev prometheus chromium \
-             python3-websocket
+             python3-websocket apache2-utils
 
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)/lib
 UNIT_LIBS := -ljansson -lcmocka
@@ -160,9 +160,9 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -ljansson
 
 fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
-      $(BUILD)/fuzz/fuzz_rule
+      $(BUILD)/fuzz/fuzz_rule $(BUILD)/fuzz/fuzz_middlewares
 	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie \
-	    $(BUILD)/fuzz/corpus-rule
+	    $(BUILD)/fuzz/corpus-rule $(BUILD)/fuzz/corpus-middlewares
 	cp t/fixtures/docker-20.10/* $(BUILD)/fuzz/corpus-docker/
 	i=0; while IFS= read -r line; do \
 	    i=$$((i + 1)); \
@@ -172,6 +172,10 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	    i=$$((i + 1)); \
 	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-rule/seed$$i; \
 	done < t/fuzz/rule.seeds
+	i=0; while IFS= read -r line; do \
+	    i=$$((i + 1)); \
+	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-middlewares/seed$$i; \
+	done < t/fuzz/middlewares.seeds
 	cd $(BUILD)/fuzz && ./fuzz_docker -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -print_final_stats=1 corpus-docker 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
@@ -182,6 +186,11 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	    test $${PIPESTATUS[0]} = 0
 	cd $(BUILD)/fuzz && ./fuzz_rule -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=4096 -print_final_stats=1 corpus-rule 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
+	    test $${PIPESTATUS[0]} = 0
+	cd $(BUILD)/fuzz && ./fuzz_middlewares \
+	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
+	    -print_final_stats=1 corpus-middlewares 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
 	    test $${PIPESTATUS[0]} = 0
 

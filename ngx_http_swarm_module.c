@@ -18,6 +18,7 @@
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_counters.h"
 #include "ngx_http_swarm_match.h"
+#include "ngx_http_swarm_middleware.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_endpoints.h"
@@ -40,6 +41,9 @@ typedef struct {
 
     /* a swarm_metrics directive was seen: tasks are counted */
     ngx_flag_t                  metrics;
+
+    /* swarm_middleware: as given, by name; then made */
+    json_t                     *middlewares;
 
     ngx_shm_zone_t             *shm_zone;
 } ngx_http_swarm_main_conf_t;
@@ -83,6 +87,9 @@ static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
+static char *ngx_http_swarm_middleware(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static void ngx_http_swarm_json_cleanup(void *data);
 static char *ngx_http_swarm_allow(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_dashboard(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -157,6 +164,13 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
     { ngx_string("swarm_allow"),
       NGX_HTTP_MAIN_CONF|NGX_CONF_TAKE1,
       ngx_http_swarm_allow,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      0,
+      NULL },
+
+    { ngx_string("swarm_middleware"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_swarm_middleware,
       NGX_HTTP_MAIN_CONF_OFFSET,
       0,
       NULL },
@@ -308,6 +322,7 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
     ngx_http_swarm_main_conf_t *mcf = conf;
 
     ngx_uint_t                   i;
+    ngx_http_swarm_selector_t   *sel;
     ngx_http_swarm_upstream_t  **upp;
 
     if (ngx_http_swarm_endpoints_check(cf, &mcf->swarm) != NGX_CONF_OK) {
@@ -343,6 +358,20 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "\"swarm_max_response\" must be at least 1k");
         return NGX_CONF_ERROR;
+    }
+
+    if (mcf->middlewares) {
+        if (ngx_http_swarm_middleware_make(cf, mcf->middlewares)
+            != NGX_CONF_OK)
+        {
+            return NGX_CONF_ERROR;
+        }
+
+        sel = mcf->swarm.selectors.elts;
+
+        for (i = 0; i < mcf->swarm.selectors.nelts; i++) {
+            sel[i].middlewares = mcf->middlewares;
+        }
     }
 
     if (mcf->swarm.upstreams.nelts == 0) {
@@ -488,6 +517,10 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
 
     if (mcf->route) {
+        if (ngx_http_swarm_middleware_filter_init(cf) != NGX_OK) {
+            return NGX_ERROR;
+        }
+
         cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
 
         h = ngx_array_push(&cmcf->phases[NGX_HTTP_PREACCESS_PHASE].handlers);
@@ -847,6 +880,41 @@ ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
     mcf->route = 1;
 
     return NGX_CONF_OK;
+}
+
+
+/*
+ * "swarm_middleware NAME TYPE OPTION=VALUE ...": a middleware of
+ * nginx.conf, Traefik's "NAME@file" (ngx_http_swarm_middleware.c's)
+ */
+
+static char *
+ngx_http_swarm_middleware(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_main_conf_t *mcf = conf;
+
+    ngx_pool_cleanup_t  *cln;
+
+    if (mcf->middlewares == NULL) {
+        mcf->middlewares = json_object();
+        cln = ngx_pool_cleanup_add(cf->pool, 0);
+
+        if (mcf->middlewares == NULL || cln == NULL) {
+            return NGX_CONF_ERROR;
+        }
+
+        cln->handler = ngx_http_swarm_json_cleanup;
+        cln->data = mcf->middlewares;
+    }
+
+    return ngx_http_swarm_middleware_conf(cf, mcf->middlewares);
+}
+
+
+static void
+ngx_http_swarm_json_cleanup(void *data)
+{
+    json_decref(data);
 }
 
 

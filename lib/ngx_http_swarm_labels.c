@@ -90,6 +90,9 @@ typedef struct {
     json_t                    *labels;
     const char                *template;
     char                      *default_rule;
+
+    /* the middlewares' labels, by name (ngx_http_swarm_middlewares.c) */
+    json_t                    *raw;
 } ngx_http_swarm_traefik_t;
 
 
@@ -134,6 +137,10 @@ static size_t ngx_http_swarm_labels_known(char *list, const char *known,
     const char *router);
 static int ngx_http_swarm_traefik_lbs(ngx_http_swarm_traefik_t *tr,
     ngx_http_swarm_labels_t *out);
+static int ngx_http_swarm_traefik_middlewares(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_labels_t *out);
+static int ngx_http_swarm_labels_files(const char *list, char *buf,
+    size_t size);
 
 
 /*
@@ -224,6 +231,18 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
         goto unrouted;
     }
 
+    /* swarm.http.middlewares: swarm_middleware's, "@file" */
+
+    v = ngx_http_swarm_text_json_string(labels, "swarm.http.middlewares");
+
+    if (v && ngx_http_swarm_labels_files(v, spec->middlewares,
+                                         sizeof(spec->middlewares))
+             != 0)
+    {
+        snprintf(err, sizeof(err), "invalid swarm.http.middlewares");
+        goto unrouted;
+    }
+
     return NGX_HTTP_SWARM_DONE;
 
 unrouted:
@@ -249,7 +268,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, const char *service)
 {
-    int                        enable;
+    int                        enable, rc;
     size_t                     i, k, len, seen, pairs;
     json_t                    *value;
     unsigned                   upstream;
@@ -307,6 +326,26 @@ ngx_http_swarm_labels_traefik(json_t *labels,
             continue;
         }
 
+        if (strncmp(lkey, "traefik.http.middlewares.", 25) == 0) {
+            if (tr->raw == NULL) {
+                tr->raw = json_object();
+            }
+
+            rc = tr->raw ? ngx_http_swarm_middlewares_label(tr->raw, key + 25,
+                               json_string_value(value))
+                         : NGX_HTTP_SWARM_FAILED;
+
+            if (rc == NGX_HTTP_SWARM_FAILED) {
+                goto failed;
+            }
+
+            if (rc == NGX_HTTP_SWARM_NO) {
+                ngx_http_swarm_labels_ignore(out, key);
+            }
+
+            continue;
+        }
+
         if (ngx_http_swarm_traefik_key(tr, lkey, json_string_value(value))
             == NGX_HTTP_SWARM_NO)
         {
@@ -349,6 +388,12 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         goto none;
     }
 
+    if (tr->raw && ngx_http_swarm_traefik_middlewares(tr, out)
+                   != NGX_HTTP_SWARM_DONE)
+    {
+        goto failed;
+    }
+
     if (tr->nrouters == 0 && tr->v1_rule == NULL) {
         ngx_http_swarm_traefik_default(tr, report, upstream);
     }
@@ -377,6 +422,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
                                        "its routers make over %d host and path "
                                        "pairs, too many",
                                        NGX_HTTP_SWARM_SERVICE_PAIRS);
+            json_decref(tr->raw);
             free(tr->default_rule);
             free(tr);
             ngx_http_swarm_labels_free(out);
@@ -402,6 +448,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         goto failed;
     }
 
+    json_decref(tr->raw);
     free(tr->default_rule);
     free(tr);
 
@@ -412,12 +459,14 @@ none:
     /* no service of Traefik's: nothing of its labels is listed either */
 
     out->ignored[0] = '\0';
+    json_decref(tr->raw);
     free(tr);
 
     return NGX_HTTP_SWARM_DONE;
 
 failed:
 
+    json_decref(tr->raw);
     free(tr->default_rule);
     free(tr);
     ngx_http_swarm_labels_free(out);
@@ -722,20 +771,6 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
         return NGX_HTTP_SWARM_DONE;
     }
 
-    /*
-     * Middlewares are not run here: a router that names any would be
-     * served without what it asked for (auth, an allow list), so it is
-     * not routed at all.
-     */
-
-    if (router->middlewares && router->middlewares[0] != '\0') {
-        ngx_http_swarm_text_report(report, upstream, service,
-                                   "router \"%s\" not routed: middlewares "
-                                   "\"%s\" are not supported", router->name,
-                                   router->middlewares);
-        return NGX_HTTP_SWARM_DONE;
-    }
-
     if (router->name[0] == '\0' && tr->v1_guard) {
         ngx_http_swarm_text_report(report, upstream, service,
                                    "not routed: %s is not supported",
@@ -817,6 +852,21 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 
     spec->tls = router->tls;
     spec->hash = ngx_http_swarm_router_hash(router, rule);
+
+    /* resolved once every service's middlewares are known */
+
+    if (router->middlewares
+        && ngx_http_swarm_text_copy(spec->middlewares,
+                                    sizeof(spec->middlewares),
+                                    router->middlewares)
+           != 0)
+    {
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" not routed: its list of "
+                                   "middlewares is too long", router->name);
+        out->n--;
+        return NGX_HTTP_SWARM_DONE;
+    }
 
     if (elsewhere) {
         spec->elsewhere = 1;
@@ -1495,9 +1545,105 @@ ngx_http_swarm_labels_free(ngx_http_swarm_labels_t *out)
 
     free(out->routes);
     free(out->lbs);
+    json_decref(out->middlewares);
 
+    out->middlewares = NULL;
     out->routes = NULL;
     out->n = 0;
     out->lbs = NULL;
     out->nlbs = 0;
+}
+
+
+/*
+ * The middlewares the labels define, each made: one that cannot be is
+ * kept as {"error": why}, which a router that names it reports
+ */
+
+static int
+ngx_http_swarm_traefik_middlewares(ngx_http_swarm_traefik_t *tr,
+    ngx_http_swarm_labels_t *out)
+{
+    json_t      *raw, *def;
+    const char  *name;
+    char         err[NGX_HTTP_SWARM_ERR_LEN];
+
+    out->middlewares = json_object();
+    if (out->middlewares == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    json_object_foreach(tr->raw, name, raw) {
+        def = ngx_http_swarm_middlewares_make(raw, tr->sel, err, sizeof(err));
+
+        if (def == NULL) {
+            if (err[0] == '\0') {
+                return NGX_HTTP_SWARM_FAILED;
+            }
+
+            def = json_pack("{ss}", "error", err);
+        }
+
+        if (def == NULL
+            || json_object_set_new(out->middlewares, name, def) != 0)
+        {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* the native labels' list of names, each "@file" unless it says */
+
+static int
+ngx_http_swarm_labels_files(const char *list, char *buf, size_t size)
+{
+    size_t       len, n;
+    const char  *p, *end;
+
+    len = 0;
+
+    for (p = list; *p; p = *end ? end + 1 : end) {
+        end = strchr(p, ',');
+
+        if (end == NULL) {
+            end = p + strlen(p);
+        }
+
+        while (p < end && *p == ' ') {
+            p++;
+        }
+
+        n = end - p;
+
+        while (n && p[n - 1] == ' ') {
+            n--;
+        }
+
+        if (n == 0) {
+            continue;
+        }
+
+        if (len + n + 7 >= size) {
+            return -1;
+        }
+
+        if (len) {
+            buf[len++] = ',';
+        }
+
+        memcpy(buf + len, p, n);
+        len += n;
+
+        if (memchr(p, '@', n) == NULL) {
+            memcpy(buf + len, "@file", 5);
+            len += 5;
+        }
+    }
+
+    buf[len] = '\0';
+
+    return 0;
 }

@@ -52,6 +52,9 @@ static int ngx_http_swarm_services_lbs(ngx_http_swarm_services_t *out,
     ngx_http_swarm_labels_t *lab);
 static int ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
+static int ngx_http_swarm_services_middlewares(
+    ngx_http_swarm_services_t *svcs, unsigned upstream,
+    ngx_http_swarm_report_t *report);
 static int ngx_http_swarm_services_target(ngx_http_swarm_services_t *svcs,
     ngx_http_swarm_routed_t *r, ngx_http_swarm_lbref_t *l);
 static long ngx_http_swarm_services_priority(
@@ -340,6 +343,8 @@ ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs)
 
     for (i = 0; i < svcs->nrouted; i++) {
         ngx_http_swarm_rule_free(&svcs->routed[i].spec.rule);
+        json_decref(svcs->routed[i].middlewares);
+        svcs->routed[i].middlewares = NULL;
     }
 
     svcs->n = 0;
@@ -348,6 +353,10 @@ ngx_http_swarm_services_clear(ngx_http_swarm_services_t *svcs)
 
     json_decref(svcs->ignored);
     svcs->ignored = NULL;
+
+    json_decref(svcs->middlewares);
+    svcs->middlewares = NULL;
+    svcs->file = NULL;
 }
 
 
@@ -417,6 +426,25 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
     if (ngx_http_swarm_services_lbs(out, sel, id, name, &lab) != 0) {
         goto failed;
+    }
+
+    out->file = sel->middlewares;
+
+    if (lab.middlewares && json_object_size(lab.middlewares)) {
+        if (out->middlewares == NULL) {
+            out->middlewares = json_array();
+        }
+
+        if (out->middlewares == NULL
+            || json_array_append_new(out->middlewares,
+                                     json_pack("{sIsssO}", "upstream",
+                                               (json_int_t) sel->upstream,
+                                               "service", name, "defs",
+                                               lab.middlewares))
+               != 0)
+        {
+            goto failed;
+        }
     }
 
     for (i = 0; i < lab.n; i++) {
@@ -526,6 +554,7 @@ ngx_http_swarm_services_take(ngx_http_swarm_routed_t *r,
     (void) ngx_http_swarm_text_copy(r->id, sizeof(r->id), id);
 
     r->spec = *spec;
+    r->middlewares = NULL;
     memset(&spec->rule, 0, sizeof(ngx_http_swarm_rule_t));
 }
 
@@ -798,6 +827,111 @@ ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
 
         svcs->services[svcs->n - 1].routed = i + 1;
     }
+
+    return ngx_http_swarm_services_middlewares(svcs, upstream, report);
+}
+
+
+/*
+ * Each router's middlewares, from those every service of the upstream
+ * defines (Traefik merges them: a name that services define differently
+ * is none) and swarm_middleware's: a router that names one missing, or
+ * one that cannot be run, is not routed, and said.
+ */
+
+static int
+ngx_http_swarm_services_middlewares(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, ngx_http_swarm_report_t *report)
+{
+    size_t                    i;
+    json_t                   *defs, *m, *def, *old;
+    const char               *name, *by, *service;
+    ngx_http_swarm_routed_t  *r;
+    char                      err[NGX_HTTP_SWARM_ERR_LEN];
+
+    defs = json_object();
+    if (defs == NULL) {
+        return -1;
+    }
+
+    json_array_foreach(svcs->middlewares, i, m) {
+        if (json_integer_value(json_object_get(m, "upstream"))
+            != (json_int_t) upstream)
+        {
+            continue;
+        }
+
+        service = json_string_value(json_object_get(m, "service"));
+
+        json_object_foreach(json_object_get(m, "defs"), name, def) {
+            old = json_object_get(defs, name);
+
+            if (old == NULL) {
+                def = json_pack("{sOss}", "def", def, "by", service);
+
+                if (def == NULL || json_object_set_new(defs, name, def) != 0) {
+                    json_decref(defs);
+                    return -1;
+                }
+
+                continue;
+            }
+
+            if (!json_equal(json_object_get(old, "def"), def)) {
+                by = json_string_value(json_object_get(old, "by"));
+
+                snprintf(err, sizeof(err), "services \"%s\" and \"%s\" "
+                         "define it differently", by ? by : "", service);
+
+                if (json_object_set_new(old, "def",
+                                        json_pack("{ss}", "error", err))
+                    != 0)
+                {
+                    json_decref(defs);
+                    return -1;
+                }
+            }
+        }
+    }
+
+    /* by name to the definition alone */
+
+    json_object_foreach(defs, name, def) {
+        json_object_set(defs, name, json_object_get(def, "def"));
+    }
+
+    for (i = 0; i < svcs->nrouted; i++) {
+        r = &svcs->routed[i];
+
+        if (r->upstream != upstream || r->dropped
+            || r->spec.middlewares[0] == '\0')
+        {
+            continue;
+        }
+
+        json_decref(r->middlewares);
+
+        r->middlewares = ngx_http_swarm_middlewares_resolve(defs, svcs->file,
+                                                            r->spec.middlewares,
+                                                            err, sizeof(err));
+        if (r->middlewares) {
+            continue;
+        }
+
+        if (err[0] == '\0') {
+            json_decref(defs);
+            return -1;
+        }
+
+        ngx_http_swarm_text_report(report, upstream, r->service,
+                                   "%s%s%snot routed: %s",
+                                   r->spec.router[0] ? "router \"" : "",
+                                   r->spec.router,
+                                   r->spec.router[0] ? "\" " : "", err);
+        r->dropped = 1;
+    }
+
+    json_decref(defs);
 
     return 0;
 }
@@ -1168,6 +1302,13 @@ ngx_http_swarm_services_routes_part(ngx_http_swarm_routes_text_t *t,
                     && json_object_set_new(r, "tasks_of",
                                            json_string(rt->target))
                        != 0)))
+        {
+            json_decref(r);
+            r = NULL;
+        }
+
+        if (r && rt->middlewares
+            && json_object_set(r, "middlewares", rt->middlewares) != 0)
         {
             json_decref(r);
             r = NULL;

@@ -282,6 +282,70 @@ typedef struct {
 
 
 /*
+ * A middleware of a route, as a worker runs it
+ * (ngx_http_swarm_middleware.c): its handler on the request (NGX_DECLINED
+ * to go on, a status to answer), and its handler on the response's
+ * headers, if any; what its definition gives, as its type's units read
+ * it (ngx_http_swarm_rewrite.c, ngx_http_swarm_headers.c).
+ */
+
+typedef struct ngx_http_swarm_mw_s  ngx_http_swarm_mw_t;
+typedef struct ngx_http_swarm_cors_s  ngx_http_swarm_cors_t;
+
+typedef ngx_int_t (*ngx_http_swarm_mw_pt)(ngx_http_request_t *r,
+    ngx_http_swarm_mw_t *mw);
+
+
+/* a header to set: its value "" removes it */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   value;
+} ngx_http_swarm_mw_header_t;
+
+
+struct ngx_http_swarm_mw_s {
+    ngx_http_swarm_mw_pt        handler;
+    ngx_http_swarm_mw_pt        response;
+    const char                 *name;
+
+    /* permanent, removeheader, forceslash, forcestsheader */
+    unsigned                    flag:1;
+
+    /* a regular expression that starts with "^": one match at the most */
+    unsigned                    once:1;
+    ngx_uint_t                  status;
+    ngx_uint_t                  depth;
+
+    /*
+     * scheme and port; replacement; prefix or path; realm (as the
+     * WWW-Authenticate value) and headerfield
+     */
+    ngx_str_t                   s1;
+    ngx_str_t                   s2;
+
+    void                       *regex;
+
+    /* prefixes; regexes; users, as name and hash pairs; networks */
+    ngx_array_t                *items;
+
+    /* headers */
+    ngx_array_t                *request;
+    ngx_array_t                *headers;
+    ngx_str_t                   sts;
+    ngx_http_swarm_cors_t      *cors;
+};
+
+
+/* a route's middlewares, in order */
+
+typedef struct {
+    ngx_http_swarm_mw_t        *mw;
+    ngx_uint_t                  n;
+} ngx_http_swarm_mws_t;
+
+
+/*
  * The tasks a request is balanced among: an upstream's, or a route's,
  * peers[first] to peers[first + npeers - 1] of the copy, with an index
  * of their addresses, the active ones, and the cookie if sticky.
@@ -298,6 +362,9 @@ typedef struct {
 
     /* swarm_slow_start: until when, in ms, one of its tasks has less */
     uint64_t                    ramp_until;
+
+    /* the route's middlewares (ngx_http_swarm_middleware.c), or NULL */
+    ngx_http_swarm_mws_t       *mws;
 } ngx_http_swarm_backend_t;
 
 
@@ -411,6 +478,10 @@ typedef struct {
 
     /* a route cookie was set: the response is made private */
     ngx_uint_t                  nocache;
+
+    /* the middlewares of the route that ran, for the response's headers */
+    ngx_http_swarm_mws_t       *mws;
+    ngx_uint_t                  ran;
 } ngx_http_swarm_ctx_t;
 
 

@@ -25,8 +25,6 @@
 #include "ngx_http_swarm_match.h"
 
 
-static void *ngx_http_swarm_match_regex(ngx_pool_t *pool, const char *re,
-    unsigned caseless, char *err, size_t errlen);
 static int ngx_http_swarm_match_value(const ngx_http_swarm_rule_t *rule,
     const ngx_http_swarm_cond_t *c, u_char *s, size_t len);
 static int ngx_http_swarm_match_header(ngx_http_request_t *r,
@@ -149,7 +147,12 @@ ngx_http_swarm_match_check(const char *re, unsigned caseless, char *err,
 }
 
 
-static void *
+/*
+ * A regular expression of a rule or a middleware, compiled in the pool:
+ * NULL with why in err if PCRE refuses it
+ */
+
+void *
 ngx_http_swarm_match_regex(ngx_pool_t *pool, const char *re,
     unsigned caseless, char *err, size_t errlen)
 {

@@ -20,6 +20,8 @@
 
 ngx_int_t ngx_http_swarm_match_compile(ngx_http_swarm_rule_t *rule,
     ngx_pool_t *pool, char *err, size_t errlen);
+void *ngx_http_swarm_match_regex(ngx_pool_t *pool, const char *re,
+    unsigned caseless, char *err, size_t errlen);
 int ngx_http_swarm_match_check(const char *re, unsigned caseless, char *err,
     size_t errlen);
 int ngx_http_swarm_match_test(void *data, const ngx_http_swarm_rule_t *rule,

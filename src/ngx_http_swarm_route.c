@@ -16,6 +16,7 @@
 #include <ngx_http.h>
 
 #include "ngx_http_swarm.h"
+#include "ngx_http_swarm_middleware.h"
 #include "ngx_http_swarm_routing.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_route.h"
@@ -219,6 +220,13 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r,
     ctx->up = up;
     ctx->view = view;
     ctx->backend = b;
+    ctx->mws = NULL;
+
+    /* its middlewares: one may answer, and no task is picked */
+
+    if (b->mws) {
+        return ngx_http_swarm_middleware_run(r, ctx, b->mws);
+    }
 
     return NGX_DECLINED;
 }

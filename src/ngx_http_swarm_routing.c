@@ -20,6 +20,7 @@
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_match.h"
+#include "ngx_http_swarm_middleware.h"
 #include "ngx_http_swarm_routing.h"
 
 
@@ -304,6 +305,22 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
         ngx_log_error(NGX_LOG_ALERT, log, 0,
                       "swarm: upstream \"%V\": the rule of service \"%s\" "
                       "is unreadable: %s", &up->name, service, err);
+    }
+
+    /*
+     * its middlewares: a route whose middlewares cannot be run here
+     * matches nothing, never served without them
+     */
+
+    if (ngx_http_swarm_middleware_build(json_object_get(r, "middlewares"),
+                                        pool, &b->mws, err, sizeof(err))
+        != NGX_OK)
+    {
+        ngx_http_swarm_rule_free(&routing->rules[i]);
+
+        ngx_log_error(NGX_LOG_ALERT, log, 0,
+                      "swarm: upstream \"%V\": the middlewares of service "
+                      "\"%s\" cannot be run: %s", &up->name, service, err);
     }
 
     /* a new copy starts its round robin anywhere: no task is favoured */
@@ -620,6 +637,12 @@ ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view)
 
         if (b->cookie) {
             json_object_set_new(r, "cookie", json_string(b->cookie->name));
+        }
+
+        if (json_object_get(r, "middlewares")) {
+            json_object_set_new(r, "middlewares",
+                                ngx_http_swarm_middleware_shown(
+                                    json_object_get(r, "middlewares")));
         }
 
         json_object_set_new(r, "active", json_integer(b->nactive));

@@ -2,12 +2,14 @@
 """Loopback backends for the tests: one HTTP server on each IP:PORT given,
 each answering every request with its own address ("127.0.2.3:18080");
 "/slow?s=N" answers N seconds late (at most 30); "/cc" answers with a
-Cache-Control of its own.  A WebSocket (RFC 6455) handshake is taken,
-and each text message is answered with the address, ": " and the
-message."""
+Cache-Control of its own; a request with "X-Echo: 1" is answered with
+the request as it came: its target and its headers, as JSON.  A
+WebSocket (RFC 6455) handshake is taken, and each text message is
+answered with the address, ": " and the message."""
 
 import base64
 import hashlib
+import json
 import struct
 import sys
 import threading
@@ -33,6 +35,10 @@ class Handler(BaseHTTPRequestHandler):
             s = urllib.parse.parse_qs(url.query).get("s", ["1"])[0]
             time.sleep(min(float(s), 30))
         body = ("%s:%d\n" % self.server.server_address[:2]).encode()
+        if self.headers.get("X-Echo"):
+            body = json.dumps({"path": self.path,
+                               "headers": [[k, v] for k, v in
+                                           self.headers.items()]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))

@@ -228,22 +228,39 @@ test_labels_traefik(void **state)
         }
     }
 
-    /* middlewares, which do not run here: never routed without them */
+    /*
+     * middlewares: the router keeps the names, resolved once every
+     * service is known; the labels' definitions are made, or kept as
+     * why not
+     */
 
     labels = json_loads("{\"traefik.enable\": \"true\", "
                         "\"traefik.http.routers.adm.rule\": "
                         "\"Host(`adm.example.com`)\", "
                         "\"traefik.http.routers.adm.middlewares\": "
                         "\"admin-auth@swarm\", "
+                        "\"traefik.http.middlewares.Admin-Auth.basicauth."
+                        "users\": \"u:$apr1$x$y\", "
+                        "\"traefik.http.middlewares.rl.ratelimit.average\": "
+                        "\"10\", "
+                        "\"traefik.http.middlewares.bad\": \"x\", "
                         "\"traefik.http.services.adm.loadbalancer.server."
                         "port\": \"8080\"}", 0, &jerr);
     log.calls = 0;
     assert_int_equal(traefik(labels, &out, &report, 1, "admin", NULL),
                      NGX_HTTP_SWARM_DONE);
-    assert_int_equal(out.n, 0);
-    assert_int_equal(log.calls, 1);
-    assert_string_equal(log.msg, "router \"adm\" not routed: middlewares "
-                                 "\"admin-auth@swarm\" are not supported");
+    assert_int_equal(out.n, 1);
+    assert_int_equal(log.calls, 0);
+    assert_string_equal(out.routes[0].middlewares, "admin-auth@swarm");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(out.middlewares, "admin-auth"),
+                            "type")),
+                        "basicauth");
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(out.middlewares, "rl"),
+                            "error")),
+                        "middleware type \"ratelimit\" is not supported");
+    assert_string_equal(out.ignored, "traefik.http.middlewares.bad");
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);
 }

@@ -1,0 +1,29 @@
+
+/*
+ * Copyright (C) ngx_http_swarm authors
+ *
+ * The headers middleware (ngx_http_swarm_headers.c): custom request and
+ * response headers, the security headers and CORS.
+ */
+
+
+#ifndef _NGX_HTTP_SWARM_HEADERS_H_INCLUDED_
+#define _NGX_HTTP_SWARM_HEADERS_H_INCLUDED_
+
+
+#include <ngx_config.h>
+#include <ngx_core.h>
+#include <ngx_http.h>
+
+#include "ngx_http_swarm.h"
+
+
+ngx_int_t ngx_http_swarm_headers_build(ngx_http_swarm_mw_t *mw, json_t *def,
+    ngx_pool_t *pool, char *err, size_t errlen);
+ngx_int_t ngx_http_swarm_headers_run(ngx_http_request_t *r,
+    ngx_http_swarm_mw_t *mw);
+ngx_int_t ngx_http_swarm_headers_response(ngx_http_request_t *r,
+    ngx_http_swarm_mw_t *mw);
+
+
+#endif /* _NGX_HTTP_SWARM_HEADERS_H_INCLUDED_ */
