@@ -93,6 +93,13 @@ typedef struct {
 
     /* the middlewares' labels, by name (ngx_http_swarm_middlewares.c) */
     json_t                    *raw;
+
+    /*
+     * the service's name with no ".", which names its v1 middlewares,
+     * and those its v1 frontend runs
+     */
+    char                       v1_name[NGX_HTTP_SWARM_NAME_LEN];
+    char                       v1_middlewares[NGX_HTTP_SWARM_ERR_LEN];
 } ngx_http_swarm_traefik_t;
 
 
@@ -288,6 +295,16 @@ ngx_http_swarm_labels_traefik(json_t *labels,
 
     tr->service = service;
     tr->labels = labels;
+
+    /* short enough for "-v1-whitelist" after it */
+
+    snprintf(tr->v1_name, 41, "%s", service);
+
+    for (i = 0; tr->v1_name[i]; i++) {
+        if (tr->v1_name[i] == '.') {
+            tr->v1_name[i] = '-';
+        }
+    }
     tr->sel = sel;
     tr->template = sel->default_rule ? sel->default_rule
                                      : NGX_HTTP_SWARM_DEFAULT_RULE;
@@ -346,13 +363,36 @@ ngx_http_swarm_labels_traefik(json_t *labels,
             continue;
         }
 
+        /* v1's frontend labels that stand for middlewares */
+
+        if (strncmp(lkey, "traefik.frontend.", 17) == 0) {
+            if (tr->raw == NULL) {
+                tr->raw = json_object();
+            }
+
+            rc = tr->raw ? ngx_http_swarm_middlewares_v1(tr->raw, tr->v1_name,
+                               lkey, json_string_value(value))
+                         : NGX_HTTP_SWARM_FAILED;
+
+            if (rc == NGX_HTTP_SWARM_FAILED) {
+                goto failed;
+            }
+
+            if (rc == NGX_HTTP_SWARM_YES) {
+                continue;
+            }
+        }
+
         if (ngx_http_swarm_traefik_key(tr, lkey, json_string_value(value))
             == NGX_HTTP_SWARM_NO)
         {
             ngx_http_swarm_labels_ignore(out, key);
         }
 
-        /* v1's frontend protections: what the route would serve without */
+        /*
+         * v1's frontend protections not run here (forward auth, an
+         * X-Forwarded-For whitelist): what the route would serve without
+         */
 
         if (tr->v1_guard == NULL
             && (strncmp(lkey, "traefik.frontend.auth.", 22) == 0
@@ -388,8 +428,13 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         goto none;
     }
 
-    if (tr->raw && ngx_http_swarm_traefik_middlewares(tr, out)
-                   != NGX_HTTP_SWARM_DONE)
+    if (tr->raw
+        && (ngx_http_swarm_middlewares_v1_names(tr->raw, tr->v1_name,
+                                                tr->v1_middlewares,
+                                                sizeof(tr->v1_middlewares))
+            != NGX_HTTP_SWARM_DONE
+            || ngx_http_swarm_traefik_middlewares(tr, out)
+               != NGX_HTTP_SWARM_DONE))
     {
         goto failed;
     }
@@ -435,6 +480,7 @@ ngx_http_swarm_labels_traefik(json_t *labels,
         v1.rule = tr->v1_rule;
         v1.priority = tr->v1_priority;
         v1.entrypoints = tr->v1_entrypoints;
+        v1.middlewares = tr->v1_middlewares;
 
         if (ngx_http_swarm_traefik_route(tr, &v1, out, report, upstream,
                                          service)

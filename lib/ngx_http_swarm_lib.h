@@ -856,6 +856,10 @@ int ngx_http_swarm_opt_error(ngx_http_swarm_make_t *m,
 
 int ngx_http_swarm_middlewares_label(json_t *defs, const char *key,
     const char *value);
+int ngx_http_swarm_middlewares_v1(json_t *raw, const char *service,
+    const char *lkey, const char *value);
+int ngx_http_swarm_middlewares_v1_names(json_t *raw, const char *service,
+    char *buf, size_t size);
 json_t *ngx_http_swarm_middlewares_make(json_t *raw,
     const ngx_http_swarm_selector_t *sel, char *err, size_t errlen);
 json_t *ngx_http_swarm_middlewares_resolve(json_t *swarm, json_t *file,

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
@@ -521,4 +522,201 @@ ngx_http_swarm_middlewares_expand(const char *repl, size_t rlen,
     }
 
     return len;
+}
+
+
+/*
+ * A Traefik v1 frontend label that stands for a middleware (lkey in
+ * lower case), as v2's middleware of that type: traefik.frontend.
+ * whiteList.sourceRange, redirect.entryPoint (to https, or to http for
+ * an entrypoint named so), redirect.regex and .replacement and
+ * .permanent, auth.basic (.users, .usersFile, .removeHeader),
+ * auth.headerField, and headers.* (customRequestHeaders and
+ * customResponseHeaders as v1 writes them, "K:V||K2:V2").  They go into
+ * raw by the names ngx_http_swarm_middlewares_v1_names() gives, of
+ * "service" (a name with no ".").  NGX_HTTP_SWARM_NO for another label.
+ */
+
+int
+ngx_http_swarm_middlewares_v1(json_t *raw, const char *service,
+    const char *lkey, const char *value)
+{
+    int          rc;
+    char         key[NGX_HTTP_SWARM_ERR_LEN], *sep;
+    size_t       i, n;
+    const char  *kind, *opt, *p, *colon, *end;
+
+    static const char  *map[][3] = {
+        { "whitelist.sourcerange", "whitelist", "ipallowlist.sourcerange" },
+        { "whitelistsourcerange", "whitelist", "ipallowlist.sourcerange" },
+        { "redirect.regex", "redirect", "redirectregex.regex" },
+        { "redirect.replacement", "redirect", "redirectregex.replacement" },
+        { "auth.basic", "auth", "basicauth.users" },
+        { "auth.basic.users", "auth", "basicauth.users" },
+        { "auth.basic.usersfile", "auth", "basicauth.usersfile" },
+        { "auth.basic.removeheader", "auth", "basicauth.removeheader" },
+        { "auth.headerfield", "auth", "basicauth.headerfield" },
+        { NULL, NULL, NULL }
+    };
+
+    if (strncmp(lkey, "traefik.frontend.", 17) != 0) {
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    lkey += 17;
+    kind = NULL;
+    opt = NULL;
+
+    for (i = 0; map[i][0]; i++) {
+        if (strcmp(lkey, map[i][0]) == 0) {
+            kind = map[i][1];
+            opt = map[i][2];
+        }
+    }
+
+    if (strcmp(lkey, "redirect.entrypoint") == 0) {
+        snprintf(key, sizeof(key), "%s-v1-redirect.redirectscheme.scheme",
+                 service);
+        return ngx_http_swarm_middlewares_label(raw, key,
+                                        strcasecmp(value, "http") == 0
+                                        ? "http" : "https");
+    }
+
+    if (strcmp(lkey, "redirect.permanent") == 0) {
+
+        /* of the redirect's type, once the others are known */
+
+        snprintf(key, sizeof(key), "%s-v1-redirect", service);
+        return json_object_set_new(raw, "", json_pack("{ss}", key, value))
+               == 0 ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (kind) {
+        snprintf(key, sizeof(key), "%s-v1-%s.%s", service, kind, opt);
+        return ngx_http_swarm_middlewares_label(raw, key, value);
+    }
+
+    if (strncmp(lkey, "headers.", 8) != 0 || lkey[8] == '\0') {
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    if (strcmp(lkey + 8, "customrequestheaders") != 0
+        && strcmp(lkey + 8, "customresponseheaders") != 0)
+    {
+        snprintf(key, sizeof(key), "%s-v1-headers.headers.%s", service,
+                 lkey + 8);
+        return ngx_http_swarm_middlewares_label(raw, key, value);
+    }
+
+    /* "K:V||K2:V2": a header each, its name as written */
+
+    for (p = value; *p; p = *end ? end + 2 : end) {
+        sep = strstr(p, "||");
+        end = sep ? sep : p + strlen(p);
+        colon = memchr(p, ':', end - p);
+
+        if (colon == NULL) {
+            snprintf(key, sizeof(key), "%s-v1-headers.headers.%s", service,
+                     lkey + 8);
+            return ngx_http_swarm_middlewares_label(raw, key, "");
+        }
+
+        n = snprintf(key, sizeof(key), "%s-v1-headers.headers.%s.%.*s",
+                     service, lkey + 8, (int) (colon - p), p);
+
+        if (n >= sizeof(key)) {
+            return NGX_HTTP_SWARM_NO;
+        }
+
+        for (colon++; colon < end && *colon == ' '; colon++) { /* void */ }
+
+        {
+            char  v[NGX_HTTP_SWARM_ERR_LEN];
+
+            snprintf(v, sizeof(v), "%.*s", (int) (end - colon), colon);
+
+            rc = ngx_http_swarm_middlewares_label(raw, key, v);
+        }
+
+        if (rc != NGX_HTTP_SWARM_YES) {
+            return rc;
+        }
+    }
+
+    return NGX_HTTP_SWARM_YES;
+}
+
+
+/*
+ * The middlewares of a service's v1 frontend, in Traefik 1.7's order
+ * (server/server_middlewares.go): whitelist, redirect, headers, auth;
+ * "" for none.  redirect.permanent is given to the redirect's type.
+ */
+
+int
+ngx_http_swarm_middlewares_v1_names(json_t *raw, const char *service,
+    char *buf, size_t size)
+{
+    size_t       i, len;
+    char         name[NGX_HTTP_SWARM_ERR_LEN], lname[NGX_HTTP_SWARM_ERR_LEN];
+    json_t      *def, *perm, *v;
+    const char  *key, *type;
+
+    static const char  *kinds[] = { "whitelist", "redirect", "headers",
+                                    "auth", NULL };
+
+    buf[0] = '\0';
+    len = 0;
+
+    perm = json_object_get(raw, "");
+
+    for (i = 0; kinds[i]; i++) {
+        snprintf(name, sizeof(name), "%s-v1-%s", service, kinds[i]);
+
+        for (len = 0; name[len]; len++) {
+            lname[len] = (char) tolower((unsigned char) name[len]);
+        }
+
+        lname[len] = '\0';
+
+        def = json_object_get(raw, lname);
+
+        if (def == NULL) {
+            continue;
+        }
+
+        if (perm && strcmp(kinds[i], "redirect") == 0) {
+            key = NULL;
+
+            json_object_foreach(def, key, v) {
+                break;
+            }
+
+            type = key ? strchr(key, '.') : NULL;
+
+            if (key && type) {
+                snprintf(lname, sizeof(lname), "%.*s.permanent",
+                         (int) (type - key), key);
+
+                if (json_object_set(def, lname, json_object_get(perm, name))
+                    != 0)
+                {
+                    return NGX_HTTP_SWARM_FAILED;
+                }
+            }
+        }
+
+        len = strlen(buf);
+
+        if (len + strlen(name) + 8 >= size) {
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        snprintf(buf + len, size - len, "%s%s@swarm", len ? "," : "",
+                 name);
+    }
+
+    json_object_del(raw, "");
+
+    return NGX_HTTP_SWARM_DONE;
 }

@@ -144,6 +144,32 @@ router('crlf', 'Host(`crlf.test`)', 'crlf');
 router('k8s', 'Host(`k8s.test`)', 'sec@kubernetescrd');
 router('plain', 'Host(`plain.test`)', undef);
 
+# Traefik v1 frontends: their labels as the middlewares of 1.7, in its
+# order (whitelist, redirect, headers, auth)
+my $v1 = service('v1.app', 'traefik.frontend.rule' => 'Host:v1.test',
+    'traefik.port' => "$p",
+    'traefik.frontend.auth.basic.users' => $bcrypt,
+    'traefik.frontend.auth.basic.removeHeader' => 'true',
+    'traefik.frontend.headers.customResponseHeaders' =>
+        'X-V1:yes||X-Backend:',
+    'traefik.frontend.headers.customRequestHeaders' => 'X-Req: one',
+    'traefik.frontend.headers.frameDeny' => 'true');
+service('v1redir', 'traefik.frontend.rule' => 'Host:v1redir.test',
+    'traefik.port' => "$p",
+    'traefik.frontend.redirect.entryPoint' => 'https',
+    'traefik.frontend.redirect.permanent' => 'true',
+    'traefik.frontend.whiteList.sourceRange' => '127.0.0.1');
+service('v1deny', 'traefik.frontend.rule' => 'Host:v1deny.test',
+    'traefik.port' => "$p",
+    'traefik.frontend.redirect.entryPoint' => 'https',
+    'traefik.frontend.whiteList.sourceRange' => '10.0.0.0/8');
+service('v1fwd', 'traefik.frontend.rule' => 'Host:v1fwd.test',
+    'traefik.port' => "$p",
+    'traefik.frontend.auth.forward.address' => 'http://127.0.0.1:1/');
+service('v1ssl', 'traefik.frontend.rule' => 'Host:v1ssl.test',
+    'traefik.port' => "$p",
+    'traefik.frontend.headers.SSLRedirect' => 'true');
+
 for (my $i = 1; $i <= $n; $i += 10) {
     my $last = $i + 9 < $n ? $i + 9 : $n;
     $t->start_backends(map { "127.0.39.$_:$p" } $i .. $last);
@@ -378,6 +404,41 @@ is_deeply($routes{admin}{middlewares}[0]{users}, [ 'alice', 'dave' ],
     'status: the users by name');
 unlike(encode_json($t->status('?peers=off')), qr/\$2y\$/,
     'no hash in the status');
+
+# v1 frontends
+
+$r = get('v1.test', '/');
+is($r->{status}, 401, 'v1 auth.basic: 401');
+is($r->{header}{'x-frame-options'}, 'DENY',
+    'v1 headers run before auth, as in 1.7');
+$r = get('v1.test', '/', auth('alice:wonder'));
+is($r->{status}, 200, 'v1 auth.basic: the password');
+is($r->{header}{'x-v1'}, 'yes', 'v1 customResponseHeaders: K:V||K:V');
+ok(!exists $r->{header}{'x-backend'}, 'and an empty one removes');
+$e = echo('v1.test', '/', auth('alice:wonder'));
+is($e && $e->{h}{'x-req'}, 'one', 'v1 customRequestHeaders');
+ok($e && !exists $e->{h}{authorization}, 'v1 auth.basic.removeHeader');
+$r = get('v1redir.test', '/p');
+is($r->{status}, 301, 'v1 redirect.entryPoint, permanent: 301');
+is($r->{header}{location}, 'https://v1redir.test/p', 'to https');
+is(get('v1deny.test', '/')->{status}, 403,
+    'v1 whitelist first: 403 before the redirect');
+is(get('v1fwd.test', '/')->{status}, 404,
+    'v1 forward auth, not run here: not routed');
+is(get('v1ssl.test', '/')->{status}, 404,
+    'v1 headers.SSLRedirect, not run here: not routed');
+
+@errors = map { "$_->{service}: $_->{error}" }
+    @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
+for my $want (
+    'v1fwd: not routed: traefik.frontend.auth.forward.address is not '
+        . 'supported',
+    'v1ssl: not routed: middleware "v1ssl-v1-headers@swarm": option '
+        . '"headers.sslredirect" is not supported')
+{
+    ok((grep { $_ eq $want } @errors), "status: $want")
+        or diag explain \@errors;
+}
 
 # run time: labels changed, no reload
 

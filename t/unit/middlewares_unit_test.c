@@ -288,6 +288,64 @@ test_middlewares_expand(void **state)
 }
 
 
+/* v1 frontend labels as the middlewares they stand for, in 1.7's order */
+
+static void
+test_middlewares_v1(void **state)
+{
+    char         names[256], err[256];
+    size_t       i;
+    json_t      *raw, *def;
+    const char  *v1[][3] = {
+        { "traefik.frontend.auth.basic.users", "u:{SHA}x", "" },
+        { "traefik.frontend.headers.customresponseheaders", "X-A: 1||X-B:",
+          "" },
+        { "traefik.frontend.redirect.permanent", "true", "" },
+        { "traefik.frontend.redirect.entrypoint", "https", "" },
+        { "traefik.frontend.whitelist.sourcerange", "10.0.0.0/8", "" },
+        { "traefik.frontend.rule", "Host:a", NULL },
+        { "traefik.frontend.auth.forward.address", "x", NULL },
+        { NULL, NULL, NULL }
+    };
+
+    (void) state;
+
+    raw = json_object();
+
+    for (i = 0; v1[i][0]; i++) {
+        assert_int_equal(ngx_http_swarm_middlewares_v1(raw, "App", v1[i][0],
+                                                       v1[i][1]),
+                         v1[i][2] ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_NO);
+    }
+
+    assert_int_equal(ngx_http_swarm_middlewares_v1_names(raw, "App", names,
+                                                         sizeof(names)),
+                     NGX_HTTP_SWARM_DONE);
+    assert_string_equal(names, "App-v1-whitelist@swarm,App-v1-redirect@swarm,"
+                               "App-v1-headers@swarm,App-v1-auth@swarm");
+
+    def = ngx_http_swarm_middlewares_make(json_object_get(raw,
+                                              "app-v1-redirect"),
+                                          NULL, err, sizeof(err));
+    assert_non_null(def);
+    assert_true(json_is_true(json_object_get(def, "permanent")));
+    json_decref(def);
+
+    def = ngx_http_swarm_middlewares_make(json_object_get(raw,
+                                              "app-v1-headers"),
+                                          NULL, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_array_size(json_object_get(def, "response")), 2);
+    assert_string_equal(json_string_value(json_array_get(
+                            json_array_get(json_object_get(def, "response"),
+                                           0), 1)), "1");
+    json_decref(def);
+
+    assert_null(json_object_get(raw, ""));
+    json_decref(raw);
+}
+
+
 int
 main(void)
 {
@@ -296,6 +354,7 @@ main(void)
         cmocka_unit_test(test_middlewares_usersfile),
         cmocka_unit_test(test_middlewares_resolve),
         cmocka_unit_test(test_middlewares_expand),
+        cmocka_unit_test(test_middlewares_v1),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
