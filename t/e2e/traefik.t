@@ -7,7 +7,9 @@
 # rule, sticky; the stack's Traefik v3 routers send each request where
 # Traefik would: a catch-all with priority=1 takes what no other router
 # does, a HostRegexp router its hosts, and one host goes to one service
-# on the "web" entrypoint and to another on "websecure" (TLS).  A
+# on the "web" entrypoint and to another on "websecure" (TLS).
+# Middlewares defined on the load balancer's own service (an HTTPS
+# redirect, a basicauth) guard other services' routers.  A
 # service created with Traefik v2 labels while 8 sticky clients load
 # the app is routed within a second of running, with no failed request
 # on either; removed, its host goes to the catch-all.
@@ -149,6 +151,18 @@ is(served_by(get_tls('shop.traefik')), 'fallback',
     'entrypoint websecure (TLS): its router, for the same host');
 is(served_by(get_tls('api-eu.traefik')), 'api',
     'websecure: a router of no entrypoints is on every one');
+
+# middlewares the load balancer's own service defines, which the other
+# services' routers name
+
+$r = get('secure.traefik');
+is($r->{status}, 301, 'https-redirect on web: 301');
+is($r->{header}{location}, 'https://secure.traefik/', 'to https');
+is(served_by(get_tls('secure.traefik')), 'fallback',
+    'over TLS: the websecure router');
+is(get('admin.traefik')->{status}, 401, 'admin-auth: 401 without a password');
+is(served_by(get('admin.traefik', 'Authorization: Basic YWRtaW46c2VjcmV0')),
+    'api', 'admin-auth: with it, the router\'s service');
 
 # a service created with labels under load
 
