@@ -194,6 +194,22 @@ typedef struct {
 #define NGX_HTTP_SWARM_FAIL_KINDS      4
 
 
+/*
+ * The kinds of middlewares that answer requests themselves, and the
+ * statuses they are counted by (swarm_metrics names them in this order)
+ */
+
+#define NGX_HTTP_SWARM_MW_NONE       0
+#define NGX_HTTP_SWARM_MW_SCHEME     1
+#define NGX_HTTP_SWARM_MW_REGEX      2
+#define NGX_HTTP_SWARM_MW_BASICAUTH  3
+#define NGX_HTTP_SWARM_MW_HEADERS    4
+#define NGX_HTTP_SWARM_MW_ALLOWLIST  5
+#define NGX_HTTP_SWARM_MW_KINDS      6
+
+#define NGX_HTTP_SWARM_MW_CODES      8
+
+
 typedef struct {
     /* odd while a writer changes the zone */
     ngx_atomic_t                seq;
@@ -227,6 +243,13 @@ typedef struct {
     /* the endpoint in use, and the state of each */
     ngx_uint_t                  endpoint;
     ngx_http_swarm_ep_state_t   endpoints[NGX_HTTP_SWARM_ENDPOINTS_MAX];
+
+    /*
+     * the requests middlewares answered themselves, by kind and status
+     * (ngx_http_swarm_answered()), added to atomically
+     */
+    ngx_atomic_t                answered[NGX_HTTP_SWARM_MW_KINDS]
+                                        [NGX_HTTP_SWARM_MW_CODES];
 } ngx_http_swarm_shm_t;
 
 
@@ -308,6 +331,9 @@ struct ngx_http_swarm_mw_s {
     ngx_http_swarm_mw_pt        handler;
     ngx_http_swarm_mw_pt        response;
     const char                 *name;
+
+    /* what its answers are counted as: NGX_HTTP_SWARM_MW_SCHEME... */
+    ngx_uint_t                  kind;
 
     /* permanent, removeheader, forceslash, forcestsheader */
     unsigned                    flag:1;
@@ -717,6 +743,25 @@ ngx_http_swarm_endpoint(ngx_http_swarm_t *swarm)
     i = swarm->zone.sh ? swarm->zone.sh->endpoint : 0;
 
     return &ep[i < swarm->endpoints.nelts ? i : 0];
+}
+
+
+/* a status's place among those middlewares' answers are counted by */
+
+static ngx_inline ngx_uint_t
+ngx_http_swarm_answered(ngx_int_t status)
+{
+    ngx_uint_t  i;
+
+    static ngx_int_t  codes[] = { 200, 301, 302, 307, 308, 401, 403 };
+
+    for (i = 0; i < NGX_HTTP_SWARM_MW_CODES - 1; i++) {
+        if (codes[i] == status) {
+            return i;
+        }
+    }
+
+    return NGX_HTTP_SWARM_MW_CODES - 1;
 }
 
 

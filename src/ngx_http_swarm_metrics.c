@@ -87,6 +87,21 @@ static const char  *ngx_http_swarm_failure_kinds[] = {
 };
 
 
+/* as ngx_http_swarm.h numbers them: NGX_HTTP_SWARM_MW_SCHEME... */
+
+static const char  *ngx_http_swarm_mw_kinds[] = {
+    "", "redirectscheme", "redirectregex", "basicauth", "headers",
+    "ipallowlist"
+};
+
+
+/* as ngx_http_swarm_answered() places them */
+
+static const char  *ngx_http_swarm_mw_codes[] = {
+    "200", "301", "302", "307", "308", "401", "403", "other"
+};
+
+
 ngx_int_t
 ngx_http_swarm_metrics_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
 {
@@ -463,7 +478,7 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
     ngx_http_swarm_t *swarm)
 {
     size_t                     len;
-    ngx_uint_t                 i;
+    ngx_uint_t                 i, k;
     ngx_http_swarm_figures_t   fig;
     u_char                     version[16];
 
@@ -497,6 +512,30 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
             != NGX_OK)
         {
             return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_swarm_family(t, "nginx_swarm_middleware_answers_total",
+                              "counter", "Requests a middleware answered "
+                              "itself (a redirect, 401, 403, a CORS "
+                              "preflight), no task picked, by type and "
+                              "status.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    for (i = 1; i < NGX_HTTP_SWARM_MW_KINDS; i++) {
+        for (k = 0; k < NGX_HTTP_SWARM_MW_CODES; k++) {
+            if (ngx_http_swarm_printf(t, "nginx_swarm_middleware_answers_total"
+                                      "{type=\"%s\",status=\"%s\"} %uA\n",
+                                      ngx_http_swarm_mw_kinds[i],
+                                      ngx_http_swarm_mw_codes[k],
+                                      swarm->zone.sh->answered[i][k])
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
         }
     }
 

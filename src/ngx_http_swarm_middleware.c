@@ -52,30 +52,31 @@ static struct {
     const char                    *type;
     ngx_http_swarm_mw_build_pt     build;
     ngx_http_swarm_mw_pt           handler;
+    ngx_uint_t                     kind;
 } ngx_http_swarm_mw_types[] = {
     { "redirectscheme", ngx_http_swarm_rewrite_build_scheme,
-      ngx_http_swarm_rewrite_scheme },
+      ngx_http_swarm_rewrite_scheme, NGX_HTTP_SWARM_MW_SCHEME },
     { "redirectregex", ngx_http_swarm_rewrite_build_regex,
-      ngx_http_swarm_rewrite_regex },
+      ngx_http_swarm_rewrite_regex, NGX_HTTP_SWARM_MW_REGEX },
     { "basicauth", ngx_http_swarm_middleware_build_basicauth,
-      ngx_http_swarm_middleware_basicauth },
+      ngx_http_swarm_middleware_basicauth, NGX_HTTP_SWARM_MW_BASICAUTH },
     { "headers", ngx_http_swarm_headers_build,
-      ngx_http_swarm_headers_run },
+      ngx_http_swarm_headers_run, NGX_HTTP_SWARM_MW_HEADERS },
     { "stripprefix", ngx_http_swarm_rewrite_build_path,
-      ngx_http_swarm_rewrite_stripprefix },
+      ngx_http_swarm_rewrite_stripprefix, NGX_HTTP_SWARM_MW_NONE },
     { "stripprefixregex", ngx_http_swarm_rewrite_build_path,
-      ngx_http_swarm_rewrite_stripprefixregex },
+      ngx_http_swarm_rewrite_stripprefixregex, NGX_HTTP_SWARM_MW_NONE },
     { "addprefix", ngx_http_swarm_rewrite_build_path,
-      ngx_http_swarm_rewrite_addprefix },
+      ngx_http_swarm_rewrite_addprefix, NGX_HTTP_SWARM_MW_NONE },
     { "replacepath", ngx_http_swarm_rewrite_build_path,
-      ngx_http_swarm_rewrite_replacepath },
+      ngx_http_swarm_rewrite_replacepath, NGX_HTTP_SWARM_MW_NONE },
     { "replacepathregex", ngx_http_swarm_rewrite_build_path,
-      ngx_http_swarm_rewrite_replacepathregex },
+      ngx_http_swarm_rewrite_replacepathregex, NGX_HTTP_SWARM_MW_NONE },
     { "ipallowlist", ngx_http_swarm_middleware_build_ipallowlist,
-      ngx_http_swarm_middleware_ipallowlist },
+      ngx_http_swarm_middleware_ipallowlist, NGX_HTTP_SWARM_MW_ALLOWLIST },
     { "ipwhitelist", ngx_http_swarm_middleware_build_ipallowlist,
-      ngx_http_swarm_middleware_ipallowlist },
-    { NULL, NULL, NULL }
+      ngx_http_swarm_middleware_ipallowlist, NGX_HTTP_SWARM_MW_ALLOWLIST },
+    { NULL, NULL, NULL, 0 }
 };
 
 
@@ -266,6 +267,7 @@ ngx_http_swarm_middleware_build(json_t *list, ngx_pool_t *pool,
         }
 
         mw->handler = ngx_http_swarm_mw_types[k].handler;
+        mw->kind = ngx_http_swarm_mw_types[k].kind;
 
         if (ngx_http_swarm_mw_types[k].build(mw, def, pool, err, errlen)
             != NGX_OK)
@@ -325,27 +327,44 @@ ngx_int_t
 ngx_http_swarm_middleware_run(ngx_http_request_t *r,
     ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mws_t *mws)
 {
-    ngx_int_t   rc;
-    ngx_uint_t  i;
+    ngx_int_t              rc;
+    ngx_uint_t             i;
+    ngx_http_swarm_mw_t   *mw;
+    ngx_http_swarm_shm_t  *sh;
 
     ctx->mws = mws;
 
+    /* the zone outlives a request that a middleware finalized */
+
+    sh = ctx->up->zone->sh;
+
     for (i = 0; i < mws->n; i++) {
         ctx->ran = i + 1;
+        mw = &mws->mw[i];
 
-        rc = mws->mw[i].handler(r, &mws->mw[i]);
+        rc = mw->handler(r, mw);
+
+        if (rc == NGX_DECLINED) {
+            continue;
+        }
 
         if (rc == NGX_DONE) {
             /* the request is finalized, and may be freed */
+
+            (void) ngx_atomic_fetch_add(&sh->answered[mw->kind][0], 1);
             return NGX_DONE;
         }
 
-        if (rc != NGX_DECLINED) {
-            ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
-                           "swarm middleware \"%s\": %i",
-                           mws->mw[i].name, rc);
-            return rc;
+        if (rc >= NGX_HTTP_OK) {
+            (void) ngx_atomic_fetch_add(
+                       &sh->answered[mw->kind][ngx_http_swarm_answered(rc)],
+                       1);
         }
+
+        ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
+                       "swarm middleware \"%s\": %i", mw->name, rc);
+
+        return rc;
     }
 
     return NGX_DECLINED;

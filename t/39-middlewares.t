@@ -199,6 +199,7 @@ $t->conf(<<"EOC");
     server {
         listen 127.0.0.1:%%PORT%%;
         location = /swarm { swarm_status; }
+        location = /metrics { swarm_metrics; }
 $loc
     }
 
@@ -439,6 +440,24 @@ for my $want (
     ok((grep { $_ eq $want } @errors), "status: $want")
         or diag explain \@errors;
 }
+
+# swarm_metrics: what middlewares answered themselves
+
+my $m = http_get($port, '/metrics')->{body};
+my @a = $m =~ /^nginx_swarm_middleware_answers_total
+    \{type="(\w+)",status="(\w+)"\}\ (\d+)$/mgx;
+my %answers;
+while (my ($type, $status, $v) = splice @a, 0, 3) {
+    $answers{"$type $status"} = $v;
+}
+cmp_ok($answers{'redirectscheme 301'} // 0, '>=', 3,
+    'metrics: redirects answered, by status');
+cmp_ok($answers{'redirectscheme 308'} // 0, '>=', 1, 'and 308');
+cmp_ok($answers{'basicauth 401'} // 0, '>=', 5, 'basicauth\'s 401');
+cmp_ok($answers{'ipallowlist 403'} // 0, '>=', 3, 'ipallowlist\'s 403');
+is($answers{'ipallowlist other'}, 1, 'its rejectStatusCode 404: other');
+is($answers{'headers 200'}, 1, 'the CORS preflight');
+is($answers{'redirectregex 302'}, 1, 'redirectregex');
 
 # run time: labels changed, no reload
 
