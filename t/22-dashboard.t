@@ -35,7 +35,20 @@ my $t = SwarmTest->new;
 my $p = free_port();
 my @all = @{ fixture('tasks-all.json') };
 
-$t->start_api(tasks => \@all);
+# a routes upstream beside: a router with middlewares, whose names the
+# page lists with the route
+open my $xf, '<', "$FindBin::Bin/fixtures/services-extra.json" or die $!;
+my @svcs = (@{ fixture('services-all.json') },
+    @{ decode_json(do { local $/; <$xf> }) });
+my $adm = fake_service(90, 'adm', { 'traefik.enable' => 'true',
+    'traefik.http.routers.adm.rule' => 'Host(`adm.test`)',
+    'traefik.http.routers.adm.middlewares' => 'auth',
+    'traefik.http.routers.bad.rule' => 'Host(`bad.test`)',
+    'traefik.http.routers.bad.middlewares' => '<b>x</b>',
+    'traefik.http.middlewares.auth.basicauth.users' => 'u:{SHA}x',
+    'traefik.http.services.adm.loadbalancer.server.port' => "$p" });
+
+$t->start_api(services => [@svcs, $adm], tasks => \@all);
 $t->start_backends("127.0.2.3:$p", "127.0.2.4:$p");
 
 $t->conf(<<"EOF", workers => 2);
@@ -45,6 +58,10 @@ $t->conf(<<"EOF", workers => 2);
     upstream app {
         swarm_service label=swarm.upstream=app port=$p;
         swarm_sticky;
+    }
+
+    upstream tk {
+        swarm_routes traefik;
     }
 
     server {
@@ -108,6 +125,15 @@ is_deeply(decode_json(rows()),
     'with their addresses and states');
 like(cdp(q{eval document.getElementById('api').textContent}), qr/^1\.41$/,
     'the API version');
+ok(wait_for(sub { (cdp(q{eval document.querySelector('#up-tk .routes')
+        .textContent}) // '') =~ /adm\/adm .* through auth\@swarm/ }, 10),
+    'a route\'s middlewares, by name')
+    or diag cdp(q{eval document.querySelector('#up-tk .routes').textContent});
+like(cdp(q{eval document.getElementById('error').textContent}),
+    qr{router "bad" not routed: middleware "<b>x</b>\@swarm" does not exist},
+    'a router refused for one, said');
+is(cdp(q{eval document.querySelectorAll('b').length}), 0,
+    'its label\'s text shown as text, never as markup');
 like(cdp(q{eval document.getElementById('events').textContent}),
     qr/^connected$/, 'the events stream');
 
