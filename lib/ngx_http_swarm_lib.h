@@ -835,6 +835,7 @@ int ngx_http_swarm_mwtypes_replacepath(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_replacepathregex(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_ipallowlist(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_chain(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwtypes_ratelimit(ngx_http_swarm_make_t *m);
 
 const char *ngx_http_swarm_opt_take(ngx_http_swarm_make_t *m,
     const char *option);

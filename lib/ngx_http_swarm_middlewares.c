@@ -54,12 +54,13 @@ static struct {
     { "ipallowlist", ngx_http_swarm_mwtypes_ipallowlist },
     { "ipwhitelist", ngx_http_swarm_mwtypes_ipallowlist },
     { "chain", ngx_http_swarm_mwtypes_chain },
+    { "ratelimit", ngx_http_swarm_mwtypes_ratelimit },
     { NULL, NULL }
 };
 
 
 static const char  *ngx_http_swarm_mw_others[] = {
-    "compress", "forwardauth", "ratelimit", "inflightreq", "retry",
+    "compress", "forwardauth", "inflightreq", "retry",
     "buffering", "errors", "circuitbreaker", "grpcweb", "contenttype",
     "digestauth", "passtlsclientcert", "plugin", "encodedcharacters",
     NULL

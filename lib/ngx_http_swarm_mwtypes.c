@@ -19,6 +19,7 @@
 
 
 static int ngx_http_swarm_mwtypes_replace(ngx_http_swarm_make_t *m);
+static double ngx_http_swarm_mwtypes_duration(const char *s);
 static int ngx_http_swarm_mwtypes_users(ngx_http_swarm_make_t *m,
     json_t *users, const char *list, const char *what);
 static int ngx_http_swarm_mwtypes_pairs(ngx_http_swarm_make_t *m,
@@ -791,4 +792,134 @@ ngx_http_swarm_mwtypes_chain(ngx_http_swarm_make_t *m)
 
     return ngx_http_swarm_opt_set(m, "middlewares", json_string(s))
            ? NGX_HTTP_SWARM_FAILED : NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * ratelimit: average requests a period (none: no limit), period (Go's
+ * durations, or seconds; 1s), burst (1 at least), the source by
+ * sourcecriterion.requesthost or .requestheadername, else the client's
+ * address (pkg/middlewares/ratelimiter)
+ */
+
+int
+ngx_http_swarm_mwtypes_ratelimit(ngx_http_swarm_make_t *m)
+{
+    int          host;
+    long         average, burst;
+    double       us;
+    const char  *period, *header;
+
+    if (ngx_http_swarm_opt_number(m, "average", "average", 0, 0x7fffffffL,
+                                  &average)
+        != NGX_HTTP_SWARM_DONE
+        || ngx_http_swarm_opt_number(m, "burst", "burst", 0, 0x7fffffffL,
+                                     &burst)
+           != NGX_HTTP_SWARM_DONE)
+    {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    period = ngx_http_swarm_opt_take(m, "period");
+    us = 1000000;
+
+    if (period && period[0]) {
+        us = ngx_http_swarm_mwtypes_duration(period);
+
+        if (us < 0) {
+            return ngx_http_swarm_opt_error(m, "period: invalid duration "
+                                            "\"%.32s\"", period);
+        }
+
+        if (us == 0) {
+            us = 1000000;
+        }
+    }
+
+    host = ngx_http_swarm_opt_bool(m, "sourcecriterion.requesthost",
+                                   "sourcecriterion.requesthost");
+    header = ngx_http_swarm_opt_take(m, "sourcecriterion.requestheadername");
+
+    if (host < 0) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    if (header && header[0] && !ngx_http_swarm_opt_token(header)) {
+        return ngx_http_swarm_opt_error(m, "sourcecriterion."
+                                        "requestheadername: invalid header "
+                                        "name");
+    }
+
+    if (host && header && header[0]) {
+        return ngx_http_swarm_opt_error(m, "sourcecriterion: several "
+                                        "strategies");
+    }
+
+    return ngx_http_swarm_opt_set(m, "average", json_integer(average))
+           || ngx_http_swarm_opt_set(m, "period",
+                                     json_integer((json_int_t) us))
+           || ngx_http_swarm_opt_set(m, "burst",
+                                     json_integer(burst > 1 ? burst : 1))
+           || ngx_http_swarm_opt_set(m, "host", json_boolean(host))
+           || ngx_http_swarm_opt_set(m, "header",
+                                     json_string(header ? header : ""))
+           ? NGX_HTTP_SWARM_FAILED : NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * A duration as Traefik reads one (ptypes.Duration): seconds, or Go's
+ * "1h30m", "1.5s", "500ms", "10us"; in µs, -1 if invalid
+ */
+
+static double
+ngx_http_swarm_mwtypes_duration(const char *s)
+{
+    char          *end;
+    double         v, total;
+    size_t         i;
+    const char    *p;
+
+    static const struct {
+        const char  *unit;
+        double       us;
+    }  units[] = {
+        { "ns", 0.001 }, { "us", 1 }, { "\xc2\xb5s", 1 }, { "ms", 1000 },
+        { "h", 3600e6 }, { "m", 60e6 }, { "s", 1e6 }, { NULL, 0 }
+    };
+
+    v = strtod(s, &end);
+
+    if (end != s && *end == '\0' && s[0] >= '0' && s[0] <= '9') {
+        return v * 1e6;
+    }
+
+    total = 0;
+
+    for (p = s; *p; ) {
+        if (!(*p >= '0' && *p <= '9') && *p != '.') {
+            return -1;
+        }
+
+        v = strtod(p, &end);
+
+        if (end == p) {
+            return -1;
+        }
+
+        for (i = 0; units[i].unit; i++) {
+            if (strncmp(end, units[i].unit, strlen(units[i].unit)) == 0) {
+                break;
+            }
+        }
+
+        if (units[i].unit == NULL) {
+            return -1;
+        }
+
+        total += v * units[i].us;
+        p = end + strlen(units[i].unit);
+    }
+
+    return (p == s) ? -1 : total;
 }

@@ -126,6 +126,19 @@ typedef struct {
 
 
 /*
+ * A rate limit's slot in the zone (ngx_http_swarm_limit.c): the key of
+ * a route's ratelimit middleware and a source, and its theoretical
+ * arrival time (GCRA), in µs of the monotonic clock; both only read and
+ * written atomically, never under a lock
+ */
+
+typedef struct {
+    ngx_atomic_t                key;
+    ngx_atomic_t                tat;
+} ngx_http_swarm_slot_t;
+
+
+/*
  * A Docker API endpoint of swarm_endpoint: as written, as logs and
  * swarm_status show it (its password masked), the socket path of a
  * "unix:" one, and the base of its URLs; "https://" ones use TLS
@@ -205,9 +218,10 @@ typedef struct {
 #define NGX_HTTP_SWARM_MW_BASICAUTH  3
 #define NGX_HTTP_SWARM_MW_HEADERS    4
 #define NGX_HTTP_SWARM_MW_ALLOWLIST  5
-#define NGX_HTTP_SWARM_MW_KINDS      6
+#define NGX_HTTP_SWARM_MW_RATELIMIT  6
+#define NGX_HTTP_SWARM_MW_KINDS      7
 
-#define NGX_HTTP_SWARM_MW_CODES      8
+#define NGX_HTTP_SWARM_MW_CODES      9
 
 
 typedef struct {
@@ -233,6 +247,10 @@ typedef struct {
     ngx_uint_t                  cell_next;
     ngx_uint_t                  cell_tags;
     ngx_uint_t                  cells_used;
+
+    /* the rate limits' slots, made with the zone and never moved */
+    ngx_http_swarm_slot_t      *limits;
+    ngx_uint_t                  nlimits;
 
     size_t                      api_version_len;
     u_char                      api_version[16];
@@ -334,6 +352,10 @@ struct ngx_http_swarm_mw_s {
 
     /* what its answers are counted as: NGX_HTTP_SWARM_MW_SCHEME... */
     ngx_uint_t                  kind;
+
+    /* the route it is of ("service/router"), and its type's own */
+    const char                 *route;
+    void                       *data;
 
     /* permanent, removeheader, forceslash, forcestsheader */
     unsigned                    flag:1;
@@ -505,9 +527,13 @@ typedef struct {
     /* a route cookie was set: the response is made private */
     ngx_uint_t                  nocache;
 
-    /* the middlewares of the route that ran, for the response's headers */
+    /*
+     * the middlewares of the route that ran, for the response's headers;
+     * "resume": one delayed the request, and the next goes on
+     */
     ngx_http_swarm_mws_t       *mws;
     ngx_uint_t                  ran;
+    ngx_uint_t                  resume;
 } ngx_http_swarm_ctx_t;
 
 
@@ -753,7 +779,7 @@ ngx_http_swarm_answered(ngx_int_t status)
 {
     ngx_uint_t  i;
 
-    static ngx_int_t  codes[] = { 200, 301, 302, 307, 308, 401, 403 };
+    static ngx_int_t  codes[] = { 200, 301, 302, 307, 308, 401, 403, 429 };
 
     for (i = 0; i < NGX_HTTP_SWARM_MW_CODES - 1; i++) {
         if (codes[i] == status) {

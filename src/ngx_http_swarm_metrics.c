@@ -91,14 +91,14 @@ static const char  *ngx_http_swarm_failure_kinds[] = {
 
 static const char  *ngx_http_swarm_mw_kinds[] = {
     "", "redirectscheme", "redirectregex", "basicauth", "headers",
-    "ipallowlist"
+    "ipallowlist", "ratelimit"
 };
 
 
 /* as ngx_http_swarm_answered() places them */
 
 static const char  *ngx_http_swarm_mw_codes[] = {
-    "200", "301", "302", "307", "308", "401", "403", "other"
+    "200", "301", "302", "307", "308", "401", "403", "429", "other"
 };
 
 
@@ -517,9 +517,9 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
 
     if (ngx_http_swarm_family(t, "nginx_swarm_middleware_answers_total",
                               "counter", "Requests a middleware answered "
-                              "itself (a redirect, 401, 403, a CORS "
-                              "preflight), no task picked, by type and "
-                              "status.")
+                              "itself (a redirect, 401, 403, 429, a "
+                              "CORS preflight), no task picked, by type "
+                              "and status.")
         != NGX_OK)
     {
         return NGX_ERROR;

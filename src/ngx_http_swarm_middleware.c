@@ -25,6 +25,7 @@
 #include "ngx_http_swarm_fields.h"
 #include "ngx_http_swarm_headers.h"
 #include "ngx_http_swarm_rewrite.h"
+#include "ngx_http_swarm_limit.h"
 #include "ngx_http_swarm_middleware.h"
 
 
@@ -76,6 +77,8 @@ static struct {
       ngx_http_swarm_middleware_ipallowlist, NGX_HTTP_SWARM_MW_ALLOWLIST },
     { "ipwhitelist", ngx_http_swarm_middleware_build_ipallowlist,
       ngx_http_swarm_middleware_ipallowlist, NGX_HTTP_SWARM_MW_ALLOWLIST },
+    { "ratelimit", ngx_http_swarm_limit_build, ngx_http_swarm_limit_run,
+      NGX_HTTP_SWARM_MW_RATELIMIT },
     { NULL, NULL, NULL, 0 }
 };
 
@@ -218,8 +221,8 @@ ngx_http_swarm_middleware_filter_init(ngx_conf_t *cf)
  */
 
 ngx_int_t
-ngx_http_swarm_middleware_build(json_t *list, ngx_pool_t *pool,
-    ngx_http_swarm_mws_t **mws, char *err, size_t errlen)
+ngx_http_swarm_middleware_build(json_t *list, const char *route,
+    ngx_pool_t *pool, ngx_http_swarm_mws_t **mws, char *err, size_t errlen)
 {
     size_t                 i, k;
     json_t                *def;
@@ -268,6 +271,7 @@ ngx_http_swarm_middleware_build(json_t *list, ngx_pool_t *pool,
 
         mw->handler = ngx_http_swarm_mw_types[k].handler;
         mw->kind = ngx_http_swarm_mw_types[k].kind;
+        mw->route = route;
 
         if (ngx_http_swarm_mw_types[k].build(mw, def, pool, err, errlen)
             != NGX_OK)
@@ -318,14 +322,14 @@ ngx_http_swarm_middleware_shown(json_t *list)
 
 
 /*
- * The route's middlewares on a request, in order: NGX_DECLINED once all
- * let it on, a status where one answers, NGX_DONE where one sent the
- * response itself.
+ * The route's middlewares on a request, in order from "from":
+ * NGX_DECLINED once all let it on, a status where one answers, NGX_DONE
+ * where one sent the response itself, NGX_AGAIN where one delayed it.
  */
 
 ngx_int_t
 ngx_http_swarm_middleware_run(ngx_http_request_t *r,
-    ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mws_t *mws)
+    ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mws_t *mws, ngx_uint_t from)
 {
     ngx_int_t              rc;
     ngx_uint_t             i;
@@ -338,7 +342,7 @@ ngx_http_swarm_middleware_run(ngx_http_request_t *r,
 
     sh = ctx->up->zone->sh;
 
-    for (i = 0; i < mws->n; i++) {
+    for (i = from; i < mws->n; i++) {
         ctx->ran = i + 1;
         mw = &mws->mw[i];
 
@@ -346,6 +350,12 @@ ngx_http_swarm_middleware_run(ngx_http_request_t *r,
 
         if (rc == NGX_DECLINED) {
             continue;
+        }
+
+        if (rc == NGX_AGAIN) {
+            /* delayed: the phases run again, from the next one on */
+            ctx->resume = 1;
+            return NGX_AGAIN;
         }
 
         if (rc == NGX_DONE) {

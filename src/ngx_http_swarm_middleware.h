@@ -23,11 +23,11 @@
 char *ngx_http_swarm_middleware_conf(ngx_conf_t *cf, json_t *raw);
 char *ngx_http_swarm_middleware_make(ngx_conf_t *cf, json_t *defs);
 ngx_int_t ngx_http_swarm_middleware_filter_init(ngx_conf_t *cf);
-ngx_int_t ngx_http_swarm_middleware_build(json_t *list, ngx_pool_t *pool,
-    ngx_http_swarm_mws_t **mws, char *err, size_t errlen);
+ngx_int_t ngx_http_swarm_middleware_build(json_t *list, const char *route,
+    ngx_pool_t *pool, ngx_http_swarm_mws_t **mws, char *err, size_t errlen);
 json_t *ngx_http_swarm_middleware_shown(json_t *list);
 ngx_int_t ngx_http_swarm_middleware_run(ngx_http_request_t *r,
-    ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mws_t *mws);
+    ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mws_t *mws, ngx_uint_t from);
 
 
 #endif /* _NGX_HTTP_SWARM_MIDDLEWARE_H_INCLUDED_ */

@@ -179,6 +179,14 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
 
+    if (ctx && ctx->resume) {
+        /* a middleware delayed the request: the next one goes on */
+
+        ctx->resume = 0;
+
+        return ngx_http_swarm_middleware_run(r, ctx, ctx->mws, ctx->ran);
+    }
+
     if (ctx == NULL) {
         ctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
         cln = ngx_pool_cleanup_add(r->pool, 0);
@@ -225,7 +233,7 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r,
     /* its middlewares: one may answer, and no task is picked */
 
     if (b->mws) {
-        return ngx_http_swarm_middleware_run(r, ctx, b->mws);
+        return ngx_http_swarm_middleware_run(r, ctx, b->mws, 0);
     }
 
     return NGX_DECLINED;

@@ -313,7 +313,8 @@ ngx_http_swarm_routing_route(ngx_http_swarm_upstream_t *up,
      */
 
     if (ngx_http_swarm_middleware_build(json_object_get(r, "middlewares"),
-                                        pool, &b->mws, err, sizeof(err))
+                                        routing->names[i], pool, &b->mws,
+                                        err, sizeof(err))
         != NGX_OK)
     {
         ngx_http_swarm_rule_free(&routing->rules[i]);

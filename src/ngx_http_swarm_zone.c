@@ -101,6 +101,15 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         if (sh->cells == NULL) {
             return NGX_ERROR;
         }
+
+        /* and the rate limits' slots (ngx_http_swarm_limit.c), as many */
+
+        sh->nlimits = sh->ncells;
+        sh->limits = ngx_slab_calloc(shpool, sh->nlimits
+                                             * sizeof(ngx_http_swarm_slot_t));
+        if (sh->limits == NULL) {
+            return NGX_ERROR;
+        }
     }
 
     zone->sh = sh;

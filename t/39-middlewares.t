@@ -14,6 +14,7 @@ use warnings;
 use Test::More;
 use FindBin;
 use JSON::PP;
+use Time::HiRes qw(time);
 use lib "$FindBin::Bin/lib";
 use SwarmTest;
 
@@ -112,7 +113,13 @@ my $lb = service('lb',
     "$mw.depth.ipallowlist.sourcerange" => '127.0.0.0/8',
     "$mw.depth.ipallowlist.ipstrategy.depth" => '1',
     "$mw.both.chain.middlewares" => 'sec, admin-auth',
-    "$mw.rl.ratelimit.average" => '10',
+    "$mw.rl.inflightreq.amount" => '10',
+    "$mw.slow.ratelimit.average" => '2',
+    "$mw.slow.ratelimit.burst" => '2',
+    "$mw.smooth.ratelimit.average" => '2',
+    "$mw.perkey.ratelimit.average" => '1',
+    "$mw.perkey.ratelimit.period" => '10s',
+    "$mw.perkey.ratelimit.sourceCriterion.requestHeaderName" => 'X-Key',
     "$mw.typo.redirectscheme.scheme" => 'https',
     "$mw.typo.redirectscheme.permanant" => 'true',
     "$mw.crlf.headers.customResponseHeaders.X-A" => "a\r\nSet-Cookie: x=1");
@@ -139,6 +146,9 @@ router('file', 'Host(`file.test`)', 'from-file@file, sec');
 router('missing', 'Host(`missing.test`)', 'nosuch');
 router('missingfile', 'Host(`missingfile.test`)', 'sec@file');
 router('rl', 'Host(`rl.test`)', 'rl');
+router('slow', 'Host(`slow.test`)', 'slow');
+router('smooth', 'Host(`smooth.test`)', 'smooth');
+router('perkey', 'Host(`perkey.test`)', 'perkey');
 router('typo', 'Host(`typo.test`)', 'typo');
 router('crlf', 'Host(`crlf.test`)', 'crlf');
 router('k8s', 'Host(`k8s.test`)', 'sec@kubernetescrd');
@@ -382,7 +392,7 @@ for my $want (
     'missingfile: router "missingfile" not routed: middleware "sec@file" '
         . 'does not exist',
     'rl: router "rl" not routed: middleware "rl@swarm": middleware type '
-        . '"ratelimit" is not supported',
+        . '"inflightreq" is not supported',
     'typo: router "typo" not routed: middleware "typo@swarm": option '
         . '"redirectscheme.permanant" is not supported',
     'crlf: router "crlf" not routed: middleware "crlf@swarm": '
@@ -441,6 +451,34 @@ for my $want (
         or diag explain \@errors;
 }
 
+# ratelimit: bursts, then 429 with Retry-After; a request a little
+# early is delayed instead, as Traefik's maxDelay has it
+
+is(get('slow.test', '/')->{status}, 200, 'ratelimit: the first of a burst');
+is(get('slow.test', '/')->{status}, 200, 'the second (burst=2)');
+$r = get('slow.test', '/');
+is($r->{status}, 429, 'the third: 429');
+is($r->{header}{'retry-after'}, '1', 'Retry-After, in whole seconds');
+ok(!$r->{header}{'x-route'}, 'no task picked');
+
+my $t1 = time;
+is(get('smooth.test', '/')->{status}, 200, 'ratelimit 2/s: one');
+select(undef, undef, undef, 0.3);
+my $t2 = time;
+$r = get('smooth.test', '/');
+my $took = time - $t2;
+my $due = 0.5 - ($t2 - $t1);
+is($r->{status}, 200, 'the next, 300 ms on: delayed, not refused');
+cmp_ok($took, '>=', $due - 0.05,
+    sprintf 'delayed %.0f ms, about the %.0f ms due', $took * 1000,
+    $due * 1000);
+
+is(get('perkey.test', '/', 'X-Key: a')->{status}, 200,
+    'requestHeaderName: a source');
+is(get('perkey.test', '/', 'X-Key: a')->{status}, 429, 'its limit');
+is(get('perkey.test', '/', 'X-Key: b')->{status}, 200,
+    'another source, its own limit');
+
 # swarm_metrics: what middlewares answered themselves
 
 my $m = http_get($port, '/metrics')->{body};
@@ -458,6 +496,7 @@ cmp_ok($answers{'ipallowlist 403'} // 0, '>=', 3, 'ipallowlist\'s 403');
 is($answers{'ipallowlist other'}, 1, 'its rejectStatusCode 404: other');
 is($answers{'headers 200'}, 1, 'the CORS preflight');
 is($answers{'redirectregex 302'}, 1, 'redirectregex');
+is($answers{'ratelimit 429'}, 2, 'ratelimit\'s 429');
 
 # run time: labels changed, no reload
 

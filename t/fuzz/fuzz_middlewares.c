@@ -156,7 +156,8 @@ check(json_t *def)
     static const char  *types[] = {
         "redirectscheme", "redirectregex", "basicauth", "headers",
         "stripprefix", "stripprefixregex", "addprefix", "replacepath",
-        "replacepathregex", "ipallowlist", "ipwhitelist", "chain", NULL
+        "replacepathregex", "ipallowlist", "ipwhitelist", "chain",
+        "ratelimit", NULL
     };
 
     type = json_string_value(json_object_get(def, "type"));

@@ -58,6 +58,10 @@ test_middlewares_make(void **state)
     const char  *auth[] = { "m.basicauth.users",
                             "test:$apr1$H6uskkkW$IgXLP6ewTrSuBkTrqE8wj/,"
                             "test2:$2y$05$abcdefghijklmnopqrstuu", NULL };
+    const char  *limit[] = { "m.rateLimit.average", "100",
+                             "m.ratelimit.period", "1m30.5s",
+                             "m.ratelimit.sourceCriterion.requestHeaderName",
+                             "X-Key", NULL };
     const char  *allow[] = { "m.ipallowlist.sourcerange",
                              "127.0.0.1/32, 192.168.1.7",
                              "m.ipallowlist.ipstrategy.depth", "2", NULL };
@@ -66,8 +70,13 @@ test_middlewares_make(void **state)
           "you must provide a target scheme" },
         { "m.redirectscheme.scheme", "https", "m.redirectscheme.cheme",
           "x", "option \"redirectscheme.cheme\" is not supported" },
-        { "m.ratelimit.average", "5", NULL,
-          "middleware type \"ratelimit\" is not supported" },
+        { "m.inflightreq.amount", "5", NULL,
+          "middleware type \"inflightreq\" is not supported" },
+        { "m.ratelimit.period", "5x", NULL,
+          "period: invalid duration \"5x\"" },
+        { "m.ratelimit.sourcecriterion.ipstrategy.depth", "1", NULL,
+          "option \"ratelimit.sourcecriterion.ipstrategy.depth\" is not "
+          "supported" },
         { "m.nosuch.x", "5", NULL, "unknown middleware type \"nosuch\"" },
         { "m.headers.sslredirect", "true", NULL,
           "option \"headers.sslredirect\" is not supported" },
@@ -149,6 +158,15 @@ test_middlewares_make(void **state)
     assert_int_equal(json_integer_value(json_object_get(def, "status")), 403);
     assert_int_equal(json_array_size(json_object_get(def, "sourcerange")),
                      2);
+    json_decref(def);
+
+    def = make(limit, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_integer_value(json_object_get(def, "period")),
+                     90500000);
+    assert_int_equal(json_integer_value(json_object_get(def, "burst")), 1);
+    assert_string_equal(json_string_value(json_object_get(def, "header")),
+                        "X-Key");
     json_decref(def);
 
     for (i = 0; refused[i][0]; i++) {
