@@ -19,6 +19,7 @@
 #include <ngx_core.h>
 #include <ngx_http.h>
 #include <ngx_crypt.h>
+#include <ngx_sha1.h>
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_match.h"
@@ -33,6 +34,22 @@ typedef ngx_int_t (*ngx_http_swarm_mw_build_pt)(ngx_http_swarm_mw_t *mw,
     json_t *def, ngx_pool_t *pool, char *err, size_t errlen);
 
 
+/*
+ * basicauth's passwords known good, by a salted SHA-1 of the user and
+ * password: a worker hashes a password of a user once (a bcrypt or apr1
+ * hash costs it up to a million instructions and more), not on every
+ * request.  As the route table it lives in, it goes with any change.
+ */
+
+#define NGX_HTTP_SWARM_AUTH_KNOWN  16
+
+typedef struct {
+    u_char                         salt[16];
+    u_char                         known[NGX_HTTP_SWARM_AUTH_KNOWN][20];
+    ngx_uint_t                     next;
+} ngx_http_swarm_auth_t;
+
+
 static ngx_int_t ngx_http_swarm_middleware_build_basicauth(
     ngx_http_swarm_mw_t *mw, json_t *def, ngx_pool_t *pool, char *err,
     size_t errlen);
@@ -41,6 +58,8 @@ static ngx_int_t ngx_http_swarm_middleware_build_ipallowlist(
     size_t errlen);
 static ngx_int_t ngx_http_swarm_middleware_basicauth(ngx_http_request_t *r,
     ngx_http_swarm_mw_t *mw);
+static void ngx_http_swarm_middleware_digest(ngx_http_swarm_auth_t *a,
+    ngx_http_request_t *r, u_char *md);
 static ngx_int_t ngx_http_swarm_middleware_ipallowlist(ngx_http_request_t *r,
     ngx_http_swarm_mw_t *mw);
 static ngx_int_t ngx_http_swarm_middleware_header_filter(ngx_http_request_t *r);
@@ -385,9 +404,10 @@ static ngx_int_t
 ngx_http_swarm_middleware_build_basicauth(ngx_http_swarm_mw_t *mw, json_t *def,
     ngx_pool_t *pool, char *err, size_t errlen)
 {
-    u_char      *p;
-    size_t       len;
-    const char  *realm, *field;
+    u_char                 *p;
+    size_t                  len, k;
+    const char             *realm, *field;
+    ngx_http_swarm_auth_t  *a;
 
     mw->items = ngx_http_swarm_fields_list(json_object_get(def, "users"),
                                            NGX_HTTP_SWARM_FIELDS_PAIRS, pool,
@@ -417,6 +437,17 @@ ngx_http_swarm_middleware_build_basicauth(ngx_http_swarm_mw_t *mw, json_t *def,
     field = json_string_value(json_object_get(def, "headerfield"));
     mw->s2.data = (u_char *) (field ? field : "");
     mw->s2.len = ngx_strlen(mw->s2.data);
+
+    a = ngx_pcalloc(pool, sizeof(ngx_http_swarm_auth_t));
+    if (a == NULL) {
+        return NGX_ERROR;
+    }
+
+    for (k = 0; k < sizeof(a->salt); k++) {
+        a->salt[k] = (u_char) ngx_random();
+    }
+
+    mw->data = a;
 
     mw->flag = json_is_true(json_object_get(def, "removeheader"));
 
@@ -459,11 +490,12 @@ static ngx_int_t
 ngx_http_swarm_middleware_basicauth(ngx_http_request_t *r,
     ngx_http_swarm_mw_t *mw)
 {
-    u_char                      *encrypted;
+    u_char                      *encrypted, md[20];
     ngx_int_t                    rc;
     ngx_uint_t                   i, ok;
     ngx_str_t                    name;
     ngx_table_elt_t             *h;
+    ngx_http_swarm_auth_t       *a;
     ngx_http_swarm_mw_header_t  *user, *found;
 
     ok = 0;
@@ -489,12 +521,32 @@ ngx_http_swarm_middleware_basicauth(ngx_http_request_t *r,
             }
         }
 
-        rc = ngx_crypt(r->pool, r->headers_in.passwd.data,
-                       found ? found->value.data : user[0].value.data,
-                       &encrypted);
+        a = mw->data;
 
-        ok = (rc == NGX_OK && found
-              && ngx_strcmp(encrypted, found->value.data) == 0);
+        if (found) {
+            ngx_http_swarm_middleware_digest(a, r, md);
+
+            for (i = 0; i < NGX_HTTP_SWARM_AUTH_KNOWN; i++) {
+                if (ngx_memcmp(a->known[i], md, 20) == 0) {
+                    ok = 1;
+                    break;
+                }
+            }
+        }
+
+        if (!ok) {
+            rc = ngx_crypt(r->pool, r->headers_in.passwd.data,
+                           found ? found->value.data : user[0].value.data,
+                           &encrypted);
+
+            ok = (rc == NGX_OK && found
+                  && ngx_strcmp(encrypted, found->value.data) == 0);
+
+            if (ok) {
+                ngx_memcpy(a->known[a->next++ % NGX_HTTP_SWARM_AUTH_KNOWN],
+                           md, 20);
+            }
+        }
     }
 
     if (!ok) {
@@ -526,6 +578,24 @@ ngx_http_swarm_middleware_basicauth(ngx_http_request_t *r,
     }
 
     return NGX_DECLINED;
+}
+
+
+/* the salted SHA-1 of a request's user and password */
+
+static void
+ngx_http_swarm_middleware_digest(ngx_http_swarm_auth_t *a,
+    ngx_http_request_t *r, u_char *md)
+{
+    ngx_sha1_t  sha1;
+
+    ngx_sha1_init(&sha1);
+    ngx_sha1_update(&sha1, a->salt, sizeof(a->salt));
+    ngx_sha1_update(&sha1, r->headers_in.user.data, r->headers_in.user.len);
+    ngx_sha1_update(&sha1, "", 1);
+    ngx_sha1_update(&sha1, r->headers_in.passwd.data,
+                    r->headers_in.passwd.len);
+    ngx_sha1_final(md, &sha1);
 }
 
 
