@@ -13,11 +13,17 @@
 #   perl t/bench/route-instr.pl MODULE.so [MODULE.so ...]
 #
 # compares modules (say, one built from an earlier commit) side by side,
-# each with three stacks: the one router alone; beside 1,000 routers of
+# each with these stacks: the one router alone; beside 1,000 routers of
 # other hosts; beside 20 HostRegexp routers that come first (a longer
 # rule) and match no request of it, so that each request runs their 20
-# expressions before it reaches its own router.
-# Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx).
+# expressions before it reaches its own router; and the one router with
+# a middleware of each kind: headers (a custom request and response
+# header, frameDeny), basicauth (an apr1 hash, the right password),
+# stripprefix, ipallowlist, and redirectscheme, which answers every
+# request itself (301, no task).  A module without middlewares shows
+# those stacks as "-".
+# Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx),
+# BENCH_STACKS (a regular expression: only the stacks it matches).
 
 use strict;
 use warnings;
@@ -35,6 +41,11 @@ my $T = "$FindBin::Bin/..";
 
 @ARGV or die "usage: $0 MODULE.so [MODULE.so ...]\n";
 
+my $mw = 'traefik.http.middlewares';
+my $apr1 = 'bob:$apr1$xMPIzGFl$WlzdAD7qlro9pzSqiILy0.';
+
+# [ name, other routers, the app router's middleware labels, a request
+#   header, the status each request gets ]
 my @stacks = (
     [ 'one router', sub { () } ],
     [ '+ 1,000 host routers', sub {
@@ -43,13 +54,35 @@ my @stacks = (
         map { [ "re$_",
                 "HostRegexp(`^svc$_\\.(example|internal)\\.test\$`)" ] }
             1 .. 20 } ],
+    [ 'middleware headers', sub { () }, {
+        "$mw.m.headers.customRequestHeaders.X-A" => '1',
+        "$mw.m.headers.customResponseHeaders.X-B" => '2',
+        "$mw.m.headers.frameDeny" => 'true' } ],
+    [ 'middleware basicauth', sub { () }, {
+        "$mw.m.basicauth.users" => $apr1 },
+        'Authorization: Basic Ym9iOmJ1aWxkZXI=' ],
+    [ 'middleware stripprefix', sub { () }, {
+        "$mw.m.stripprefix.prefixes" => '/x' } ],
+    [ 'middleware ipallowlist', sub { () }, {
+        "$mw.m.ipallowlist.sourcerange" => '127.0.0.0/8' } ],
+    [ 'middleware redirectscheme', sub { () }, {
+        "$mw.m.redirectscheme.scheme" => 'https' }, undef, 302 ],
 );
+
+if (my $only = $ENV{BENCH_STACKS}) {
+    @stacks = grep { $_->[0] =~ /$only/ } @stacks;
+}
 
 for my $module (@ARGV) {
     my $one;
     for my $stack (@stacks) {
-        my ($name, $routers) = @$stack;
-        my $ir = measure($module, [ $routers->() ]);
+        my ($name, $routers, $mws, $header, $status) = @$stack;
+        my $ir = measure($module, [ $routers->() ], $mws, $header,
+                         $status // 200);
+        if (!defined $ir) {
+            printf "%-40s %-26s %8s\n", $module, $name, '-';
+            next;
+        }
         $one //= $ir;
         printf "%-40s %-26s %8.0f instructions/request (%.3f x)\n",
             $module, $name, $ir, $ir / $one;
@@ -57,7 +90,7 @@ for my $module (@ARGV) {
 }
 
 sub measure {
-    my ($module, $routers) = @_;
+    my ($module, $routers, $mws, $header, $status) = @_;
     my $dir = tempdir(CLEANUP => 1);
     my $p = free_port();
     my $lp = free_port();
@@ -67,6 +100,8 @@ sub measure {
             'Host(`app.test`) && PathPrefix(`/`)',
         'traefik.http.services.app.loadbalancer.server.port' => "$p",
         'traefik.http.services.app.loadbalancer.sticky.cookie.name' => 'ck',
+        ($mws ? ('traefik.http.routers.app.middlewares' => 'm', %$mws)
+              : ()),
     });
     my $k = fake_task($s, 'tsk' . ('0' x 21) . '1');
     $k->{NetworksAttachments}[0]{Addresses} = [ '10.0.77.1/24' ];
@@ -124,17 +159,29 @@ EOC
         "--callgrind-out-file=$dir/cg.out", $nginx, '-p', $dir,
         '-c', "$dir/nginx.conf");
 
+    my @h = ('Host: app.test', $header // ());
     my $cookie = wait_for(sub {
-        my $r = http_get("127.0.0.1:$lp", '/', 'Host: app.test');
+        my $r = http_get("127.0.0.1:$lp", '/', @h);
+        return 'none' if $r->{status} == $status && $status != 200;
         return $r->{status} == 200 && (grep { /^ck=/ } @{ $r->{cookies} })[0];
-    }, 60) or die "$module: the route did not come up\n";
+    }, $mws ? 20 : 60);
+
+    unless ($cookie) {
+        kill 'TERM', @pids;
+        waitpid $_, 0 for @pids;
+
+        # a module that does not run middlewares does not route the app
+        return undef if $mws;
+        die "$module: the route did not come up\n";
+    }
+
     $cookie =~ s/;.*//;
 
     my $c = IO::Socket::INET->new("127.0.0.1:$lp") or die "connect: $!\n";
 
-    requests($c, $cookie, 200);
+    requests($c, $cookie, 200, $header, $status);
     system('callgrind_control -z >/dev/null 2>&1');
-    requests($c, $cookie, $n);
+    requests($c, $cookie, $n, $header, $status);
     system('callgrind_control -d >/dev/null 2>&1');
     close $c;
 
@@ -153,18 +200,21 @@ EOC
     return $ir / $n;
 }
 
-# n requests with the cookie on one keep-alive connection, each a 200
+# n requests with the cookie (and the header) on one keep-alive
+# connection, each of the status given
 
 sub requests {
-    my ($c, $cookie, $count) = @_;
+    my ($c, $cookie, $count, $header, $status) = @_;
+    my $h = $header ? "$header\r\n" : '';
     for (1 .. $count) {
-        print $c "GET /x HTTP/1.1\r\nHost: app.test\r\nCookie: $cookie\r\n\r\n";
+        print $c "GET /x HTTP/1.1\r\nHost: app.test\r\nCookie: $cookie\r\n"
+            . "$h\r\n";
         my $head = '';
         while (my $l = <$c>) {
             $head .= $l;
             last if $l eq "\r\n";
         }
-        $head =~ m{^HTTP/1\.1 200 } or die "not a 200: $head\n";
+        $head =~ m{^HTTP/1\.1 $status } or die "not a $status: $head\n";
         my ($len) = $head =~ /^Content-Length: (\d+)/mi;
         read($c, my $body, $len) if $len;
     }
