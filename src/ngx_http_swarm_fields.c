@@ -149,36 +149,57 @@ ngx_http_swarm_fields_join(json_t *list, ngx_pool_t *pool, ngx_uint_t *star)
 }
 
 
+/*
+ * The next line of a header list from *part and *i on: of that name, in
+ * any case, or any with name NULL; NULL at the list's end
+ */
+
+ngx_table_elt_t *
+ngx_http_swarm_fields_next(ngx_list_part_t **part, ngx_uint_t *i,
+    ngx_str_t *name)
+{
+    ngx_table_elt_t  *h;
+
+    for ( ;; ) {
+
+        if (*i >= (*part)->nelts) {
+            if ((*part)->next == NULL) {
+                return NULL;
+            }
+
+            *part = (*part)->next;
+            *i = 0;
+            continue;
+        }
+
+        h = (ngx_table_elt_t *) (*part)->elts + (*i)++;
+
+        if (name == NULL
+            || (h->key.len == name->len
+                && ngx_strncasecmp(h->key.data, name->data, name->len) == 0))
+        {
+            return h;
+        }
+    }
+}
+
+
 /* a request header's first line, by name in any case */
 
 ngx_table_elt_t *
 ngx_http_swarm_fields_in(ngx_http_request_t *r, const char *name, size_t len)
 {
+    ngx_str_t         n;
     ngx_uint_t        i;
     ngx_list_part_t  *part;
-    ngx_table_elt_t  *h;
+
+    n.data = (u_char *) name;
+    n.len = len;
 
     part = &r->headers_in.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                return NULL;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == len
-            && ngx_strncasecmp(h[i].key.data, (u_char *) name, len) == 0)
-        {
-            return &h[i];
-        }
-    }
+    return ngx_http_swarm_fields_next(&part, &i, &n);
 }
 
 
@@ -209,25 +230,14 @@ ngx_http_swarm_fields_in_set(ngx_http_request_t *r, ngx_str_t *name,
         }
 
         part = &old.part;
-        h = part->elts;
+        i = 0;
 
-        for (i = 0; /* void */; i++) {
+        while ((h = ngx_http_swarm_fields_next(&part, &i, NULL)) != NULL) {
 
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                h = part->elts;
-                i = 0;
-            }
-
-            if (h[i].key.len == name->len
-                && ngx_strncasecmp(h[i].key.data, name->data, name->len)
-                   == 0)
+            if (h->key.len == name->len
+                && ngx_strncasecmp(h->key.data, name->data, name->len) == 0)
             {
-                if (r->headers_in.authorization == &h[i]) {
+                if (r->headers_in.authorization == h) {
                     r->headers_in.authorization = NULL;
                 }
 
@@ -239,9 +249,9 @@ ngx_http_swarm_fields_in_set(ngx_http_request_t *r, ngx_str_t *name,
                 return NGX_ERROR;
             }
 
-            *e = h[i];
+            *e = *h;
 
-            if (r->headers_in.authorization == &h[i]) {
+            if (r->headers_in.authorization == h) {
                 r->headers_in.authorization = e;
             }
         }
@@ -285,25 +295,10 @@ ngx_http_swarm_fields_out_set(ngx_http_request_t *r, ngx_str_t *name,
     ngx_table_elt_t  *h;
 
     part = &r->headers_out.headers.part;
-    h = part->elts;
+    i = 0;
 
-    for (i = 0; /* void */; i++) {
-
-        if (i >= part->nelts) {
-            if (part->next == NULL) {
-                break;
-            }
-
-            part = part->next;
-            h = part->elts;
-            i = 0;
-        }
-
-        if (h[i].key.len == name->len
-            && ngx_strncasecmp(h[i].key.data, name->data, name->len) == 0)
-        {
-            h[i].hash = 0;
-        }
+    while ((h = ngx_http_swarm_fields_next(&part, &i, name)) != NULL) {
+        h->hash = 0;
     }
 
     h = ngx_list_push(&r->headers_out.headers);

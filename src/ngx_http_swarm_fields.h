@@ -31,6 +31,8 @@ ngx_array_t *ngx_http_swarm_fields_list(json_t *list, ngx_uint_t kind,
     ngx_pool_t *pool, char *err, size_t errlen);
 ngx_str_t ngx_http_swarm_fields_join(json_t *list, ngx_pool_t *pool,
     ngx_uint_t *star);
+ngx_table_elt_t *ngx_http_swarm_fields_next(ngx_list_part_t **part,
+    ngx_uint_t *i, ngx_str_t *name);
 ngx_table_elt_t *ngx_http_swarm_fields_in(ngx_http_request_t *r,
     const char *name, size_t len);
 ngx_int_t ngx_http_swarm_fields_in_set(ngx_http_request_t *r,

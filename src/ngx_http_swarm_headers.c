@@ -238,7 +238,9 @@ ngx_http_swarm_headers_cors(ngx_http_request_t *r, ngx_http_swarm_cors_t *cors,
 {
     u_char           *p;
     ngx_str_t         name, value, match, vary;
+    ngx_uint_t        i;
     ngx_table_elt_t  *origin, *h;
+    ngx_list_part_t  *part;
 
     if (cors->credentials) {
         ngx_str_set(&name, "Access-Control-Allow-Credentials");
@@ -312,37 +314,14 @@ ngx_http_swarm_headers_cors(ngx_http_request_t *r, ngx_http_swarm_cors_t *cors,
 
     /* Vary: Origin, added to what the response has */
 
-    h = NULL;
-
-    {
-        ngx_uint_t        i;
-        ngx_list_part_t  *part;
-        ngx_table_elt_t  *e;
-
-        part = &r->headers_out.headers.part;
-        e = part->elts;
-
-        for (i = 0; /* void */; i++) {
-            if (i >= part->nelts) {
-                if (part->next == NULL) {
-                    break;
-                }
-
-                part = part->next;
-                e = part->elts;
-                i = 0;
-            }
-
-            if (e[i].hash && e[i].key.len == 4
-                && ngx_strncasecmp(e[i].key.data, (u_char *) "Vary", 4) == 0)
-            {
-                h = &e[i];
-                break;
-            }
-        }
-    }
-
     ngx_str_set(&name, "Vary");
+
+    part = &r->headers_out.headers.part;
+    i = 0;
+
+    do {
+        h = ngx_http_swarm_fields_next(&part, &i, &name);
+    } while (h && h->hash == 0);
 
     if (h == NULL) {
         ngx_str_set(&vary, "Origin");
