@@ -835,7 +835,11 @@ int ngx_http_swarm_mwtypes_replacepath(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_replacepathregex(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_ipallowlist(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_chain(ngx_http_swarm_make_t *m);
-int ngx_http_swarm_mwtypes_ratelimit(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_ratelimit(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_inflightreq(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_retry(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_buffering(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_compress(ngx_http_swarm_make_t *m);
 
 const char *ngx_http_swarm_opt_take(ngx_http_swarm_make_t *m,
     const char *option);
@@ -843,6 +847,8 @@ int ngx_http_swarm_opt_bool(ngx_http_swarm_make_t *m,
     const char *option, const char *name);
 int ngx_http_swarm_opt_number(ngx_http_swarm_make_t *m,
     const char *option, const char *name, long min, long max, long *n);
+int ngx_http_swarm_opt_duration(ngx_http_swarm_make_t *m,
+    const char *option, double *us);
 json_t *ngx_http_swarm_opt_list(const char *s);
 int ngx_http_swarm_opt_regex(ngx_http_swarm_make_t *m, const char *re,
     const char *option);

@@ -54,14 +54,17 @@ static struct {
     { "ipallowlist", ngx_http_swarm_mwtypes_ipallowlist },
     { "ipwhitelist", ngx_http_swarm_mwtypes_ipallowlist },
     { "chain", ngx_http_swarm_mwtypes_chain },
-    { "ratelimit", ngx_http_swarm_mwtypes_ratelimit },
+    { "ratelimit", ngx_http_swarm_mwflow_ratelimit },
+    { "inflightreq", ngx_http_swarm_mwflow_inflightreq },
+    { "retry", ngx_http_swarm_mwflow_retry },
+    { "buffering", ngx_http_swarm_mwflow_buffering },
+    { "compress", ngx_http_swarm_mwflow_compress },
     { NULL, NULL }
 };
 
 
 static const char  *ngx_http_swarm_mw_others[] = {
-    "compress", "forwardauth", "inflightreq", "retry",
-    "buffering", "errors", "circuitbreaker", "grpcweb", "contenttype",
+    "forwardauth", "errors", "circuitbreaker", "grpcweb", "contenttype",
     "digestauth", "passtlsclientcert", "plugin", "encodedcharacters",
     NULL
 };
@@ -72,8 +75,9 @@ static const char  *ngx_http_swarm_mw_others[] = {
  * "traefik.http.middlewares.", or as swarm_middleware gives it, into
  * defs: by the name in lower case, "type.option" in lower case to the
  * value, but for the header maps of headers, "type.option" to an object
- * of the header names as written.  NGX_HTTP_SWARM_NO for a key with no
- * option, NGX_HTTP_SWARM_FAILED when out of memory.
+ * of the header names as written; "NAME.TYPE" alone, the type with its
+ * defaults.  NGX_HTTP_SWARM_NO for a key with no type,
+ * NGX_HTTP_SWARM_FAILED when out of memory.
  */
 
 int
@@ -115,7 +119,10 @@ ngx_http_swarm_middlewares_label(json_t *defs, const char *key,
     dot = strchr(lkey, '.');
     opt = dot ? strchr(dot + 1, '.') : NULL;
 
-    if (dot == NULL || dot == lkey || opt == NULL || opt[1] == '\0'
+    /* "NAME.TYPE" alone is the type with its defaults ("compress=true") */
+
+    if (dot == NULL || dot == lkey || dot[1] == '\0'
+        || (opt && opt[1] == '\0')
         || dot - lkey >= NGX_HTTP_SWARM_NAME_LEN)
     {
         free(lkey);
@@ -258,7 +265,7 @@ ngx_http_swarm_middlewares_make(json_t *raw,
     /* what was not looked at is an option not run here */
 
     json_object_foreach(raw, key, v) {
-        if (json_object_get(m.used, key) == NULL) {
+        if (json_object_get(m.used, key) == NULL && strchr(key, '.')) {
             snprintf(err, errlen, "option \"%s\" is not supported", key);
             goto failed;
         }

@@ -3,9 +3,9 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * A middleware being made (ngx_http_swarm_make_t): its options taken as
- * booleans, numbers, lists, regular expressions and replacements, each
- * checked as Traefik reads it, and the definition written; the text
- * that may go into a header checked.  Pure: jansson and libc only.
+ * booleans, numbers, durations, lists, regular expressions and
+ * replacements, each checked as Traefik reads it, and the definition
+ * written; the text that may go into a header checked.  Pure: jansson and libc only.
  */
 
 
@@ -18,6 +18,9 @@
 #include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
+
+
+static double ngx_http_swarm_opt_us(const char *s);
 
 
 /* an option's value, marked as looked at; NULL if not given */
@@ -297,4 +300,83 @@ ngx_http_swarm_opt_error(ngx_http_swarm_make_t *m, const char *fmt, ...)
     va_end(args);
 
     return NGX_HTTP_SWARM_FAILED;
+}
+
+
+/*
+ * A duration as Traefik reads one (ptypes.Duration): seconds, or Go's
+ * "1h30m", "1.5s", "500ms", "10us"; in µs, 0 where not given
+ */
+
+int
+ngx_http_swarm_opt_duration(ngx_http_swarm_make_t *m, const char *option,
+    double *us)
+{
+    const char  *s;
+
+    s = ngx_http_swarm_opt_take(m, option);
+
+    *us = (s && s[0]) ? ngx_http_swarm_opt_us(s) : 0;
+
+    if (*us < 0) {
+        return ngx_http_swarm_opt_error(m, "%s: invalid duration \"%.32s\"",
+                                        option, s);
+    }
+
+    return NGX_HTTP_SWARM_DONE;
+}
+
+
+/* a duration in µs, -1 if invalid */
+
+static double
+ngx_http_swarm_opt_us(const char *s)
+{
+    char          *end;
+    double         v, total;
+    size_t         i;
+    const char    *p;
+
+    static const struct {
+        const char  *unit;
+        double       us;
+    }  units[] = {
+        { "ns", 0.001 }, { "us", 1 }, { "\xc2\xb5s", 1 }, { "ms", 1000 },
+        { "h", 3600e6 }, { "m", 60e6 }, { "s", 1e6 }, { NULL, 0 }
+    };
+
+    v = strtod(s, &end);
+
+    if (end != s && *end == '\0' && s[0] >= '0' && s[0] <= '9') {
+        return v * 1e6;
+    }
+
+    total = 0;
+
+    for (p = s; *p; ) {
+        if (!(*p >= '0' && *p <= '9') && *p != '.') {
+            return -1;
+        }
+
+        v = strtod(p, &end);
+
+        if (end == p) {
+            return -1;
+        }
+
+        for (i = 0; units[i].unit; i++) {
+            if (strncmp(end, units[i].unit, strlen(units[i].unit)) == 0) {
+                break;
+            }
+        }
+
+        if (units[i].unit == NULL) {
+            return -1;
+        }
+
+        total += v * units[i].us;
+        p = end + strlen(units[i].unit);
+    }
+
+    return (p == s) ? -1 : total;
 }

@@ -113,7 +113,7 @@ my $lb = service('lb',
     "$mw.depth.ipallowlist.sourcerange" => '127.0.0.0/8',
     "$mw.depth.ipallowlist.ipstrategy.depth" => '1',
     "$mw.both.chain.middlewares" => 'sec, admin-auth',
-    "$mw.rl.inflightreq.amount" => '10',
+    "$mw.rl.circuitbreaker.expression" => 'NetworkErrorRatio() > 0.5',
     "$mw.slow.ratelimit.average" => '2',
     "$mw.slow.ratelimit.burst" => '2',
     "$mw.smooth.ratelimit.average" => '2',
@@ -392,7 +392,7 @@ for my $want (
     'missingfile: router "missingfile" not routed: middleware "sec@file" '
         . 'does not exist',
     'rl: router "rl" not routed: middleware "rl@swarm": middleware type '
-        . '"inflightreq" is not supported',
+        . '"circuitbreaker" is not supported',
     'typo: router "typo" not routed: middleware "typo@swarm": option '
         . '"redirectscheme.permanant" is not supported',
     'crlf: router "crlf" not routed: middleware "crlf@swarm": '

@@ -157,7 +157,7 @@ check(json_t *def)
         "redirectscheme", "redirectregex", "basicauth", "headers",
         "stripprefix", "stripprefixregex", "addprefix", "replacepath",
         "replacepathregex", "ipallowlist", "ipwhitelist", "chain",
-        "ratelimit", NULL
+        "ratelimit", "inflightreq", "retry", "buffering", "compress", NULL
     };
 
     type = json_string_value(json_object_get(def, "type"));
@@ -181,6 +181,23 @@ check(json_t *def)
 
         if (s == NULL || strpbrk(s, "\r\n") != NULL) {
             abort();
+        }
+    }
+
+    /* compress's media types: lower case, no space, no control */
+
+    for (list = json_object_get(def, "excluded"); list;
+         list = (list == json_object_get(def, "included")) ? NULL
+                : json_object_get(def, "included"))
+    {
+        json_array_foreach(list, i, pair) {
+            s = json_string_value(pair);
+
+            if (s == NULL || s[0] == '\0' || strpbrk(s, " \t\r\n;") != NULL
+                || strpbrk(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != NULL)
+            {
+                abort();
+            }
         }
     }
 

@@ -62,6 +62,13 @@ test_middlewares_make(void **state)
                              "m.ratelimit.period", "1m30.5s",
                              "m.ratelimit.sourceCriterion.requestHeaderName",
                              "X-Key", NULL };
+    const char  *compress[] = { "m.compress", "true", NULL };
+    const char  *types[] = { "m.compress.includedContentTypes",
+                             "Application/JSON; charset=utf-8, text/ html",
+                             "m.compress.defaultEncoding", "gzip", NULL };
+    const char  *inflight[] = { "m.inflightreq.amount", "3", NULL };
+    const char  *retry[] = { "m.retry.attempts", "4",
+                             "m.retry.initialInterval", "100ms", NULL };
     const char  *allow[] = { "m.ipallowlist.sourcerange",
                              "127.0.0.1/32, 192.168.1.7",
                              "m.ipallowlist.ipstrategy.depth", "2", NULL };
@@ -70,8 +77,34 @@ test_middlewares_make(void **state)
           "you must provide a target scheme" },
         { "m.redirectscheme.scheme", "https", "m.redirectscheme.cheme",
           "x", "option \"redirectscheme.cheme\" is not supported" },
-        { "m.inflightreq.amount", "5", NULL,
-          "middleware type \"inflightreq\" is not supported" },
+        { "m.circuitbreaker.expression", "ResponseCodeRatio(500, 600, 0, "
+          "600) > 0.25", NULL,
+          "middleware type \"circuitbreaker\" is not supported" },
+        { "m.inflightreq.amount", "-1", NULL,
+          "amount: invalid number \"-1\"" },
+        { "m.inflightreq.sourcecriterion.requesthost", "true",
+          "m.inflightreq.sourcecriterion.requestheadername", "X-A",
+          "sourcecriterion: several strategies" },
+        { "m.retry.attempts", "0", NULL,
+          "incorrect (or empty) value for attempt (0)" },
+        { "m.retry.attempts", "2", "m.retry.initialinterval", "1x",
+          "initialinterval: invalid duration \"1x\"" },
+        { "m.retry.attempts", "2", "m.retry.status", "500-599",
+          "option \"retry.status\" is not supported" },
+        { "m.buffering.maxrequestbodybytes", "1k", NULL,
+          "maxrequestbodybytes: invalid number \"1k\"" },
+        { "m.buffering.retryexpression", "IsNetworkError()", NULL,
+          "option \"buffering.retryexpression\" is not supported" },
+        { "m.compress.encodings", "zstd, br", NULL,
+          "encodings: gzip is the one run here" },
+        { "m.compress.encodings", "gzip, lzma", NULL,
+          "encodings: unknown encoding \"lzma\"" },
+        { "m.compress.defaultencoding", "br", NULL,
+          "defaultencoding: gzip is the one run here" },
+        { "m.compress.includedcontenttypes", "text/html",
+          "m.compress.excludedcontenttypes", "text/plain",
+          "excludedContentTypes and includedContentTypes options are "
+          "mutually exclusive" },
         { "m.ratelimit.period", "5x", NULL,
           "period: invalid duration \"5x\"" },
         { "m.ratelimit.sourcecriterion.ipstrategy.depth", "1", NULL,
@@ -158,6 +191,36 @@ test_middlewares_make(void **state)
     assert_int_equal(json_integer_value(json_object_get(def, "status")), 403);
     assert_int_equal(json_array_size(json_object_get(def, "sourcerange")),
                      2);
+    json_decref(def);
+
+    /* "NAME.TYPE" alone: the type with its defaults */
+
+    def = make(compress, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_integer_value(json_object_get(def, "min")), 1024);
+    assert_int_equal(json_array_size(json_object_get(def, "excluded")), 0);
+    json_decref(def);
+
+    def = make(types, err, sizeof(err));
+    assert_non_null(def);
+    v = json_object_get(def, "included");
+    assert_int_equal(json_array_size(v), 2);
+    assert_string_equal(json_string_value(json_array_get(v, 0)),
+                        "application/json");
+    assert_string_equal(json_string_value(json_array_get(v, 1)),
+                        "text/html");
+    assert_true(json_is_true(json_object_get(def, "default")));
+    json_decref(def);
+
+    def = make(inflight, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_integer_value(json_object_get(def, "amount")), 3);
+    assert_true(json_is_true(json_object_get(def, "host")));
+    json_decref(def);
+
+    def = make(retry, err, sizeof(err));
+    assert_non_null(def);
+    assert_int_equal(json_integer_value(json_object_get(def, "attempts")), 4);
     json_decref(def);
 
     def = make(limit, err, sizeof(err));
