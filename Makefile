@@ -27,7 +27,7 @@ SRCS := config ngx_http_swarm_module.c ngx_http_swarm_sticky.c \
         $(wildcard src/*.c src/*.h src/*.html) $(LIB_SRCS) $(LIB_HDRS)
 
 BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
-              libpcre2-dev gcc make
+              libpcre2-dev zlib1g-dev gcc make
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              libssl-dev openssl iproute2 util-linux \
              valgrind clang libclang-rt-14-dev prometheus chromium \

@@ -19,6 +19,7 @@
 #include "ngx_http_swarm_counters.h"
 #include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_middleware.h"
+#include "ngx_http_swarm_flow.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_endpoints.h"
@@ -517,7 +518,9 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
     mcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_swarm_module);
 
     if (mcf->route) {
-        if (ngx_http_swarm_middleware_filter_init(cf) != NGX_OK) {
+        if (ngx_http_swarm_middleware_filter_init(cf) != NGX_OK
+            || ngx_http_swarm_flow_filter_init(cf) != NGX_OK)
+        {
             return NGX_ERROR;
         }
 

@@ -543,6 +543,11 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
         r->upstream->peer.tries++;
     }
 
+    if (sd->ctx->tries) {
+        /* retry: as many as it says */
+        r->upstream->peer.tries = sd->ctx->tries;
+    }
+
     if (r->upstream->peer.tries == 0) {
         r->upstream->peer.tries = 1;
     }

@@ -219,7 +219,9 @@ typedef struct {
 #define NGX_HTTP_SWARM_MW_HEADERS    4
 #define NGX_HTTP_SWARM_MW_ALLOWLIST  5
 #define NGX_HTTP_SWARM_MW_RATELIMIT  6
-#define NGX_HTTP_SWARM_MW_KINDS      7
+#define NGX_HTTP_SWARM_MW_INFLIGHT   7
+#define NGX_HTTP_SWARM_MW_BUFFERING  8
+#define NGX_HTTP_SWARM_MW_KINDS      9
 
 #define NGX_HTTP_SWARM_MW_CODES      9
 
@@ -248,8 +250,12 @@ typedef struct {
     ngx_uint_t                  cell_tags;
     ngx_uint_t                  cells_used;
 
-    /* the rate limits' slots, made with the zone and never moved */
+    /*
+     * the rate limits' slots and the inflight limits' (as many), made
+     * with the zone and never moved
+     */
     ngx_http_swarm_slot_t      *limits;
+    ngx_atomic_t               *inflight;
     ngx_uint_t                  nlimits;
 
     size_t                      api_version_len;
@@ -534,6 +540,19 @@ typedef struct {
     ngx_http_swarm_mws_t       *mws;
     ngx_uint_t                  ran;
     ngx_uint_t                  resume;
+
+    /* retry: the tasks the balancer tries, if not all */
+    ngx_uint_t                  tries;
+
+    /* buffering: the middlewares that bound the bodies, and their sizes */
+    ngx_http_swarm_mw_t        *body_max;
+    ngx_http_swarm_mw_t        *response_max;
+    off_t                       body_size;
+    off_t                       response_size;
+
+    /* compress: its middleware, and its state on the response */
+    ngx_http_swarm_mw_t        *compress;
+    void                       *zip;
 } ngx_http_swarm_ctx_t;
 
 

@@ -301,6 +301,29 @@ ngx_http_swarm_fields_out_set(ngx_http_request_t *r, ngx_str_t *name,
         h->hash = 0;
     }
 
+    h = ngx_http_swarm_fields_out_add(r, name, value);
+    if (h == NULL) {
+        return NULL;
+    }
+
+    if (name->len == 6
+        && ngx_strncasecmp(name->data, (u_char *) "Server", 6) == 0)
+    {
+        r->headers_out.server = h;
+    }
+
+    return h;
+}
+
+
+/* a response header added, besides any of that name; "" adds none */
+
+ngx_table_elt_t *
+ngx_http_swarm_fields_out_add(ngx_http_request_t *r, ngx_str_t *name,
+    ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
     h = ngx_list_push(&r->headers_out.headers);
     if (h == NULL) {
         return NULL;
@@ -312,12 +335,6 @@ ngx_http_swarm_fields_out_set(ngx_http_request_t *r, ngx_str_t *name,
 #if (nginx_version >= 1023000)
     h->next = NULL;
 #endif
-
-    if (name->len == 6
-        && ngx_strncasecmp(name->data, (u_char *) "Server", 6) == 0)
-    {
-        r->headers_out.server = h;
-    }
 
     return h;
 }

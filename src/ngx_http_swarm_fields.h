@@ -39,6 +39,8 @@ ngx_int_t ngx_http_swarm_fields_in_set(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value, ngx_uint_t add);
 ngx_table_elt_t *ngx_http_swarm_fields_out_set(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
+ngx_table_elt_t *ngx_http_swarm_fields_out_add(ngx_http_request_t *r,
+    ngx_str_t *name, ngx_str_t *value);
 
 
 #endif /* _NGX_HTTP_SWARM_FIELDS_H_INCLUDED_ */

@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * The ratelimit middleware (ngx_http_swarm_limit.c): its limits in the
- * zone's slots, shared by every worker, with no lock.
+ * The ratelimit and inflightreq middlewares (ngx_http_swarm_limit.c):
+ * their limits in the zone's slots, shared by every worker, with no
+ * lock.
  */
 
 
@@ -21,6 +22,8 @@
 ngx_int_t ngx_http_swarm_limit_build(ngx_http_swarm_mw_t *mw, json_t *def,
     ngx_pool_t *pool, char *err, size_t errlen);
 ngx_int_t ngx_http_swarm_limit_run(ngx_http_request_t *r,
+    ngx_http_swarm_mw_t *mw);
+ngx_int_t ngx_http_swarm_limit_inflight(ngx_http_request_t *r,
     ngx_http_swarm_mw_t *mw);
 
 

@@ -27,6 +27,8 @@
 #include "ngx_http_swarm_headers.h"
 #include "ngx_http_swarm_rewrite.h"
 #include "ngx_http_swarm_limit.h"
+#include "ngx_http_swarm_flow.h"
+#include "ngx_http_swarm_compress.h"
 #include "ngx_http_swarm_middleware.h"
 
 
@@ -98,6 +100,14 @@ static struct {
       ngx_http_swarm_middleware_ipallowlist, NGX_HTTP_SWARM_MW_ALLOWLIST },
     { "ratelimit", ngx_http_swarm_limit_build, ngx_http_swarm_limit_run,
       NGX_HTTP_SWARM_MW_RATELIMIT },
+    { "inflightreq", ngx_http_swarm_limit_build,
+      ngx_http_swarm_limit_inflight, NGX_HTTP_SWARM_MW_INFLIGHT },
+    { "retry", ngx_http_swarm_flow_build_retry, ngx_http_swarm_flow_retry,
+      NGX_HTTP_SWARM_MW_NONE },
+    { "buffering", ngx_http_swarm_flow_build_buffering,
+      ngx_http_swarm_flow_buffering, NGX_HTTP_SWARM_MW_BUFFERING },
+    { "compress", ngx_http_swarm_compress_build, ngx_http_swarm_compress_run,
+      NGX_HTTP_SWARM_MW_NONE },
     { NULL, NULL, NULL, 0 }
 };
 
@@ -118,11 +128,6 @@ ngx_http_swarm_middleware_conf(ngx_conf_t *cf, json_t *raw)
 
     value = cf->args->elts;
 
-    if (cf->args->nelts < 4) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
-                           "middleware \"%V\" has no option", &value[1]);
-        return NGX_CONF_ERROR;
-    }
 
     if (value[1].len == 0 || value[1].len >= NGX_HTTP_SWARM_NAME_LEN
         || ngx_strlchr(value[1].data, value[1].data + value[1].len, '.')
@@ -139,6 +144,25 @@ ngx_http_swarm_middleware_conf(ngx_conf_t *cf, json_t *raw)
     if (json_object_get(raw, (char *) value[1].data)) {
         ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
                            "middleware \"%V\" is duplicate", &value[1]);
+        return NGX_CONF_ERROR;
+    }
+
+    /* the type alone, with its defaults */
+
+    len = value[1].len + 1 + value[2].len;
+
+    key = ngx_pnalloc(cf->temp_pool, len + 1);
+    if (key == NULL) {
+        return NGX_CONF_ERROR;
+    }
+
+    ngx_sprintf(key, "%V.%V%Z", &value[1], &value[2]);
+
+    if (ngx_http_swarm_middlewares_label(raw, (char *) key, "true")
+        != NGX_HTTP_SWARM_YES)
+    {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "invalid middleware type \"%V\"", &value[2]);
         return NGX_CONF_ERROR;
     }
 
@@ -625,6 +649,7 @@ ngx_http_swarm_middleware_ipallowlist(ngx_http_request_t *r,
 static ngx_int_t
 ngx_http_swarm_middleware_header_filter(ngx_http_request_t *r)
 {
+    ngx_int_t              rc;
     ngx_uint_t             i;
     ngx_http_swarm_ctx_t  *ctx;
     ngx_http_swarm_mw_t   *mw;
@@ -638,9 +663,26 @@ ngx_http_swarm_middleware_header_filter(ngx_http_request_t *r)
     for (i = 0; i < ctx->ran; i++) {
         mw = &ctx->mws->mw[i];
 
-        if (mw->response && mw->response(r, mw) != NGX_OK) {
-            return NGX_ERROR;
+        if (mw->response == NULL) {
+            continue;
         }
+
+        rc = mw->response(r, mw);
+
+        if (rc == NGX_OK) {
+            continue;
+        }
+
+        if (rc > NGX_OK) {
+            /* the response refused: the error page has none of theirs */
+            ctx->ran = 0;
+            ctx->response_max = NULL;
+
+            return ngx_http_filter_finalize_request(r, &ngx_http_swarm_module,
+                                                    rc);
+        }
+
+        return NGX_ERROR;
     }
 
     return ngx_http_next_header_filter(r);

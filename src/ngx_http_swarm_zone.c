@@ -102,12 +102,18 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
             return NGX_ERROR;
         }
 
-        /* and the rate limits' slots (ngx_http_swarm_limit.c), as many */
+        /* and the limits' slots (ngx_http_swarm_limit.c), as many */
 
         sh->nlimits = sh->ncells;
         sh->limits = ngx_slab_calloc(shpool, sh->nlimits
                                              * sizeof(ngx_http_swarm_slot_t));
         if (sh->limits == NULL) {
+            return NGX_ERROR;
+        }
+
+        sh->inflight = ngx_slab_calloc(shpool, sh->nlimits
+                                               * sizeof(ngx_atomic_t));
+        if (sh->inflight == NULL) {
             return NGX_ERROR;
         }
     }

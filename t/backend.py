@@ -3,7 +3,11 @@
 each answering every request with its own address ("127.0.2.3:18080");
 "/slow?s=N" answers N seconds late (at most 30); "/cc" answers with a
 Cache-Control of its own; a request with "X-Echo: 1" is answered with
-the request as it came: its target and its headers, as JSON.  A
+the request as it came: its target and its headers, as JSON;
+"/big?n=N" answers N bytes of lines (as "type=" says, text/plain by
+default; in chunks with "chunked=1"; with the Content-Encoding
+"enc=" says); a POST's body is read, and its length answered in
+X-Body-Length.  A
 WebSocket (RFC 6455) handshake is taken, and each text message is
 answered with the address, ": " and the message."""
 
@@ -34,6 +38,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/slow":
             s = urllib.parse.parse_qs(url.query).get("s", ["1"])[0]
             time.sleep(min(float(s), 30))
+        if url.path == "/big":
+            self.big(urllib.parse.parse_qs(url.query))
+            return
         body = ("%s:%d\n" % self.server.server_address[:2]).encode()
         if self.headers.get("X-Echo"):
             body = json.dumps({"path": self.path,
@@ -43,12 +50,46 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/plain")
         self.send_header("Content-Length", str(len(body)))
         self.send_header("X-Backend", "%s:%d" % self.server.server_address[:2])
+        if self.command == "POST":
+            self.send_header("X-Body-Length", str(self.body_length))
         if url.path == "/cc":
             self.send_header("Cache-Control", "public, max-age=60")
         self.end_headers()
         self.wfile.write(body)
 
-    do_POST = do_GET
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length", "0"))
+        self.body_length = len(self.rfile.read(n)) if n else 0
+        self.do_GET()
+
+    def big(self, q):
+        n = min(int(q.get("n", ["1000"])[0]), 1 << 24)
+        lines = []
+        size = 0
+        i = 0
+        while size < n:
+            line = "%d %s\n" % (i, hashlib.sha1(str(i).encode()).hexdigest())
+            lines.append(line)
+            size += len(line)
+            i += 1
+        body = "".join(lines).encode()[:n]
+        chunked = q.get("chunked", ["0"])[0] == "1"
+        self.send_response(200)
+        self.send_header("Content-Type", q.get("type", ["text/plain"])[0])
+        if "enc" in q:
+            self.send_header("Content-Encoding", q["enc"][0])
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+        else:
+            self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if not chunked:
+            self.wfile.write(body)
+            return
+        for k in range(0, len(body), 4096):
+            part = body[k:k + 4096]
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+        self.wfile.write(b"0\r\n\r\n")
 
     def websocket(self):
         key = self.headers.get("Sec-WebSocket-Key", "")

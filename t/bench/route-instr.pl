@@ -19,8 +19,9 @@
 # expressions before it reaches its own router; and the one router with
 # a middleware of each kind: headers (a custom request and response
 # header, frameDeny), basicauth (an apr1 hash, the right password),
-# stripprefix, ipallowlist, and redirectscheme, which answers every
-# request itself (301, no task).  A module without middlewares shows
+# stripprefix, ipallowlist, ratelimit and inflightreq (never reached),
+# retry, buffering, compress (each answer gzipped), and redirectscheme,
+# which answers every request itself (301, no task).  A module without middlewares shows
 # those stacks as "-".
 # Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx),
 # BENCH_STACKS (a regular expression: only the stacks it matches).
@@ -65,6 +66,17 @@ my @stacks = (
         "$mw.m.stripprefix.prefixes" => '/x' } ],
     [ 'middleware ipallowlist', sub { () }, {
         "$mw.m.ipallowlist.sourcerange" => '127.0.0.0/8' } ],
+    [ 'middleware ratelimit', sub { () }, {
+        "$mw.m.ratelimit.average" => '1000000' } ],
+    [ 'middleware inflightreq', sub { () }, {
+        "$mw.m.inflightreq.amount" => '100' } ],
+    [ 'middleware retry', sub { () }, {
+        "$mw.m.retry.attempts" => '2' } ],
+    [ 'middleware buffering', sub { () }, {
+        "$mw.m.buffering.maxRequestBodyBytes" => '1000' } ],
+    [ 'middleware compress', sub { () }, {
+        "$mw.m.compress.minResponseBodyBytes" => '1' },
+        'Accept-Encoding: gzip' ],
     [ 'middleware redirectscheme', sub { () }, {
         "$mw.m.redirectscheme.scheme" => 'https' }, undef, 302 ],
 );
