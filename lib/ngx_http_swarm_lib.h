@@ -835,6 +835,7 @@ int ngx_http_swarm_mwtypes_replacepath(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_replacepathregex(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_ipallowlist(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwtypes_chain(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwauth_forwardauth(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_ratelimit(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_inflightreq(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_retry(ngx_http_swarm_make_t *m);

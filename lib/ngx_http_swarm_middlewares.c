@@ -54,6 +54,7 @@ static struct {
     { "ipallowlist", ngx_http_swarm_mwtypes_ipallowlist },
     { "ipwhitelist", ngx_http_swarm_mwtypes_ipallowlist },
     { "chain", ngx_http_swarm_mwtypes_chain },
+    { "forwardauth", ngx_http_swarm_mwauth_forwardauth },
     { "ratelimit", ngx_http_swarm_mwflow_ratelimit },
     { "inflightreq", ngx_http_swarm_mwflow_inflightreq },
     { "retry", ngx_http_swarm_mwflow_retry },
@@ -64,7 +65,7 @@ static struct {
 
 
 static const char  *ngx_http_swarm_mw_others[] = {
-    "forwardauth", "errors", "circuitbreaker", "grpcweb", "contenttype",
+    "errors", "circuitbreaker", "grpcweb", "contenttype",
     "digestauth", "passtlsclientcert", "plugin", "encodedcharacters",
     NULL
 };

@@ -5,7 +5,8 @@
  * A middleware being made (ngx_http_swarm_make_t): its options taken as
  * booleans, numbers, durations, lists, regular expressions and
  * replacements, each checked as Traefik reads it, and the definition
- * written; the text that may go into a header checked.  Pure: jansson and libc only.
+ * written; the text that may go into a header checked.  Pure: jansson
+ * and libc only.
  */
 
 

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <jansson.h>
 
 #include "ngx_http_swarm_lib.h"
@@ -52,6 +53,8 @@ static int ngx_http_swarm_services_lbs(ngx_http_swarm_services_t *out,
     ngx_http_swarm_labels_t *lab);
 static int ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
+static int ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, json_t *list, char *err, size_t errlen);
 static int ngx_http_swarm_services_middlewares(
     ngx_http_swarm_services_t *svcs, unsigned upstream,
     ngx_http_swarm_report_t *report);
@@ -914,9 +917,16 @@ ngx_http_swarm_services_middlewares(ngx_http_swarm_services_t *svcs,
         r->middlewares = ngx_http_swarm_middlewares_resolve(defs, svcs->file,
                                                             r->spec.middlewares,
                                                             err, sizeof(err));
-        if (r->middlewares) {
+        if (r->middlewares
+            && ngx_http_swarm_services_forward(svcs, upstream, r->middlewares,
+                                               err, sizeof(err))
+               == 0)
+        {
             continue;
         }
+
+        json_decref(r->middlewares);
+        r->middlewares = NULL;
 
         if (err[0] == '\0') {
             json_decref(defs);
@@ -932,6 +942,88 @@ ngx_http_swarm_services_middlewares(ngx_http_swarm_services_t *svcs,
     }
 
     json_decref(defs);
+
+    return 0;
+}
+
+
+/*
+ * The service whose tasks a forwardauth of a router's list asks, where
+ * its address names one: a service routed in the upstream, by its name
+ * or, in a stack, by its name in the stack ("authelia" for
+ * "mystack_authelia"), on the port its route has.  -1 with why in err
+ * where none or several are.
+ */
+
+static int
+ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
+    unsigned upstream, json_t *list, char *err, size_t errlen)
+{
+    size_t                    i, k, hlen, nlen;
+    json_t                   *def;
+    const char               *type, *host, *name, *found;
+    json_int_t                port;
+    ngx_http_swarm_routed_t  *r;
+
+    json_array_foreach(list, i, def) {
+        type = json_string_value(json_object_get(def, "type"));
+
+        if (type == NULL || strcmp(type, "forwardauth") != 0
+            || json_is_true(json_object_get(def, "ip")))
+        {
+            continue;
+        }
+
+        host = json_string_value(json_object_get(def, "host"));
+        port = json_integer_value(json_object_get(def, "port"));
+        hlen = host ? strlen(host) : 0;
+        found = NULL;
+
+        for (k = 0; k < svcs->nrouted; k++) {
+            r = &svcs->routed[k];
+
+            if (r->upstream != upstream || r->dropped) {
+                continue;
+            }
+
+            name = r->target[0] ? r->target : r->service;
+            nlen = strlen(name);
+
+            if (!(nlen == hlen && strcasecmp(name, host) == 0)
+                && !(nlen > hlen + 1 && name[nlen - hlen - 1] == '_'
+                     && strcasecmp(name + nlen - hlen, host) == 0))
+            {
+                continue;
+            }
+
+            if ((json_int_t) r->spec.port != port) {
+                continue;
+            }
+
+            if (found && strcmp(found, name) != 0) {
+                snprintf(err, errlen, "middleware \"%s\": address host "
+                         "\"%s\" is several services (\"%s\", \"%s\")",
+                         json_string_value(json_object_get(def, "name")),
+                         host, found, name);
+                return -1;
+            }
+
+            found = name;
+        }
+
+        if (found == NULL) {
+            snprintf(err, errlen, "middleware \"%s\": address host \"%s\" "
+                     "is no service routed here on port %d, nor an IP "
+                     "address", json_string_value(json_object_get(def, "name")),
+                     host ? host : "", (int) port);
+            return -1;
+        }
+
+        if (json_object_set_new(def, "service", json_string(found)) != 0) {
+            err[0] = '\0';
+            return -1;
+        }
+    }
 
     return 0;
 }

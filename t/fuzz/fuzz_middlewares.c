@@ -149,7 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 static void
 check(json_t *def)
 {
-    size_t       i;
+    size_t       i, k;
     json_t      *pair, *list;
     const char  *type, *s;
 
@@ -157,8 +157,10 @@ check(json_t *def)
         "redirectscheme", "redirectregex", "basicauth", "headers",
         "stripprefix", "stripprefixregex", "addprefix", "replacepath",
         "replacepathregex", "ipallowlist", "ipwhitelist", "chain",
-        "ratelimit", "inflightreq", "retry", "buffering", "compress", NULL
+        "ratelimit", "inflightreq", "retry", "buffering", "compress",
+        "forwardauth", NULL
     };
+    static const char  *parts[] = { "host", "path", "args" };
 
     type = json_string_value(json_object_get(def, "type"));
 
@@ -177,7 +179,8 @@ check(json_t *def)
     list = json_object_get(def, "response");
 
     json_array_foreach(list, i, pair) {
-        s = json_string_value(json_array_get(pair, 1));
+        s = json_is_string(pair) ? json_string_value(pair)
+                                 : json_string_value(json_array_get(pair, 1));
 
         if (s == NULL || strpbrk(s, "\r\n") != NULL) {
             abort();
@@ -186,10 +189,9 @@ check(json_t *def)
 
     /* compress's media types: lower case, no space, no control */
 
-    for (list = json_object_get(def, "excluded"); list;
-         list = (list == json_object_get(def, "included")) ? NULL
-                : json_object_get(def, "included"))
-    {
+    for (k = 0; k < 2; k++) {
+        list = json_object_get(def, k ? "included" : "excluded");
+
         json_array_foreach(list, i, pair) {
             s = json_string_value(pair);
 
@@ -198,6 +200,16 @@ check(json_t *def)
             {
                 abort();
             }
+        }
+    }
+
+    /* forwardauth's address, taken apart: text fit for a request line */
+
+    for (k = 0; strcmp(type, "forwardauth") == 0 && k < 3; k++) {
+        s = json_string_value(json_object_get(def, parts[k]));
+
+        if (s && strpbrk(s, " \t\r\n") != NULL) {
+            abort();
         }
     }
 

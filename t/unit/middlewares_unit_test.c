@@ -66,6 +66,14 @@ test_middlewares_make(void **state)
     const char  *types[] = { "m.compress.includedContentTypes",
                              "Application/JSON; charset=utf-8, text/ html",
                              "m.compress.defaultEncoding", "gzip", NULL };
+    const char  *forward[] = { "m.forwardAuth.address",
+                               "http://authelia:9091/api/verify"
+                               "?rd=https://auth.example.com/",
+                               "m.forwardauth.trustForwardHeader", "true",
+                               "m.forwardauth.authResponseHeaders",
+                               "Remote-User, Remote-Groups", NULL };
+    const char  *forward6[] = { "m.forwardauth.address", "http://[::1]?a=b",
+                                NULL };
     const char  *inflight[] = { "m.inflightreq.amount", "3", NULL };
     const char  *retry[] = { "m.retry.attempts", "4",
                              "m.retry.initialInterval", "100ms", NULL };
@@ -95,6 +103,31 @@ test_middlewares_make(void **state)
           "maxrequestbodybytes: invalid number \"1k\"" },
         { "m.buffering.retryexpression", "IsNetworkError()", NULL,
           "option \"buffering.retryexpression\" is not supported" },
+        { "m.forwardauth.address", "https://auth:9091/", NULL,
+          "address \"https://auth:9091/\": only http addresses are run "
+          "here" },
+        { "m.forwardauth.address", "http://a b/", NULL,
+          "address: invalid value" },
+        { "m.forwardauth.address", "http://u:p@auth/", NULL,
+          "address \"http://u:p@auth/\": user information and fragments "
+          "are not run here" },
+        { "m.forwardauth.address", "http://auth:99999/", NULL,
+          "address: invalid port" },
+        { "m.forwardauth.address", "http://auth:x/", NULL,
+          "address: invalid port" },
+        { "m.forwardauth.address", "http:///verify", NULL,
+          "address: invalid host" },
+        { "m.forwardauth.address", "http://[::1/", NULL,
+          "address: invalid host" },
+        { "m.forwardauth.address", "http://a$b/", NULL,
+          "address: invalid host" },
+        { "m.forwardauth.trustforwardheader", "true", NULL,
+          "address is empty" },
+        { "m.forwardauth.address", "http://a/", "m.forwardauth.forwardbody",
+          "true", "option \"forwardauth.forwardbody\" is not supported" },
+        { "m.forwardauth.address", "http://a/",
+          "m.forwardauth.authresponseheaders", "Remote User",
+          "authresponseheaders: invalid header name \"Remote User\"" },
         { "m.compress.encodings", "zstd, br", NULL,
           "encodings: gzip is the one run here" },
         { "m.compress.encodings", "gzip, lzma", NULL,
@@ -221,6 +254,31 @@ test_middlewares_make(void **state)
     def = make(retry, err, sizeof(err));
     assert_non_null(def);
     assert_int_equal(json_integer_value(json_object_get(def, "attempts")), 4);
+    json_decref(def);
+
+    def = make(forward, err, sizeof(err));
+    assert_non_null(def);
+    assert_string_equal(json_string_value(json_object_get(def, "host")),
+                        "authelia");
+    assert_false(json_is_true(json_object_get(def, "ip")));
+    assert_int_equal(json_integer_value(json_object_get(def, "port")), 9091);
+    assert_string_equal(json_string_value(json_object_get(def, "path")),
+                        "/api/verify");
+    assert_string_equal(json_string_value(json_object_get(def, "args")),
+                        "rd=https://auth.example.com/");
+    assert_int_equal(json_array_size(json_object_get(def, "response")), 2);
+    assert_true(json_is_true(json_object_get(def, "trust")));
+    json_decref(def);
+
+    def = make(forward6, err, sizeof(err));
+    assert_non_null(def);
+    assert_string_equal(json_string_value(json_object_get(def, "host")),
+                        "::1");
+    assert_true(json_is_true(json_object_get(def, "ip")));
+    assert_int_equal(json_integer_value(json_object_get(def, "port")), 80);
+    assert_string_equal(json_string_value(json_object_get(def, "path")), "/");
+    assert_string_equal(json_string_value(json_object_get(def, "args")),
+                        "a=b");
     json_decref(def);
 
     def = make(limit, err, sizeof(err));
