@@ -31,18 +31,12 @@ system("openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost "
     or BAIL_OUT('openssl could not make a certificate');
 
 my (@services, @tasks);
-my $n = 0;
 
 sub service {
     my ($name, %labels) = @_;
-    $n++;
-    my $s = fake_service($n, $name, { 'traefik.enable' => 'true',
-        "traefik.http.services.$name.loadbalancer.server.port" => "$p",
-        %labels });
-    push @services, $s;
-    my $k = fake_task($s, sprintf 'tsk%022d', $n);
-    $k->{NetworksAttachments}[0]{Addresses} = [ "10.0.38.$n/24" ];
-    push @tasks, $k;
+    my $n = @services + 1;
+    return traefik_service(\@services, \@tasks, $name, $p,
+        [ "10.0.38.$n" ], %labels);
 }
 
 # the usual pair: a router on web, one on websecure (with tls by its
@@ -66,7 +60,7 @@ service('tlsweb', 'traefik.http.routers.tlsweb.rule' => 'Host(`d.test`)',
     'traefik.http.routers.tlsweb.entrypoints' => 'web',
     'traefik.http.routers.tlsweb.tls.certresolver' => 'le');
 
-$t->start_backends(map { "127.0.38.$_:$p" } 1 .. $n);
+$t->start_backends(map { "127.0.38.$_:$p" } 1 .. @services);
 $t->start_api(services => \@services, tasks => \@tasks);
 
 my $loc = <<'EOL';

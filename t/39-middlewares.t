@@ -51,19 +51,12 @@ print $fh "# the file's users\n\n$apr1\n";
 close $fh;
 
 my (@services, @tasks);
-my $n = 0;
 
 sub service {
     my ($name, %labels) = @_;
-    $n++;
-    my $s = fake_service($n, $name, { 'traefik.enable' => 'true',
-        "traefik.http.services.$name.loadbalancer.server.port" => "$p",
-        %labels });
-    push @services, $s;
-    my $k = fake_task($s, sprintf 'tsk%022d', $n);
-    $k->{NetworksAttachments}[0]{Addresses} = [ "10.0.39.$n/24" ];
-    push @tasks, $k;
-    return $s;
+    my $n = @services + 1;
+    return traefik_service(\@services, \@tasks, $name, $p,
+        [ "10.0.39.$n" ], %labels);
 }
 
 sub router {
@@ -180,6 +173,7 @@ service('v1ssl', 'traefik.frontend.rule' => 'Host:v1ssl.test',
     'traefik.port' => "$p",
     'traefik.frontend.headers.SSLRedirect' => 'true');
 
+my $n = @services;
 for (my $i = 1; $i <= $n; $i += 10) {
     my $last = $i + 9 < $n ? $i + 9 : $n;
     $t->start_backends(map { "127.0.39.$_:$p" } $i .. $last);
@@ -224,24 +218,14 @@ $t->start_nginx;
 
 my $port = $t->port;
 
-ok(wait_for(sub {
-    my $s = $t->status('?peers=off') or return;
-    grep { $_->{service} eq 'plain' } @{ $s->{upstreams}{tk}{routes} || [] } },
-    10), 'routes are published');
+ok($t->wait_routes('tk', 'plain'), 'routes are published');
 
 sub get {
     my ($host, $path, @h) = @_;
     return http_get($port, $path // '/', "Host: $host", @h);
 }
 
-sub echo {
-    my ($host, $path, @h) = @_;
-    my $r = get($host, $path, 'X-Echo: 1', @h);
-    return undef unless $r->{status} == 200;
-    my $e = eval { decode_json($r->{body}) } or return undef;
-    $e->{h} = { map { (lc $_->[0] => $_->[1]) } @{ $e->{headers} } };
-    return $e;
-}
+sub echo { http_echo($port, @_) }
 
 sub tls_get {
     my ($host, $path, @h) = @_;
@@ -383,8 +367,7 @@ is(get($_, '/')->{status}, 404, "$_: not routed")
            k8s.test);
 is(get('plain.test', '/')->{status}, 200, 'a router with none: as before');
 
-my @errors = map { "$_->{service}: $_->{error}" }
-    @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
+my @errors = $t->route_errors('tk');
 
 for my $want (
     'missing: router "missing" not routed: middleware "nosuch@swarm" '
@@ -439,8 +422,7 @@ is(get('v1fwd.test', '/')->{status}, 404,
 is(get('v1ssl.test', '/')->{status}, 404,
     'v1 headers.SSLRedirect, not run here: not routed');
 
-@errors = map { "$_->{service}: $_->{error}" }
-    @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
+@errors = $t->route_errors('tk');
 for my $want (
     'v1fwd: not routed: traefik.frontend.auth.forward.address is not '
         . 'supported',

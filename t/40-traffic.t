@@ -22,32 +22,21 @@ my $t = SwarmTest->new;
 my $p = free_port();
 my $dir = $t->dir;
 
-my (@services, @tasks);
-my $n = 0;
+my (@services, @tasks, @live);
 
-# a service labelled for Traefik, with a task at 10.0.40.N for each
-# address given ("live" ones get a backend)
-
-my @live;
+# a service with a task at 10.0.40.K for each K given
 
 sub service {
     my ($name, $tasks, %labels) = @_;
-    $n++;
-    my $s = fake_service($n, $name, { 'traefik.enable' => 'true',
-        "traefik.http.services.$name.loadbalancer.server.port" => "$p",
-        %labels });
-    push @services, $s;
-    for my $k (@$tasks) {
-        my $task = fake_task($s, sprintf 'tsk%08d%014d', $n, $k);
-        $task->{NetworksAttachments}[0]{Addresses} = [ "10.0.40.$k/24" ];
-        push @tasks, $task;
-    }
-    return $s;
+    return traefik_service(\@services, \@tasks, $name, $p,
+        [ map { "10.0.40.$_" } @$tasks ], %labels);
 }
+
+# a router of its own host; the first of its tasks has a backend
 
 sub router {
     my ($name, $mws, $tasks) = @_;
-    $tasks //= [ $n + 1 ];
+    $tasks //= [ @services + 1 ];
     push @live, $tasks->[0];
     return service($name, $tasks,
         "traefik.http.routers.$name.rule" => "Host(`$name.test`)",
@@ -95,40 +84,15 @@ $t->start_backends(map { "127.0.40.$_:$p" } @live[0 .. 9]);
 $t->start_backends(map { "127.0.40.$_:$p" } @live[10 .. $#live]);
 $t->start_api(services => \@services, tasks => \@tasks);
 
-$t->conf(<<"EOC", workers => 2);
-    swarm_endpoint %%ENDPOINT%%;
-    swarm_interval 200ms;
-
-    upstream tk {
-        swarm_routes traefik;
-    }
-
-    server {
-        listen 127.0.0.1:%%PORT%%;
-        client_max_body_size 10m;
-        location = /swarm { swarm_status; }
-        location = /metrics { swarm_metrics; }
-        location / {
-            swarm_route tk;
-            proxy_pass http://tk;
-            proxy_http_version 1.1;
-            add_header X-Route \$swarm_route always;
-        }
-    }
-EOC
+$t->conf_routes(workers => 2, server => 'client_max_body_size 10m;',
+    location => 'proxy_http_version 1.1;');
 $t->start_nginx;
 
 my $port = $t->port;
 
-ok(wait_for(sub {
-    my $s = $t->status('?peers=off') or return;
-    grep { $_->{service} eq 'plain' } @{ $s->{upstreams}{tk}{routes} || [] } },
-    10), 'routes are published');
+ok($t->wait_routes('tk', 'plain'), 'routes are published');
 
-sub get {
-    my ($host, $path, @h) = @_;
-    return http_get($port, $path // '/', "Host: $host", @h);
-}
+sub get { $t->host_get(@_) }
 
 sub body {
     my ($r) = @_;
@@ -296,8 +260,7 @@ is(get('notext.test', '/big?n=5000&type=text/html', 'Accept-Encoding: gzip')
 is(get("$_.test", '/')->{status}, 404, "$_: not routed")
     for qw(never zstd both);
 
-my @errors = map { "$_->{service}: $_->{error}" }
-    @{ $t->status('?peers=off')->{upstreams}{tk}{route_errors} };
+my @errors = $t->route_errors('tk');
 for my $want (
     'never: router "never" not routed: middleware "never@swarm": '
         . 'incorrect (or empty) value for attempt (0)',

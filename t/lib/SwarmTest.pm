@@ -19,8 +19,8 @@ use Time::HiRes qw(time sleep);
 use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 
-our @EXPORT = qw(http_get wait_for free_port rss rss_slack fixture
-                 fake_service fake_task);
+our @EXPORT = qw(http_get http_echo wait_for free_port rss rss_slack
+                 fixture fake_service fake_task traefik_service);
 
 my $T = abs_path(dirname(__FILE__) . '/..');
 my @all;
@@ -204,6 +204,38 @@ sub conf_app {
 EOC
 }
 
+# The configuration of the Traefik label tests: the routes upstream "tk"
+# of every service labelled for Traefik, routed at "/" of the test's
+# port (with $location's lines), swarm_status at "/swarm",
+# swarm_metrics at "/metrics"; $server's lines go to the server block.
+
+sub conf_routes {
+    my ($self, %opts) = @_;
+    my $server = delete $opts{server} // '';
+    my $location = delete $opts{location} // '';
+    $self->conf(<<"EOC", %opts);
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 200ms;
+
+    upstream tk {
+        swarm_routes traefik;
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        $server
+        location = /swarm { swarm_status; }
+        location = /metrics { swarm_metrics; }
+        location / {
+            swarm_route tk;
+            proxy_pass http://tk;
+            add_header X-Route \$swarm_route always;
+            $location
+        }
+    }
+EOC
+}
+
 sub run_nginx {
     my ($self, @args) = @_;
     # freed memory is filled with garbage: a use after free shows
@@ -292,6 +324,26 @@ sub status {
     return decode_json($r->{body});
 }
 
+# wait until the routes of the upstream swarm_status shows have one of
+# the service (10 s at the most)
+
+sub wait_routes {
+    my ($self, $upstream, $service) = @_;
+    return wait_for(sub {
+        my $s = $self->status('?peers=off') or return;
+        grep { $_->{service} eq $service }
+            @{ $s->{upstreams}{$upstream}{routes} || [] } }, 10);
+}
+
+# the routes of the upstream not routed, as "service: why"
+
+sub route_errors {
+    my ($self, $upstream) = @_;
+    my $s = $self->status('?peers=off') or return ();
+    return map { "$_->{service}: $_->{error}" }
+        @{ $s->{upstreams}{$upstream}{route_errors} || [] };
+}
+
 sub peers {
     my ($self, $upstream) = @_;
     my $s = $self->status;
@@ -306,6 +358,13 @@ sub peers {
 sub get {
     my ($self, $path, @headers) = @_;
     return http_get($self->{port}, $path, @headers);
+}
+
+# a request with that Host ("METHOD path" as http_get() takes it)
+
+sub host_get {
+    my ($self, $host, $path, @headers) = @_;
+    return http_get($self->{port}, $path // '/', "Host: $host", @headers);
 }
 
 # Background load: $clients processes, each requesting $path one after
@@ -483,6 +542,26 @@ sub fake_task {
     return $k;
 }
 
+# A service labelled for Traefik (enabled, its Traefik service on $port),
+# pushed onto @$services, with a task at each 10.x address of @$addrs
+# pushed onto @$tasks (the stand-in serves them as 127.x); numbered by
+# its place.
+
+sub traefik_service {
+    my ($services, $tasks, $name, $port, $addrs, %labels) = @_;
+    my $n = @$services + 1;
+    my $s = fake_service($n, $name, { 'traefik.enable' => 'true',
+        "traefik.http.services.$name.loadbalancer.server.port" => "$port",
+        %labels });
+    push @$services, $s;
+    for my $i (0 .. $#$addrs) {
+        my $k = fake_task($s, sprintf 'tsk%08d%014d', $n, $i);
+        $k->{NetworksAttachments}[0]{Addresses} = [ "$addrs->[$i]/24" ];
+        push @$tasks, $k;
+    }
+    return $s;
+}
+
 # a port free now, and never one given before in this process (the kernel
 # may hand the same ephemeral port out twice in a row)
 
@@ -553,6 +632,20 @@ sub http_get {
     }
     $r{body} =~ s/\n\z//;
     return \%r;
+}
+
+# A request with "X-Echo: 1", which t/backend.py answers with the
+# request as it came: { path, headers, h => { lc name => value } }, or
+# undef where it was not served
+
+sub http_echo {
+    my ($port, $host, $path, @headers) = @_;
+    my $r = http_get($port, $path // '/', "Host: $host", 'X-Echo: 1',
+        @headers);
+    return undef unless $r->{status} == 200;
+    my $e = eval { decode_json($r->{body}) } or return undef;
+    $e->{h} = { map { (lc $_->[0] => $_->[1]) } @{ $e->{headers} } };
+    return $e;
 }
 
 1;
