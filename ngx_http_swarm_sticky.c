@@ -62,6 +62,10 @@ static char *ngx_http_swarm_sticky_value(ngx_conf_t *cf, ngx_str_t *value,
     size_t skip, const char **to);
 static ngx_int_t ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *us);
+static ngx_int_t ngx_http_swarm_sticky_get_addr(ngx_peer_connection_t *pc,
+    void *data);
+static void ngx_http_swarm_sticky_free_addr(ngx_peer_connection_t *pc,
+    void *data, ngx_uint_t state);
 static ngx_int_t ngx_http_swarm_sticky_route(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_sticky_data_t *sd);
 static long ngx_http_swarm_sticky_cookie(ngx_http_request_t *r,
@@ -469,6 +473,7 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     ngx_http_upstream_srv_conf_t *us)
 {
     ngx_uint_t                     n;
+    ngx_http_swarm_ctx_t          *ctx;
     ngx_pool_cleanup_t            *cln;
     ngx_http_swarm_view_t         *view;
     ngx_http_swarm_backend_t      *b;
@@ -476,6 +481,19 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     ngx_http_swarm_sticky_data_t  *sd;
 
     up = ngx_http_conf_upstream_srv_conf(us, ngx_http_swarm_module);
+
+    ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx && ctx->addr) {
+        /* a forwardauth's call to an IP address: that one, once */
+
+        r->upstream->peer.get = ngx_http_swarm_sticky_get_addr;
+        r->upstream->peer.free = ngx_http_swarm_sticky_free_addr;
+        r->upstream->peer.data = ctx->addr;
+        r->upstream->peer.tries = 1;
+
+        return NGX_OK;
+    }
 
     sd = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_sticky_data_t));
     if (sd == NULL) {
@@ -553,6 +571,31 @@ ngx_http_swarm_sticky_init_peer(ngx_http_request_t *r,
     }
 
     return NGX_OK;
+}
+
+
+/* a forwardauth's IP address as the peer */
+
+static ngx_int_t
+ngx_http_swarm_sticky_get_addr(ngx_peer_connection_t *pc, void *data)
+{
+    ngx_addr_t  *addr = data;
+
+    pc->cached = 0;
+    pc->connection = NULL;
+    pc->sockaddr = addr->sockaddr;
+    pc->socklen = addr->socklen;
+    pc->name = &addr->name;
+
+    return NGX_OK;
+}
+
+
+static void
+ngx_http_swarm_sticky_free_addr(ngx_peer_connection_t *pc, void *data,
+    ngx_uint_t state)
+{
+    pc->tries = 0;
 }
 
 

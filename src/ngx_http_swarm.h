@@ -221,7 +221,8 @@ typedef struct {
 #define NGX_HTTP_SWARM_MW_RATELIMIT  6
 #define NGX_HTTP_SWARM_MW_INFLIGHT   7
 #define NGX_HTTP_SWARM_MW_BUFFERING  8
-#define NGX_HTTP_SWARM_MW_KINDS      9
+#define NGX_HTTP_SWARM_MW_FORWARD    9
+#define NGX_HTTP_SWARM_MW_KINDS      10
 
 #define NGX_HTTP_SWARM_MW_CODES      9
 
@@ -337,6 +338,7 @@ typedef struct {
  */
 
 typedef struct ngx_http_swarm_mw_s  ngx_http_swarm_mw_t;
+typedef struct ngx_http_swarm_backend_s  ngx_http_swarm_backend_t;
 typedef struct ngx_http_swarm_cors_s  ngx_http_swarm_cors_t;
 
 typedef ngx_int_t (*ngx_http_swarm_mw_pt)(ngx_http_request_t *r,
@@ -405,7 +407,7 @@ typedef struct {
  * of their addresses, the active ones, and the cookie if sticky.
  */
 
-typedef struct {
+struct ngx_http_swarm_backend_s {
     ngx_uint_t                  first;
     ngx_uint_t                  npeers;
     ngx_uint_t                 *active;
@@ -419,7 +421,7 @@ typedef struct {
 
     /* the route's middlewares (ngx_http_swarm_middleware.c), or NULL */
     ngx_http_swarm_mws_t       *mws;
-} ngx_http_swarm_backend_t;
+};
 
 
 typedef struct ngx_http_swarm_routing_s  ngx_http_swarm_routing_t;
@@ -553,6 +555,15 @@ typedef struct {
     /* compress: its middleware, and its state on the response */
     ngx_http_swarm_mw_t        *compress;
     void                       *zip;
+
+    /*
+     * forwardauth: the request's call under way; of the call's own
+     * subrequest, its middleware, and the IP address it goes to if not
+     * to the backend's tasks
+     */
+    void                       *forward;
+    ngx_http_swarm_mw_t        *auth;
+    ngx_addr_t                 *addr;
 } ngx_http_swarm_ctx_t;
 
 
@@ -807,6 +818,19 @@ ngx_http_swarm_answered(ngx_int_t status)
     }
 
     return NGX_HTTP_SWARM_MW_CODES - 1;
+}
+
+
+/* a request a middleware of that kind answered itself, counted */
+
+static ngx_inline void
+ngx_http_swarm_answer(ngx_http_swarm_ctx_t *ctx, ngx_uint_t kind,
+    ngx_int_t status)
+{
+    (void) ngx_atomic_fetch_add(
+               &ctx->up->zone->sh->answered[kind]
+                                           [ngx_http_swarm_answered(status)],
+               1);
 }
 
 

@@ -150,6 +150,8 @@ ngx_http_swarm_headers_run(ngx_http_request_t *r, ngx_http_swarm_mw_t *mw)
         r->headers_out.content_length_n = 0;
         r->header_only = 1;
 
+        ngx_http_swarm_answer(ctx, mw->kind, NGX_HTTP_OK);
+
         rc = ngx_http_send_header(r);
 
         ngx_http_finalize_request(r, rc == NGX_ERROR ? NGX_ERROR : NGX_OK);

@@ -91,7 +91,7 @@ static const char  *ngx_http_swarm_failure_kinds[] = {
 
 static const char  *ngx_http_swarm_mw_kinds[] = {
     "", "redirectscheme", "redirectregex", "basicauth", "headers",
-    "ipallowlist", "ratelimit", "inflightreq", "buffering"
+    "ipallowlist", "ratelimit", "inflightreq", "buffering", "forwardauth"
 };
 
 

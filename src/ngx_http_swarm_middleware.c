@@ -29,6 +29,7 @@
 #include "ngx_http_swarm_limit.h"
 #include "ngx_http_swarm_flow.h"
 #include "ngx_http_swarm_compress.h"
+#include "ngx_http_swarm_forward.h"
 #include "ngx_http_swarm_middleware.h"
 
 
@@ -108,6 +109,8 @@ static struct {
       ngx_http_swarm_flow_buffering, NGX_HTTP_SWARM_MW_BUFFERING },
     { "compress", ngx_http_swarm_compress_build, ngx_http_swarm_compress_run,
       NGX_HTTP_SWARM_MW_NONE },
+    { "forwardauth", ngx_http_swarm_forward_build, ngx_http_swarm_forward_run,
+      NGX_HTTP_SWARM_MW_FORWARD },
     { NULL, NULL, NULL, 0 }
 };
 
@@ -367,7 +370,8 @@ ngx_http_swarm_middleware_shown(json_t *list)
 /*
  * The route's middlewares on a request, in order from "from":
  * NGX_DECLINED once all let it on, a status where one answers, NGX_DONE
- * where one sent the response itself, NGX_AGAIN where one delayed it.
+ * where one sent the response itself (and counted it), NGX_AGAIN where
+ * one delayed it or waits for a call.
  */
 
 ngx_int_t
@@ -377,13 +381,8 @@ ngx_http_swarm_middleware_run(ngx_http_request_t *r,
     ngx_int_t              rc;
     ngx_uint_t             i;
     ngx_http_swarm_mw_t   *mw;
-    ngx_http_swarm_shm_t  *sh;
 
     ctx->mws = mws;
-
-    /* the zone outlives a request that a middleware finalized */
-
-    sh = ctx->up->zone->sh;
 
     for (i = from; i < mws->n; i++) {
         ctx->ran = i + 1;
@@ -395,23 +394,28 @@ ngx_http_swarm_middleware_run(ngx_http_request_t *r,
             continue;
         }
 
-        if (rc == NGX_AGAIN) {
-            /* delayed: the phases run again, from the next one on */
+        if (rc == NGX_AGAIN || rc == NGX_BUSY) {
+            /*
+             * delayed: the phases run again, from the next one on; or
+             * waiting for a call: from this one again
+             */
+
             ctx->resume = 1;
+
+            if (rc == NGX_BUSY) {
+                ctx->ran = i;
+            }
+
             return NGX_AGAIN;
         }
 
         if (rc == NGX_DONE) {
-            /* the request is finalized, and may be freed */
-
-            (void) ngx_atomic_fetch_add(&sh->answered[mw->kind][0], 1);
+            /* the request is finalized (and counted), and may be freed */
             return NGX_DONE;
         }
 
         if (rc >= NGX_HTTP_OK) {
-            (void) ngx_atomic_fetch_add(
-                       &sh->answered[mw->kind][ngx_http_swarm_answered(rc)],
-                       1);
+            ngx_http_swarm_answer(ctx, mw->kind, rc);
         }
 
         ngx_log_debug2(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,

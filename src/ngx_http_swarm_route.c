@@ -17,6 +17,7 @@
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_middleware.h"
+#include "ngx_http_swarm_forward.h"
 #include "ngx_http_swarm_routing.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_route.h"
@@ -178,6 +179,11 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r,
     ngx_http_swarm_backend_t  *b;
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
+
+    if (ctx && ctx->auth) {
+        /* a forwardauth's call: to its address, on the caller's copy */
+        return ngx_http_swarm_forward_request(r, ctx);
+    }
 
     if (ctx && ctx->resume) {
         /* a middleware delayed the request: the next one goes on */

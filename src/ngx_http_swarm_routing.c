@@ -21,6 +21,7 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_middleware.h"
+#include "ngx_http_swarm_forward.h"
 #include "ngx_http_swarm_routing.h"
 
 
@@ -49,6 +50,8 @@ static ngx_int_t ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool);
 static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_http_swarm_routing_t *routing);
+static void ngx_http_swarm_routing_forward(
+    ngx_http_swarm_routing_t *routing);
 static ngx_int_t ngx_http_swarm_routing_tables(
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_routing_t *routing,
     ngx_pool_t *pool);
@@ -139,6 +142,8 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
         return NGX_ERROR;
     }
 
+    ngx_http_swarm_routing_forward(routing);
+
     s = json_string_value(json_object_get(routing->json, "order"));
     order = (s && ngx_strcmp(s, "traefik") == 0)
             ? NGX_HTTP_SWARM_ORDER_TRAEFIK : NGX_HTTP_SWARM_ORDER_NATIVE;
@@ -146,6 +151,52 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
     routing->order = order;
 
     return ngx_http_swarm_routing_tables(up, routing, view->pool);
+}
+
+
+/*
+ * The backends that forwardauth middlewares call: of the route whose
+ * tasks are the service its address names (worker 0 found it); a call
+ * with none is answered 500
+ */
+
+static void
+ngx_http_swarm_routing_forward(ngx_http_swarm_routing_t *routing)
+{
+    json_t               *list, *r;
+    ngx_uint_t            i, j, k;
+    const char           *service, *tasks;
+    ngx_http_swarm_mw_t  *mw;
+
+    list = json_object_get(routing->json, "routes");
+
+    for (i = 0; i < routing->n; i++) {
+        for (k = 0; routing->backends[i].mws
+                    && k < routing->backends[i].mws->n; k++)
+        {
+            mw = &routing->backends[i].mws->mw[k];
+
+            if (mw->kind != NGX_HTTP_SWARM_MW_FORWARD) {
+                continue;
+            }
+
+            service = ngx_http_swarm_forward_service(mw);
+
+            for (j = 0; service && j < routing->n; j++) {
+                r = json_array_get(list, j);
+
+                tasks = json_string_value(json_object_get(r, "tasks_of"));
+                if (tasks == NULL) {
+                    tasks = json_string_value(json_object_get(r, "service"));
+                }
+
+                if (tasks && ngx_strcmp(tasks, service) == 0) {
+                    ngx_http_swarm_forward_target(mw, &routing->backends[j]);
+                    break;
+                }
+            }
+        }
+    }
 }
 
 

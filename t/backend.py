@@ -7,7 +7,10 @@ the request as it came: its target and its headers, as JSON;
 "/big?n=N" answers N bytes of lines (as "type=" says, text/plain by
 default; in chunks with "chunked=1"; with the Content-Encoding
 "enc=" says); a POST's body is read, and its length answered in
-X-Body-Length.  A
+X-Body-Length; "/auth/..." is a forward-auth server as Authelia's: by
+"Authorization: Bearer X", 200 with Remote-User (good), 401 (bad),
+403 with the request as JSON (echo), 302 to "/login" (rel), else 302
+to the login page with the URL asked in "rd".  A
 WebSocket (RFC 6455) handshake is taken, and each text message is
 answered with the address, ": " and the message."""
 
@@ -38,6 +41,9 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/slow":
             s = urllib.parse.parse_qs(url.query).get("s", ["1"])[0]
             time.sleep(min(float(s), 30))
+        if url.path.startswith("/auth/"):
+            self.auth()
+            return
         if url.path == "/big":
             self.big(urllib.parse.parse_qs(url.query))
             return
@@ -57,10 +63,51 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    do_DELETE = do_GET
+
     def do_POST(self):
         n = int(self.headers.get("Content-Length", "0"))
         self.body_length = len(self.rfile.read(n)) if n else 0
         self.do_GET()
+
+    def auth(self):
+        a = self.headers.get("Authorization", "")
+        body = b""
+        headers = []
+        if a == "Bearer good":
+            status = 200
+            headers = [("Remote-User", "alice"), ("Remote-Groups", "admins"),
+                       ("Remote-Email", "alice@example.test"),
+                       ("X-Other", "no")]
+        elif a == "Bearer bad":
+            status = 401
+            headers = [("WWW-Authenticate", 'Bearer realm="test"')]
+            body = b"denied\n"
+        elif a == "Bearer echo":
+            status = 403
+            headers = [("Content-Type", "application/json")]
+            body = json.dumps({"method": self.command, "path": self.path,
+                               "headers": [[k, v] for k, v in
+                                           self.headers.items()]}).encode()
+        elif a == "Bearer rel":
+            status = 302
+            headers = [("Location", "/login")]
+        else:
+            status = 302
+            rd = "%s://%s%s" % (self.headers.get("X-Forwarded-Proto", ""),
+                                self.headers.get("X-Forwarded-Host", ""),
+                                self.headers.get("X-Forwarded-Uri", ""))
+            headers = [("Location", "https://login.test/?rd=" +
+                        urllib.parse.quote(rd, safe="")),
+                       ("Set-Cookie", "auth_session=new; Path=/"),
+                       ("Content-Type", "text/html")]
+            body = b"<a href=\"https://login.test/\">Found</a>.\n"
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def big(self, q):
         n = min(int(q.get("n", ["1000"])[0]), 1 << 24)
