@@ -5,8 +5,8 @@
 # swarm service of its own name, labelled as a stack written for Traefik
 # labels it) and the requests to try, with the router Traefik picks (or
 # 404), taken from Traefik's own tests and documents, cited at the
-# v3.7.9 tag (v1.7.34 for v1) as file:line; rows the issue tracker found
-# (#21) say so.  The table is swapped in the stand-in's swarm a row at a
+# v3.7.9 tag (v1.7.34 for v1) as file:line; rows found in stacks in use
+# say "use".  The table is swapped in the stand-in's swarm a row at a
 # time, with no reload, as a stack being redeployed is.
 
 use strict;
@@ -63,24 +63,24 @@ my @table = (
       routers => [ [ 'header1', 'PathPrefix(`/my`)', 20 ],
                    [ 'header2', 'PathPrefix(`/my`)', 10 ] ],
       get => [ [ 'a.test', '/my', 'header1' ] ] },
-    { from => '#21: a catch-all with priority=1 is the last resort '
+    { from => 'use: a catch-all with priority=1 is the last resort '
             . '(pkg/server/router/router.go:246)',
       routers => [ [ 'last', 'PathPrefix(`/`)', 1 ],
                    [ 'app', 'Host(`app.test`)' ] ],
       get => [ [ 'app.test', '/', 'app' ], [ 'app.test', '/x/y', 'app' ],
                [ 'other.test', '/x', 'last' ], [ 'nohost.test', '/', 'last' ] ] },
-    { from => '#21: a longer host-less rule wins over a shorter Host() '
+    { from => 'use: a longer host-less rule wins over a shorter Host() '
             . '(pkg/muxer/http/mux.go:216)',
       routers => [ [ 'assets', 'PathPrefix(`/static/assets`)' ],
                    [ 'app', 'Host(`app.test`)' ] ],
       get => [ [ 'app.test', '/static/assets/a.css', 'assets' ],
                [ 'app.test', '/static/a.css', 'app' ] ] },
-    { from => '#21: Path(`/api`) (12 bytes) loses to PathPrefix(`/api`) (18)',
+    { from => 'use: Path(`/api`) (12 bytes) loses to PathPrefix(`/api`) (18)',
       routers => [ [ 'exact', 'Path(`/api`)' ],
                    [ 'prefix', 'PathPrefix(`/api`)' ] ],
       get => [ [ 'a.test', '/api', 'prefix' ],
                [ 'a.test', '/api/x', 'prefix' ] ] },
-    { from => '#21: an || rule counts with its whole length',
+    { from => 'use: an || rule counts with its whole length',
       routers => [ [ 'either', 'Host(`a.test`) || Host(`b.test`)' ],
                    [ 'docs', 'PathPrefix(`/docs/v1/`)' ] ],
       get => [ [ 'b.test', '/docs/v1/x', 'either' ],
@@ -116,7 +116,7 @@ my @table = (
                    [ 'v1top', 'PathPrefix:/x', 50, 'v1' ] ],
       get => [ [ 'a.test', '/abcdef', 'v1neg' ],
                [ 'a.test', '/x', 'v1top' ], [ 'a.test', '/', 'v1low' ] ] },
-    { from => '#21: a native route counts with the length of the rule it '
+    { from => 'use: a native route counts with the length of the rule it '
             . 'stands for, PathPrefix(`/static/assets`) here',
       routers => [ [ 'app', 'Host(`app.test`)' ] ],
       native => [ [ 'assets', { 'swarm.http.path' => '/static/assets' } ],
@@ -237,12 +237,12 @@ my @table = (
                [ 'a.test', '/x%2fy', 'enc' ], [ 'a.test', '/x/y', 404 ],
                [ 'a.test', '/x/../api', 'api' ],
                [ 'a.test', '/%61pi', 'api' ] ] },
-    { from => '#21: two paths joined by && (both must match)',
+    { from => 'use: two paths joined by && (both must match)',
       routers => [ [ 'v2', 'PathPrefix(`/api`) && PathPrefix(`/api/v2`)' ],
                    [ 'one', 'Path(`/one`) && PathPrefix(`/o`)' ] ],
       get => [ [ 'a.test', '/api/v2/x', 'v2' ], [ 'a.test', '/api/v1', 404 ],
                [ 'a.test', '/one', 'one' ], [ 'a.test', '/one/x', 404 ] ] },
-    # the rest of the rule language (#21): v3's matchers, "!", v2's
+    # the rest of the rule language: v3's matchers, "!", v2's
     # (ruleSyntax=v2) and v1's; a request's headers as the 5th of "get"
     { from => 'pkg/muxer/http/matcher_test.go:42 and :57 (ClientIP, an '
             . 'address or a network, on the peer address)',
