@@ -20,6 +20,7 @@
 #include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_middleware.h"
 #include "ngx_http_swarm_flow.h"
+#include "ngx_http_swarm_errors.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_endpoints.h"
@@ -519,7 +520,8 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
 
     if (mcf->route) {
         if (ngx_http_swarm_middleware_filter_init(cf) != NGX_OK
-            || ngx_http_swarm_flow_filter_init(cf) != NGX_OK)
+            || ngx_http_swarm_flow_filter_init(cf) != NGX_OK
+            || ngx_http_swarm_errors_filter_init(cf) != NGX_OK)
         {
             return NGX_ERROR;
         }

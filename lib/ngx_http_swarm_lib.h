@@ -841,6 +841,7 @@ int ngx_http_swarm_mwflow_inflightreq(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_retry(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_buffering(ngx_http_swarm_make_t *m);
 int ngx_http_swarm_mwflow_compress(ngx_http_swarm_make_t *m);
+int ngx_http_swarm_mwflow_errors(ngx_http_swarm_make_t *m);
 
 const char *ngx_http_swarm_opt_take(ngx_http_swarm_make_t *m,
     const char *option);

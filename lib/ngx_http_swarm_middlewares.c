@@ -60,12 +60,13 @@ static struct {
     { "retry", ngx_http_swarm_mwflow_retry },
     { "buffering", ngx_http_swarm_mwflow_buffering },
     { "compress", ngx_http_swarm_mwflow_compress },
+    { "errors", ngx_http_swarm_mwflow_errors },
     { NULL, NULL }
 };
 
 
 static const char  *ngx_http_swarm_mw_others[] = {
-    "errors", "circuitbreaker", "grpcweb", "contenttype",
+    "circuitbreaker", "grpcweb", "contenttype",
     "digestauth", "passtlsclientcert", "plugin", "encodedcharacters",
     NULL
 };

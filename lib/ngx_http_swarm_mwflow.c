@@ -3,7 +3,7 @@
  * Copyright (C) ngx_http_swarm authors
  *
  * The makers of the middleware types that shape the traffic of a route:
- * ratelimit, inflightreq, retry, buffering and compress.  As the other
+ * ratelimit, inflightreq, retry, buffering, compress and errors.  As the other
  * makers (ngx_http_swarm_mwtypes.c), each takes its options, checks them
  * as Traefik would (pkg/middlewares), and writes the definition the
  * workers run; an option left untaken is not run here, and refuses the
@@ -24,6 +24,7 @@ static int ngx_http_swarm_mwflow_source(ngx_http_swarm_make_t *m,
     int host_default);
 static int ngx_http_swarm_mwflow_types(ngx_http_swarm_make_t *m,
     const char *option, const char *key);
+static json_t *ngx_http_swarm_mwflow_codes(const char *s);
 
 
 /*
@@ -348,4 +349,170 @@ ngx_http_swarm_mwflow_types(ngx_http_swarm_make_t *m, const char *option,
 
     return ngx_http_swarm_opt_set(m, key, out) ? NGX_HTTP_SWARM_FAILED
                                               : NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * errors: status (codes and ranges, "500-599,404"), service (a Traefik
+ * service of the labels, which worker 0 finds the tasks of), query
+ * ("/{status}.html": {status}, {originalStatus} and {url} replaced),
+ * statusrewrites.RANGE=CODE, errorrequestheaders
+ * (pkg/middlewares/customerrors)
+ */
+
+int
+ngx_http_swarm_mwflow_errors(ngx_http_swarm_make_t *m)
+{
+    long         code;
+    char         key[96];
+    json_t      *status, *rewrites, *codes, *v, *list;
+    size_t       i, len;
+    const char  *s, *service, *query, *at;
+
+    s = ngx_http_swarm_opt_take(m, "status");
+
+    status = ngx_http_swarm_mwflow_codes(s ? s : "");
+    if (status == NULL) {
+        return ngx_http_swarm_opt_error(m, "status: invalid \"%.32s\"", s);
+    }
+
+    if (ngx_http_swarm_opt_set(m, "status", status)) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    service = ngx_http_swarm_opt_take(m, "service");
+
+    if (service == NULL || service[0] == '\0') {
+        return ngx_http_swarm_opt_error(m, "service is empty");
+    }
+
+    /* "name@swarm" or "@docker": the labels' service of that name */
+
+    at = strchr(service, '@');
+    len = at ? (size_t) (at - service) : strlen(service);
+
+    if (len == 0 || len >= NGX_HTTP_SWARM_NAME_LEN
+        || (at && strcmp(at, "@swarm") != 0 && strcmp(at, "@docker") != 0))
+    {
+        return ngx_http_swarm_opt_error(m, "service \"%.64s\" is none of "
+                                        "the labels'", service);
+    }
+
+    query = ngx_http_swarm_opt_take(m, "query");
+
+    if (query && (!ngx_http_swarm_opt_text(query) || strchr(query, ' ')
+                  || strchr(query, '#')))
+    {
+        return ngx_http_swarm_opt_error(m, "query: invalid value");
+    }
+
+    /* statusrewrites.RANGE=CODE: the maps' keys are options of their own */
+
+    rewrites = json_array();
+    if (rewrites == NULL
+        || ngx_http_swarm_opt_set(m, "rewrites", rewrites))
+    {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    json_object_foreach(m->raw, s, v) {
+        if (strncmp(s, "errors.statusrewrites.", 22) != 0) {
+            continue;
+        }
+
+        codes = ngx_http_swarm_mwflow_codes(s + 22);
+
+        if (codes == NULL || json_array_size(codes) != 1
+            || ngx_http_swarm_opt_number(m, NULL, json_string_value(v), 100,
+                                         599, &code)
+               != NGX_HTTP_SWARM_DONE)
+        {
+            json_decref(codes);
+            return ngx_http_swarm_opt_error(m, "statusrewrites: invalid "
+                                            "\"%.32s\"", s + 22);
+        }
+
+        list = json_array_get(codes, 0);
+
+        if (json_array_append_new(list, json_integer(code)) != 0
+            || json_array_append(rewrites, list) != 0)
+        {
+            json_decref(codes);
+            return NGX_HTTP_SWARM_FAILED;
+        }
+
+        json_decref(codes);
+
+        snprintf(key, sizeof(key), "%s", s);
+        (void) json_object_set_new(m->used, key, json_true());
+    }
+
+    s = ngx_http_swarm_opt_take(m, "errorrequestheaders");
+
+    list = ngx_http_swarm_opt_list(s ? s : "");
+    if (list == NULL) {
+        return NGX_HTTP_SWARM_FAILED;
+    }
+
+    json_array_foreach(list, i, v) {
+        if (!ngx_http_swarm_opt_token(json_string_value(v))) {
+            json_decref(list);
+            return ngx_http_swarm_opt_error(m, "errorrequestheaders: "
+                                            "invalid header name");
+        }
+    }
+
+    return ngx_http_swarm_opt_set(m, "headers", list)
+           || ngx_http_swarm_opt_set(m, "service",
+                                     json_stringn(service, len))
+           || ngx_http_swarm_opt_set(m, "query",
+                                     json_string(query ? query : ""))
+           ? NGX_HTTP_SWARM_FAILED : NGX_HTTP_SWARM_DONE;
+}
+
+
+/*
+ * Status codes as Traefik's errors reads them ("404,418,505-599"): an
+ * array of [from, to], or NULL for a code not of 100 to 599
+ */
+
+static json_t *
+ngx_http_swarm_mwflow_codes(const char *s)
+{
+    long         from, to;
+    char        *end;
+    json_t      *out;
+    const char  *p;
+
+    out = json_array();
+
+    for (p = s; out && *p; p = (*end == ',') ? end + 1 : end) {
+        while (*p == ' ') {
+            p++;
+        }
+
+        from = strtol(p, &end, 10);
+        to = from;
+
+        if (end != p && *end == '-') {
+            p = end + 1;
+            to = strtol(p, &end, 10);
+        }
+
+        while (*end == ' ') {
+            end++;
+        }
+
+        if (end == p || (*end != ',' && *end != '\0')
+            || from < 100 || to > 599 || from > to
+            || json_array_append_new(out, json_pack("[ii]", (int) from,
+                                                    (int) to))
+               != 0)
+        {
+            json_decref(out);
+            return NULL;
+        }
+    }
+
+    return out;
 }

@@ -53,7 +53,7 @@ static int ngx_http_swarm_services_lbs(ngx_http_swarm_services_t *out,
     ngx_http_swarm_labels_t *lab);
 static int ngx_http_swarm_services_merge(ngx_http_swarm_services_t *svcs,
     unsigned upstream, ngx_http_swarm_report_t *report);
-static int ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
+static int ngx_http_swarm_services_calls(ngx_http_swarm_services_t *svcs,
     unsigned upstream, json_t *list, char *err, size_t errlen);
 static int ngx_http_swarm_services_middlewares(
     ngx_http_swarm_services_t *svcs, unsigned upstream,
@@ -918,8 +918,8 @@ ngx_http_swarm_services_middlewares(ngx_http_swarm_services_t *svcs,
                                                             r->spec.middlewares,
                                                             err, sizeof(err));
         if (r->middlewares
-            && ngx_http_swarm_services_forward(svcs, upstream, r->middlewares,
-                                               err, sizeof(err))
+            && ngx_http_swarm_services_calls(svcs, upstream, r->middlewares,
+                                             err, sizeof(err))
                == 0)
         {
             continue;
@@ -948,41 +948,77 @@ ngx_http_swarm_services_middlewares(ngx_http_swarm_services_t *svcs,
 
 
 /*
- * The service whose tasks a forwardauth of a router's list asks, where
- * its address names one: a service routed in the upstream, by its name
- * or, in a stack, by its name in the stack ("authelia" for
- * "mystack_authelia"), on the port its route has.  -1 with why in err
- * where none or several are.
+ * The services whose tasks the middlewares of a router's list call,
+ * written into their definitions ("tasks"): a forwardauth's address's
+ * host, a service routed in the upstream by its name or, in a stack, by
+ * its name in the stack ("authelia" for "mystack_authelia"), on the
+ * port its route has; an errors' service, the swarm service whose
+ * labels define that Traefik service, routed in the upstream on its
+ * port.  -1 with why in err where there is none, or several.
  */
 
 static int
-ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
+ngx_http_swarm_services_calls(ngx_http_swarm_services_t *svcs,
     unsigned upstream, json_t *list, char *err, size_t errlen)
 {
-    size_t                    i, k, hlen, nlen;
+    size_t                    i, k, hlen, nlen, n;
     json_t                   *def;
-    const char               *type, *host, *name, *found;
-    json_int_t                port;
+    unsigned                  port;
+    const char               *type, *host, *name, *found, *mw;
+    ngx_http_swarm_lbref_t   *l;
     ngx_http_swarm_routed_t  *r;
 
     json_array_foreach(list, i, def) {
         type = json_string_value(json_object_get(def, "type"));
+        mw = json_string_value(json_object_get(def, "name"));
+        host = NULL;
+        port = 0;
 
-        if (type == NULL || strcmp(type, "forwardauth") != 0
-            || json_is_true(json_object_get(def, "ip")))
+        if (type && strcmp(type, "forwardauth") == 0
+            && !json_is_true(json_object_get(def, "ip")))
         {
+            host = json_string_value(json_object_get(def, "host"));
+            port = (unsigned) json_integer_value(json_object_get(def,
+                                                                 "port"));
+
+        } else if (type && strcmp(type, "errors") == 0) {
+            name = json_string_value(json_object_get(def, "service"));
+            l = NULL;
+            n = 0;
+
+            for (k = 0; name && k < svcs->nlbs; k++) {
+                if (svcs->lbs[k].upstream == upstream
+                    && strcmp(svcs->lbs[k].lb.name, name) == 0)
+                {
+                    l = &svcs->lbs[k];
+                    n++;
+                }
+            }
+
+            if (n != 1) {
+                snprintf(err, errlen, "middleware \"%s\": service \"%s\" "
+                         "is defined by %s", mw ? mw : "", name ? name : "",
+                         n ? "several services' labels"
+                           : "no service's labels");
+                return -1;
+            }
+
+            host = l->service;
+            port = l->lb.port;
+
+        } else {
             continue;
         }
 
-        host = json_string_value(json_object_get(def, "host"));
-        port = json_integer_value(json_object_get(def, "port"));
         hlen = host ? strlen(host) : 0;
         found = NULL;
 
         for (k = 0; k < svcs->nrouted; k++) {
             r = &svcs->routed[k];
 
-            if (r->upstream != upstream || r->dropped) {
+            if (r->upstream != upstream || r->dropped
+                || r->spec.port != port)
+            {
                 continue;
             }
 
@@ -990,21 +1026,17 @@ ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
             nlen = strlen(name);
 
             if (!(nlen == hlen && strcasecmp(name, host) == 0)
-                && !(nlen > hlen + 1 && name[nlen - hlen - 1] == '_'
+                && !(type[0] == 'f' && nlen > hlen + 1
+                     && name[nlen - hlen - 1] == '_'
                      && strcasecmp(name + nlen - hlen, host) == 0))
             {
-                continue;
-            }
-
-            if ((json_int_t) r->spec.port != port) {
                 continue;
             }
 
             if (found && strcmp(found, name) != 0) {
                 snprintf(err, errlen, "middleware \"%s\": address host "
                          "\"%s\" is several services (\"%s\", \"%s\")",
-                         json_string_value(json_object_get(def, "name")),
-                         host, found, name);
+                         mw ? mw : "", host, found, name);
                 return -1;
             }
 
@@ -1012,14 +1044,23 @@ ngx_http_swarm_services_forward(ngx_http_swarm_services_t *svcs,
         }
 
         if (found == NULL) {
-            snprintf(err, errlen, "middleware \"%s\": address host \"%s\" "
-                     "is no service routed here on port %d, nor an IP "
-                     "address", json_string_value(json_object_get(def, "name")),
-                     host ? host : "", (int) port);
+            if (type[0] == 'f') {
+                snprintf(err, errlen, "middleware \"%s\": address host "
+                         "\"%s\" is no service routed here on port %u, "
+                         "nor an IP address", mw ? mw : "",
+                         host ? host : "", port);
+
+            } else {
+                snprintf(err, errlen, "middleware \"%s\": service \"%s\" "
+                         "is not routed here on port %u: its tasks are "
+                         "called only where a router of it is", mw ? mw : "",
+                         host, port);
+            }
+
             return -1;
         }
 
-        if (json_object_set_new(def, "service", json_string(found)) != 0) {
+        if (json_object_set_new(def, "tasks", json_string(found)) != 0) {
             err[0] = '\0';
             return -1;
         }

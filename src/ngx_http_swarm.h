@@ -222,7 +222,8 @@ typedef struct {
 #define NGX_HTTP_SWARM_MW_INFLIGHT   7
 #define NGX_HTTP_SWARM_MW_BUFFERING  8
 #define NGX_HTTP_SWARM_MW_FORWARD    9
-#define NGX_HTTP_SWARM_MW_KINDS      10
+#define NGX_HTTP_SWARM_MW_ERRORS     10
+#define NGX_HTTP_SWARM_MW_KINDS      11
 
 #define NGX_HTTP_SWARM_MW_CODES      9
 
@@ -390,6 +391,13 @@ struct ngx_http_swarm_mw_s {
     ngx_array_t                *headers;
     ngx_str_t                   sts;
     ngx_http_swarm_cors_t      *cors;
+
+    /*
+     * forwardauth, errors: the service whose tasks it calls, and their
+     * backend in the route table (the route of that service)
+     */
+    const char                 *tasks;
+    ngx_http_swarm_backend_t   *backend;
 };
 
 
@@ -564,6 +572,12 @@ typedef struct {
     void                       *forward;
     ngx_http_swarm_mw_t        *auth;
     ngx_addr_t                 *addr;
+
+    /*
+     * errors: of the request, its response replaced by a page; of the
+     * page's subrequest, the same
+     */
+    void                       *page;
 } ngx_http_swarm_ctx_t;
 
 

@@ -338,3 +338,153 @@ ngx_http_swarm_fields_out_add(ngx_http_request_t *r, ngx_str_t *name,
 
     return h;
 }
+
+
+/*
+ * A subrequest's headers: the request's lines in a list of its own, but
+ * those of one hop and of the body (the subrequest sends none); only
+ * those of "names" where it has any; the X-Forwarded ones (and
+ * X-Real-Ip) only with "forwarded", and X-Forwarded-For never (its
+ * caller sets one).
+ */
+
+ngx_int_t
+ngx_http_swarm_fields_sub(ngx_http_request_t *r, ngx_http_request_t *sr,
+    ngx_array_t *names, ngx_uint_t forwarded)
+{
+    ngx_str_t        *name;
+    ngx_uint_t        i, k;
+    ngx_table_elt_t  *h, *nh;
+    ngx_list_part_t  *part;
+
+    if (ngx_list_init(&sr->headers_in.headers, r->pool, 20,
+                      sizeof(ngx_table_elt_t))
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    part = &r->headers_in.headers.part;
+    i = 0;
+
+    while ((h = ngx_http_swarm_fields_next(&part, &i, NULL)) != NULL) {
+
+        if (ngx_http_swarm_fields_hop(&h->key)
+            || (h->key.len == 14
+                && ngx_strncasecmp(h->key.data, (u_char *) "Content-Length",
+                                   14)
+                   == 0)
+            || (h->key.len == 15
+                && ngx_strncasecmp(h->key.data, (u_char *) "X-Forwarded-For",
+                                   15)
+                   == 0))
+        {
+            continue;
+        }
+
+        if (!forwarded
+            && ((h->key.len > 12
+                 && ngx_strncasecmp(h->key.data, (u_char *) "X-Forwarded-",
+                                    12)
+                    == 0)
+                || (h->key.len == 9
+                    && ngx_strncasecmp(h->key.data, (u_char *) "X-Real-Ip", 9)
+                       == 0)))
+        {
+            continue;
+        }
+
+        if (names && names->nelts) {
+            name = names->elts;
+
+            for (k = 0; k < names->nelts; k++) {
+                if (name[k].len == h->key.len
+                    && ngx_strncasecmp(name[k].data, h->key.data,
+                                       h->key.len)
+                       == 0)
+                {
+                    break;
+                }
+            }
+
+            if (k == names->nelts) {
+                continue;
+            }
+        }
+
+        nh = ngx_list_push(&sr->headers_in.headers);
+        if (nh == NULL) {
+            return NGX_ERROR;
+        }
+
+        *nh = *h;
+#if (nginx_version >= 1023000)
+        nh->next = NULL;
+#endif
+    }
+
+    sr->request_body = NULL;
+    sr->headers_in.content_length = NULL;
+    sr->headers_in.content_length_n = -1;
+    sr->headers_in.transfer_encoding = NULL;
+    sr->headers_in.chunked = 0;
+
+    return NGX_OK;
+}
+
+
+/* a header of one hop, which no proxy passes on */
+
+ngx_uint_t
+ngx_http_swarm_fields_hop(ngx_str_t *name)
+{
+    ngx_uint_t  i;
+
+    static ngx_str_t  hops[] = {
+        ngx_string("Connection"),
+        ngx_string("Keep-Alive"),
+        ngx_string("Proxy-Authenticate"),
+        ngx_string("Proxy-Authorization"),
+        ngx_string("Proxy-Connection"),
+        ngx_string("Te"),
+        ngx_string("Trailer"),
+        ngx_string("Transfer-Encoding"),
+        ngx_string("Upgrade"),
+        ngx_null_string
+    };
+
+    for (i = 0; hops[i].len; i++) {
+        if (hops[i].len == name->len
+            && ngx_strncasecmp(hops[i].data, name->data, name->len) == 0)
+        {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
+
+/* a request header line pushed onto a list */
+
+ngx_int_t
+ngx_http_swarm_fields_push(ngx_list_t *list, char *name, ngx_str_t *value)
+{
+    ngx_table_elt_t  *h;
+
+    h = ngx_list_push(list);
+    if (h == NULL) {
+        return NGX_ERROR;
+    }
+
+    h->key.data = (u_char *) name;
+    h->key.len = ngx_strlen(name);
+    h->value = *value;
+    h->lowcase_key = h->key.data;
+    h->hash = 1;
+#if (nginx_version >= 1023000)
+    h->next = NULL;
+#endif
+
+    return NGX_OK;
+}

@@ -41,6 +41,11 @@ ngx_table_elt_t *ngx_http_swarm_fields_out_set(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
 ngx_table_elt_t *ngx_http_swarm_fields_out_add(ngx_http_request_t *r,
     ngx_str_t *name, ngx_str_t *value);
+ngx_int_t ngx_http_swarm_fields_sub(ngx_http_request_t *r,
+    ngx_http_request_t *sr, ngx_array_t *names, ngx_uint_t forwarded);
+ngx_uint_t ngx_http_swarm_fields_hop(ngx_str_t *name);
+ngx_int_t ngx_http_swarm_fields_push(ngx_list_t *list, char *name,
+    ngx_str_t *value);
 
 
 #endif /* _NGX_HTTP_SWARM_FIELDS_H_INCLUDED_ */

@@ -8,10 +8,10 @@
  * decides.  2xx lets the request on, with the headers it lists copied
  * into it; any other answer is the client's, as the address gave it:
  * status, headers and body.  The call is an in-memory subrequest, as
- * auth_request makes one, to the request's own location: the route
- * handler sends it to the address instead of a route (its path and
- * query, its service's tasks or its IP address), and the proxy there
- * does the rest, never blocking a worker.
+ * auth_request makes one, of the address's path and query, in the
+ * request's own location from the route phase on: the route handler
+ * lets it be, the balancer sends it to its service's tasks or its IP
+ * address, and the proxy there does the rest, never blocking a worker.
  */
 
 
@@ -31,9 +31,7 @@ typedef struct {
     ngx_str_t                      args;
     ngx_str_t                      base;
 
-    /* the service whose tasks answer, or the IP address that does */
-    const char                    *service;
-    ngx_http_swarm_backend_t      *backend;
+    /* the IP address that answers, if not its service's tasks */
     ngx_addr_t                    *addr;
 
     /* the headers copied: to the address, and back into the request */
@@ -62,15 +60,12 @@ static ngx_int_t ngx_http_swarm_forward_call(ngx_http_request_t *r,
     ngx_http_swarm_ctx_t *ctx, ngx_http_swarm_mw_t *mw);
 static ngx_int_t ngx_http_swarm_forward_headers(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_swarm_forward_t *f);
-static ngx_int_t ngx_http_swarm_forward_push(ngx_list_t *list, char *name,
-    ngx_str_t *value);
 static ngx_int_t ngx_http_swarm_forward_done(ngx_http_request_t *sr,
     void *data, ngx_int_t rc);
 static ngx_int_t ngx_http_swarm_forward_allowed(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_swarm_forward_t *f);
 static ngx_int_t ngx_http_swarm_forward_refused(ngx_http_request_t *r,
     ngx_http_request_t *sr, ngx_http_swarm_forward_t *f);
-static ngx_uint_t ngx_http_swarm_forward_hop(ngx_str_t *name);
 
 
 /* a route's forwardauth, as its definition says */
@@ -143,15 +138,10 @@ ngx_http_swarm_forward_build(ngx_http_swarm_mw_t *mw, json_t *def,
         f->addr->name.data = f->base.data + sizeof("http://") - 1;
         f->addr->name.len = f->base.len - (sizeof("http://") - 1);
 
-    } else {
-        f->service = json_string_value(json_object_get(def, "service"));
-
-        if (f->service == NULL) {
-            ngx_snprintf((u_char *) err, errlen, "middleware \"%s\": no "
-                         "service for address host \"%V\"%Z", mw->name,
-                         &host);
-            return NGX_ERROR;
-        }
+    } else if (mw->tasks == NULL) {
+        ngx_snprintf((u_char *) err, errlen, "middleware \"%s\": no "
+                     "service for address host \"%V\"%Z", mw->name, &host);
+        return NGX_ERROR;
     }
 
     f->request = ngx_http_swarm_fields_list(json_object_get(def, "request"),
@@ -191,29 +181,6 @@ ngx_http_swarm_forward_build(ngx_http_swarm_mw_t *mw, json_t *def,
     mw->data = f;
 
     return NGX_OK;
-}
-
-
-/* the service whose tasks answer a forwardauth, or NULL */
-
-const char *
-ngx_http_swarm_forward_service(ngx_http_swarm_mw_t *mw)
-{
-    ngx_http_swarm_forward_t  *f = mw->data;
-
-    return f->service;
-}
-
-
-/* as the route table is built: the backend of that service */
-
-void
-ngx_http_swarm_forward_target(ngx_http_swarm_mw_t *mw,
-    ngx_http_swarm_backend_t *backend)
-{
-    ngx_http_swarm_forward_t  *f = mw->data;
-
-    f->backend = backend;
 }
 
 
@@ -291,11 +258,11 @@ ngx_http_swarm_forward_call(ngx_http_request_t *r, ngx_http_swarm_ctx_t *ctx,
 
     f = mw->data;
 
-    if (f->addr == NULL && f->backend == NULL) {
+    if (f->addr == NULL && mw->backend == NULL) {
         ngx_log_error(NGX_LOG_ERR, r->connection->log, 0,
                       "swarm: route \"%s\": middleware \"%s\": service "
                       "\"%s\" is not routed here", mw->route, mw->name,
-                      f->service);
+                      mw->tasks);
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
@@ -310,20 +277,24 @@ ngx_http_swarm_forward_call(ngx_http_request_t *r, ngx_http_swarm_ctx_t *ctx,
     ps->handler = ngx_http_swarm_forward_done;
     ps->data = call;
 
-    if (ngx_http_subrequest(r, &r->uri, NULL, &sr, ps,
+    /* in the request's location, from this phase on */
+
+    if (ngx_http_subrequest(r, &f->uri, &f->args, &sr, ps,
                             NGX_HTTP_SUBREQUEST_WAITED
-                            |NGX_HTTP_SUBREQUEST_IN_MEMORY)
+                            |NGX_HTTP_SUBREQUEST_IN_MEMORY
+                            |NGX_HTTP_SUBREQUEST_CLONE)
         != NGX_OK)
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    if (f->method) {
-        sr->method = r->method;
-        sr->method_name = r->method_name;
+    if (!f->method) {
+        sr->method = NGX_HTTP_GET;
+        ngx_str_set(&sr->method_name, "GET");
     }
 
-    sr->request_body = NULL;
+    sr->valid_unparsed_uri = 0;
+
     sr->header_only = 0;
 
     if (ngx_http_swarm_forward_headers(r, sr, f) != NGX_OK) {
@@ -334,7 +305,7 @@ ngx_http_swarm_forward_call(ngx_http_request_t *r, ngx_http_swarm_ctx_t *ctx,
 
     sctx->up = ctx->up;
     sctx->view = ctx->view;
-    sctx->backend = f->backend;
+    sctx->backend = mw->backend;
     sctx->addr = f->addr;
     sctx->auth = mw;
 
@@ -360,196 +331,112 @@ ngx_http_swarm_forward_headers(ngx_http_request_t *r, ngx_http_request_t *sr,
     ngx_http_swarm_forward_t *f)
 {
     u_char           *p;
-    ngx_str_t        *names, v, prior;
-    ngx_uint_t        i, k, tls;
+    ngx_str_t         v;
+    ngx_uint_t        i, tls;
     ngx_list_t       *list;
-    ngx_table_elt_t  *h, *nh;
-    ngx_list_part_t  *part;
+    ngx_table_elt_t  *h;
 
-    list = &sr->headers_in.headers;
+    static char      *names[] = { "X-Forwarded-Method", "X-Forwarded-Proto",
+                                  "X-Forwarded-Port", "X-Forwarded-Host",
+                                  "X-Forwarded-Uri" };
 
-    if (ngx_list_init(list, r->pool, 20, sizeof(ngx_table_elt_t)) != NGX_OK) {
+    if (ngx_http_swarm_fields_sub(r, sr, f->request, f->trust) != NGX_OK) {
         return NGX_ERROR;
     }
 
-    ngx_str_null(&prior);
-    names = f->request->elts;
-
-    part = &r->headers_in.headers.part;
-    i = 0;
-
-    while ((h = ngx_http_swarm_fields_next(&part, &i, NULL)) != NULL) {
-
-        if (ngx_http_swarm_forward_hop(&h->key)
-            || (h->key.len == 14
-                && ngx_strncasecmp(h->key.data, (u_char *) "Content-Length",
-                                   14)
-                   == 0))
-        {
-            continue;
-        }
-
-        if (h->key.len > 12
-            && ngx_strncasecmp(h->key.data, (u_char *) "X-Forwarded-", 12)
-               == 0)
-        {
-            if (!f->trust) {
-                continue;
-            }
-
-            if (h->key.len == 15
-                && ngx_strncasecmp(h->key.data + 12, (u_char *) "For", 3)
-                   == 0)
-            {
-                prior = h->value;
-                continue;
-            }
-        }
-
-        if (!f->trust && h->key.len == 9
-            && ngx_strncasecmp(h->key.data, (u_char *) "X-Real-Ip", 9) == 0)
-        {
-            continue;
-        }
-
-        if (f->request->nelts) {
-            for (k = 0; k < f->request->nelts; k++) {
-                if (names[k].len == h->key.len
-                    && ngx_strncasecmp(names[k].data, h->key.data,
-                                       h->key.len)
-                       == 0)
-                {
-                    break;
-                }
-            }
-
-            if (k == f->request->nelts) {
-                continue;
-            }
-        }
-
-        nh = ngx_list_push(list);
-        if (nh == NULL) {
-            return NGX_ERROR;
-        }
-
-        *nh = *h;
-#if (nginx_version >= 1023000)
-        nh->next = NULL;
-#endif
-    }
-
-    /* the body is not sent */
-
-    sr->headers_in.content_length = NULL;
-    sr->headers_in.content_length_n = -1;
-    sr->headers_in.transfer_encoding = NULL;
-    sr->headers_in.chunked = 0;
+    list = &sr->headers_in.headers;
 
     /* X-Forwarded-For: the earlier hops' (trusted), then the client */
 
     v = r->connection->addr_text;
+    h = f->trust ? ngx_http_swarm_fields_in(r, "X-Forwarded-For", 15) : NULL;
 
-    if (prior.len) {
-        p = ngx_pnalloc(r->pool, prior.len + 2 + v.len);
+    if (h) {
+        p = ngx_pnalloc(r->pool, h->value.len + 2 + v.len);
         if (p == NULL) {
             return NGX_ERROR;
         }
 
-        v.len = ngx_sprintf(p, "%V, %V", &prior, &r->connection->addr_text)
+        v.len = ngx_sprintf(p, "%V, %V", &h->value, &r->connection->addr_text)
                 - p;
         v.data = p;
     }
 
-    if (ngx_http_swarm_forward_push(list, "X-Forwarded-For", &v) != NGX_OK
-        || ngx_http_swarm_forward_push(list, "X-Forwarded-Method",
-                                       &r->method_name)
-           != NGX_OK)
-    {
+    if (ngx_http_swarm_fields_push(list, "X-Forwarded-For", &v) != NGX_OK) {
         return NGX_ERROR;
     }
+
+    /* the others, but the client's where they are trusted */
 
     tls = 0;
 #if (NGX_HTTP_SSL)
     tls = (r->connection->ssl != NULL);
 #endif
 
-    if (tls) {
-        ngx_str_set(&v, "https");
-
-    } else {
-        ngx_str_set(&v, "http");
-    }
-
-    if (ngx_http_swarm_forward_push(list, "X-Forwarded-Proto", &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    /* the Host's port, else the scheme's */
-
-    v.len = 0;
-
-    if (r->headers_in.host) {
-        v = r->headers_in.host->value;
-        p = ngx_strlchr(v.data, v.data + v.len, ']');
-        p = ngx_strlchr(p ? p : v.data, v.data + v.len, ':');
-
-        if (p) {
-            v.len -= p + 1 - v.data;
-            v.data = p + 1;
-
-        } else {
-            v.len = 0;
-        }
-    }
-
-    if (v.len == 0) {
-        if (tls) {
-            ngx_str_set(&v, "443");
-
-        } else {
-            ngx_str_set(&v, "80");
-        }
-    }
-
-    if (ngx_http_swarm_forward_push(list, "X-Forwarded-Port", &v) != NGX_OK) {
-        return NGX_ERROR;
-    }
-
-    if (r->headers_in.host) {
-        if (ngx_http_swarm_forward_push(list, "X-Forwarded-Host",
-                                        &r->headers_in.host->value)
-            != NGX_OK)
+    for (i = 0; i < 5; i++) {
+        if (f->trust
+            && ngx_http_swarm_fields_in(r, names[i], ngx_strlen(names[i])))
         {
+            continue;
+        }
+
+        switch (i) {
+
+        case 0:
+            v = r->method_name;
+            break;
+
+        case 1:
+            if (tls) {
+                ngx_str_set(&v, "https");
+
+            } else {
+                ngx_str_set(&v, "http");
+            }
+
+            break;
+
+        case 2:
+            /* the Host's port, else the scheme's */
+
+            ngx_str_null(&v);
+
+            if (r->headers_in.host) {
+                v = r->headers_in.host->value;
+                p = ngx_strlchr(v.data, v.data + v.len, ']');
+                p = ngx_strlchr(p ? p : v.data, v.data + v.len, ':');
+
+                v.len = p ? (size_t) (v.data + v.len - p - 1) : 0;
+                v.data = p ? p + 1 : NULL;
+            }
+
+            if (v.len == 0) {
+                if (tls) {
+                    ngx_str_set(&v, "443");
+
+                } else {
+                    ngx_str_set(&v, "80");
+                }
+            }
+
+            break;
+
+        case 3:
+            if (r->headers_in.host == NULL) {
+                continue;
+            }
+
+            v = r->headers_in.host->value;
+            break;
+
+        default: /* 4 */
+            v = r->unparsed_uri;
+        }
+
+        if (ngx_http_swarm_fields_push(list, names[i], &v) != NGX_OK) {
             return NGX_ERROR;
         }
     }
-
-    return ngx_http_swarm_forward_push(list, "X-Forwarded-Uri",
-                                       &r->unparsed_uri);
-}
-
-
-/* a header line pushed onto a request's list */
-
-static ngx_int_t
-ngx_http_swarm_forward_push(ngx_list_t *list, char *name, ngx_str_t *value)
-{
-    ngx_table_elt_t  *h;
-
-    h = ngx_list_push(list);
-    if (h == NULL) {
-        return NGX_ERROR;
-    }
-
-    h->key.data = (u_char *) name;
-    h->key.len = ngx_strlen(name);
-    h->value = *value;
-    h->lowcase_key = h->key.data;
-    h->hash = 1;
-#if (nginx_version >= 1023000)
-    h->next = NULL;
-#endif
 
     return NGX_OK;
 }
@@ -565,28 +452,6 @@ ngx_http_swarm_forward_done(ngx_http_request_t *sr, void *data, ngx_int_t rc)
     call->done = 1;
 
     return rc;
-}
-
-
-/*
- * The call of a subrequest, as the route handler sends it: to the
- * address's path and query; the balancer then picks its service's task
- * or its IP address
- */
-
-ngx_int_t
-ngx_http_swarm_forward_request(ngx_http_request_t *r,
-    ngx_http_swarm_ctx_t *ctx)
-{
-    ngx_http_swarm_forward_t  *f;
-
-    f = ctx->auth->data;
-
-    r->uri = f->uri;
-    r->args = f->args;
-    r->valid_unparsed_uri = 0;
-
-    return NGX_DECLINED;
 }
 
 
@@ -715,7 +580,7 @@ ngx_http_swarm_forward_refused(ngx_http_request_t *r, ngx_http_request_t *sr,
     i = 0;
 
     while ((h = ngx_http_swarm_fields_next(&part, &i, NULL)) != NULL) {
-        if (h->hash == 0 || ngx_http_swarm_forward_hop(&h->key)) {
+        if (h->hash == 0 || ngx_http_swarm_fields_hop(&h->key)) {
             continue;
         }
 
@@ -784,36 +649,4 @@ ngx_http_swarm_forward_refused(ngx_http_request_t *r, ngx_http_request_t *sr,
     ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
 
     return NGX_DONE;
-}
-
-
-/* a header of one hop, which no proxy passes on */
-
-static ngx_uint_t
-ngx_http_swarm_forward_hop(ngx_str_t *name)
-{
-    ngx_uint_t  i;
-
-    static ngx_str_t  hops[] = {
-        ngx_string("Connection"),
-        ngx_string("Keep-Alive"),
-        ngx_string("Proxy-Authenticate"),
-        ngx_string("Proxy-Authorization"),
-        ngx_string("Proxy-Connection"),
-        ngx_string("Te"),
-        ngx_string("Trailer"),
-        ngx_string("Transfer-Encoding"),
-        ngx_string("Upgrade"),
-        ngx_null_string
-    };
-
-    for (i = 0; hops[i].len; i++) {
-        if (hops[i].len == name->len
-            && ngx_strncasecmp(hops[i].data, name->data, name->len) == 0)
-        {
-            return 1;
-        }
-    }
-
-    return 0;
 }

@@ -20,13 +20,8 @@
 
 ngx_int_t ngx_http_swarm_forward_build(ngx_http_swarm_mw_t *mw,
     json_t *def, ngx_pool_t *pool, char *err, size_t errlen);
-const char *ngx_http_swarm_forward_service(ngx_http_swarm_mw_t *mw);
-void ngx_http_swarm_forward_target(ngx_http_swarm_mw_t *mw,
-    ngx_http_swarm_backend_t *backend);
 ngx_int_t ngx_http_swarm_forward_run(ngx_http_request_t *r,
     ngx_http_swarm_mw_t *mw);
-ngx_int_t ngx_http_swarm_forward_request(ngx_http_request_t *r,
-    ngx_http_swarm_ctx_t *ctx);
 
 
 #endif /* _NGX_HTTP_SWARM_FORWARD_H_INCLUDED_ */

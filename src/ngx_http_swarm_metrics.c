@@ -91,7 +91,8 @@ static const char  *ngx_http_swarm_failure_kinds[] = {
 
 static const char  *ngx_http_swarm_mw_kinds[] = {
     "", "redirectscheme", "redirectregex", "basicauth", "headers",
-    "ipallowlist", "ratelimit", "inflightreq", "buffering", "forwardauth"
+    "ipallowlist", "ratelimit", "inflightreq", "buffering", "forwardauth",
+    "errors"
 };
 
 

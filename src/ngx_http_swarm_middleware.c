@@ -30,6 +30,7 @@
 #include "ngx_http_swarm_flow.h"
 #include "ngx_http_swarm_compress.h"
 #include "ngx_http_swarm_forward.h"
+#include "ngx_http_swarm_errors.h"
 #include "ngx_http_swarm_middleware.h"
 
 
@@ -111,6 +112,8 @@ static struct {
       NGX_HTTP_SWARM_MW_NONE },
     { "forwardauth", ngx_http_swarm_forward_build, ngx_http_swarm_forward_run,
       NGX_HTTP_SWARM_MW_FORWARD },
+    { "errors", ngx_http_swarm_errors_build, ngx_http_swarm_errors_run,
+      NGX_HTTP_SWARM_MW_ERRORS },
     { NULL, NULL, NULL, 0 }
 };
 
@@ -318,6 +321,7 @@ ngx_http_swarm_middleware_build(json_t *list, const char *route,
         mw->handler = ngx_http_swarm_mw_types[k].handler;
         mw->kind = ngx_http_swarm_mw_types[k].kind;
         mw->route = route;
+        mw->tasks = json_string_value(json_object_get(def, "tasks"));
 
         if (ngx_http_swarm_mw_types[k].build(mw, def, pool, err, errlen)
             != NGX_OK)
@@ -675,6 +679,11 @@ ngx_http_swarm_middleware_header_filter(ngx_http_request_t *r)
 
         if (rc == NGX_OK) {
             continue;
+        }
+
+        if (rc == NGX_DONE) {
+            /* held back: another response takes its place */
+            return NGX_OK;
         }
 
         if (rc > NGX_OK) {

@@ -17,7 +17,6 @@
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_middleware.h"
-#include "ngx_http_swarm_forward.h"
 #include "ngx_http_swarm_routing.h"
 #include "ngx_http_swarm_view.h"
 #include "ngx_http_swarm_route.h"
@@ -180,9 +179,12 @@ ngx_http_swarm_route_handler(ngx_http_request_t *r,
 
     ctx = ngx_http_get_module_ctx(r, ngx_http_swarm_module);
 
-    if (ctx && ctx->auth) {
-        /* a forwardauth's call: to its address, on the caller's copy */
-        return ngx_http_swarm_forward_request(r, ctx);
+    if (ctx && (ctx->auth || (ctx->page && r != r->main))) {
+        /*
+         * a middleware's call (forwardauth's, errors'): its target is
+         * set, on the caller's copy
+         */
+        return NGX_DECLINED;
     }
 
     if (ctx && ctx->resume) {

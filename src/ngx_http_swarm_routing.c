@@ -21,7 +21,6 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_match.h"
 #include "ngx_http_swarm_middleware.h"
-#include "ngx_http_swarm_forward.h"
 #include "ngx_http_swarm_routing.h"
 
 
@@ -50,7 +49,7 @@ static ngx_int_t ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
     ngx_pool_t *pool);
 static ngx_int_t ngx_http_swarm_routing_tasks(ngx_http_swarm_upstream_t *up,
     ngx_http_swarm_view_t *view, ngx_http_swarm_routing_t *routing);
-static void ngx_http_swarm_routing_forward(
+static void ngx_http_swarm_routing_calls(
     ngx_http_swarm_routing_t *routing);
 static ngx_int_t ngx_http_swarm_routing_tables(
     ngx_http_swarm_upstream_t *up, ngx_http_swarm_routing_t *routing,
@@ -142,7 +141,7 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
         return NGX_ERROR;
     }
 
-    ngx_http_swarm_routing_forward(routing);
+    ngx_http_swarm_routing_calls(routing);
 
     s = json_string_value(json_object_get(routing->json, "order"));
     order = (s && ngx_strcmp(s, "traefik") == 0)
@@ -155,17 +154,17 @@ ngx_http_swarm_routing_build(ngx_http_swarm_upstream_t *up,
 
 
 /*
- * The backends that forwardauth middlewares call: of the route whose
- * tasks are the service its address names (worker 0 found it); a call
- * with none is answered 500
+ * The backends that middlewares call (forwardauth, errors): of the
+ * route whose tasks are the service worker 0 named; a call with none is
+ * answered 500
  */
 
 static void
-ngx_http_swarm_routing_forward(ngx_http_swarm_routing_t *routing)
+ngx_http_swarm_routing_calls(ngx_http_swarm_routing_t *routing)
 {
     json_t               *list, *r;
     ngx_uint_t            i, j, k;
-    const char           *service, *tasks;
+    const char           *tasks;
     ngx_http_swarm_mw_t  *mw;
 
     list = json_object_get(routing->json, "routes");
@@ -176,13 +175,7 @@ ngx_http_swarm_routing_forward(ngx_http_swarm_routing_t *routing)
         {
             mw = &routing->backends[i].mws->mw[k];
 
-            if (mw->kind != NGX_HTTP_SWARM_MW_FORWARD) {
-                continue;
-            }
-
-            service = ngx_http_swarm_forward_service(mw);
-
-            for (j = 0; service && j < routing->n; j++) {
+            for (j = 0; mw->tasks && j < routing->n; j++) {
                 r = json_array_get(list, j);
 
                 tasks = json_string_value(json_object_get(r, "tasks_of"));
@@ -190,8 +183,8 @@ ngx_http_swarm_routing_forward(ngx_http_swarm_routing_t *routing)
                     tasks = json_string_value(json_object_get(r, "service"));
                 }
 
-                if (tasks && ngx_strcmp(tasks, service) == 0) {
-                    ngx_http_swarm_forward_target(mw, &routing->backends[j]);
+                if (tasks && ngx_strcmp(tasks, mw->tasks) == 0) {
+                    mw->backend = &routing->backends[j];
                     break;
                 }
             }

@@ -38,9 +38,7 @@ sub router {
     my ($name, $mws, $tasks) = @_;
     $tasks //= [ @services + 1 ];
     push @live, $tasks->[0];
-    return service($name, $tasks,
-        "traefik.http.routers.$name.rule" => "Host(`$name.test`)",
-        ($mws ? ("traefik.http.routers.$name.middlewares" => $mws) : ()));
+    return service($name, $tasks, router_labels($name, $mws));
 }
 
 my $mw = 'traefik.http.middlewares';

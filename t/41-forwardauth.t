@@ -20,22 +20,10 @@ use SwarmTest;
 my $t = SwarmTest->new;
 my $p = free_port();
 
-my (@services, @tasks);
-
-sub service {
-    my ($name, %labels) = @_;
-    my $n = @services + 1;
-    return traefik_service(\@services, \@tasks, $name, $p,
-        [ "10.0.41.$n" ], %labels);
-}
-
-sub router {
-    my ($name, $mws, %more) = @_;
-    return service($name, "traefik.http.routers.$name.rule" =>
-        "Host(`$name.test`)",
-        ($mws ? ("traefik.http.routers.$name.middlewares" => $mws) : ()),
-        %more);
-}
+my $stack = traefik_stack($p, '10.0.41');
+sub service { $stack->service(@_) }
+sub router { $stack->router(@_) }
+my ($services, $tasks) = @$stack{qw(services tasks)};
 
 my $mw = 'traefik.http.middlewares';
 
@@ -76,8 +64,8 @@ router('nosuch', 'nosuch');
 router('https', 'https');
 router('plain', undef);
 
-$t->start_backends(map { "127.0.41.$_:$p" } 1 .. @services);
-$t->start_api(services => \@services, tasks => \@tasks);
+$t->start_backends(map { "127.0.41.$_:$p" } 1 .. @$services);
+$t->start_api(services => $services, tasks => $tasks);
 
 $t->conf_routes;
 $t->start_nginx;

@@ -4,8 +4,9 @@ each answering every request with its own address ("127.0.2.3:18080");
 "/slow?s=N" answers N seconds late (at most 30); "/cc" answers with a
 Cache-Control of its own; a request with "X-Echo: 1" is answered with
 the request as it came: its target and its headers, as JSON;
-"/big?n=N" answers N bytes of lines (as "type=" says, text/plain by
-default; in chunks with "chunked=1"; with the Content-Encoding
+"/status?code=C&n=N" answers status C with "app said C" and N bytes
+more; "/big?n=N" answers N bytes of lines (as "type=" says, text/plain
+by default; in chunks with "chunked=1"; with the Content-Encoding
 "enc=" says); a POST's body is read, and its length answered in
 X-Body-Length; "/auth/..." is a forward-auth server as Authelia's: by
 "Authorization: Bearer X", 200 with Remote-User (good), 401 (bad),
@@ -43,6 +44,18 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(min(float(s), 30))
         if url.path.startswith("/auth/"):
             self.auth()
+            return
+        if url.path == "/status":
+            q = urllib.parse.parse_qs(url.query)
+            code = int(q.get("code", ["200"])[0])
+            n = int(q.get("n", ["0"])[0])
+            body = ("app said %d\n" % code).encode() + b"x" * n
+            self.send_response(code)
+            self.send_header("Content-Type", "text/x-app")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("X-App", "1")
+            self.end_headers()
+            self.wfile.write(body)
             return
         if url.path == "/big":
             self.big(urllib.parse.parse_qs(url.query))

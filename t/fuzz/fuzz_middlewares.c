@@ -158,7 +158,7 @@ check(json_t *def)
         "stripprefix", "stripprefixregex", "addprefix", "replacepath",
         "replacepathregex", "ipallowlist", "ipwhitelist", "chain",
         "ratelimit", "inflightreq", "retry", "buffering", "compress",
-        "forwardauth", NULL
+        "forwardauth", "errors", NULL
     };
     static const char  *parts[] = { "host", "path", "args" };
 

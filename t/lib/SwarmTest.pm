@@ -20,7 +20,8 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 
 our @EXPORT = qw(http_get http_echo wait_for free_port rss rss_slack
-                 fixture fake_service fake_task traefik_service);
+                 fixture fake_service fake_task traefik_service
+                 router_labels traefik_stack);
 
 my $T = abs_path(dirname(__FILE__) . '/..');
 my @all;
@@ -560,6 +561,37 @@ sub traefik_service {
         push @$tasks, $k;
     }
     return $s;
+}
+
+# the labels of a router of the host NAME.test, with those middlewares
+
+sub router_labels {
+    my ($name, $mws) = @_;
+    return ("traefik.http.routers.$name.rule" => "Host(`$name.test`)",
+        ($mws ? ("traefik.http.routers.$name.middlewares" => $mws) : ()));
+}
+
+# A stack of services labelled for Traefik, each with a task at NET.N
+# (its number): $stack->service(NAME, LABELS), $stack->router(NAME,
+# MIDDLEWARES, LABELS) for a router of NAME.test; $stack->{services} and
+# $stack->{tasks} for the API stand-in.
+
+sub traefik_stack {
+    my ($port, $net) = @_;
+    return bless { port => $port, net => $net, services => [], tasks => [] },
+        'SwarmTest::Stack';
+}
+
+sub SwarmTest::Stack::service {
+    my ($self, $name, %labels) = @_;
+    my $n = @{ $self->{services} } + 1;
+    return traefik_service($self->{services}, $self->{tasks}, $name,
+        $self->{port}, [ "$self->{net}.$n" ], %labels);
+}
+
+sub SwarmTest::Stack::router {
+    my ($self, $name, $mws, %labels) = @_;
+    return $self->service($name, router_labels($name, $mws), %labels);
 }
 
 # a port free now, and never one given before in this process (the kernel

@@ -241,8 +241,8 @@ test_labels_traefik(void **state)
                         "\"admin-auth@swarm\", "
                         "\"traefik.http.middlewares.Admin-Auth.basicauth."
                         "users\": \"u:$apr1$x$y\", "
-                        "\"traefik.http.middlewares.rl.errors.status\": "
-                        "\"500\", "
+                        "\"traefik.http.middlewares.rl.circuitbreaker."
+                        "expression\": \"x\", "
                         "\"traefik.http.middlewares.bad\": \"x\", "
                         "\"traefik.http.services.adm.loadbalancer.server."
                         "port\": \"8080\"}", 0, &jerr);
@@ -259,7 +259,8 @@ test_labels_traefik(void **state)
     assert_string_equal(json_string_value(json_object_get(
                             json_object_get(out.middlewares, "rl"),
                             "error")),
-                        "middleware type \"errors\" is not supported");
+                        "middleware type \"circuitbreaker\" is not "
+                        "supported");
     assert_string_equal(out.ignored, "traefik.http.middlewares.bad");
     ngx_http_swarm_labels_free(&out);
     json_decref(labels);

@@ -74,6 +74,10 @@ test_middlewares_make(void **state)
                                "Remote-User, Remote-Groups", NULL };
     const char  *forward6[] = { "m.forwardauth.address", "http://[::1]?a=b",
                                 NULL };
+    const char  *errors[] = { "m.errors.status", "500-599, 404",
+                              "m.errors.service", "error-pages@docker",
+                              "m.errors.query", "/{status}.html",
+                              "m.errors.statusRewrites.418", "410", NULL };
     const char  *inflight[] = { "m.inflightreq.amount", "3", NULL };
     const char  *retry[] = { "m.retry.attempts", "4",
                              "m.retry.initialInterval", "100ms", NULL };
@@ -128,6 +132,17 @@ test_middlewares_make(void **state)
         { "m.forwardauth.address", "http://a/",
           "m.forwardauth.authresponseheaders", "Remote User",
           "authresponseheaders: invalid header name \"Remote User\"" },
+        { "m.errors.status", "500-599", NULL, "service is empty" },
+        { "m.errors.status", "99", "m.errors.service", "p",
+          "status: invalid \"99\"" },
+        { "m.errors.status", "500-404", "m.errors.service", "p",
+          "status: invalid \"500-404\"" },
+        { "m.errors.service", "p@file", NULL,
+          "service \"p@file\" is none of the labels'" },
+        { "m.errors.service", "p", "m.errors.statusrewrites.418", "x",
+          "statusrewrites: invalid \"418\"" },
+        { "m.errors.service", "p", "m.errors.query", "/a b",
+          "query: invalid value" },
         { "m.compress.encodings", "zstd, br", NULL,
           "encodings: gzip is the one run here" },
         { "m.compress.encodings", "gzip, lzma", NULL,
@@ -279,6 +294,23 @@ test_middlewares_make(void **state)
     assert_string_equal(json_string_value(json_object_get(def, "path")), "/");
     assert_string_equal(json_string_value(json_object_get(def, "args")),
                         "a=b");
+    json_decref(def);
+
+    def = make(errors, err, sizeof(err));
+    assert_non_null(def);
+    v = json_object_get(def, "status");
+    assert_int_equal(json_array_size(v), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(v, 0),
+                                                       1)),
+                     599);
+    assert_int_equal(json_integer_value(json_array_get(json_array_get(v, 1),
+                                                       0)),
+                     404);
+    v = json_array_get(json_object_get(def, "rewrites"), 0);
+    assert_int_equal(json_integer_value(json_array_get(v, 0)), 418);
+    assert_int_equal(json_integer_value(json_array_get(v, 2)), 410);
+    assert_string_equal(json_string_value(json_object_get(def, "service")),
+                        "error-pages");
     json_decref(def);
 
     def = make(limit, err, sizeof(err));
