@@ -20,9 +20,11 @@
 # a middleware of each kind: headers (a custom request and response
 # header, frameDeny), basicauth (an apr1 hash, the right password),
 # stripprefix, ipallowlist, ratelimit and inflightreq (never reached),
-# retry, buffering, compress (each answer gzipped), and redirectscheme,
-# which answers every request itself (301, no task).  A module without middlewares shows
-# those stacks as "-".
+# retry, buffering, compress (each answer gzipped), forwardauth (a call
+# to the backend's forward-auth stand-in, which says yes), errors (no
+# answer of its statuses), and
+# redirectscheme, which answers every request itself (301, no task).  A
+# module without middlewares shows those stacks as "-".
 # Environment: BENCH_REQUESTS (3000), NGINX_BIN (/usr/sbin/nginx),
 # BENCH_STACKS (a regular expression: only the stacks it matches).
 
@@ -77,6 +79,12 @@ my @stacks = (
     [ 'middleware compress', sub { () }, {
         "$mw.m.compress.minResponseBodyBytes" => '1' },
         'Accept-Encoding: gzip' ],
+    [ 'middleware forwardauth', sub { () }, {
+        "$mw.m.forwardauth.address" => 'http://127.0.77.1:PORT/auth/x' },
+        'Authorization: Bearer good' ],
+    [ 'middleware errors', sub { () }, {
+        "$mw.m.errors.status" => '500-599',
+        "$mw.m.errors.service" => 'app' } ],
     [ 'middleware redirectscheme', sub { () }, {
         "$mw.m.redirectscheme.scheme" => 'https' }, undef, 302 ],
 );
@@ -112,7 +120,8 @@ sub measure {
             'Host(`app.test`) && PathPrefix(`/`)',
         'traefik.http.services.app.loadbalancer.server.port' => "$p",
         'traefik.http.services.app.loadbalancer.sticky.cookie.name' => 'ck',
-        ($mws ? ('traefik.http.routers.app.middlewares' => 'm', %$mws)
+        ($mws ? ('traefik.http.routers.app.middlewares' => 'm',
+                 map { ($_ => $mws->{$_} =~ s/PORT/$p/r) } keys %$mws)
               : ()),
     });
     my $k = fake_task($s, 'tsk' . ('0' x 21) . '1');
@@ -229,6 +238,15 @@ sub requests {
         $head =~ m{^HTTP/1\.1 $status } or die "not a $status: $head\n";
         my ($len) = $head =~ /^Content-Length: (\d+)/mi;
         read($c, my $body, $len) if $len;
+        next unless $head =~ /^Transfer-Encoding: chunked/mi;
+
+        # a body in chunks (a gzipped one): each read to the last
+        while (my $l = <$c>) {
+            $l =~ s/\s+//g;
+            my $size = hex $l;
+            read($c, my $chunk, $size + 2);
+            last if $size == 0;
+        }
     }
 }
 
