@@ -223,16 +223,18 @@ ngx_http_swarm_errors_response(ngx_http_request_t *r, ngx_http_swarm_mw_t *mw)
     page = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_page_t));
     sctx = ngx_pcalloc(r->pool, sizeof(ngx_http_swarm_ctx_t));
 
-    if (page == NULL || sctx == NULL
-        || ngx_http_swarm_errors_query(r, e, page, original) != NGX_OK)
-    {
+    if (page == NULL || sctx == NULL) {
         return NGX_ERROR;
     }
 
     page->mw = mw;
     page->code = code;
 
-    /* in the request's location, at its content phase */
+    if (ngx_http_swarm_errors_query(r, e, page, original) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    /* in the request's location, from the phase it is in */
 
     if (ngx_http_subrequest(r, &page->uri, &page->args, &sr, NULL,
                             NGX_HTTP_SUBREQUEST_CLONE)
@@ -249,7 +251,7 @@ ngx_http_swarm_errors_response(ngx_http_request_t *r, ngx_http_swarm_mw_t *mw)
         return NGX_ERROR;
     }
 
-    /* the route handler sends it to the page, on the request's copy */
+    /* the balancer sends it to the service's tasks, on the request's copy */
 
     sctx->up = ctx->up;
     sctx->view = ctx->view;
@@ -271,8 +273,9 @@ ngx_http_swarm_errors_response(ngx_http_request_t *r, ngx_http_swarm_mw_t *mw)
 
 
 /*
- * The page's path and query: "query" with {status}, {originalStatus}
- * and {url} (the URL asked, escaped for a query) replaced, from "/"
+ * The page's path and query: "query" with {status} (the page's code),
+ * {originalStatus} and {url} (the URL asked, escaped for a query)
+ * replaced, from "/"
  */
 
 static ngx_int_t
@@ -283,10 +286,6 @@ ngx_http_swarm_errors_query(ngx_http_request_t *r, ngx_http_swarm_errors_t *e,
     u_char      *p, *q, *end, *dst, *src, *url;
     size_t       len, ulen;
     ngx_str_t    host;
-    ngx_uint_t   code;
-
-    code = original;
-    (void) ngx_http_swarm_errors_in(e->rewrites, 3, original, &code);
 
     /* the URL asked, scheme://host/uri, to be escaped as a query's */
 
@@ -330,7 +329,7 @@ ngx_http_swarm_errors_query(ngx_http_request_t *r, ngx_http_swarm_errors_t *e,
 
     while (src < end) {
         if (end - src >= 8 && ngx_strncmp(src, "{status}", 8) == 0) {
-            q = ngx_sprintf(q, "%ui", code);
+            q = ngx_sprintf(q, "%ui", page->code);
             src += 8;
 
         } else if (end - src >= 16

@@ -301,7 +301,7 @@ ngx_http_swarm_forward_call(ngx_http_request_t *r, ngx_http_swarm_ctx_t *ctx,
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
 
-    /* the route handler sends it to the address, on the request's copy */
+    /* the balancer sends it to the address, on the request's copy */
 
     sctx->up = ctx->up;
     sctx->view = ctx->view;
