@@ -160,9 +160,11 @@ $(BUILD)/fuzz/fuzz_%: t/fuzz/fuzz_%.c $(LIB_SRCS) $(LIB_HDRS)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRCS) -ljansson
 
 fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
-      $(BUILD)/fuzz/fuzz_rule $(BUILD)/fuzz/fuzz_middlewares
+      $(BUILD)/fuzz/fuzz_rule $(BUILD)/fuzz/fuzz_middlewares \
+      $(BUILD)/fuzz/fuzz_acme
 	mkdir -p $(BUILD)/fuzz/corpus-docker $(BUILD)/fuzz/corpus-cookie \
-	    $(BUILD)/fuzz/corpus-rule $(BUILD)/fuzz/corpus-middlewares
+	    $(BUILD)/fuzz/corpus-rule $(BUILD)/fuzz/corpus-middlewares \
+	    $(BUILD)/fuzz/corpus-acme
 	cp t/fixtures/docker-20.10/* $(BUILD)/fuzz/corpus-docker/
 	i=0; while IFS= read -r line; do \
 	    i=$$((i + 1)); \
@@ -176,6 +178,10 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	    i=$$((i + 1)); \
 	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-middlewares/seed$$i; \
 	done < t/fuzz/middlewares.seeds
+	i=0; while IFS= read -r line; do \
+	    i=$$((i + 1)); \
+	    printf '%s' "$$line" > $(BUILD)/fuzz/corpus-acme/seed$$i; \
+	done < t/fuzz/acme.seeds
 	cd $(BUILD)/fuzz && ./fuzz_docker -max_total_time=$(FUZZ_SECONDS) \
 	    -max_len=65536 -print_final_stats=1 corpus-docker 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
@@ -191,6 +197,10 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 	cd $(BUILD)/fuzz && ./fuzz_middlewares \
 	    -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
 	    -print_final_stats=1 corpus-middlewares 2>&1 \
+	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
+	    test $${PIPESTATUS[0]} = 0
+	cd $(BUILD)/fuzz && ./fuzz_acme -max_total_time=$(FUZZ_SECONDS) \
+	    -max_len=8192 -print_final_stats=1 corpus-acme 2>&1 \
 	    | grep -E '^(stat::number_of_executed_units|Done|==[0-9]+==)'; \
 	    test $${PIPESTATUS[0]} = 0
 

@@ -9,7 +9,8 @@
  * (ngx_http_swarm_rule.c), the route of a Host and path
  * (ngx_http_swarm_routes.c), what labels say of routes
  * (ngx_http_swarm_labels.c), the cookie index, Cookie header scanning
- * and Set-Cookie formatting (ngx_http_swarm_cookie.c), and the text they
+ * and Set-Cookie formatting (ngx_http_swarm_cookie.c), a CA's ACME
+ * documents and requests (ngx_http_swarm_acme.c), and the text they
  * share: reports, escaping, JSON strings (ngx_http_swarm_text.c).
  * Nothing here knows nginx: plain bytes in, plain values out, so that
  * unit tests and fuzzers can call every function directly; it builds as
@@ -535,6 +536,63 @@ typedef struct {
 } ngx_http_swarm_make_t;
 
 
+/*
+ * ACME (ngx_http_swarm_acme.c): what a CA's documents say, as this
+ * client needs it
+ */
+
+#define NGX_HTTP_SWARM_ACME_URL_LEN    512
+#define NGX_HTTP_SWARM_ACME_TOKEN_LEN  128
+#define NGX_HTTP_SWARM_ACME_HOST_LEN   254
+
+/* the names of one certificate, at the most */
+#define NGX_HTTP_SWARM_ACME_NAMES      16
+
+/* an object's status; deactivated, expired and revoked are invalid */
+#define NGX_HTTP_SWARM_ACME_PENDING     0
+#define NGX_HTTP_SWARM_ACME_READY       1
+#define NGX_HTTP_SWARM_ACME_PROCESSING  2
+#define NGX_HTTP_SWARM_ACME_VALID       3
+#define NGX_HTTP_SWARM_ACME_INVALID     4
+
+typedef struct {
+    char                       new_nonce[NGX_HTTP_SWARM_ACME_URL_LEN];
+    char                       new_account[NGX_HTTP_SWARM_ACME_URL_LEN];
+    char                       new_order[NGX_HTTP_SWARM_ACME_URL_LEN];
+
+    /* meta.externalAccountRequired */
+    unsigned                   eab:1;
+} ngx_http_swarm_acme_directory_t;
+
+
+typedef struct {
+    int                        status;
+    char                       finalize[NGX_HTTP_SWARM_ACME_URL_LEN];
+
+    /* "" until the order is valid */
+    char                       certificate[NGX_HTTP_SWARM_ACME_URL_LEN];
+    char                       authorizations[NGX_HTTP_SWARM_ACME_NAMES]
+                                             [NGX_HTTP_SWARM_ACME_URL_LEN];
+    size_t                     nauthz;
+
+    /* the CA's error, "" for none */
+    char                       error[NGX_HTTP_SWARM_ERR_LEN];
+} ngx_http_swarm_acme_order_t;
+
+
+typedef struct {
+    int                        status;
+    char                       name[NGX_HTTP_SWARM_ACME_HOST_LEN];
+    unsigned                   wildcard:1;
+
+    /* its http-01 challenge: status -1 and "" if it has none */
+    int                        challenge_status;
+    char                       challenge[NGX_HTTP_SWARM_ACME_URL_LEN];
+    char                       token[NGX_HTTP_SWARM_ACME_TOKEN_LEN];
+    char                       error[NGX_HTTP_SWARM_ERR_LEN];
+} ngx_http_swarm_acme_authz_t;
+
+
 /* a route of a service, as its labels give it (ngx_http_swarm_labels.c) */
 
 typedef struct {
@@ -883,6 +941,37 @@ int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
 int ngx_http_swarm_cookie_valid(const unsigned char *value, size_t len);
 size_t ngx_http_swarm_cookie_format(unsigned char *buf, size_t size,
     const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen);
+
+int ngx_http_swarm_acme_status(const char *s);
+int ngx_http_swarm_acme_problem(const char *data, size_t len, char *out,
+    size_t outlen);
+int ngx_http_swarm_acme_problem_json(json_t *j, char *out, size_t outlen);
+int ngx_http_swarm_acme_directory(const char *data, size_t len,
+    ngx_http_swarm_acme_directory_t *dir, char *err, size_t errlen);
+int ngx_http_swarm_acme_order(const char *data, size_t len,
+    ngx_http_swarm_acme_order_t *order, char *err, size_t errlen);
+int ngx_http_swarm_acme_authz(const char *data, size_t len,
+    ngx_http_swarm_acme_authz_t *authz, char *err, size_t errlen);
+int ngx_http_swarm_acme_token_valid(const char *token, size_t len);
+int ngx_http_swarm_acme_url_valid(const char *url);
+size_t ngx_http_swarm_acme_base64url(const unsigned char *in, size_t len,
+    char *out, size_t outlen);
+int ngx_http_swarm_acme_jwk(const unsigned char *x, const unsigned char *y,
+    char *out, size_t outlen);
+char *ngx_http_swarm_acme_signing_input(const char *url, const char *nonce,
+    const char *kid, const char *jwk, json_t *payload);
+char *ngx_http_swarm_acme_jws(const char *input, const unsigned char *sig,
+    size_t siglen);
+json_t *ngx_http_swarm_acme_account_payload(const char *email);
+json_t *ngx_http_swarm_acme_order_payload(json_t *names);
+json_t *ngx_http_swarm_acme_finalize_payload(const unsigned char *der,
+    size_t len);
+int ngx_http_swarm_acme_pem_chain(const char *text, size_t len,
+    size_t *start, size_t *size, int max);
+int ngx_http_swarm_acme_name_check(const char *name, char *err,
+    size_t errlen);
+long long ngx_http_swarm_acme_renew_at(long long not_before,
+    long long not_after);
 
 
 #endif /* _NGX_HTTP_SWARM_LIB_H_INCLUDED_ */
