@@ -31,6 +31,9 @@
 #define NGX_HTTP_SWARM_KEY_LEN        256
 #define NGX_HTTP_SWARM_TRAEFIK_MAX    16
 
+/* the tls.domains[n] of a router taken */
+#define NGX_HTTP_SWARM_DOMAINS        4
+
 /* Traefik's default providers.swarm.defaultRule */
 #define NGX_HTTP_SWARM_DEFAULT_RULE   "Host(`{{ normalize .Name }}`)"
 
@@ -50,6 +53,11 @@ typedef struct {
 
     /* tls=true, or any tls.* label: a TLS router */
     unsigned                   tls;
+
+    /* tls.certresolver, and tls.domains[n].main and .sans */
+    const char                *certresolver;
+    const char                *main[NGX_HTTP_SWARM_DOMAINS];
+    const char                *sans[NGX_HTTP_SWARM_DOMAINS];
 } ngx_http_swarm_router_t;
 
 
@@ -120,6 +128,10 @@ static int ngx_http_swarm_labels_regexps(const ngx_http_swarm_selector_t *sel,
 static int ngx_http_swarm_labels_bool(const char *s);
 static void ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out,
     const char *key);
+static int ngx_http_swarm_labels_domain(ngx_http_swarm_router_t *r,
+    const char *attr, const char *value);
+static int ngx_http_swarm_labels_domains(ngx_http_swarm_router_t *r,
+    char *buf, size_t size);
 static int ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr,
     const char *key, const char *value);
 static void *ngx_http_swarm_traefik_named(void *list, size_t *n,
@@ -235,6 +247,19 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
     if (ngx_http_swarm_sticky_valid(&spec->sticky, err, sizeof(err))
         != NGX_HTTP_SWARM_YES)
     {
+        goto unrouted;
+    }
+
+    /* swarm.http.tls.certresolver: swarm_acme's name */
+
+    v = ngx_http_swarm_text_json_string(labels,
+                                        "swarm.http.tls.certresolver");
+
+    if (v && ngx_http_swarm_text_copy(spec->certresolver,
+                                      sizeof(spec->certresolver), v)
+             != 0)
+    {
+        snprintf(err, sizeof(err), "swarm.http.tls.certresolver too long");
         goto unrouted;
     }
 
@@ -638,13 +663,23 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
 
             /*
              * tls=true, or a tls.* option: a TLS router, its certificate
-             * the server's own (certificates from labels are not made
-             * here: such options are acted on by nothing, and listed)
+             * the server's own, or one of swarm_acme for the names of
+             * its rule or its tls.domains (other options are acted on by
+             * nothing, and listed)
              */
 
             r->tls |= (attr[3] == '.' || ngx_http_swarm_labels_true(value));
 
-            return (attr[3] == '\0') ? NGX_HTTP_SWARM_YES : NGX_HTTP_SWARM_NO;
+            if (attr[3] == '\0') {
+                return NGX_HTTP_SWARM_YES;
+            }
+
+            if (strcasecmp(attr, "tls.certresolver") == 0) {
+                r->certresolver = value;
+                return NGX_HTTP_SWARM_YES;
+            }
+
+            return ngx_http_swarm_labels_domain(r, attr, value);
 
         } else {
             r->service = value;
@@ -898,6 +933,23 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 
     spec->tls = router->tls;
     spec->hash = ngx_http_swarm_router_hash(router, rule);
+
+    if (router->certresolver
+        && (ngx_http_swarm_text_copy(spec->certresolver,
+                                     sizeof(spec->certresolver),
+                                     router->certresolver)
+            != 0
+            || ngx_http_swarm_labels_domains(router, spec->domains,
+                                             sizeof(spec->domains))
+               != 0))
+    {
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" not routed: its "
+                                   "certresolver or tls.domains are too "
+                                   "long", router->name);
+        out->n--;
+        return NGX_HTTP_SWARM_DONE;
+    }
 
     /* resolved once every service's middlewares are known */
 
@@ -1558,6 +1610,91 @@ ngx_http_swarm_labels_bool(const char *s)
 
 
 /* a label acted on by nothing here, listed as far as the list holds */
+
+/* tls.domains[n].main and tls.domains[n].sans, n below 4 */
+
+static int
+ngx_http_swarm_labels_domain(ngx_http_swarm_router_t *r, const char *attr,
+    const char *value)
+{
+    unsigned  n;
+
+    if (strncasecmp(attr, "tls.domains[", 12) != 0
+        || attr[12] < '0' || attr[12] >= '0' + NGX_HTTP_SWARM_DOMAINS
+        || attr[13] != ']')
+    {
+        return NGX_HTTP_SWARM_NO;
+    }
+
+    n = attr[12] - '0';
+
+    if (strcasecmp(attr + 14, ".main") == 0) {
+        r->main[n] = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    if (strcasecmp(attr + 14, ".sans") == 0) {
+        r->sans[n] = value;
+        return NGX_HTTP_SWARM_YES;
+    }
+
+    return NGX_HTTP_SWARM_NO;
+}
+
+
+/*
+ * The names of the router's tls.domains, in order, joined by ","
+ * (spaces left out): one certificate for them all.  0, or -1 if they
+ * do not fit.
+ */
+
+static int
+ngx_http_swarm_labels_domains(ngx_http_swarm_router_t *r, char *buf,
+    size_t size)
+{
+    size_t       n, len, i;
+    const char  *v[2 * NGX_HTTP_SWARM_DOMAINS], *p;
+
+    for (n = 0; n < NGX_HTTP_SWARM_DOMAINS; n++) {
+        v[2 * n] = r->main[n];
+        v[2 * n + 1] = r->sans[n];
+    }
+
+    len = 0;
+    buf[0] = '\0';
+
+    for (n = 0; n < 2 * NGX_HTTP_SWARM_DOMAINS; n++) {
+        for (p = v[n]; p && *p; p++) {
+            if (*p == ' ') {
+                continue;
+            }
+
+            if (*p == ',' && (len == 0 || buf[len - 1] == ',')) {
+                continue;
+            }
+
+            if (len + 2 >= size) {
+                return -1;
+            }
+
+            buf[len++] = *p;
+        }
+
+        if (v[n] && len && buf[len - 1] != ',') {
+            if (len + 2 >= size) {
+                return -1;
+            }
+
+            buf[len++] = ',';
+        }
+    }
+
+    i = (len && buf[len - 1] == ',') ? len - 1 : len;
+    buf[i] = '\0';
+
+    return 0;
+}
+
 
 static void
 ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out, const char *key)

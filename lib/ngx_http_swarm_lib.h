@@ -619,6 +619,14 @@ typedef struct {
     char                       entrypoints[NGX_HTTP_SWARM_NAME_LEN];
     unsigned                   tls:1;
 
+    /*
+     * tls.certresolver: the swarm_acme its certificate comes from ("" for
+     * none), and the names of its tls.domains, joined by "," ("" for the
+     * names of its rule)
+     */
+    char                       certresolver[NGX_HTTP_SWARM_NAME_LEN];
+    char                       domains[NGX_HTTP_SWARM_ERR_LEN];
+
     /* traefik.swarm.lbswarm: to the service's virtual IP, not its tasks */
     unsigned                   lbswarm:1;
 
@@ -970,6 +978,8 @@ int ngx_http_swarm_acme_pem_chain(const char *text, size_t len,
     size_t *start, size_t *size, int max);
 int ngx_http_swarm_acme_name_check(const char *name, char *err,
     size_t errlen);
+json_t *ngx_http_swarm_acme_wanted(const ngx_http_swarm_routed_t *routed,
+    size_t n, ngx_http_swarm_report_t *report);
 long long ngx_http_swarm_acme_renew_at(long long not_before,
     long long not_after);
 

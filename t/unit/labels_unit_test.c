@@ -707,10 +707,39 @@ test_labels_entrypoints(void **state)
     assert_int_equal(out.routes[1].tls, 1);
     assert_int_equal(out.routes[2].tls, 0);
 
-    /* a certificate resolver is acted on by nothing yet: listed */
+    /* a certificate resolver, for the rule's names: not listed */
 
-    assert_string_equal(out.ignored,
-                        "traefik.http.routers.a.tls.certresolver");
+    assert_string_equal(out.routes[0].certresolver, "le");
+    assert_string_equal(out.routes[0].domains, "");
+    assert_string_equal(out.routes[1].certresolver, "");
+    assert_string_equal(out.ignored, "");
+    ngx_http_swarm_labels_free(&out);
+
+    /* tls.domains, in order, spaces left out; other tls options listed */
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.a.rule\": "
+                               "\"Host(`a.test`)\", "
+                               "\"traefik.http.routers.a.tls."
+                               "certResolver\": \"le\", "
+                               "\"traefik.http.routers.a.tls.domains[1]."
+                               "main\": \"b.test\", "
+                               "\"traefik.http.routers.a.tls.domains[0]."
+                               "sans\": \"www.a.test, api.a.test\", "
+                               "\"traefik.http.routers.a.tls.domains[0]."
+                               "main\": \"a.test\", "
+                               "\"traefik.http.routers.a.tls.domains[4]."
+                               "main\": \"c.test\", "
+                               "\"traefik.http.routers.a.tls.options\": "
+                               "\"modern\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].certresolver, "le");
+    assert_string_equal(out.routes[0].domains,
+                        "a.test,www.a.test,api.a.test,b.test");
+    assert_non_null(strstr(out.ignored,
+                           "traefik.http.routers.a.tls.domains[4].main"));
+    assert_non_null(strstr(out.ignored,
+                           "traefik.http.routers.a.tls.options"));
     ngx_http_swarm_labels_free(&out);
 
     assert_int_equal(routes_of("{\"traefik.frontend.rule\": \"Host:a\", "
