@@ -31,7 +31,7 @@ BUILD_PKGS := nginx nginx-dev libjansson-dev libcurl4-openssl-dev libssl-dev \
 TEST_PKGS := $(BUILD_PKGS) libcmocka-dev pkg-config perl python3 curl gdb \
              libssl-dev openssl iproute2 util-linux \
              valgrind clang libclang-rt-14-dev prometheus chromium \
-             python3-websocket apache2-utils
+             python3-websocket apache2-utils pebble
 
 UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)/lib
 UNIT_LIBS := -ljansson -lcmocka

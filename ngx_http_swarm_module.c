@@ -31,6 +31,8 @@
 #include "ngx_http_swarm_metrics.h"
 #include "ngx_http_swarm_dashboard.h"
 #include "ngx_http_swarm_sticky.h"
+#include "ngx_http_swarm_tls.h"
+#include "ngx_http_swarm_ca.h"
 
 
 /* the http block's swarm_* directives, and the swarm they set up */
@@ -66,6 +68,9 @@ typedef struct {
     /* the server's swarm_entrypoint: its place in the swarm's, or -1 */
     ngx_int_t                   entrypoint;
 
+    /* the server's swarm_tls */
+    ngx_flag_t                  tls;
+
     ngx_http_swarm_dashboard_t *dashboard;
 } ngx_http_swarm_loc_conf_t;
 
@@ -77,11 +82,15 @@ static void *ngx_http_swarm_create_loc_conf(ngx_conf_t *cf);
 static char *ngx_http_swarm_merge_loc_conf(ngx_conf_t *cf, void *parent,
     void *child);
 static ngx_int_t ngx_http_swarm_postconfiguration(ngx_conf_t *cf);
+static ngx_int_t ngx_http_swarm_tls_servers(ngx_conf_t *cf,
+    ngx_http_swarm_t *swarm);
 static char *ngx_http_swarm_service(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_route(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd,
+    void *conf);
+static char *ngx_http_swarm_tls(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static ngx_int_t ngx_http_swarm_entrypoint_names(ngx_conf_t *cf,
     ngx_http_swarm_t *swarm);
@@ -212,6 +221,20 @@ static ngx_command_t  ngx_http_swarm_commands[] = {
       0,
       NULL },
 
+    { ngx_string("swarm_acme"),
+      NGX_HTTP_MAIN_CONF|NGX_CONF_2MORE,
+      ngx_http_swarm_ca_add,
+      NGX_HTTP_MAIN_CONF_OFFSET,
+      offsetof(ngx_http_swarm_main_conf_t, swarm),
+      NULL },
+
+    { ngx_string("swarm_tls"),
+      NGX_HTTP_SRV_CONF|NGX_CONF_NOARGS,
+      ngx_http_swarm_tls,
+      NGX_HTTP_LOC_CONF_OFFSET,
+      0,
+      NULL },
+
     { ngx_string("swarm_status"),
       NGX_HTTP_LOC_CONF|NGX_CONF_NOARGS,
       ngx_http_swarm_status,
@@ -295,6 +318,13 @@ ngx_http_swarm_create_main_conf(ngx_conf_t *cf)
 
     if (ngx_array_init(&mcf->swarm.selectors, cf->pool, 4,
                        sizeof(ngx_http_swarm_selector_t))
+        != NGX_OK)
+    {
+        return NULL;
+    }
+
+    if (ngx_array_init(&mcf->swarm.resolvers, cf->pool, 1,
+                       sizeof(ngx_http_swarm_resolver_t))
         != NGX_OK)
     {
         return NULL;
@@ -455,6 +485,7 @@ ngx_http_swarm_create_loc_conf(ngx_conf_t *cf)
      */
 
     lcf->entrypoint = NGX_CONF_UNSET;
+    lcf->tls = NGX_CONF_UNSET;
 
     return lcf;
 }
@@ -536,8 +567,39 @@ ngx_http_swarm_postconfiguration(ngx_conf_t *cf)
         *h = ngx_http_swarm_route_phase;
     }
 
+    if (ngx_http_swarm_tls_servers(cf, &mcf->swarm) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     if (mcf->metrics) {
         return ngx_http_swarm_counters_init(cf);
+    }
+
+    return NGX_OK;
+}
+
+
+/* the servers with swarm_tls: their handshakes get certificates by name */
+
+static ngx_int_t
+ngx_http_swarm_tls_servers(ngx_conf_t *cf, ngx_http_swarm_t *swarm)
+{
+    ngx_uint_t                   s;
+    ngx_http_swarm_loc_conf_t   *lcf;
+    ngx_http_core_srv_conf_t   **cscfp;
+    ngx_http_core_main_conf_t   *cmcf;
+
+    cmcf = ngx_http_conf_get_module_main_conf(cf, ngx_http_core_module);
+    cscfp = cmcf->servers.elts;
+
+    for (s = 0; s < cmcf->servers.nelts; s++) {
+        lcf = cscfp[s]->ctx->loc_conf[ngx_http_swarm_module.ctx_index];
+
+        if (lcf->tls == 1
+            && ngx_http_swarm_tls_server(cf, cscfp[s]->ctx, swarm) != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
     }
 
     return NGX_OK;
@@ -1039,6 +1101,10 @@ ngx_http_swarm_init_module(ngx_cycle_t *cycle)
         return NGX_OK;
     }
 
+    if (ngx_http_swarm_ca_storage_init(cycle, &mcf->swarm) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
     return ngx_http_swarm_views_wake_init(cycle, &mcf->swarm.views);
 }
 
@@ -1083,6 +1149,11 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
     if (ngx_http_swarm_sync_init(cycle, &mcf->swarm) != NGX_OK) {
         ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
                       "swarm: discovery could not start");
+    }
+
+    if (ngx_http_swarm_ca_init(cycle, &mcf->swarm) != NGX_OK) {
+        ngx_log_error(NGX_LOG_ALERT, cycle->log, 0,
+                      "swarm_acme: the ACME client could not start");
     }
 
     return NGX_OK;
@@ -1160,15 +1231,44 @@ ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
 }
 
 
+/* "swarm_tls": ngx_http_swarm_tls.c's, once the server's SSL is made */
+
+static char *
+ngx_http_swarm_tls(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
+{
+    ngx_http_swarm_loc_conf_t *lcf = conf;
+
+    if (lcf->tls != NGX_CONF_UNSET) {
+        return "is duplicate";
+    }
+
+    lcf->tls = 1;
+
+    return NGX_CONF_OK;
+}
+
+
 static ngx_int_t
 ngx_http_swarm_route_phase(ngx_http_request_t *r)
 {
-    ngx_http_swarm_loc_conf_t  *lcf;
+    ngx_int_t                    rc;
+    ngx_http_swarm_loc_conf_t   *lcf;
+    ngx_http_swarm_main_conf_t  *mcf;
 
     lcf = ngx_http_get_module_loc_conf(r, ngx_http_swarm_module);
 
     if (lcf->up == NULL) {
         return NGX_DECLINED;
+    }
+
+    mcf = ngx_http_get_module_main_conf(r, ngx_http_swarm_module);
+
+    if (mcf->swarm.resolvers.nelts && r == r->main) {
+        rc = ngx_http_swarm_tls_challenge(r, &mcf->swarm);
+
+        if (rc != NGX_DECLINED) {
+            return rc;
+        }
     }
 
     return ngx_http_swarm_route_handler(r, lcf->up, lcf->entrypoint);
@@ -1220,4 +1320,5 @@ ngx_http_swarm_exit_process(ngx_cycle_t *cycle)
     }
 
     ngx_http_swarm_sync_exit();
+    ngx_http_swarm_ca_exit();
 }

@@ -276,6 +276,14 @@ typedef struct {
      */
     ngx_atomic_t                answered[NGX_HTTP_SWARM_MW_KINDS]
                                         [NGX_HTTP_SWARM_MW_CODES];
+
+    /*
+     * the certificates of swarm_acme and the answers to pending
+     * challenges, as worker 0 writes them (JSON), and their generation
+     */
+    u_char                     *certs;
+    size_t                      certs_len;
+    ngx_atomic_t                certs_generation;
 } ngx_http_swarm_shm_t;
 
 
@@ -600,6 +608,22 @@ typedef struct {
 } ngx_http_swarm_entrypoint_t;
 
 
+/*
+ * swarm_acme: a CA that certificates are ordered from, its directory's
+ * URL, the contact, the storage folder (no "/" at its end), and a CA
+ * certificate to trust, as the master read it ("" for the system's)
+ */
+
+typedef struct {
+    ngx_str_t                   name;
+    ngx_str_t                   server;
+    ngx_str_t                   email;
+    ngx_str_t                   storage;
+    ngx_str_t                   trusted;
+    ngx_str_t                   trusted_pem;
+} ngx_http_swarm_resolver_t;
+
+
 typedef struct {
     /* swarm_endpoint, in order, and the swarm_tls_* files */
     ngx_array_t                 endpoints;
@@ -625,6 +649,16 @@ typedef struct {
 
     /* swarm_entrypoint: the servers' entrypoints, by name */
     ngx_array_t                 entrypoints;
+
+    /* swarm_acme, by name */
+    ngx_array_t                 resolvers;
+
+    /*
+     * in worker 0, the certificates the last refresh's routes ask for
+     * (ngx_http_swarm_acme_wanted()'s), and a count bumped as they change
+     */
+    json_t                     *wanted;
+    ngx_uint_t                  wanted_changes;
     ngx_http_swarm_zone_t       zone;
     ngx_http_swarm_views_t      views;
 } ngx_http_swarm_t;

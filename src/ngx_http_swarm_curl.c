@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * The Docker Engine API transport: libcurl's multi_socket API on nginx
- * events and timers, GET requests to the API's address, each answer
+ * The transport: libcurl's multi_socket API on nginx events and timers,
+ * GET requests to the Docker Engine API's address and an ACME CA's
+ * POST and HEAD requests (with their nonce and location), each answer
  * kept in a reservation of its own and taken a slice a cycle, a stream
  * split into lines, and the callbacks of each transfer.
  */
@@ -24,6 +25,8 @@
 #define NGX_HTTP_SWARM_URL_LEN     (64 * 1024)
 
 
+static ngx_int_t ngx_http_swarm_curl_start(ngx_http_swarm_get_t *get,
+    char *err, size_t errlen);
 static void ngx_http_swarm_get_endpoint(ngx_http_swarm_get_t *get,
     ngx_http_swarm_endpoint_t *ep);
 #if (LIBCURL_VERSION_NUM >= 0x074d00)
@@ -44,6 +47,8 @@ static size_t ngx_http_swarm_stream_write(char *ptr, size_t size, size_t n,
     void *userdata);
 static size_t ngx_http_swarm_get_header(char *ptr, size_t size, size_t n,
     void *userdata);
+static void ngx_http_swarm_get_value(char *p, size_t len, char *dst,
+    size_t size);
 
 
 ngx_int_t
@@ -195,7 +200,6 @@ ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get, const char *version,
 {
     char                       *s, *q;
     u_char                     *p, *last;
-    CURLMcode                   rc;
     ngx_http_swarm_curl_t      *curl;
     ngx_http_swarm_endpoint_t  *ep;
 
@@ -237,6 +241,80 @@ ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get, const char *version,
 
     *p = '\0';
 
+    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, curl->log, 0, "swarm: GET %s",
+                   get->url);
+
+    return ngx_http_swarm_curl_start(get, err, errlen);
+}
+
+
+/*
+ * A request to an ACME CA (RFC 8555 6.2): a POST of the JWS body, or,
+ * with none, a GET (of the directory, of newNonce); its certificate
+ * verified against the PEM text in ca, or else the system's CAs.  The
+ * answer as a GET's, its Replay-Nonce and Location headers kept.
+ */
+
+ngx_int_t
+ngx_http_swarm_curl_post(ngx_http_swarm_get_t *get, const char *url,
+    const char *body, ngx_str_t *ca, char *err, size_t errlen)
+{
+    CURL                         *easy;
+    static struct curl_slist     *jose;
+
+    easy = get->easy;
+
+    if (jose == NULL) {
+        jose = curl_slist_append(NULL,
+                                 "Content-Type: application/jose+json");
+        if (jose == NULL) {
+            ngx_snprintf((u_char *) err, errlen - 1, "out of memory%Z");
+            return NGX_ERROR;
+        }
+    }
+
+    if (body) {
+        curl_easy_setopt(easy, CURLOPT_NOBODY, 0L);
+        curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE, (long) strlen(body));
+        curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, body);
+        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, jose);
+
+    } else {
+        curl_easy_setopt(easy, CURLOPT_HTTPGET, 1L);
+        curl_easy_setopt(easy, CURLOPT_HTTPHEADER, NULL);
+    }
+
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
+
+    if (ca && ca->len) {
+#if (LIBCURL_VERSION_NUM >= 0x074d00)
+        ngx_http_swarm_curl_blob(easy, CURLOPT_CAINFO_BLOB, ca);
+#else
+        ngx_snprintf((u_char *) err, errlen - 1,
+                     "trusted_certificate= needs libcurl 7.77%Z");
+        return NGX_ERROR;
+#endif
+    }
+
+    (void) ngx_cpystrn((u_char *) get->url, (u_char *) url,
+                       NGX_HTTP_SWARM_URL_LEN);
+
+    ngx_log_debug2(NGX_LOG_DEBUG_HTTP, get->curl->log, 0, "swarm: %s %s",
+                   body ? "POST" : "GET", get->url);
+
+    return ngx_http_swarm_curl_start(get, err, errlen);
+}
+
+
+/* the request, its URL set, handed to the multi handle */
+
+static ngx_int_t
+ngx_http_swarm_curl_start(ngx_http_swarm_get_t *get, char *err,
+    size_t errlen)
+{
+    CURLMcode  rc;
+
     get->len = 0;
     get->buf_len = 0;
     get->overflow = 0;
@@ -245,13 +323,12 @@ ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get, const char *version,
     get->error = NULL;
     get->detail[0] = '\0';
     get->api_version[0] = '\0';
-
-    ngx_log_debug1(NGX_LOG_DEBUG_HTTP, curl->log, 0, "swarm: GET %s",
-                   get->url);
+    get->nonce[0] = '\0';
+    get->location[0] = '\0';
 
     curl_easy_setopt(get->easy, CURLOPT_URL, get->url);
 
-    rc = curl_multi_add_handle(curl->multi, get->easy);
+    rc = curl_multi_add_handle(get->curl->multi, get->easy);
 
     if (rc != CURLM_OK) {
         ngx_snprintf((u_char *) err, errlen - 1,
@@ -682,6 +759,23 @@ ngx_http_swarm_get_header(char *ptr, size_t size, size_t n, void *userdata)
         return len;
     }
 
+    if (len > 13 && ngx_strncasecmp((u_char *) ptr,
+                                    (u_char *) "Replay-Nonce:", 13)
+                    == 0)
+    {
+        ngx_http_swarm_get_value(ptr + 13, len - 13, get->nonce,
+                                 sizeof(get->nonce));
+        return len;
+    }
+
+    if (len > 9 && ngx_strncasecmp((u_char *) ptr, (u_char *) "Location:", 9)
+                   == 0)
+    {
+        ngx_http_swarm_get_value(ptr + 9, len - 9, get->location,
+                                 sizeof(get->location));
+        return len;
+    }
+
     if (len > 12 && ngx_strncasecmp((u_char *) ptr, (u_char *) "Api-Version:",
                                     12)
                     == 0)
@@ -706,6 +800,31 @@ ngx_http_swarm_get_header(char *ptr, size_t size, size_t n, void *userdata)
     }
 
     return len;
+}
+
+
+/* a header's value, spaces around it left out; "" if it does not fit */
+
+static void
+ngx_http_swarm_get_value(char *p, size_t len, char *dst, size_t size)
+{
+    while (len && (*p == ' ' || *p == '\t')) {
+        p++;
+        len--;
+    }
+
+    while (len && (p[len - 1] == '\r' || p[len - 1] == '\n'
+                   || p[len - 1] == ' ' || p[len - 1] == '\t'))
+    {
+        len--;
+    }
+
+    if (len >= size) {
+        len = 0;
+    }
+
+    ngx_memcpy(dst, p, len);
+    dst[len] = '\0';
 }
 
 

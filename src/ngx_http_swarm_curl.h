@@ -2,8 +2,9 @@
 /*
  * Copyright (C) ngx_http_swarm authors
  *
- * The Docker Engine API transport (ngx_http_swarm_curl.c): GET requests
- * through libcurl's multi_socket API, driven by nginx events and timers.
+ * The transport (ngx_http_swarm_curl.c): GET requests to the Docker
+ * Engine API, and an ACME CA's POST and HEAD requests, through libcurl's
+ * multi_socket API, driven by nginx events and timers.
  * Its users see a request call and callbacks: "done" once a transfer is
  * over and, for a stream, "ready" once it is answered 200 and "line"
  * for each line of the answer.
@@ -81,6 +82,10 @@ struct ngx_http_swarm_get_s {
     /* the Api-Version header, "" if none */
     char                        api_version[16];
 
+    /* an ACME CA's Replay-Nonce and Location headers, "" if none */
+    char                        nonce[128];
+    char                        location[512];
+
     u_char                     *body;
     size_t                      len;
     size_t                      max;
@@ -107,6 +112,9 @@ ngx_int_t ngx_http_swarm_curl_get_setup(ngx_http_swarm_get_t *get,
     ngx_http_swarm_curl_t *curl, ngx_pool_t *pool, size_t max);
 ngx_int_t ngx_http_swarm_curl_get(ngx_http_swarm_get_t *get,
     const char *version, const char *path, json_t *filters, char *err,
+    size_t errlen);
+ngx_int_t ngx_http_swarm_curl_post(ngx_http_swarm_get_t *get,
+    const char *url, const char *body, ngx_str_t *ca, char *err,
     size_t errlen);
 void ngx_http_swarm_curl_get_trim(ngx_http_swarm_get_t *get);
 void ngx_http_swarm_curl_get_cancel(ngx_http_swarm_get_t *get);

@@ -20,6 +20,7 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_curl.h"
+#include "ngx_http_swarm_store.h"
 #include "ngx_http_swarm_endpoints.h"
 
 
@@ -280,42 +281,18 @@ static ngx_int_t
 ngx_http_swarm_endpoints_read(ngx_conf_t *cf, ngx_str_t *name,
     ngx_str_t *data)
 {
-    ssize_t          n;
-    ngx_fd_t         fd;
-    ngx_file_info_t  fi;
+    ngx_int_t  rc;
 
-    fd = ngx_open_file(name->data, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+    rc = ngx_http_swarm_store_read_file(name->data, cf->pool, 1024 * 1024,
+                                        data, cf->log);
 
-    if (fd == NGX_INVALID_FILE) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "swarm_tls file \"%V\" cannot be read", name);
+    if (rc != NGX_OK) {
+        ngx_conf_log_error(NGX_LOG_EMERG, cf, 0,
+                           "swarm_tls file \"%V\" cannot be read%s", name,
+                           rc == NGX_DECLINED ? ": there is no such file"
+                                              : " whole (at most 1 MB)");
         return NGX_ERROR;
     }
-
-    n = -1;
-
-    if (ngx_fd_info(fd, &fi) != NGX_FILE_ERROR
-        && ngx_file_size(&fi) < 1024 * 1024)
-    {
-        data->len = (size_t) ngx_file_size(&fi);
-        data->data = ngx_pnalloc(cf->pool, data->len + 1);
-
-        if (data->data) {
-            n = ngx_read_fd(fd, data->data, data->len);
-        }
-    }
-
-    if (n < 0 || (size_t) n != data->len) {
-        ngx_conf_log_error(NGX_LOG_EMERG, cf, ngx_errno,
-                           "swarm_tls file \"%V\" cannot be read whole "
-                           "(at most 1 MB)", name);
-        (void) ngx_close_file(fd);
-        return NGX_ERROR;
-    }
-
-    data->data[data->len] = '\0';
-
-    (void) ngx_close_file(fd);
 
     return NGX_OK;
 }

@@ -17,6 +17,7 @@
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_counters.h"
 #include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_certs.h"
 #include "ngx_http_swarm_status.h"
 #include "ngx_http_swarm_metrics.h"
 
@@ -64,6 +65,11 @@ static ngx_int_t ngx_http_swarm_metrics_upstreams(ngx_http_swarm_out_t *t,
     ngx_http_swarm_t *swarm);
 static ngx_int_t ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
     ngx_http_swarm_t *swarm);
+static ngx_int_t ngx_http_swarm_metrics_certs(ngx_http_swarm_out_t *t,
+    ngx_http_swarm_t *swarm);
+static ngx_int_t ngx_http_swarm_metrics_cert(ngx_http_swarm_out_t *t,
+    const char *family, const char *main, json_t *rec, const char *extra,
+    const char *value);
 
 
 static ngx_http_swarm_family_t  ngx_http_swarm_families[] = {
@@ -122,7 +128,9 @@ ngx_http_swarm_metrics_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
     if (swarm->zone.sh
         && (ngx_http_swarm_metrics_tasks(&t, swarm) != NGX_OK
             || ngx_http_swarm_metrics_upstreams(&t, swarm) != NGX_OK
-            || ngx_http_swarm_metrics_discovery(&t, swarm) != NGX_OK))
+            || ngx_http_swarm_metrics_discovery(&t, swarm) != NGX_OK
+            || (swarm->resolvers.nelts
+                && ngx_http_swarm_metrics_certs(&t, swarm) != NGX_OK)))
     {
         return NGX_HTTP_INTERNAL_SERVER_ERROR;
     }
@@ -586,6 +594,105 @@ ngx_http_swarm_metrics_discovery(ngx_http_swarm_out_t *t,
         || ngx_http_swarm_printf(t, "nginx_swarm_zone_used_bytes %uz\n",
                                  ngx_http_swarm_zone_used(&swarm->zone))
            != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    return NGX_OK;
+}
+
+
+/*
+ * The certificates of swarm_acme: the seconds each has left (none until
+ * it is issued), and its state, 1 for the one it is in
+ */
+
+static ngx_int_t
+ngx_http_swarm_metrics_certs(ngx_http_swarm_out_t *t, ngx_http_swarm_t *swarm)
+{
+    json_t      *certs, *rec, *na;
+    ngx_uint_t   i;
+    const char  *main, *state;
+    u_char       value[NGX_INT64_LEN + 1], extra[32];
+
+    static const char  *states[] = { "waiting", "ordering", "valid",
+                                     "failed" };
+
+    ngx_http_swarm_certs_update(&swarm->zone, t->r->connection->log);
+
+    certs = ngx_http_swarm_certs_status();
+
+    if (ngx_http_swarm_family(t, "nginx_swarm_certificate_expiry_seconds",
+                              "gauge", "Seconds until the certificate "
+                              "expires, by its first name.") != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    json_object_foreach(certs, main, rec) {
+        na = json_object_get(rec, "not_after");
+
+        if (na == NULL) {
+            continue;
+        }
+
+        ngx_sprintf(value, "%T%Z", (time_t) json_integer_value(na)
+                                   - ngx_time());
+
+        if (ngx_http_swarm_metrics_cert(t, "expiry_seconds", main, rec, NULL,
+                                        (char *) value)
+            != NGX_OK)
+        {
+            return NGX_ERROR;
+        }
+    }
+
+    if (ngx_http_swarm_family(t, "nginx_swarm_certificate_state", "gauge",
+                              "1 for the state the certificate is in: "
+                              "waiting, ordering, valid or failed.")
+        != NGX_OK)
+    {
+        return NGX_ERROR;
+    }
+
+    json_object_foreach(certs, main, rec) {
+        state = json_string_value(json_object_get(rec, "state"));
+
+        for (i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+            ngx_sprintf(extra, "state=\"%s\"%Z", states[i]);
+
+            if (ngx_http_swarm_metrics_cert(t, "state", main, rec,
+                                            (char *) extra,
+                                            state && ngx_strcmp(state,
+                                                                states[i])
+                                                     == 0 ? "1" : "0")
+                != NGX_OK)
+            {
+                return NGX_ERROR;
+            }
+        }
+    }
+
+    return NGX_OK;
+}
+
+
+static ngx_int_t
+ngx_http_swarm_metrics_cert(ngx_http_swarm_out_t *t, const char *family,
+    const char *main, json_t *rec, const char *extra, const char *value)
+{
+    const char  *resolver;
+
+    resolver = json_string_value(json_object_get(rec, "resolver"));
+
+    if (ngx_http_swarm_printf(t, "nginx_swarm_certificate_%s{", family)
+           != NGX_OK
+        || ngx_http_swarm_value(t, "name", main) != NGX_OK
+        || ngx_http_swarm_printf(t, ",") != NGX_OK
+        || ngx_http_swarm_value(t, "resolver", resolver ? resolver : "")
+           != NGX_OK
+        || (extra && ngx_http_swarm_printf(t, ",%s", extra) != NGX_OK)
+        || ngx_http_swarm_printf(t, "} %s\n", value) != NGX_OK)
     {
         return NGX_ERROR;
     }

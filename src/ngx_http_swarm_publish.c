@@ -108,6 +108,7 @@ static ngx_int_t ngx_http_swarm_publish_finish(
     ngx_http_swarm_publish_t *pub);
 static void ngx_http_swarm_publish_allow(ngx_http_swarm_publish_t *pub,
     ngx_http_swarm_set_t *set);
+static void ngx_http_swarm_publish_wanted(ngx_http_swarm_publish_t *pub);
 static ngx_int_t ngx_http_swarm_publish_routes(
     ngx_http_swarm_publish_t *pub);
 static int ngx_http_swarm_publish_routes_part(void *data);
@@ -189,6 +190,45 @@ ngx_http_swarm_publish_begin(ngx_http_swarm_publish_t *pub,
     pub->changed = 0;
     pub->state = (svcs->n == 0) ? NGX_HTTP_SWARM_PUBLISH_ROUTES
                                 : NGX_HTTP_SWARM_PUBLISH_SETS;
+
+    ngx_http_swarm_publish_wanted(pub);
+}
+
+
+/*
+ * The certificates the routes ask for, left in the swarm for worker 0's
+ * ACME client, which looks at them as it wakes: the count bumped when
+ * they change
+ */
+
+static void
+ngx_http_swarm_publish_wanted(ngx_http_swarm_publish_t *pub)
+{
+    json_t            *wanted;
+    ngx_http_swarm_t  *swarm;
+
+    swarm = pub->swarm;
+
+    if (swarm->resolvers.nelts == 0) {
+        return;
+    }
+
+    wanted = ngx_http_swarm_acme_wanted(pub->svcs->routed,
+                                        pub->svcs->nrouted,
+                                        ngx_http_swarm_notes_report(
+                                            pub->notes));
+    if (wanted == NULL) {
+        return;
+    }
+
+    if (swarm->wanted && json_equal(swarm->wanted, wanted)) {
+        json_decref(wanted);
+        return;
+    }
+
+    json_decref(swarm->wanted);
+    swarm->wanted = wanted;
+    swarm->wanted_changes++;
 }
 
 

@@ -19,11 +19,14 @@
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_routing.h"
 #include "ngx_http_swarm_view.h"
+#include "ngx_http_swarm_certs.h"
 #include "ngx_http_swarm_status.h"
 
 
 static json_t *ngx_http_swarm_status_endpoints(
     ngx_http_swarm_t *swarm);
+static json_t *ngx_http_swarm_status_certs(ngx_http_swarm_t *swarm,
+    ngx_log_t *log);
 static json_t *ngx_http_swarm_status_upstream(ngx_http_request_t *r,
     ngx_http_swarm_upstream_t *up);
 
@@ -72,6 +75,41 @@ ngx_http_swarm_status_endpoints(ngx_http_swarm_t *swarm)
     }
 
     return a;
+}
+
+
+/*
+ * The certificates of swarm_acme, by their first name: the swarm_acme,
+ * the names, the state ("waiting", "ordering", "valid", "failed"), the
+ * issuer, not_before and not_after, when it is renewed, and the CA's
+ * error and when the order is tried again after a failure; no chain,
+ * no key
+ */
+
+static json_t *
+ngx_http_swarm_status_certs(ngx_http_swarm_t *swarm, ngx_log_t *log)
+{
+    json_t      *certs, *rec;
+    const char  *main;
+
+    ngx_http_swarm_certs_update(&swarm->zone, log);
+
+    certs = json_deep_copy(ngx_http_swarm_certs_status());
+
+    if (certs == NULL) {
+        return json_object();
+    }
+
+    json_object_foreach(certs, main, rec) {
+        json_object_del(rec, "cert");
+        json_object_del(rec, "key");
+
+        if (json_object_get(rec, "error") == NULL) {
+            json_object_del(rec, "next");
+        }
+    }
+
+    return certs;
 }
 
 
@@ -163,6 +201,12 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
     }
 
     json_object_set_new(root, "upstreams", ups);
+
+    if (sh && swarm->resolvers.nelts) {
+        json_object_set_new(root, "certificates",
+                            ngx_http_swarm_status_certs(swarm,
+                                                        r->connection->log));
+    }
 
     s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     json_decref(root);

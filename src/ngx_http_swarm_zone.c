@@ -869,3 +869,123 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
     return NGX_DECLINED;
 }
 
+
+/*
+ * The certificates' record (JSON), swapped in whole, its generation
+ * bumped: NGX_DECLINED if this worker 0 no longer writes, NGX_ERROR if
+ * the zone has no room for it
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_set_certs(ngx_http_swarm_zone_t *zone, u_char *data,
+    size_t len)
+{
+    u_char                *p;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+
+    ngx_http_swarm_zone_write_begin(zone);
+
+    if (!ngx_http_swarm_zone_writer(zone)) {
+        ngx_http_swarm_zone_write_end(zone);
+        return NGX_DECLINED;
+    }
+
+    p = ngx_slab_alloc_locked(zone->shpool, ngx_max(len, 1));
+
+    if (p == NULL) {
+        ngx_http_swarm_zone_write_end(zone);
+        return NGX_ERROR;
+    }
+
+    ngx_memcpy(p, data, len);
+
+    if (sh->certs) {
+        ngx_slab_free_locked(zone->shpool, sh->certs);
+    }
+
+    sh->certs = p;
+    sh->certs_len = len;
+    sh->certs_generation++;
+
+    ngx_http_swarm_zone_write_end(zone);
+
+    return NGX_OK;
+}
+
+
+ngx_atomic_uint_t
+ngx_http_swarm_zone_certs_generation(ngx_http_swarm_zone_t *zone)
+{
+    return zone->sh->certs_generation;
+}
+
+
+/*
+ * The certificates' record and its generation, copied into memory of
+ * "pool" with a NUL after it: NGX_DECLINED if there is none or every
+ * read tore
+ */
+
+ngx_int_t
+ngx_http_swarm_zone_certs(ngx_http_swarm_zone_t *zone, ngx_pool_t *pool,
+    ngx_str_t *data, ngx_atomic_uint_t *generation)
+{
+    u_char                *p, *buf;
+    size_t                 len, size;
+    ngx_uint_t             i;
+    ngx_atomic_uint_t      seq;
+    ngx_http_swarm_shm_t  *sh;
+
+    sh = zone->sh;
+    buf = NULL;
+    size = 0;
+
+    for (i = 0; i < NGX_HTTP_SWARM_READ_TRIES; i++) {
+        if (!ngx_http_swarm_zone_read_begin(zone, &seq)) {
+            ngx_cpu_pause();
+            continue;
+        }
+
+        p = sh->certs;
+        len = sh->certs_len;
+        *generation = sh->certs_generation;
+
+        if (p == NULL) {
+            if (ngx_http_swarm_zone_read_end(zone, seq)) {
+                return NGX_DECLINED;
+            }
+
+            continue;
+        }
+
+        /* a torn read may pair any pointer with any length: bound both */
+
+        if (p < zone->shpool->start || p >= zone->shpool->end
+            || len > (size_t) (zone->shpool->end - p))
+        {
+            continue;
+        }
+
+        if (len + 1 > size) {
+            buf = ngx_pnalloc(pool, len + 1);
+            if (buf == NULL) {
+                return NGX_ERROR;
+            }
+
+            size = len + 1;
+        }
+
+        ngx_memcpy(buf, p, len);
+
+        if (ngx_http_swarm_zone_read_end(zone, seq)) {
+            buf[len] = '\0';
+            data->data = buf;
+            data->len = len;
+            return NGX_OK;
+        }
+    }
+
+    return NGX_DECLINED;
+}
