@@ -68,11 +68,11 @@ static void ngx_http_swarm_ca_ordered(ngx_http_swarm_order_t *o);
 static void ngx_http_swarm_ca_token(ngx_http_swarm_order_t *o);
 static void ngx_http_swarm_ca_tick(ngx_event_t *ev);
 static void ngx_http_swarm_ca_look(ngx_http_swarm_ca_t *ca);
-static void ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca,
+static ngx_int_t ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca,
     const char *main, json_t *rec);
 static ngx_http_swarm_account_t *ngx_http_swarm_ca_account(
     ngx_http_swarm_ca_t *ca, json_t *rec);
-static void ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca,
+static ngx_int_t ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca,
     const char *main, json_t *rec);
 static void ngx_http_swarm_ca_info(json_t *rec,
     ngx_http_swarm_pki_info_t *info);
@@ -455,6 +455,14 @@ ngx_http_swarm_ca_look(ngx_http_swarm_ca_t *ca)
             continue;
         }
 
+        /* another nginx sharing the storage may have got it meanwhile */
+
+        if (ngx_http_swarm_ca_stored(ca, main, rec) == NGX_OK
+            && now < json_integer_value(json_object_get(rec, "renew")))
+        {
+            continue;
+        }
+
         if (ca->orders >= NGX_HTTP_SWARM_CA_ORDERS_HOUR) {
             ngx_log_error(NGX_LOG_WARN, ca->log, 0,
                           "swarm_acme: %d orders in the last hour, the "
@@ -464,24 +472,25 @@ ngx_http_swarm_ca_look(ngx_http_swarm_ca_t *ca)
             continue;
         }
 
-        ngx_http_swarm_ca_start(ca, main, rec);
-
-        return;
+        if (ngx_http_swarm_ca_start(ca, main, rec) == NGX_OK) {
+            return;
+        }
     }
 }
 
 
 /*
- * A certificate from the storage, if it has one for every name that is
- * not past two thirds of its lifetime
+ * A certificate from the storage, if it has one for every name, other
+ * than the one the record has: NGX_OK if it was taken
  */
 
-static void
+static ngx_int_t
 ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
     json_t *rec)
 {
     char                       name[NGX_HTTP_SWARM_ACME_HOST_LEN + 16];
     char                       err[NGX_HTTP_SWARM_ERR_LEN];
+    ngx_int_t                  rc;
     ngx_str_t                  crt, key;
     ngx_pool_t                *pool;
     ngx_http_swarm_pki_cert_t  cert;
@@ -489,10 +498,11 @@ ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
     ngx_http_swarm_resolver_t *res;
 
     res = ngx_http_swarm_ca_account(ca, rec)->res;
+    rc = NGX_DECLINED;
 
     pool = ngx_create_pool(4096, ca->log);
     if (pool == NULL) {
-        return;
+        return NGX_ERROR;
     }
 
     ngx_sprintf((u_char *) name, "certs/%s.crt%Z", main);
@@ -517,9 +527,15 @@ ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
         goto done;
     }
 
-    if (ngx_http_swarm_pki_covers(&cert, json_object_get(rec, "names"))
-        == NGX_OK)
+    if (info.not_after > ngx_time()
+        && info.not_after != json_integer_value(json_object_get(rec,
+                                                                "not_after"))
+        && ngx_http_swarm_pki_covers(&cert, json_object_get(rec, "names"))
+           == NGX_OK)
     {
+        rc = NGX_OK;
+        ca->dirty = 1;
+
         ngx_http_swarm_ca_set(rec, "cert", json_stringn((char *) crt.data,
                                                         crt.len));
         ngx_http_swarm_ca_set(rec, "key", json_stringn((char *) key.data,
@@ -537,6 +553,8 @@ ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
 done:
 
     ngx_destroy_pool(pool);
+
+    return rc;
 }
 
 
@@ -560,18 +578,36 @@ ngx_http_swarm_ca_account(ngx_http_swarm_ca_t *ca, json_t *rec)
 }
 
 
-/* an order begins, with the account of its swarm_acme */
+/*
+ * An order begins, with the account of its swarm_acme, once this nginx
+ * holds the lock of the certificate in the storage: NGX_DECLINED while
+ * another nginx sharing the storage orders it (its certificate is taken
+ * from the storage as it appears there)
+ */
 
-static void
+static ngx_int_t
 ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca, const char *main,
     json_t *rec)
 {
+    char                       name[NGX_HTTP_SWARM_ACME_HOST_LEN + 16];
     ngx_http_swarm_account_t  *acct;
 
     acct = ngx_http_swarm_ca_account(ca, rec);
 
     if (acct == NULL) {
-        return;
+        return NGX_DECLINED;
+    }
+
+    ngx_sprintf((u_char *) name, "locks/%s%Z", main);
+
+    if (ngx_http_swarm_store_lock(acct->res, name, ca->log) == NGX_BUSY) {
+        ngx_log_error(NGX_LOG_INFO, ca->log, 0,
+                      "swarm_acme \"%V\": another nginx sharing \"%V\" "
+                      "orders the certificate of \"%s\"", &acct->res->name,
+                      &acct->res->storage, main);
+
+        ngx_http_swarm_ca_set(rec, "next", json_integer(ngx_time() + 2));
+        return NGX_DECLINED;
     }
 
     ca->orders++;
@@ -589,6 +625,8 @@ ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca, const char *main,
 
     ngx_http_swarm_order_start(&ca->order, acct, main,
                                json_object_get(rec, "names"));
+
+    return NGX_OK;
 }
 
 
@@ -611,6 +649,9 @@ ngx_http_swarm_ca_ordered(ngx_http_swarm_order_t *o)
     rec = ca->rec;
     ca->rec = NULL;
     ca->dirty = 1;
+
+    ngx_sprintf((u_char *) name, "locks/%s%Z", o->main);
+    ngx_http_swarm_store_remove(o->acct->res, name, ca->log);
 
     if (o->rc == NGX_OK) {
         ngx_sprintf((u_char *) name, "certs/%s.key%Z", o->main);

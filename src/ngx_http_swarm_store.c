@@ -6,7 +6,8 @@
  * a configuration names, and the storage of a swarm_acme.  The storage
  * is a folder (made by the master, owned by the workers' user) with
  * "account.key", "certs/NAME.crt" and "certs/NAME.key", and
- * "challenges/TOKEN" while an order is pending.  A file is written to a
+ * "challenges/TOKEN" while an order is pending, and "locks/NAME" while
+ * one nginx orders the certificate NAME.  A file is written to a
  * name of its own, synced, and renamed over the old one: a reader, in
  * this nginx or another sharing the folder, sees the old file or the
  * new one, never a part.  Names come from the pure layer's checks (host
@@ -20,6 +21,9 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_store.h"
 
+
+/* a lock not touched for this long is of an nginx that died */
+#define NGX_HTTP_SWARM_STORE_STALE  300
 
 /* the longest name under the storage folder */
 #define NGX_HTTP_SWARM_STORE_NAME  (NGX_HTTP_SWARM_ACME_HOST_LEN + 32)
@@ -96,11 +100,11 @@ ngx_http_swarm_store_create(ngx_cycle_t *cycle,
     ngx_uint_t       i;
     ngx_core_conf_t *ccf;
 
-    static const char  *dirs[] = { "", "/certs", "/challenges" };
+    static const char  *dirs[] = { "", "/certs", "/challenges", "/locks" };
 
     ccf = (ngx_core_conf_t *) ngx_get_conf(cycle->conf_ctx, ngx_core_module);
 
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
         if (ngx_snprintf(path, sizeof(path) - 1, "%V%s%Z", &res->storage,
                          dirs[i])
             == path + sizeof(path) - 1)
@@ -211,6 +215,62 @@ ngx_http_swarm_store_remove(ngx_http_swarm_resolver_t *res, const char *name,
                       "swarm_acme \"%V\": " ngx_delete_file_n " \"%s\" "
                       "failed", &res->name, path);
     }
+}
+
+
+/*
+ * A lock, so that of the nginx sharing the storage one orders a
+ * certificate: made only if missing (O_EXCL), which every local and NFS
+ * file system does at once.  NGX_BUSY while another holds it; one not
+ * touched for NGX_HTTP_SWARM_STORE_STALE seconds was left by an nginx
+ * that died, and is taken over.
+ */
+
+ngx_int_t
+ngx_http_swarm_store_lock(ngx_http_swarm_resolver_t *res, const char *name,
+    ngx_log_t *log)
+{
+    u_char           path[NGX_MAX_PATH], text[NGX_INT64_LEN + 2];
+    ngx_fd_t         fd;
+    ngx_uint_t       tries;
+    ngx_file_info_t  fi;
+
+    if (ngx_http_swarm_store_path(res, name, path, sizeof(path)) != NGX_OK) {
+        return NGX_ERROR;
+    }
+
+    for (tries = 0; tries < 2; tries++) {
+        fd = ngx_open_file(path, NGX_FILE_WRONLY, O_CREAT|O_EXCL, 0600);
+
+        if (fd != NGX_INVALID_FILE) {
+            (void) ngx_write_fd(fd, text, ngx_sprintf(text, "%P\n", ngx_pid)
+                                          - text);
+            (void) ngx_close_file(fd);
+            return NGX_OK;
+        }
+
+        if (ngx_errno != NGX_EEXIST) {
+            ngx_log_error(NGX_LOG_ERR, log, ngx_errno,
+                          "swarm_acme \"%V\": " ngx_open_file_n " \"%s\" "
+                          "failed", &res->name, path);
+            return NGX_ERROR;
+        }
+
+        if (ngx_file_info(path, &fi) == NGX_FILE_ERROR
+            || ngx_time() - ngx_file_mtime(&fi) < NGX_HTTP_SWARM_STORE_STALE)
+        {
+            return NGX_BUSY;
+        }
+
+        ngx_log_error(NGX_LOG_WARN, log, 0,
+                      "swarm_acme \"%V\": \"%s\" was left %T s ago, taken "
+                      "over", &res->name, path,
+                      ngx_time() - ngx_file_mtime(&fi));
+
+        (void) ngx_delete_file(path);
+    }
+
+    return NGX_BUSY;
 }
 
 

@@ -28,6 +28,8 @@ ngx_int_t ngx_http_swarm_store_read(ngx_http_swarm_resolver_t *res,
     const char *name, ngx_pool_t *pool, ngx_str_t *data, ngx_log_t *log);
 ngx_int_t ngx_http_swarm_store_write(ngx_http_swarm_resolver_t *res,
     const char *name, u_char *data, size_t len, ngx_log_t *log);
+ngx_int_t ngx_http_swarm_store_lock(ngx_http_swarm_resolver_t *res,
+    const char *name, ngx_log_t *log);
 void ngx_http_swarm_store_remove(ngx_http_swarm_resolver_t *res,
     const char *name, ngx_log_t *log);
 

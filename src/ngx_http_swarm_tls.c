@@ -9,8 +9,10 @@
  * server's ssl_certificate.  Nothing is parsed in a handshake unless
  * worker 0 has just written new certificates.  And, for any location
  * with swarm_route, "/.well-known/acme-challenge/TOKEN" is answered with
- * the key authorization of a pending challenge's token, before routing
- * and its middlewares, so that a redirect to HTTPS does not hide it.
+ * the key authorization of a pending challenge's token (this nginx's,
+ * from the zone, or, from the storage, another's that shares it),
+ * before routing and its middlewares, so that a redirect to HTTPS does
+ * not hide it.
  */
 
 
@@ -31,6 +33,8 @@
 static int ngx_http_swarm_tls_certificate(ngx_ssl_conn_t *ssl_conn,
     void *arg);
 #endif
+static const char *ngx_http_swarm_tls_stored(ngx_http_request_t *r,
+    ngx_http_swarm_t *swarm, u_char *token, size_t len);
 
 
 /* a server with swarm_tls, once its SSL context is made */
@@ -162,7 +166,13 @@ ngx_http_swarm_tls_challenge(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
     keyauth = ngx_http_swarm_certs_token(r->uri.data + len, r->uri.len - len);
 
     if (keyauth == NULL) {
-        return NGX_DECLINED;
+        /* one of another nginx sharing a storage */
+
+        keyauth = ngx_http_swarm_tls_stored(r, swarm, r->uri.data + len,
+                                            r->uri.len - len);
+        if (keyauth == NULL) {
+            return NGX_DECLINED;
+        }
     }
 
     ngx_log_error(NGX_LOG_INFO, r->connection->log, 0,
@@ -201,4 +211,61 @@ ngx_http_swarm_tls_challenge(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
     ngx_http_finalize_request(r, ngx_http_output_filter(r, &out));
 
     return NGX_DONE;
+}
+
+
+/*
+ * The key authorization of a token in the storage of a swarm_acme, where
+ * an nginx sharing it wrote it: a file of a few bytes, read as a static
+ * file is, only for a token of base64url characters
+ */
+
+static const char *
+ngx_http_swarm_tls_stored(ngx_http_request_t *r, ngx_http_swarm_t *swarm,
+    u_char *token, size_t len)
+{
+    u_char                     *p, *buf, path[NGX_MAX_PATH];
+    ssize_t                     n;
+    ngx_fd_t                    fd;
+    ngx_uint_t                  i;
+    ngx_http_swarm_resolver_t  *res;
+
+    if (!ngx_http_swarm_acme_token_valid((char *) token, len)) {
+        return NULL;
+    }
+
+    buf = ngx_pnalloc(r->pool, NGX_HTTP_SWARM_ACME_TOKEN_LEN + 128);
+    if (buf == NULL) {
+        return NULL;
+    }
+
+    res = swarm->resolvers.elts;
+
+    for (i = 0; i < swarm->resolvers.nelts; i++) {
+        p = ngx_snprintf(path, sizeof(path) - 1, "%V/challenges/%*s%Z",
+                         &res[i].storage, len, token);
+        if (p == path + sizeof(path) - 1) {
+            continue;
+        }
+
+        fd = ngx_open_file(path, NGX_FILE_RDONLY, NGX_FILE_OPEN, 0);
+
+        if (fd == NGX_INVALID_FILE) {
+            continue;
+        }
+
+        n = ngx_read_fd(fd, buf, NGX_HTTP_SWARM_ACME_TOKEN_LEN + 127);
+        (void) ngx_close_file(fd);
+
+        /* "TOKEN.thumbprint", nothing else */
+
+        if (n > (ssize_t) len + 1 && ngx_strncmp(buf, token, len) == 0
+            && buf[len] == '.')
+        {
+            buf[n] = '\0';
+            return (const char *) buf;
+        }
+    }
+
+    return NULL;
 }

@@ -288,4 +288,100 @@ is(orders(), $orders, 'and no order made');
 like($t->error_log, qr/the stored certificate of "a\.test" is used/,
     'said in the log');
 
+# Two nginx sharing one storage: the one that orders a certificate
+# holds its lock, the other takes it from the storage; the challenge of
+# an order of the second is answered by the first, which Pebble asks.
+
+my $t2 = SwarmTest->new;
+my ($web2, $secure2) = map { free_port() } 1 .. 2;
+my (@services2, @tasks2);
+
+$t2->start_api(services => [], tasks => []);
+$t2->conf(<<"EOC");
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 200ms;
+
+    swarm_acme le server=https://127.0.0.1:$acme/dir storage=$dir/acme
+                  trusted_certificate=$dir/ca.crt;
+
+    upstream tk {
+        swarm_routes traefik;
+    }
+
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+    }
+
+    server {
+        listen 127.0.0.1:$web2;
+$loc
+    }
+
+    server {
+        listen 127.0.0.1:$secure2 ssl;
+        ssl_certificate $dir/default.crt;
+        ssl_certificate_key $dir/default.key;
+        swarm_tls;
+$loc
+    }
+EOC
+$t2->start_nginx;
+
+sub served_by {
+    my ($port, $name) = @_;
+    my $out = `echo | openssl s_client -connect 127.0.0.1:$port -servername $name 2>/dev/null | openssl x509 -noout -serial -subject 2>/dev/null`;
+    return $out =~ /CN\s*=\s*\Q$name\E/ ? ($out =~ /^serial=(\w+)/m)[0] : '';
+}
+
+sub both {
+    my ($name) = @_;
+    for my $pair ([ \@services, \@tasks, $t ], [ \@services2, \@tasks2, $t2 ]) {
+        my ($s, $k, $tt) = @$pair;
+        traefik_service($s, $k, $name, $p, [ "10.0.43.9" ],
+            "traefik.http.routers.$name.rule" => "Host(`$name.test`)",
+            "traefik.http.routers.$name.tls.certresolver" => 'le');
+        $tt->state({ services => $s, tasks => $k });
+    }
+}
+
+$orders = orders();
+
+sub answered { scalar(() = $t->error_log =~ /challenge "[^"]+" answered/g) }
+
+my $answered = answered();
+
+# e.test: the second nginx alone routes it, and orders it
+
+traefik_service(\@services2, \@tasks2, 'e', $p, [ "10.0.43.9" ],
+    'traefik.http.routers.e.rule' => 'Host(`e.test`)',
+    'traefik.http.routers.e.tls.certresolver' => 'le');
+$t2->state({ services => \@services2, tasks => \@tasks2 });
+
+my $e;
+ok(wait_for(sub { $e = served_by($secure2, 'e.test') }, 30),
+    'the second nginx orders e.test');
+ok(answered() > $answered,
+    'its challenge answered by the first, from the storage');
+
+traefik_service(\@services, \@tasks, 'e', $p, [ "10.0.43.9" ],
+    'traefik.http.routers.e.rule' => 'Host(`e.test`)',
+    'traefik.http.routers.e.tls.certresolver' => 'le');
+$t->state({ services => \@services, tasks => \@tasks });
+
+ok(wait_for(sub { served_by($secure, 'e.test') eq $e }, 10),
+    'the first takes it from the storage: the same certificate');
+
+# f.test: both at once, one order
+
+both('f');
+my ($f1, $f2);
+ok(wait_for(sub { ($f1 = served_by($secure, 'f.test'))
+                  && ($f2 = served_by($secure2, 'f.test')) }, 30),
+    'f.test, routed by both at once, served by both');
+is($f1, $f2, 'the same certificate');
+is(orders(), $orders + 2, 'one order each for e.test and f.test');
+ok(!-e "$dir/acme/locks/f.test", 'the lock is gone');
+
+$t2->finish;
 $t->done_testing;
