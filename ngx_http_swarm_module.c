@@ -92,8 +92,9 @@ static char *ngx_http_swarm_entrypoint(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_tls(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
-static ngx_int_t ngx_http_swarm_entrypoint_names(ngx_conf_t *cf,
+static ngx_int_t ngx_http_swarm_selector_names(ngx_conf_t *cf,
     ngx_http_swarm_t *swarm);
+static u_char *ngx_http_swarm_names(ngx_conf_t *cf, ngx_array_t *a);
 static char *ngx_http_swarm_status(ngx_conf_t *cf, ngx_command_t *cmd,
     void *conf);
 static char *ngx_http_swarm_metrics(ngx_conf_t *cf, ngx_command_t *cmd,
@@ -429,7 +430,7 @@ ngx_http_swarm_init_main_conf(ngx_conf_t *cf, void *conf)
         upp[i]->entrypoints = &mcf->swarm.entrypoints;
     }
 
-    if (ngx_http_swarm_entrypoint_names(cf, &mcf->swarm) != NGX_OK) {
+    if (ngx_http_swarm_selector_names(cf, &mcf->swarm) != NGX_OK) {
         return NGX_CONF_ERROR;
     }
 
@@ -1163,51 +1164,76 @@ ngx_http_swarm_init_process(ngx_cycle_t *cycle)
 /* a location's swarm_route: the request's route, before access checks */
 
 /*
- * The servers' entrypoints, "a,b", for the selectors: a router naming
- * one no server is, is told so as the labels are read
+ * For the selectors: the servers' entrypoints and the names of
+ * swarm_acme, "a,b" (a router naming an entrypoint no server is, or a
+ * swarm_acme there is not, is told so as the labels are read)
  */
 
 static ngx_int_t
-ngx_http_swarm_entrypoint_names(ngx_conf_t *cf, ngx_http_swarm_t *swarm)
+ngx_http_swarm_selector_names(ngx_conf_t *cf, ngx_http_swarm_t *swarm)
 {
-    u_char                       *p, *names;
-    size_t                        len;
-    ngx_uint_t                    i;
-    ngx_http_swarm_selector_t    *sel;
-    ngx_http_swarm_entrypoint_t  *ep;
+    u_char                     *eps, *res;
+    ngx_uint_t                  i;
+    ngx_http_swarm_selector_t  *sel;
 
-    ep = swarm->entrypoints.elts;
+    eps = ngx_http_swarm_names(cf, &swarm->entrypoints);
+    res = ngx_http_swarm_names(cf, &swarm->resolvers);
 
-    if (swarm->entrypoints.nelts == 0) {
-        return NGX_OK;
-    }
-
-    for (i = 0, len = 0; i < swarm->entrypoints.nelts; i++) {
-        len += ep[i].name.len + 1;
-    }
-
-    names = ngx_pnalloc(cf->pool, len);
-    if (names == NULL) {
+    if (eps == (u_char *) NGX_CONF_ERROR || res == (u_char *) NGX_CONF_ERROR) {
         return NGX_ERROR;
     }
-
-    for (i = 0, p = names; i < swarm->entrypoints.nelts; i++) {
-        if (i) {
-            *p++ = ',';
-        }
-
-        p = ngx_cpymem(p, ep[i].name.data, ep[i].name.len);
-    }
-
-    *p = '\0';
 
     sel = swarm->selectors.elts;
 
     for (i = 0; i < swarm->selectors.nelts; i++) {
-        sel[i].entrypoints = (const char *) names;
+        sel[i].entrypoints = (const char *) eps;
+        sel[i].resolvers = (const char *) res;
     }
 
     return NGX_OK;
+}
+
+
+/*
+ * The names of an array of records whose first member is an ngx_str_t
+ * name, joined by ","; NULL for none
+ */
+
+static u_char *
+ngx_http_swarm_names(ngx_conf_t *cf, ngx_array_t *a)
+{
+    u_char      *p, *names;
+    size_t       len;
+    ngx_str_t   *name;
+    ngx_uint_t   i;
+
+    if (a->nelts == 0) {
+        return NULL;
+    }
+
+    for (i = 0, len = 0; i < a->nelts; i++) {
+        name = (ngx_str_t *) ((u_char *) a->elts + i * a->size);
+        len += name->len + 1;
+    }
+
+    names = ngx_pnalloc(cf->pool, len);
+    if (names == NULL) {
+        return (u_char *) NGX_CONF_ERROR;
+    }
+
+    for (i = 0, p = names; i < a->nelts; i++) {
+        name = (ngx_str_t *) ((u_char *) a->elts + i * a->size);
+
+        if (i) {
+            *p++ = ',';
+        }
+
+        p = ngx_cpymem(p, name->data, name->len);
+    }
+
+    *p = '\0';
+
+    return names;
 }
 
 

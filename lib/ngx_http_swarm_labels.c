@@ -128,6 +128,8 @@ static int ngx_http_swarm_labels_regexps(const ngx_http_swarm_selector_t *sel,
 static int ngx_http_swarm_labels_bool(const char *s);
 static void ngx_http_swarm_labels_ignore(ngx_http_swarm_labels_t *out,
     const char *key);
+static int ngx_http_swarm_labels_resolver(const char *resolvers,
+    const char *name);
 static int ngx_http_swarm_labels_domain(ngx_http_swarm_router_t *r,
     const char *attr, const char *value);
 static int ngx_http_swarm_labels_domains(ngx_http_swarm_router_t *r,
@@ -674,6 +676,10 @@ ngx_http_swarm_traefik_key(ngx_http_swarm_traefik_t *tr, const char *key,
                 return NGX_HTTP_SWARM_YES;
             }
 
+            if (tr->sel->resolvers == NULL) {
+                return NGX_HTTP_SWARM_NO;
+            }
+
             if (strcasecmp(attr, "tls.certresolver") == 0) {
                 r->certresolver = value;
                 return NGX_HTTP_SWARM_YES;
@@ -933,6 +939,19 @@ ngx_http_swarm_traefik_route(ngx_http_swarm_traefik_t *tr,
 
     spec->tls = router->tls;
     spec->hash = ngx_http_swarm_router_hash(router, rule);
+
+    if (router->certresolver
+        && !ngx_http_swarm_labels_resolver(tr->sel->resolvers,
+                                           router->certresolver))
+    {
+        ngx_http_swarm_text_report(report, upstream, service,
+                                   "router \"%s\" not routed: no "
+                                   "swarm_acme \"%.64s\" (its "
+                                   "tls.certresolver)", router->name,
+                                   router->certresolver);
+        out->n--;
+        return NGX_HTTP_SWARM_DONE;
+    }
 
     if (router->certresolver
         && (ngx_http_swarm_text_copy(spec->certresolver,
@@ -1610,6 +1629,28 @@ ngx_http_swarm_labels_bool(const char *s)
 
 
 /* a label acted on by nothing here, listed as far as the list holds */
+
+/* whether a name is one of swarm_acme's, "a,b" */
+
+static int
+ngx_http_swarm_labels_resolver(const char *resolvers, const char *name)
+{
+    size_t       len;
+    const char  *p, *end;
+
+    len = strlen(name);
+
+    for (p = resolvers; p && *p; p = *end ? end + 1 : end) {
+        end = p + strcspn(p, ",");
+
+        if ((size_t) (end - p) == len && strncmp(p, name, len) == 0) {
+            return 1;
+        }
+    }
+
+    return 0;
+}
+
 
 /* tls.domains[n].main and tls.domains[n].sans, n below 4 */
 

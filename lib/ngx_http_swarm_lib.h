@@ -213,6 +213,12 @@ typedef struct {
      * ones, made (ngx_http_swarm_middlewares_make()) by name; or NULL
      */
     json_t                    *middlewares;
+
+    /*
+     * the names of swarm_acme, joined by ",", or NULL where there is
+     * none: then tls.certresolver and tls.domains are acted on by nothing
+     */
+    const char                *resolvers;
 } ngx_http_swarm_selector_t;
 
 

@@ -23,7 +23,6 @@
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_zone.h"
 #include "ngx_http_swarm_pki.h"
-#include "ngx_http_swarm_curl.h"
 #include "ngx_http_swarm_store.h"
 #include "ngx_http_swarm_order.h"
 #include "ngx_http_swarm_ca.h"
@@ -607,6 +606,15 @@ ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca, const char *main,
                       &acct->res->storage, main);
 
         ngx_http_swarm_ca_set(rec, "next", json_integer(ngx_time() + 2));
+        return NGX_DECLINED;
+    }
+
+    /* the one that held it may have stored it just before it let go */
+
+    if (ngx_http_swarm_ca_stored(ca, main, rec) == NGX_OK
+        && ngx_time() < json_integer_value(json_object_get(rec, "renew")))
+    {
+        ngx_http_swarm_store_remove(acct->res, name, ca->log);
         return NGX_DECLINED;
     }
 

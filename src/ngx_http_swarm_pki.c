@@ -309,11 +309,12 @@ ngx_http_swarm_pki_chain(u_char *pem, size_t len, u_char *key_pem,
     size_t key_len, ngx_http_swarm_pki_cert_t *out,
     ngx_http_swarm_pki_info_t *info, char *err, size_t errlen)
 {
-    int        i, n;
-    BIO       *bio;
-    X509      *x;
-    size_t     start[NGX_HTTP_SWARM_ACME_NAMES], size[NGX_HTTP_SWARM_ACME_NAMES];
-    X509_NAME *issuer;
+    int         i, n;
+    BIO        *bio;
+    X509       *x;
+    size_t      start[NGX_HTTP_SWARM_ACME_NAMES];
+    size_t      size[NGX_HTTP_SWARM_ACME_NAMES];
+    X509_NAME  *issuer;
 
     ngx_memzero(out, sizeof(ngx_http_swarm_pki_cert_t));
 

@@ -18,7 +18,7 @@ test_array_framing(void **state)
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0, 0,
-                                       0, NULL, 0, NULL, NULL, NULL };
+                                       0, NULL, 0, NULL, NULL, NULL, NULL };
 
     (void) state;
 
@@ -91,7 +91,7 @@ test_array_large_element(void **state)
     ngx_http_swarm_array_t   a;
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "web", NULL, 80, 0, 0, 0,
-                                       0, NULL, 0, NULL, NULL, NULL };
+                                       0, NULL, 0, NULL, NULL, NULL, NULL };
 
     (void) state;
 

@@ -10,7 +10,12 @@
 #include "unit_test.h"
 
 
-/* Traefik's labels, as "swarm_routes traefik exposed_by_default" reads them */
+/*
+ * Traefik's labels, as "swarm_routes traefik exposed_by_default" reads
+ * them, with the swarm_acme of these names
+ */
+
+static const char  *resolvers = "le";
 
 static int
 traefik(json_t *labels, ngx_http_swarm_labels_t *out,
@@ -24,6 +29,7 @@ traefik(json_t *labels, ngx_http_swarm_labels_t *out,
     sel.routes = NGX_HTTP_SWARM_ROUTES_TRAEFIK;
     sel.default_rule = default_rule;
     sel.exposed = 1;
+    sel.resolvers = resolvers;
 
     return ngx_http_swarm_labels_traefik(labels, &sel, out, report, service);
 }
@@ -741,6 +747,34 @@ test_labels_entrypoints(void **state)
     assert_non_null(strstr(out.ignored,
                            "traefik.http.routers.a.tls.options"));
     ngx_http_swarm_labels_free(&out);
+
+    /* a certresolver no swarm_acme has: not routed, said */
+
+    assert_int_equal(routes_of("{\"traefik.http.routers.a.rule\": "
+                               "\"Host(`a.test`)\", "
+                               "\"traefik.http.routers.a.tls."
+                               "certresolver\": \"nope\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     0);
+    assert_string_equal(log.msg, "router \"a\" not routed: no swarm_acme "
+                        "\"nope\" (its tls.certresolver)");
+    ngx_http_swarm_labels_free(&out);
+
+    /* no swarm_acme at all: acted on by nothing, the router routed */
+
+    resolvers = NULL;
+    assert_int_equal(routes_of("{\"traefik.http.routers.a.rule\": "
+                               "\"Host(`a.test`)\", "
+                               "\"traefik.http.routers.a.tls."
+                               "certresolver\": \"le\", "
+                               "\"traefik.port\": \"80\"}", 1, &out, &log),
+                     1);
+    assert_string_equal(out.routes[0].certresolver, "");
+    assert_int_equal(out.routes[0].tls, 1);
+    assert_string_equal(out.ignored,
+                        "traefik.http.routers.a.tls.certresolver");
+    ngx_http_swarm_labels_free(&out);
+    resolvers = "le";
 
     assert_int_equal(routes_of("{\"traefik.frontend.rule\": \"Host:a\", "
                                "\"traefik.frontend.entryPoints\": "

@@ -20,7 +20,7 @@ test_services_by_label(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
                                        0, 3, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
 
     (void) state;
 
@@ -62,10 +62,10 @@ test_services_by_name(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  exact = { NULL, NULL, "mystack_api",
                                          "mystack_net", 9999, 0, 0, 0, 0,
-                                         NULL, 0, NULL, NULL, NULL };
+                                         NULL, 0, NULL, NULL, NULL, NULL };
     ngx_http_swarm_selector_t  prefix = { NULL, NULL, "mystack_ap", NULL,
                                           0, 0, 0, 0, 0, NULL, 0, NULL,
-                                          NULL, NULL };
+                                          NULL, NULL, NULL };
 
     (void) state;
 
@@ -99,7 +99,7 @@ test_services_no_port(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { NULL, NULL, "mystack_worker", NULL,
                                        0, 2, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
 
     (void) state;
 
@@ -149,13 +149,13 @@ test_filters(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  by_label = { "swarm.upstream", "a=b", NULL,
                                             NULL, 80, 0, 0, 0, 0, NULL, 0,
-                                            NULL, NULL, NULL };
+                                            NULL, NULL, NULL, NULL };
     ngx_http_swarm_selector_t  by_name = { NULL, NULL, "stack_web", NULL,
                                            80, 0, 0, 0, 0, NULL, 0, NULL,
-                                           NULL, NULL };
+                                           NULL, NULL, NULL };
     ngx_http_swarm_selector_t  all = { NULL, NULL, NULL, NULL, 0, 0,
                                        NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0,
-                                       NULL, 0, NULL, NULL, NULL };
+                                       NULL, 0, NULL, NULL, NULL, NULL };
 
     (void) state;
 
@@ -219,7 +219,7 @@ test_services_routes(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.enable", "true", NULL, NULL,
                                        0, 0, NGX_HTTP_SWARM_ROUTES_NATIVE,
-                                       0, 0, NULL, 0, NULL, NULL, NULL };
+                                       0, 0, NULL, 0, NULL, NULL, NULL, NULL };
 
     (void) state;
 
@@ -381,9 +381,11 @@ test_services_traefik_order(void **state)
 
     static const ngx_http_swarm_selector_t  sel[] = {
         { "traefik.enable", "true", NULL, NULL, 80, 0,
-          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0, NULL, 0, NULL, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0, NULL, 0, NULL, NULL, NULL,
+          NULL },
         { "swarm.enable", "true", NULL, NULL, 80, 0,
-          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL, NULL },
+          NGX_HTTP_SWARM_ROUTES_NATIVE, 0, 0, NULL, 0, NULL, NULL, NULL,
+          NULL },
     };
 
     static const char  *traefik =
@@ -484,7 +486,7 @@ test_services_merge(void **state)
     static const ngx_http_swarm_selector_t  sel = {
         NULL, NULL, NULL, NULL, 0, 0, NGX_HTTP_SWARM_ROUTES_TRAEFIK, 0, 0,
         NULL, 1, NULL, NULL
-, NULL    };
+, NULL, NULL };
 
     static const char  *list =
         "[{\"ID\": \"aa\", \"Spec\": {\"Name\": \"api\", \"Labels\": {"

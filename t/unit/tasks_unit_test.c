@@ -69,7 +69,7 @@ test_tasks_steady(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
                                        0, 0, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -103,7 +103,7 @@ test_tasks_ambiguous_network(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL, NULL,
                                        0, 0, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
 
     (void) state;
 
@@ -130,7 +130,7 @@ test_tasks_network_chosen(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "api", NULL,
                                        "mystack_backend", 0, 0, 0, 0, 0,
-                                       NULL, 0, NULL, NULL, NULL };
+                                       NULL, 0, NULL, NULL, NULL, NULL };
     const char                *ips[] = { "10.0.1.6", "10.0.1.7" };
 
     (void) state;
@@ -154,7 +154,7 @@ test_tasks_scaling_up(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
                                        0, 0, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
     const char                *ips[] = { "10.0.2.3", "10.0.2.4" };
 
     (void) state;
@@ -179,10 +179,10 @@ test_tasks_mixed(void **state)
     ngx_http_swarm_set_t       set;
     ngx_http_swarm_selector_t  app = { "swarm.upstream", "app", NULL, NULL,
                                        0, 0, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
     ngx_http_swarm_selector_t  api = { NULL, NULL, "mystack_api",
                                        "mystack_net", 0, 0, 0, 0, 0, NULL, 0,
-                                       NULL, NULL, NULL };
+                                       NULL, NULL, NULL, NULL };
     const char                *app_ips[] = { "10.0.2.3" };
     const char                *api_ips[] = { "10.0.2.11", "10.0.2.12" };
 
@@ -497,7 +497,7 @@ test_every_fixture(void **state)
     ngx_http_swarm_services_t  svcs;
     ngx_http_swarm_selector_t  sel = { "swarm.upstream", "app", NULL, NULL,
                                        0, 0, 0, 0, 0, NULL, 0, NULL,
-                                       NULL, NULL };
+                                       NULL, NULL, NULL };
 
     static const struct {
         const char  *name;
