@@ -14,7 +14,6 @@ use warnings;
 use Test::More;
 use Time::HiRes qw(time sleep);
 use JSON::PP;
-use IPC::Open2;
 use IO::Socket::INET;
 use POSIX ();
 use File::Path qw(make_path);
@@ -87,29 +86,10 @@ unlike($r->{body}, qr{(?:src|href)=["']?(?:https?:)?//}i,
 
 # Chromium, its DevTools on a port of ours, and the page in a tab
 
-my $dp = free_port();
-my $profile = $t->dir . '/chromium';
-$t->spawn('chromium', 'chromium', '--headless', '--no-sandbox',
-    '--disable-gpu', '--no-first-run', '--disable-extensions',
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding',
-    '--disable-backgrounding-occluded-windows',
-    "--user-data-dir=$profile", "--remote-debugging-port=$dp",
-    '--remote-allow-origins=*', 'about:blank');
-ok(wait_for(sub { IO::Socket::INET->new("127.0.0.1:$dp") }, 30),
-    'chromium is up') or diag $t->read_file('chromium.out');
+my $cdp = $t->browser("http://127.0.0.1:${\ $t->port}/dash/");
+ok($cdp, 'chromium is up') or diag $t->read_file('chromium.out');
 
-my $pid = open2(my $out, my $in, $python, "$FindBin::Bin/cdp.py", $dp,
-    "http://127.0.0.1:${\ $t->port}/dash/");
-
-sub cdp {
-    my ($cmd) = @_;
-    $cmd =~ s/\n\s*/ /g;
-    print $in "$cmd\n";
-    my $line = <$out> // '{"ok":false,"error":"cdp.py is gone"}';
-    my $a = decode_json($line);
-    diag "cdp: $cmd: $a->{error}" unless $a->{ok};
-    return $a->{value};
-}
+sub cdp { $cdp->(@_) }
 
 sub rows {
     return cdp(q{eval JSON.stringify(Array.prototype.map.call(
@@ -202,7 +182,5 @@ sleep 0.3;
 cmp_ok(cdp(q{eval document.documentElement.scrollWidth}), '<=', 390,
     'a phone\'s width: no page-wide scrolling');
 
-close $in;
-waitpid $pid, 0;
-$t->kill_child('chromium');
+$t->browser_close;
 $t->done_testing;

@@ -104,7 +104,8 @@ service('a', 'traefik.http.routers.a.rule' => 'Host(`a.test`)',
 service('d', 'traefik.http.routers.d.rule' => 'Host(`d.test`)',
     'traefik.http.routers.d.tls.certresolver' => 'short');
 
-# a swarm_acme nginx does not have
+# a swarm_acme nginx does not have: not routed, as it could not be served
+# as its labels ask
 service('u', 'traefik.http.routers.u.rule' => 'Host(`u.test`)',
     'traefik.http.routers.u.tls.certresolver' => 'nope');
 
@@ -136,6 +137,7 @@ $t->conf(<<"EOC");
         listen 127.0.0.1:%%PORT%%;
         location = /swarm { swarm_status; }
         location = /metrics { swarm_metrics; }
+        location = /dash/ { swarm_dashboard; }
     }
 
     server {
@@ -194,8 +196,10 @@ ok($c->{'a.test'}{renew} < $c->{'a.test'}{not_after}
     && $c->{'a.test'}{renew} > time, 'status: renewal before expiry');
 ok(!exists $c->{'a.test'}{cert} && !exists $c->{'a.test'}{key},
     'status: no chain, no key');
-is($c->{'u.test'}{state}, 'failed', 'an unknown swarm_acme: failed');
-is($c->{'u.test'}{error}, 'no swarm_acme has that name', 'and why');
+ok(!exists $c->{'u.test'}, 'an unknown swarm_acme: no certificate');
+ok((grep { $_ eq 'u: router "u" not routed: no swarm_acme "nope" (its '
+    . 'tls.certresolver)' } $t->route_errors('tk')), 'its router not routed, '
+    . 'said');
 
 # metrics: the seconds left, the state
 
@@ -204,8 +208,8 @@ my ($left) = $m =~ /^nginx_swarm_certificate_expiry_seconds\{name="a\.test",reso
 ok($left && $left > 86400 * 300, 'metrics: a.test\'s seconds to expiry');
 ok($m =~ /^nginx_swarm_certificate_state\{name="a\.test",resolver="le",state="valid"\} 1$/m,
     'metrics: a.test valid');
-ok($m =~ /^nginx_swarm_certificate_state\{name="u\.test",resolver="nope",state="failed"\} 1$/m,
-    'metrics: u.test failed');
+ok($m =~ /^nginx_swarm_certificate_state\{name="a\.test",resolver="le",state="failed"\} 0$/m,
+    'metrics: a.test not failed');
 SKIP: {
     skip 'no promtool', 1 unless `which promtool`;
     open my $mf, '>', "$dir/metrics.txt" or die;
@@ -214,6 +218,26 @@ SKIP: {
     my $check = `promtool check metrics < $dir/metrics.txt 2>&1`;
     is($?, 0, 'promtool accepts the metrics') or diag $check;
 }
+
+# the dashboard, in a real browser: a row for each certificate
+
+my $cdp = $t->browser("http://127.0.0.1:${\ $t->port}/dash/");
+ok($cdp, 'chromium is up') or diag $t->read_file('chromium.out');
+
+sub cert_rows {
+    return $cdp->(q{eval JSON.stringify(Array.prototype.map.call(
+        document.querySelectorAll('#certificates tbody tr'), function (tr) {
+            return [tr.dataset.name, tr.dataset.state,
+                    tr.cells[3].textContent, tr.cells[6].textContent]; }))})
+        // '[]';
+}
+
+ok(wait_for(sub { cert_rows() =~ /\["a\.test","valid","Pebble Intermediate CA [^"]*",""\]/ }, 10),
+    'dashboard: a.test valid, its issuer') or diag cert_rows();
+like($cdp->(q{eval document.getElementById('error').textContent}),
+    qr/router "u" not routed: no swarm_acme "nope"/,
+    'dashboard: the router of an unknown swarm_acme, said');
+$t->browser_close;
 
 # renewal, once a third of the lifetime is left: a new certificate
 

@@ -17,6 +17,7 @@ use Test::More ();
 use POSIX qw(:sys_wait_h);
 use Time::HiRes qw(time sleep);
 use Cwd qw(abs_path);
+use IPC::Open2 ();
 use File::Basename qw(dirname);
 
 our @EXPORT = qw(http_get http_echo wait_for free_port rss rss_slack
@@ -488,6 +489,46 @@ sub finish {
         or Test::More::diag($self->error_log);
 }
 
+# A headless Chromium (Debian's), its DevTools on a port of ours, and
+# the page at URL in a tab, driven by t/cdp.py: returns a function that
+# sends one command ("eval JS", "key KEY", "size W H", "shot FILE") and
+# returns its value; undef if Chromium did not start.
+
+sub browser {
+    my ($self, $url) = @_;
+    my $dp = free_port();
+    $self->spawn('chromium', 'chromium', '--headless', '--no-sandbox',
+        '--disable-gpu', '--no-first-run', '--disable-extensions',
+        '--disable-background-timer-throttling',
+        '--disable-renderer-backgrounding',
+        '--disable-backgrounding-occluded-windows',
+        "--user-data-dir=$self->{dir}/chromium",
+        "--remote-debugging-port=$dp", '--remote-allow-origins=*',
+        'about:blank');
+    wait_for(sub { IO::Socket::INET->new("127.0.0.1:$dp") }, 30)
+        or return undef;
+    my $pid = IPC::Open2::open2(my $out, my $in, '/usr/bin/python3',
+        "$T/cdp.py", $dp, $url);
+    $self->{cdp} = [ $pid, $in ];
+    return sub {
+        my ($cmd) = @_;
+        $cmd =~ s/\n\s*/ /g;
+        print $in "$cmd\n";
+        my $line = <$out> // '{"ok":false,"error":"cdp.py is gone"}';
+        my $a = decode_json($line);
+        Test::More::diag("cdp: $cmd: $a->{error}") unless $a->{ok};
+        return $a->{value};
+    };
+}
+
+sub browser_close {
+    my ($self) = @_;
+    my $cdp = delete $self->{cdp} or return;
+    close $cdp->[1];
+    waitpid $cdp->[0], 0;
+    $self->kill_child('chromium');
+}
+
 sub DESTROY {
     my ($self) = @_;
     $self->cleanup;
@@ -497,6 +538,7 @@ sub cleanup {
     my ($self) = @_;
     local $?;
     return if $self->{cleaned}++;
+    $self->browser_close;
     $self->stop_nginx;
     for my $name (keys %{ $self->{pids} }) {
         $self->kill_child($name, 'KILL');
