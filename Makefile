@@ -37,7 +37,7 @@ UNIT_CFLAGS := -g -O1 -Wall -Wextra -Werror -I$(TOP)/lib
 UNIT_LIBS := -ljansson -lcmocka
 
 .PHONY: all module deps test-deps lib-c99 layers unit t test-asan t-e2e test \
-        fuzz bench \
+        fuzz bench bench-tls \
         bench-scale bench-routed bench-instr bench-deps clean \
         demo demo-down
 
@@ -206,7 +206,9 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 
 # a benchmark that prints figures, not a timed test: see t/bench/bench.pl,
 # t/bench/routed.pl: 1,000 routes against one (bench-routed),
-# t/bench/scale.pl: the same module with 10,000 tasks (bench-scale), and
+# t/bench/scale.pl: the same module with 10,000 tasks (bench-scale),
+# t/bench/tls.pl: a TLS handshake with a swarm_tls certificate against
+# the same in ssl_certificate (bench-tls), and
 # t/bench/route-instr.pl: instructions per request under callgrind, one
 # router alone, beside 1,000 others and beside 20 HostRegexp routers
 # (bench-instr)
@@ -214,7 +216,11 @@ bench: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/tls.pl
 	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)
+
+bench-tls: bench-deps
+	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/tls.pl
 
 bench-instr: bench-deps
 	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)

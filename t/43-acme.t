@@ -290,7 +290,7 @@ is($c->{failures}, 1, 'one failure');
 is((served('c.test'))[1], 'default.invalid', 'meanwhile, the server\'s own');
 
 challtest('clear-a', '{"host":"c.test"}');
-ok(wait_for(sub { (served('c.test'))[1] eq 'c.test' }, 30),
+ok(wait_for(sub { (served('c.test'))[1] eq 'c.test' }, 60),
     'tried again: c.test gets its own');
 is($t->status->{certificates}{'c.test'}{state}, 'valid', 'valid');
 
