@@ -541,7 +541,7 @@ ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
                                                        key.len));
         ngx_http_swarm_ca_info(rec, &info);
 
-        ngx_log_error(NGX_LOG_INFO, ca->log, 0,
+        ngx_log_error(NGX_LOG_NOTICE, ca->log, 0,
                       "swarm_acme \"%V\": the stored certificate of \"%s\" "
                       "is used", &res->name, main);
     }

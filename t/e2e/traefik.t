@@ -24,7 +24,7 @@ use Cwd qw(abs_path);
 use FindBin;
 use lib "$FindBin::Bin/../lib";
 use SwarmTest;
-use SwarmE2E;
+use SwarmE2E qw(say_diag);
 
 my $top = abs_path('.');
 my $stack = 'swarmtk';
@@ -47,20 +47,9 @@ sub down {
         . '>/dev/null 2>&1') != 0 }, 60);
 }
 
-my @said;
-
 END {
     local $?;
-    if (@said && !Test::More->builder->is_passing) {
-        diag "what this run measured:";
-        diag "  $_" for @said;
-    }
     down();
-}
-
-sub say_diag {
-    push @said, $_[0];
-    diag $_[0];
 }
 
 # a stack of its own; a Swarm config cannot change, so its name follows

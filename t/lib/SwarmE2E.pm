@@ -14,6 +14,10 @@ use JSON::PP;
 use POSIX ();
 use Time::HiRes qw(time sleep);
 use SwarmTest ();
+use Test::More ();
+use Exporter qw(import);
+
+our @EXPORT_OK = qw(say_diag);
 
 # GET $path of the engine's API on its own socket
 sub api {
@@ -114,6 +118,24 @@ sub collect {
         unlink "$dir/client.$c";
     }
     return ($ok, $bad, $moved);
+}
+
+# a figure the run measured, said now and again at the end if a test
+# failed (a log's tail may be all that is kept of a run)
+
+my @said;
+
+sub say_diag {
+    my ($text) = @_;
+    push @said, $text;
+    Test::More::diag($text);
+}
+
+END {
+    if (@said && !Test::More->builder->is_passing) {
+        Test::More::diag('what this run measured:');
+        Test::More::diag("  $_") for @said;
+    }
 }
 
 1;
