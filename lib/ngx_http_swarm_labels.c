@@ -171,8 +171,9 @@ static int ngx_http_swarm_labels_files(const char *list, char *buf,
  */
 
 int
-ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
-    ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
+ngx_http_swarm_labels_native(json_t *labels,
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, const char *service)
 {
     long                          n;
     char                          err[NGX_HTTP_SWARM_ERR_LEN];
@@ -252,10 +253,19 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
         goto unrouted;
     }
 
-    /* swarm.http.tls.certresolver: swarm_acme's name */
+    /*
+     * swarm.http.tls.certresolver: the name of a swarm_acme; with none
+     * of that name, the route could not be served as its labels ask
+     */
 
     v = ngx_http_swarm_text_json_string(labels,
                                         "swarm.http.tls.certresolver");
+
+    if (v && !ngx_http_swarm_labels_resolver(sel->resolvers, v)) {
+        snprintf(err, sizeof(err), "no swarm_acme \"%.64s\" (its "
+                 "swarm.http.tls.certresolver)", v);
+        goto unrouted;
+    }
 
     if (v && ngx_http_swarm_text_copy(spec->certresolver,
                                       sizeof(spec->certresolver), v)
@@ -281,8 +291,8 @@ ngx_http_swarm_labels_native(json_t *labels, ngx_http_swarm_labels_t *out,
 
 unrouted:
 
-    ngx_http_swarm_text_report(report, upstream, service, "not routed: %s",
-                               err);
+    ngx_http_swarm_text_report(report, sel->upstream, service,
+                               "not routed: %s", err);
     ngx_http_swarm_labels_free(out);
 
     return NGX_HTTP_SWARM_DONE;

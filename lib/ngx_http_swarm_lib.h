@@ -885,8 +885,8 @@ size_t ngx_http_swarm_routes_path(const unsigned char *raw, size_t len,
 void ngx_http_swarm_routes_free(ngx_http_swarm_routes_t *t);
 
 int ngx_http_swarm_labels_native(json_t *labels,
-    ngx_http_swarm_labels_t *out, ngx_http_swarm_report_t *report,
-    unsigned upstream, const char *service);
+    const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, const char *service);
 int ngx_http_swarm_labels_traefik(json_t *labels,
     const ngx_http_swarm_selector_t *sel, ngx_http_swarm_labels_t *out,
     ngx_http_swarm_report_t *report, const char *service);

@@ -405,8 +405,7 @@ ngx_http_swarm_services_routed(ngx_http_swarm_services_t *out,
 
     rc = (sel->routes == NGX_HTTP_SWARM_ROUTES_TRAEFIK)
          ? ngx_http_swarm_labels_traefik(labels, sel, &lab, report, name)
-         : ngx_http_swarm_labels_native(labels, &lab, report, sel->upstream,
-                                        name);
+         : ngx_http_swarm_labels_native(labels, sel, &lab, report, name);
     if (rc != NGX_HTTP_SWARM_DONE) {
         return NGX_HTTP_SWARM_FAILED;
     }

@@ -35,6 +35,21 @@ traefik(json_t *labels, ngx_http_swarm_labels_t *out,
 }
 
 
+static int
+native(json_t *labels, ngx_http_swarm_labels_t *out,
+    ngx_http_swarm_report_t *report, unsigned upstream, const char *service)
+{
+    ngx_http_swarm_selector_t  sel;
+
+    memset(&sel, 0, sizeof(sel));
+    sel.upstream = upstream;
+    sel.routes = NGX_HTTP_SWARM_ROUTES_NATIVE;
+    sel.resolvers = resolvers;
+
+    return ngx_http_swarm_labels_native(labels, &sel, out, report, service);
+}
+
+
 static void
 test_labels_native(void **state)
 {
@@ -60,8 +75,7 @@ test_labels_native(void **state)
                         "\"swarm.sticky.cookie\": \"sess\"}", 0, &jerr);
     assert_non_null(labels);
 
-    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
-                                                  "web"),
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 1);
     assert_int_equal(log.calls, 0);
@@ -81,15 +95,13 @@ test_labels_native(void **state)
     /* round robin without swarm.sticky; not routed, and said why */
 
     json_object_del(labels, "swarm.sticky");
-    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
-                                                  "web"),
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.routes[0].sticky.on, 0);
     ngx_http_swarm_labels_free(&out);
 
     json_object_set_new(labels, "swarm.port", json_string("http"));
-    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
-                                                  "web"),
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 0);
     assert_int_equal(log.calls, 1);
@@ -98,10 +110,31 @@ test_labels_native(void **state)
     assert_string_equal(log.msg, "not routed: invalid swarm.port \"http\"");
     ngx_http_swarm_labels_free(&out);
 
+    /* a swarm_acme nginx.conf has; one it has not: not routed, said */
+
+    json_object_set_new(labels, "swarm.port", json_string("8080"));
+    json_object_set_new(labels, "swarm.http.tls.certresolver",
+                        json_string("le"));
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 1);
+    assert_string_equal(out.routes[0].certresolver, "le");
+    ngx_http_swarm_labels_free(&out);
+
+    json_object_set_new(labels, "swarm.http.tls.certresolver",
+                        json_string("nope"));
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
+                     NGX_HTTP_SWARM_DONE);
+    assert_int_equal(out.n, 0);
+    assert_int_equal(log.calls, 2);
+    assert_string_equal(log.msg, "not routed: no swarm_acme \"nope\" (its "
+                                 "swarm.http.tls.certresolver)");
+    ngx_http_swarm_labels_free(&out);
+    json_object_del(labels, "swarm.http.tls.certresolver");
+
     json_object_del(labels, "swarm.http.host");
     json_object_del(labels, "swarm.http.path");
-    assert_int_equal(ngx_http_swarm_labels_native(labels, &out, &report, 2,
-                                                  "web"),
+    assert_int_equal(native(labels, &out, &report, 2, "web"),
                      NGX_HTTP_SWARM_DONE);
     assert_int_equal(out.n, 0);
     assert_string_equal(log.msg, "not routed: no swarm.http.host or "
@@ -292,8 +325,7 @@ routes_of(const char *text, int of_traefik, ngx_http_swarm_labels_t *out,
 
     assert_int_equal(of_traefik
                      ? traefik(labels, out, &report, 0, "s", NULL)
-                     : ngx_http_swarm_labels_native(labels, out, &report, 0,
-                                                    "s"),
+                     : native(labels, out, &report, 0, "s"),
                      NGX_HTTP_SWARM_DONE);
 
     json_decref(labels);
