@@ -46,7 +46,8 @@ typedef struct {
     /*
      * each certificate, by its first name: {"resolver", "names",
      * "state", "error", "issuer", "not_before", "not_after", "renew",
-     * "next", "failures", "cert", "key"}
+     * "next", "failures", "cert", "key", "served"}; "served", the
+     * names the certificate was for, while names changed wait for one
      */
     json_t                           *certs;
     ngx_uint_t                        seen;
@@ -73,6 +74,7 @@ static ngx_http_swarm_account_t *ngx_http_swarm_ca_account(
     ngx_http_swarm_ca_t *ca, json_t *rec);
 static ngx_int_t ngx_http_swarm_ca_start(ngx_http_swarm_ca_t *ca,
     const char *main, json_t *rec);
+static void ngx_http_swarm_ca_keep(json_t *rec, json_t *old);
 static void ngx_http_swarm_ca_info(json_t *rec,
     ngx_http_swarm_pki_info_t *info);
 static void ngx_http_swarm_ca_publish(ngx_http_swarm_ca_t *ca);
@@ -412,6 +414,8 @@ ngx_http_swarm_ca_look(ngx_http_swarm_ca_t *ca)
                 continue;
             }
 
+            ngx_http_swarm_ca_keep(rec, json_object_get(ca->certs, main));
+
             json_object_set_new(ca->certs, main, rec);
             ca->dirty = 1;
 
@@ -527,8 +531,9 @@ ngx_http_swarm_ca_stored(ngx_http_swarm_ca_t *ca, const char *main,
     }
 
     if (info.not_after > ngx_time()
-        && info.not_after != json_integer_value(json_object_get(rec,
-                                                                "not_after"))
+        && (info.not_after != json_integer_value(json_object_get(rec,
+                                                                 "not_after"))
+            || json_object_get(rec, "served"))
         && ngx_http_swarm_pki_covers(&cert, json_object_get(rec, "names"))
            == NGX_OK)
     {
@@ -705,6 +710,7 @@ ngx_http_swarm_ca_ordered(ngx_http_swarm_order_t *o)
 
     ngx_http_swarm_ca_set(rec, "state", json_string(
                               json_object_get(rec, "cert")
+                              && json_object_get(rec, "served") == NULL
                               && json_integer_value(json_object_get(
                                      rec, "not_after")) > ngx_time()
                               ? "valid" : "failed"));
@@ -731,9 +737,47 @@ ngx_http_swarm_ca_token(ngx_http_swarm_order_t *o)
 
 /* what a certificate says of itself, and so when it is renewed */
 
+/*
+ * The certificate of a record whose names changed, served for the names
+ * it was for until one for the new names is got
+ */
+
+static void
+ngx_http_swarm_ca_keep(json_t *rec, json_t *old)
+{
+    json_t      *served;
+    ngx_uint_t   i;
+
+    static const char  *keys[] = { "cert", "key", "issuer", "not_before",
+                                   "not_after" };
+
+    if (old == NULL || json_object_get(old, "cert") == NULL
+        || json_integer_value(json_object_get(old, "not_after"))
+           <= ngx_time())
+    {
+        return;
+    }
+
+    served = json_object_get(old, "served");
+
+    if (served == NULL) {
+        served = json_object_get(old, "names");
+    }
+
+    ngx_http_swarm_ca_set(rec, "served", json_incref(served));
+
+    for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        ngx_http_swarm_ca_set(rec, keys[i],
+                              json_incref(json_object_get(old, keys[i])));
+    }
+}
+
+
 static void
 ngx_http_swarm_ca_info(json_t *rec, ngx_http_swarm_pki_info_t *info)
 {
+    json_object_del(rec, "served");
+
     ngx_http_swarm_ca_set(rec, "issuer", json_string(info->issuer));
     ngx_http_swarm_ca_set(rec, "not_before", json_integer(info->not_before));
     ngx_http_swarm_ca_set(rec, "not_after", json_integer(info->not_after));

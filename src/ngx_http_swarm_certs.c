@@ -40,6 +40,7 @@ typedef struct {
 } ngx_http_swarm_certs_t;
 
 
+static json_t *ngx_http_swarm_certs_served(json_t *rec);
 static ngx_int_t ngx_http_swarm_certs_build(ngx_http_swarm_certs_t *copy,
     json_t *certs, ngx_log_t *log);
 static int ngx_libc_cdecl ngx_http_swarm_certs_cmp(const void *a,
@@ -121,6 +122,22 @@ ngx_http_swarm_certs_update(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
 
 
 /*
+ * The names a record's certificate is served for: those it was got for
+ * while a record whose names changed waits for a new one
+ */
+
+static json_t *
+ngx_http_swarm_certs_served(json_t *rec)
+{
+    json_t  *served;
+
+    served = json_object_get(rec, "served");
+
+    return served ? served : json_object_get(rec, "names");
+}
+
+
+/*
  * The certificates parsed, their keys dropped from the JSON kept for
  * status, and their names sorted
  */
@@ -151,7 +168,7 @@ ngx_http_swarm_certs_build(ngx_http_swarm_certs_t *copy, json_t *certs,
     n = 0;
 
     json_object_foreach(certs, main, rec) {
-        n += json_array_size(json_object_get(rec, "names"));
+        n += json_array_size(ngx_http_swarm_certs_served(rec));
     }
 
     copy->names = ngx_pcalloc(copy->pool,
@@ -185,7 +202,7 @@ ngx_http_swarm_certs_build(ngx_http_swarm_certs_t *copy, json_t *certs,
             continue;
         }
 
-        json_array_foreach(json_object_get(rec, "names"), i, name) {
+        json_array_foreach(ngx_http_swarm_certs_served(rec), i, name) {
             copy->names[copy->nnames].name.data =
                                            (u_char *) json_string_value(name);
             copy->names[copy->nnames].name.len = json_string_length(name);

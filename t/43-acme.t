@@ -299,6 +299,34 @@ ok(wait_for(sub { (served('c.test'))[1] eq 'c.test' }, 60),
     'tried again: c.test gets its own');
 is($t->status->{certificates}{'c.test'}{state}, 'valid', 'valid');
 
+# a router whose names change: its certificate stays served for the
+# names it was for while one for them all is ordered (the order fails:
+# x.test is where Pebble cannot connect), and is taken again from the
+# storage, with no order, once the names are back
+
+my ($svc_b) = grep { $_->{Spec}{Name} eq 'b' } @services;
+my $rule_b = \$svc_b->{Spec}{Labels}{'traefik.http.routers.b.rule'};
+my $serial_b = serial('b.test');
+challtest('add-a', '{"host":"x.test","addresses":["127.0.0.2"]}');
+$$rule_b = 'Host(`b.test`) || Host(`x.test`)';
+$t->state({ services => \@services, tasks => \@tasks });
+
+ok(wait_for(sub { ($t->status->{certificates}{'b.test'}{state} // '')
+    eq 'failed' }, 30), 'b.test and x.test: the order fails');
+is(serial('b.test'), $serial_b, 'b.test still served its certificate');
+is((served('x.test'))[1], 'default.invalid', 'x.test the server\'s own');
+is_deeply($t->status->{certificates}{'b.test'}{served}, [ 'b.test' ],
+    'status: served for b.test');
+
+my $orders_b = orders();
+$$rule_b = 'Host(`b.test`)';
+$t->state({ services => \@services, tasks => \@tasks });
+ok(wait_for(sub { ($t->status->{certificates}{'b.test'}{state} // '')
+    eq 'valid' }, 10), 'b.test alone again: valid');
+is(serial('b.test'), $serial_b, 'the same certificate');
+is(orders(), $orders_b, 'with no order');
+challtest('clear-a', '{"host":"x.test"}');
+
 # a restart takes the certificates from the storage: no new order
 
 sub orders { scalar(() = $t->read_file('pebble.out') =~ m{POST /order-plz}g) }
