@@ -982,12 +982,12 @@ json_t *ngx_http_swarm_acme_finalize_payload(const unsigned char *der,
     size_t len);
 int ngx_http_swarm_acme_pem_chain(const char *text, size_t len,
     size_t *start, size_t *size, int max);
-int ngx_http_swarm_acme_name_check(const char *name, char *err,
-    size_t errlen);
-json_t *ngx_http_swarm_acme_wanted(const ngx_http_swarm_routed_t *routed,
-    size_t n, ngx_http_swarm_report_t *report);
 long long ngx_http_swarm_acme_renew_at(long long not_before,
     long long not_after);
+
+json_t *ngx_http_swarm_wanted(const ngx_http_swarm_routed_t *routed,
+    size_t n, ngx_http_swarm_report_t *report);
+int ngx_http_swarm_wanted_name(const char *name, char *err, size_t errlen);
 
 
 #endif /* _NGX_HTTP_SWARM_LIB_H_INCLUDED_ */

@@ -655,7 +655,7 @@ typedef struct {
 
     /*
      * in worker 0, the certificates the last refresh's routes ask for
-     * (ngx_http_swarm_acme_wanted()'s), and a count bumped as they change
+     * (ngx_http_swarm_wanted()'s), and a count bumped as they change
      */
     json_t                     *wanted;
     ngx_uint_t                  wanted_changes;

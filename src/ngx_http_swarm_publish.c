@@ -213,10 +213,8 @@ ngx_http_swarm_publish_wanted(ngx_http_swarm_publish_t *pub)
         return;
     }
 
-    wanted = ngx_http_swarm_acme_wanted(pub->svcs->routed,
-                                        pub->svcs->nrouted,
-                                        ngx_http_swarm_notes_report(
-                                            pub->notes));
+    wanted = ngx_http_swarm_wanted(pub->svcs->routed, pub->svcs->nrouted,
+                                   ngx_http_swarm_notes_report(pub->notes));
     if (wanted == NULL) {
         return;
     }

@@ -93,7 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 300) {
         memcpy(b64, data, size);
         b64[size] = '\0';
-        (void) ngx_http_swarm_acme_name_check(b64, err, sizeof(err));
+        (void) ngx_http_swarm_wanted_name(b64, err, sizeof(err));
     }
 
     return 0;

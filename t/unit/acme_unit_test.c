@@ -4,8 +4,8 @@
  *
  * Unit tests (cmocka) of lib/ngx_http_swarm_acme.c: a CA's directory,
  * order, authorization and problem documents (as Pebble and RFC 8555
- * write them), base64url, the JWS of a request, PEM chains, the names
- * a certificate is ordered for, and when it is renewed.
+ * write them), base64url, the JWS of a request, PEM chains, and when
+ * a certificate is renewed.
  */
 
 
@@ -412,45 +412,9 @@ test_pem_chain(void **state)
 
 
 static void
-test_names(void **state)
+test_renew(void **state)
 {
-    char  err[256];
-
     (void) state;
-
-    assert_int_equal(ngx_http_swarm_acme_name_check("a.test", err,
-                                                    sizeof(err)), 0);
-    assert_int_equal(ngx_http_swarm_acme_name_check("x-1.b2.example.com",
-                                                    err, sizeof(err)), 0);
-
-    assert_int_equal(ngx_http_swarm_acme_name_check("*.a.test", err,
-                                                    sizeof(err)), -1);
-    assert_string_equal(err, "a wildcard needs the DNS-01 challenge, "
-                        "which is not run here");
-
-    assert_int_equal(ngx_http_swarm_acme_name_check("10.0.0.1", err,
-                                                    sizeof(err)), -1);
-    assert_string_equal(err, "an IP address");
-
-    assert_int_equal(ngx_http_swarm_acme_name_check("localhost", err,
-                                                    sizeof(err)), -1);
-    assert_string_equal(err, "not a host name a certificate can be "
-                        "ordered for");
-
-    assert_int_equal(ngx_http_swarm_acme_name_check("a..test", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("a-.test", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("-a.test", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("a.test.", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("A.test", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("a_b.test", err,
-                                                    sizeof(err)), -1);
-    assert_int_equal(ngx_http_swarm_acme_name_check("", err,
-                                                    sizeof(err)), -1);
 
     /* a third of the lifetime left: 90 days, renewed after 60 */
 
@@ -467,83 +431,6 @@ test_names(void **state)
 }
 
 
-/* the certificates routes ask for, and the names left out, reported */
-
-static void
-test_wanted(void **state)
-{
-    char                      err[256];
-    json_t                   *w;
-    report_log_t              log;
-    ngx_http_swarm_routed_t   rt[4];
-    ngx_http_swarm_report_t   report = { report_handler, &log };
-
-    (void) state;
-
-    memset(rt, 0, sizeof(rt));
-    memset(&log, 0, sizeof(log));
-
-    assert_int_equal(ngx_http_swarm_rule_parse(S(
-        "Host(`A.test`) || (Host(`www.a.test`) && Path(`/x`))"
-        " || Host(`a.test`) || Host(`*.a.test`)"),
-        &rt[0].spec.rule, err, sizeof(err)), 0);
-    strcpy(rt[0].spec.certresolver, "le");
-    strcpy(rt[0].spec.router, "a");
-    strcpy(rt[0].service, "app");
-
-    /* tls.domains before the rule's; the same first name again: ignored */
-
-    assert_int_equal(ngx_http_swarm_rule_parse(S("Host(`b.test`)"),
-                     &rt[1].spec.rule, err, sizeof(err)), 0);
-    strcpy(rt[1].spec.certresolver, "other");
-    strcpy(rt[1].spec.domains, "a.test,10.0.0.1,c.test");
-
-    /* no resolver; dropped; no name left */
-
-    assert_int_equal(ngx_http_swarm_rule_parse(S("Host(`d.test`)"),
-                     &rt[2].spec.rule, err, sizeof(err)), 0);
-    rt[3] = rt[2];
-    rt[3].dropped = 1;
-    strcpy(rt[3].spec.certresolver, "le");
-
-    w = ngx_http_swarm_acme_wanted(rt, 4, &report);
-    assert_int_equal(json_object_size(w), 1);
-    assert_string_equal(json_string_value(json_object_get(
-                            json_object_get(w, "a.test"), "resolver")), "le");
-    assert_int_equal(json_array_size(json_object_get(
-                            json_object_get(w, "a.test"), "names")), 2);
-    assert_string_equal(json_string_value(json_array_get(json_object_get(
-                            json_object_get(w, "a.test"), "names"), 1)),
-                        "www.a.test");
-    assert_int_equal(log.calls, 2);
-    assert_string_equal(log.msg, "no certificate for \"10.0.0.1\": an IP "
-                        "address; the server's own is served");
-    json_decref(w);
-
-    memset(&log, 0, sizeof(log));
-    rt[1].spec.domains[0] = '\0';
-    rt[1].spec.rule.nhosts = 0;
-    w = ngx_http_swarm_acme_wanted(&rt[1], 1, &report);
-    assert_int_equal(json_object_size(w), 0);
-    assert_string_equal(log.msg, "no certificate from \"other\": no host "
-                        "name to order one for");
-    json_decref(w);
-
-    memset(&log, 0, sizeof(log));
-    w = ngx_http_swarm_acme_wanted(rt, 1, &report);
-    assert_string_equal(log.msg, "router \"a\": no certificate for "
-                        "\"*.a.test\": a wildcard needs the DNS-01 "
-                        "challenge, which is not run here; the server's own "
-                        "is served");
-    json_decref(w);
-
-    rt[1].spec.rule.nhosts = 1;
-    ngx_http_swarm_rule_free(&rt[0].spec.rule);
-    ngx_http_swarm_rule_free(&rt[1].spec.rule);
-    ngx_http_swarm_rule_free(&rt[2].spec.rule);
-}
-
-
 int
 main(void)
 {
@@ -555,8 +442,7 @@ main(void)
         cmocka_unit_test(test_base64url),
         cmocka_unit_test(test_jws),
         cmocka_unit_test(test_pem_chain),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_wanted),
+        cmocka_unit_test(test_renew),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
