@@ -319,6 +319,12 @@ ngx_http_swarm_sticky(ngx_conf_t *cf, ngx_command_t *cmd, void *conf)
         return NGX_CONF_ERROR;
     }
 
+    if (ngx_http_swarm_routing_cookie_attrs(&scf->cookie, cf->pool)
+        != NGX_OK)
+    {
+        return NGX_CONF_ERROR;
+    }
+
     if (hmac) {
         return ngx_http_swarm_key_read(cf, &file, &scf->key);
     }
@@ -934,39 +940,47 @@ static ngx_int_t
 ngx_http_swarm_sticky_set_cookie(ngx_http_swarm_sticky_data_t *sd,
     u_char *value)
 {
-    u_char                   *p;
-    size_t                    len, vlen;
-    ngx_table_elt_t          *h;
-    ngx_http_request_t       *r;
-    ngx_http_swarm_cookie_t   ck;
+    u_char                         *p, *q;
+    size_t                          len, nlen, vlen;
+    ngx_uint_t                      secure;
+    ngx_table_elt_t                *h;
+    ngx_http_request_t             *r;
+    const ngx_http_swarm_cookie_t  *ck;
 
     r = sd->request;
-    ck = *sd->backend->cookie;
-
-#if (NGX_HTTP_SSL)
+    ck = sd->backend->cookie;
 
     /* Secure, unless told otherwise, where the visitor came over TLS */
 
-    if (ck.auto_secure && r->connection->ssl) {
-        ck.secure = 1;
+    secure = 0;
+
+#if (NGX_HTTP_SSL)
+
+    if (ck->auto_secure && r->connection->ssl) {
+        secure = 1;
     }
 
 #endif
 
     /* the response is the visitor's: no shared cache keeps it */
 
-    sd->ctx->nocache = ck.nocache;
+    sd->ctx->nocache = ck->nocache;
 
+    /* NAME=VALUE, then what follows the value, made once */
+
+    nlen = ngx_strlen(ck->name);
     vlen = ngx_strlen(value);
-    len = ngx_http_swarm_cookie_format(NULL, 0, &ck, (char *) value, vlen);
+    len = nlen + 1 + vlen + ck->attrs_len[secure];
 
-    p = ngx_pnalloc(r->pool, len + 1);
+    p = ngx_pnalloc(r->pool, len);
     if (p == NULL) {
         return NGX_ERROR;
     }
 
-    (void) ngx_http_swarm_cookie_format(p, len + 1, &ck, (char *) value,
-                                        vlen);
+    q = ngx_cpymem(p, ck->name, nlen);
+    *q++ = '=';
+    q = ngx_cpymem(q, value, vlen);
+    ngx_memcpy(q, ck->attrs[secure], ck->attrs_len[secure]);
 
     h = sd->set_cookie;
 

@@ -9,7 +9,6 @@
  */
 
 
-#include <stdio.h>
 #include <string.h>
 
 #include "ngx_http_swarm_lib.h"
@@ -17,6 +16,8 @@
 
 static uint32_t ngx_http_swarm_value_hash(const unsigned char *key,
     size_t len);
+static size_t ngx_http_swarm_cookie_put(unsigned char *buf, size_t size,
+    size_t n, const char *s, size_t len);
 
 
 static uint32_t
@@ -207,35 +208,82 @@ ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
 }
 
 
-/* like snprintf(): returns the length the whole value needs */
+/*
+ * What follows a cookie's value: "; Path=/; Max-Age=60; Secure;
+ * HttpOnly; SameSite=Lax" as far as the cookie has them, "; Secure"
+ * where secure is given.  Like snprintf(): the length it needs is
+ * returned, what fits is written with a NUL.  Made of copies: made once
+ * a cookie, it was four snprintf() calls in every new visitor's
+ * request, most of what the module cost it.
+ */
 
 size_t
-ngx_http_swarm_cookie_format(unsigned char *buf, size_t size,
-    const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen)
+ngx_http_swarm_cookie_attrs(unsigned char *buf, size_t size,
+    const ngx_http_swarm_cookie_t *ck, unsigned secure)
 {
-    int  n;
+    char           num[24], *p;
+    size_t         n;
+    unsigned long  age;
 
-    n = snprintf((char *) buf, size, "%s=%.*s%s%s%s%s",
-                 ck->name, (int) vlen, value,
-                 ck->path ? "; Path=" : "", ck->path ? ck->path : "",
-                 ck->domain ? "; Domain=" : "", ck->domain ? ck->domain : "");
+    n = 0;
 
-    if (n < 0) {
-        return 0;
+    if (ck->path) {
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; Path=", 7);
+        n = ngx_http_swarm_cookie_put(buf, size, n, ck->path,
+                                      strlen(ck->path));
+    }
+
+    if (ck->domain) {
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; Domain=", 9);
+        n = ngx_http_swarm_cookie_put(buf, size, n, ck->domain,
+                                      strlen(ck->domain));
     }
 
     if (ck->max_age >= 0) {
-        n += snprintf((size_t) n < size ? (char *) buf + n : NULL,
-                      (size_t) n < size ? size - n : 0,
-                      "; Max-Age=%ld", ck->max_age);
+        p = num + sizeof(num);
+        age = (unsigned long) ck->max_age;
+
+        do {
+            *--p = (char) ('0' + age % 10);
+            age /= 10;
+        } while (age);
+
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; Max-Age=", 10);
+        n = ngx_http_swarm_cookie_put(buf, size, n, p,
+                                      num + sizeof(num) - p);
     }
 
-    n += snprintf((size_t) n < size ? (char *) buf + n : NULL,
-                  (size_t) n < size ? size - n : 0, "%s%s%s%s",
-                  ck->secure ? "; Secure" : "",
-                  ck->httponly ? "; HttpOnly" : "",
-                  ck->samesite ? "; SameSite=" : "",
-                  ck->samesite ? ck->samesite : "");
+    if (secure) {
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; Secure", 8);
+    }
 
-    return (size_t) n;
+    if (ck->httponly) {
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; HttpOnly", 10);
+    }
+
+    if (ck->samesite) {
+        n = ngx_http_swarm_cookie_put(buf, size, n, "; SameSite=", 11);
+        n = ngx_http_swarm_cookie_put(buf, size, n, ck->samesite,
+                                      strlen(ck->samesite));
+    }
+
+    if (size) {
+        buf[n < size ? n : size - 1] = '\0';
+    }
+
+    return n;
+}
+
+
+/* len bytes at n of the value, as far as they fit before the NUL */
+
+static size_t
+ngx_http_swarm_cookie_put(unsigned char *buf, size_t size, size_t n,
+    const char *s, size_t len)
+{
+    if (n + 1 < size) {
+        memcpy(buf + n, s, len < size - n - 1 ? len : size - n - 1);
+    }
+
+    return n + len;
 }

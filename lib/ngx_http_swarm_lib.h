@@ -726,6 +726,14 @@ typedef struct {
     /* Secure where the request came over TLS; Cache-Control: private */
     unsigned                   auto_secure:1;
     unsigned                   nocache:1;
+
+    /*
+     * what follows the value, made once by the cookie's owner
+     * (ngx_http_swarm_cookie_attrs()): [0] as the cookie is, [1] with
+     * "; Secure"; NULL where not made
+     */
+    const unsigned char       *attrs[2];
+    size_t                     attrs_len[2];
 } ngx_http_swarm_cookie_t;
 
 
@@ -953,8 +961,8 @@ int ngx_http_swarm_cookie_scan(const unsigned char *hdr, size_t len,
     const unsigned char *name, size_t nlen, const unsigned char **value,
     size_t *vlen);
 int ngx_http_swarm_cookie_valid(const unsigned char *value, size_t len);
-size_t ngx_http_swarm_cookie_format(unsigned char *buf, size_t size,
-    const ngx_http_swarm_cookie_t *ck, const char *value, size_t vlen);
+size_t ngx_http_swarm_cookie_attrs(unsigned char *buf, size_t size,
+    const ngx_http_swarm_cookie_t *ck, unsigned secure);
 
 int ngx_http_swarm_acme_status(const char *s);
 int ngx_http_swarm_acme_problem(const char *data, size_t len, char *out,

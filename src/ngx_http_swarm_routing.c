@@ -477,6 +477,37 @@ ngx_http_swarm_routing_cookie(ngx_http_swarm_upstream_t *up,
         ck->domain = json_string_value(v);
     }
 
+    return ngx_http_swarm_routing_cookie_attrs(ck, pool);
+}
+
+
+/*
+ * What follows a cookie's value in its Set-Cookie, made once for every
+ * request: as the cookie is, and with "; Secure" for requests over TLS
+ */
+
+ngx_int_t
+ngx_http_swarm_routing_cookie_attrs(ngx_http_swarm_cookie_t *ck,
+    ngx_pool_t *pool)
+{
+    u_char      *p;
+    size_t       len;
+    ngx_uint_t   secure;
+
+    for (secure = 0; secure < 2; secure++) {
+        len = ngx_http_swarm_cookie_attrs(NULL, 0, ck, ck->secure || secure);
+
+        p = ngx_pnalloc(pool, len + 1);
+        if (p == NULL) {
+            return NGX_ERROR;
+        }
+
+        (void) ngx_http_swarm_cookie_attrs(p, len + 1, ck,
+                                           ck->secure || secure);
+        ck->attrs[secure] = p;
+        ck->attrs_len[secure] = len;
+    }
+
     return NGX_OK;
 }
 

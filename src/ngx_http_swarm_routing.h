@@ -25,6 +25,8 @@ ngx_http_swarm_backend_t *ngx_http_swarm_routing_find(
 json_t *ngx_http_swarm_routing_status(ngx_http_swarm_view_t *view);
 const char *ngx_http_swarm_routing_name(ngx_http_swarm_view_t *view,
     ngx_uint_t route);
+ngx_int_t ngx_http_swarm_routing_cookie_attrs(ngx_http_swarm_cookie_t *ck,
+    ngx_pool_t *pool);
 
 
 #endif /* _NGX_HTTP_SWARM_ROUTING_H_INCLUDED_ */

@@ -73,8 +73,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ck.path = "/";
         ck.max_age = -1;
 
-        len = ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck,
-                                           peers[k].ip, vlen);
+        len = ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 1);
         if (len >= sizeof(buf) || strchr((char *) buf, '\r')
             || strchr((char *) buf, '\n'))
         {

@@ -156,11 +156,14 @@ test_cookie_valid(void **state)
 
 
 static void
-test_cookie_format(void **state)
+test_cookie_attrs(void **state)
 {
-    u_char                   buf[256];
-    size_t                   n;
+    u_char                   buf[256], ref[256];
+    size_t                   n, size;
     ngx_http_swarm_cookie_t  ck;
+
+    static const char  all[] = "; Path=/shop; Domain=.example.com; "
+                               "Max-Age=3600; Secure; HttpOnly; SameSite=Lax";
 
     (void) state;
 
@@ -169,43 +172,54 @@ test_cookie_format(void **state)
     ck.path = "/";
     ck.max_age = -1;
 
-    n = ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "10.0.2.7", 8);
-    assert_string_equal((char *) buf, "route=10.0.2.7; Path=/");
-    assert_int_equal(n, strlen((char *) buf));
+    n = ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 0);
+    assert_string_equal((char *) buf, "; Path=/");
+    assert_int_equal(n, 8);
 
-    ck.name = "srv";
     ck.path = "/shop";
     ck.domain = ".example.com";
     ck.max_age = 3600;
-    ck.secure = 1;
     ck.httponly = 1;
     ck.samesite = "Lax";
 
-    n = ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "10.0.2.7", 8);
-    assert_string_equal((char *) buf,
-                        "srv=10.0.2.7; Path=/shop; Domain=.example.com; "
-                        "Max-Age=3600; Secure; HttpOnly; SameSite=Lax");
+    n = ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 0);
+    assert_string_equal((char *) buf, "; Path=/shop; Domain=.example.com; "
+                        "Max-Age=3600; HttpOnly; SameSite=Lax");
     assert_int_equal(n, strlen((char *) buf));
 
-    /* the size is reported whatever the buffer, as snprintf() does */
+    n = ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 1);
+    assert_string_equal((char *) buf, all);
+    assert_int_equal(n, sizeof(all) - 1);
 
-    assert_int_equal(ngx_http_swarm_cookie_format(NULL, 0, &ck, "10.0.2.7",
-                                                  8),
-                     n);
-    assert_int_equal(ngx_http_swarm_cookie_format(buf, 10, &ck, "10.0.2.7",
-                                                  8),
-                     n);
-    assert_string_equal((char *) buf, "srv=10.0.");
+    /* the size is reported whatever the buffer, and each cut as snprintf() */
+
+    assert_int_equal(ngx_http_swarm_cookie_attrs(NULL, 0, &ck, 1), n);
+
+    for (size = 0; size <= n + 1; size++) {
+        memset(buf, 'x', sizeof(buf));
+        memset(ref, 'x', sizeof(ref));
+        assert_int_equal(ngx_http_swarm_cookie_attrs(buf, size, &ck, 1), n);
+        (void) snprintf((char *) ref, size, "%s", all);
+        assert_memory_equal(buf, ref, sizeof(buf));
+    }
+
+    ck.max_age = 2147483647;
+    ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 0);
+    assert_non_null(strstr((char *) buf, "; Max-Age=2147483647; "));
 
     ck.max_age = 0;
     ck.path = NULL;
     ck.domain = NULL;
-    ck.secure = 0;
     ck.httponly = 0;
     ck.samesite = NULL;
 
-    ngx_http_swarm_cookie_format(buf, sizeof(buf), &ck, "fd00::7", 7);
-    assert_string_equal((char *) buf, "srv=fd00::7; Max-Age=0");
+    ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 0);
+    assert_string_equal((char *) buf, "; Max-Age=0");
+
+    ck.max_age = -1;
+    assert_int_equal(ngx_http_swarm_cookie_attrs(buf, sizeof(buf), &ck, 0),
+                     0);
+    assert_string_equal((char *) buf, "");
 }
 
 
@@ -216,7 +230,7 @@ main(void)
         cmocka_unit_test(test_index),
         cmocka_unit_test(test_cookie_scan),
         cmocka_unit_test(test_cookie_valid),
-        cmocka_unit_test(test_cookie_format),
+        cmocka_unit_test(test_cookie_attrs),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
