@@ -209,21 +209,22 @@ fuzz: $(BUILD)/fuzz/fuzz_docker $(BUILD)/fuzz/fuzz_cookie \
 # t/bench/scale.pl: the same module with 10,000 tasks (bench-scale),
 # t/bench/tls.pl: a TLS handshake with a swarm_tls certificate against
 # the same in ssl_certificate (bench-tls), and
-# t/bench/route-instr.pl: instructions per request under callgrind, one
-# router alone, beside 1,000 others and beside 20 HostRegexp routers
-# (bench-instr)
+# t/bench/instr.pl: instructions per request under callgrind, against
+# nginx's static round robin (and stock nginx's sticky cookie, given
+# NGINX_STICKY=), for swarm_service, metrics, routes and each
+# middleware, and per TLS handshake (bench-instr)
 bench: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/bench.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/scale.pl
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/tls.pl
-	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)
+	NGINX_BIN=$(NGINX_BIN) perl t/bench/instr.pl $(MODULE)
 
 bench-tls: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/tls.pl
 
 bench-instr: bench-deps
-	NGINX_BIN=$(NGINX_BIN) perl t/bench/route-instr.pl $(MODULE)
+	NGINX_BIN=$(NGINX_BIN) perl t/bench/instr.pl $(MODULE)
 
 bench-routed: bench-deps
 	SWARM_MODULE=$(MODULE) NGINX_BIN=$(NGINX_BIN) perl t/bench/routed.pl
