@@ -885,8 +885,14 @@ int ngx_http_swarm_cond_address(const char *s);
 ngx_http_swarm_routes_t *ngx_http_swarm_routes_build(
     const ngx_http_swarm_route_t *routes, size_t n, unsigned order,
     ngx_http_swarm_report_t *report);
+/* the longest host name a route is looked up for */
+#define NGX_HTTP_SWARM_HOST_LEN  253
+
 long ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     const char *host, size_t hlen, const char *path, size_t plen,
+    const ngx_http_swarm_test_t *test);
+long ngx_http_swarm_routes_find_name(const ngx_http_swarm_routes_t *t,
+    const char *name, size_t hlen, const char *path, size_t plen,
     const ngx_http_swarm_test_t *test);
 size_t ngx_http_swarm_routes_path(const unsigned char *raw, size_t len,
     unsigned char *out);

@@ -29,9 +29,6 @@
 #include "ngx_http_swarm_lib.h"
 
 
-#define NGX_HTTP_SWARM_HOST_LEN      253
-
-
 /*
  * A host name (or none) and a path of a route: one for each host name
  * of each of its matches.
@@ -75,9 +72,14 @@ struct ngx_http_swarm_routes_s {
     const ngx_http_swarm_route_t  *routes;
     unsigned                   order;
 
-    /* "**.suffix" keys of wildcards of any depth, and whether any */
+    /*
+     * "**.suffix" keys of wildcards of any depth, and whether any; and
+     * whether any "*.suffix" key of one label: a lookup skips those
+     * there are none of
+     */
     char                      *names;
     unsigned                   deep;
+    unsigned                   wild;
     ngx_http_swarm_entry_t    *entries;
     size_t                     nentries;
     ngx_http_swarm_key_host_t *keys;
@@ -199,6 +201,9 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
                     e->host = name;
                     name += strlen(name) + 1;
                     t->deep = 1;
+
+                } else if (e->host[0] == '*') {
+                    t->wild = 1;
                 }
 
                 e->hlen = strlen(e->host);
@@ -390,12 +395,9 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
     const char *host, size_t hlen, const char *path, size_t plen,
     const ngx_http_swarm_test_t *test)
 {
-    long                     best;
-    size_t                   i;
-    char                     name[NGX_HTTP_SWARM_HOST_LEN];
-    char                     wild[NGX_HTTP_SWARM_HOST_LEN + 2];
-    const char              *colon;
-    ngx_http_swarm_lookup_t  lk;
+    size_t       i;
+    char         name[NGX_HTTP_SWARM_HOST_LEN];
+    const char  *colon;
 
     if (host == NULL) {
         hlen = 0;
@@ -430,6 +432,27 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
                   ? (char) (host[i] - 'A' + 'a') : host[i];
     }
 
+    return ngx_http_swarm_routes_find_name(t, name, hlen, path, plen, test);
+}
+
+
+/*
+ * The same, for a host already as Traefik has it (nginx's, once
+ * validated, but for an IPv6 address's brackets): in lower case,
+ * without a port or a trailing dot, at most NGX_HTTP_SWARM_HOST_LEN
+ */
+
+long
+ngx_http_swarm_routes_find_name(const ngx_http_swarm_routes_t *t,
+    const char *name, size_t hlen, const char *path, size_t plen,
+    const ngx_http_swarm_test_t *test)
+{
+    long                     best;
+    size_t                   i;
+    char                     wild[NGX_HTTP_SWARM_HOST_LEN + 2];
+    const char              *colon;
+    ngx_http_swarm_lookup_t  lk;
+
     lk.host = name;
     lk.hlen = hlen;
     lk.path = path;
@@ -444,9 +467,9 @@ ngx_http_swarm_routes_find(const ngx_http_swarm_routes_t *t,
                                                                     hlen),
                                           -1, &lk);
 
-        colon = memchr(name, '.', hlen);
-
         /* "*.b.c" for "a.b.c": one label */
+
+        colon = t->wild ? memchr(name, '.', hlen) : NULL;
 
         if (colon) {
             wild[0] = '*';

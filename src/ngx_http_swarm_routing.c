@@ -628,7 +628,7 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
 {
     long                       k;
     u_char                    *q;
-    ngx_str_t                  path;
+    ngx_str_t                  path, *host;
     ngx_http_swarm_test_t      test;
     ngx_http_swarm_routing_t  *routing;
 
@@ -666,10 +666,19 @@ ngx_http_swarm_routing_find(ngx_http_swarm_view_t *view,
     test.test = ngx_http_swarm_match_test;
     test.data = r;
 
-    k = ngx_http_swarm_routes_find(routing->tables[table],
-                                   (char *) r->headers_in.server.data,
-                                   r->headers_in.server.len,
-                                   (char *) path.data, path.len, &test);
+    /* nginx's validated host: lower case, no port, no trailing dot */
+
+    host = &r->headers_in.server;
+
+    k = (host->len && host->data[0] != '['
+         && host->len <= NGX_HTTP_SWARM_HOST_LEN)
+        ? ngx_http_swarm_routes_find_name(routing->tables[table],
+                                          (char *) host->data, host->len,
+                                          (char *) path.data, path.len,
+                                          &test)
+        : ngx_http_swarm_routes_find(routing->tables[table],
+                                     (char *) host->data, host->len,
+                                     (char *) path.data, path.len, &test);
 
     ngx_log_debug3(NGX_LOG_DEBUG_HTTP, r->connection->log, 0,
                    "swarm route: host \"%V\" path \"%V\": %l",
