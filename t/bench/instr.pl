@@ -298,7 +298,7 @@ sub measure {
 
     my $c = IO::Socket::INET->new("127.0.0.1:$p") or die "connect: $!\n";
     my $set = requests($c, 200, undef, $header, $status);
-    die "$name: no cookie set\n" if $cookie && !$set;
+    die "$name: no cookie set\n" if $cookie && !$set && $status == 200;
 
     # a returning visitor's cookie: the one set, or one a proxy with
     # no sticky cookie ignores, as visitors send it all the same
