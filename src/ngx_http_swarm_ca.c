@@ -735,8 +735,6 @@ ngx_http_swarm_ca_token(ngx_http_swarm_order_t *o)
 }
 
 
-/* what a certificate says of itself, and so when it is renewed */
-
 /*
  * The certificate of a record whose names changed, served for the names
  * it was for until one for the new names is got
@@ -772,6 +770,8 @@ ngx_http_swarm_ca_keep(json_t *rec, json_t *old)
     }
 }
 
+
+/* what a certificate says of itself, and so when it is renewed */
 
 static void
 ngx_http_swarm_ca_info(json_t *rec, ngx_http_swarm_pki_info_t *info)
