@@ -20,6 +20,8 @@
 static void ngx_http_swarm_wanted_add(json_t *names,
     const ngx_http_swarm_routed_t *rt, const char *name, size_t len,
     ngx_http_swarm_report_t *report);
+static const char *ngx_http_swarm_wanted_who(
+    const ngx_http_swarm_routed_t *rt, char *buf, size_t size);
 
 
 /*
@@ -110,6 +112,7 @@ json_t *
 ngx_http_swarm_wanted(const ngx_http_swarm_routed_t *routed, size_t n,
     ngx_http_swarm_report_t *report)
 {
+    char                                who[NGX_HTTP_SWARM_NAME_LEN + 16];
     size_t                              i, h;
     json_t                             *wanted, *names, *main;
     const char                         *p, *end;
@@ -150,11 +153,10 @@ ngx_http_swarm_wanted(const ngx_http_swarm_routed_t *routed, size_t n,
 
         if (json_array_size(names) == 0) {
             ngx_http_swarm_text_report(report, rt->upstream, rt->service,
-                                       "%s%s%sno certificate from \"%s\": "
+                                       "%sno certificate from \"%s\": "
                                        "no host name to order one for",
-                                       rt->spec.router[0] ? "router \"" : "",
-                                       rt->spec.router,
-                                       rt->spec.router[0] ? "\": " : "",
+                                       ngx_http_swarm_wanted_who(rt, who,
+                                                                 sizeof(who)),
                                        spec->certresolver);
             json_decref(names);
             continue;
@@ -183,6 +185,7 @@ ngx_http_swarm_wanted_add(json_t *names,
     ngx_http_swarm_report_t *report)
 {
     char    host[NGX_HTTP_SWARM_ACME_HOST_LEN], err[NGX_HTTP_SWARM_ERR_LEN];
+    char    who[NGX_HTTP_SWARM_NAME_LEN + 16];
     size_t  i;
 
     if (len == 0) {
@@ -201,11 +204,10 @@ ngx_http_swarm_wanted_add(json_t *names,
 
     if (ngx_http_swarm_wanted_name(host, err, sizeof(err)) != 0) {
         ngx_http_swarm_text_report(report, rt->upstream, rt->service,
-                                   "%s%s%sno certificate for \"%s\": %s; "
+                                   "%sno certificate for \"%s\": %s; "
                                    "the server's own is served",
-                                   rt->spec.router[0] ? "router \"" : "",
-                                   rt->spec.router,
-                                   rt->spec.router[0] ? "\": " : "",
+                                   ngx_http_swarm_wanted_who(rt, who,
+                                                             sizeof(who)),
                                    host, err);
         return;
     }
@@ -219,4 +221,20 @@ ngx_http_swarm_wanted_add(json_t *names,
     if (json_array_size(names) < NGX_HTTP_SWARM_ACME_NAMES) {
         json_array_append_new(names, json_string(host));
     }
+}
+
+
+/* what a note of a router's begins with: "router \"NAME\": ", or "" */
+
+static const char *
+ngx_http_swarm_wanted_who(const ngx_http_swarm_routed_t *rt, char *buf,
+    size_t size)
+{
+    if (rt->spec.router[0] == '\0') {
+        return "";
+    }
+
+    snprintf(buf, size, "router \"%s\": ", rt->spec.router);
+
+    return buf;
 }
