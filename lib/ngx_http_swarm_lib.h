@@ -5,7 +5,9 @@
  * The pure layer, lib/: Docker JSON answers read an element at a time
  * (ngx_http_swarm_array.c) into the services matched
  * (ngx_http_swarm_services.c) and task sets (ngx_http_swarm_tasks.c),
- * task sets ordered and compared (ngx_http_swarm_set.c), routing rules
+ * the parsed tasks kept by the digest of their bytes, for the next
+ * worker to take (ngx_http_swarm_records.c), task sets ordered and
+ * compared (ngx_http_swarm_set.c), routing rules
  * (ngx_http_swarm_rule.c), the route of a Host and path
  * (ngx_http_swarm_routes.c), what labels say of routes
  * (ngx_http_swarm_labels.c), the cookie index, Cookie header scanning
@@ -26,6 +28,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 #include <jansson.h>
 
@@ -75,6 +78,31 @@ ngx_http_swarm_table_size(size_t n, size_t least)
     for (size = least; size < n * 2; size *= 2) { /* void */ }
 
     return size;
+}
+
+
+/* the hash of a key of such a table (a task ID, a host), 8 bytes a step */
+
+static inline uint64_t
+ngx_http_swarm_hash(const char *p, size_t len)
+{
+    size_t    i;
+    uint64_t  h, w;
+
+    h = 0x9e3779b97f4a7c15ULL ^ len;
+
+    for (i = 0; i + 8 <= len; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+
+    w = 0;
+    memcpy(&w, p + i, len - i);
+    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+
+    return h;
 }
 
 
@@ -158,6 +186,53 @@ typedef struct {
 /* the tasks answers read so far, with what they gave */
 
 typedef struct ngx_http_swarm_tasks_s  ngx_http_swarm_tasks_t;
+
+
+/* the network attachments a task may have, parsed */
+#define NGX_HTTP_SWARM_ATT_MAX       64
+
+extern const char  ngx_http_swarm_too_many_atts[];
+
+
+/* one network attachment of a task */
+
+typedef struct {
+    char                       name[NGX_HTTP_SWARM_NAME_LEN];
+    char                       id[NGX_HTTP_SWARM_ID_LEN];
+    char                       ip[NGX_HTTP_SWARM_IP_LEN];
+    uint8_t                    addr[16];
+    uint8_t                    family;
+    uint8_t                    named;
+    uint8_t                    long_name;
+    uint8_t                    ingress;
+} ngx_http_swarm_att_t;
+
+
+/*
+ * What a peer needs of one element of the tasks answer, known by the
+ * length and keyed digest of its bytes (ngx_http_swarm_digest()); an
+ * element too large to parse has a length of 0
+ */
+
+typedef struct ngx_http_swarm_task_s  ngx_http_swarm_task_t;
+
+struct ngx_http_swarm_task_s {
+    uint64_t                   digest[2];
+    size_t                     len;
+    ngx_http_swarm_att_t      *att;
+    size_t                     natt;
+    char                       sid[NGX_HTTP_SWARM_ID_LEN];
+    char                       tid[NGX_HTTP_SWARM_ID_LEN];
+    char                       node[NGX_HTTP_SWARM_ID_LEN];
+    uint32_t                   slot;
+    uint32_t                   since;
+    uint8_t                    state;
+    uint8_t                    used;
+    ngx_http_swarm_task_t     *same;
+
+    /* why a task of a selected service is no peer, to report */
+    const char                *why;
+};
 
 
 /*
@@ -770,6 +845,21 @@ int ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
 void ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
     size_t *reused);
 void ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t);
+void ngx_http_swarm_tasks_key(ngx_http_swarm_tasks_t *t,
+    const unsigned char *key);
+size_t ngx_http_swarm_tasks_save(ngx_http_swarm_tasks_t *t, size_t from,
+    size_t max, char *buf, size_t size);
+int ngx_http_swarm_tasks_load(ngx_http_swarm_tasks_t *t, const char *buf,
+    size_t len);
+
+void ngx_http_swarm_digest(const unsigned char *key, const char *p,
+    size_t len, uint64_t *out);
+size_t ngx_http_swarm_records_save(ngx_http_swarm_task_t **recs, size_t n,
+    int head, char *buf, size_t size);
+size_t ngx_http_swarm_records_first(const char *buf, size_t len);
+int ngx_http_swarm_records_read(const char *buf, size_t len, size_t *off,
+    ngx_http_swarm_task_t *rec, uint64_t *digest, size_t *rlen);
+void ngx_http_swarm_record_free(ngx_http_swarm_task_t *rec);
 uint32_t ngx_http_swarm_tasks_time(const char *s);
 
 json_t *ngx_http_swarm_services_filters(const ngx_http_swarm_selector_t *sel);

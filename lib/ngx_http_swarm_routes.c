@@ -95,7 +95,6 @@ static int ngx_http_swarm_entry_order(const ngx_http_swarm_routes_t *t,
     const ngx_http_swarm_entry_t *a, const ngx_http_swarm_entry_t *b);
 static int ngx_http_swarm_route_cmp(const ngx_http_swarm_route_t *a,
     const ngx_http_swarm_route_t *b);
-static uint32_t ngx_http_swarm_host_hash(const char *s, size_t len);
 static long ngx_http_swarm_routes_key(const ngx_http_swarm_routes_t *t,
     const char *host, size_t len);
 static long ngx_http_swarm_routes_best(const ngx_http_swarm_routes_t *t,
@@ -262,7 +261,7 @@ ngx_http_swarm_routes_build(const ngx_http_swarm_route_t *routes, size_t n,
             t->any = (long) t->nkeys;
 
         } else {
-            for (h = ngx_http_swarm_host_hash(e->host, e->hlen) & t->mask;
+            for (h = ngx_http_swarm_hash(e->host, e->hlen) & t->mask;
                  t->slots[h];
                  h = (h + 1) & t->mask)
             {
@@ -356,22 +355,6 @@ ngx_http_swarm_route_cmp(const ngx_http_swarm_route_t *a,
     }
 
     return (a > b) - (a < b);
-}
-
-
-static uint32_t
-ngx_http_swarm_host_hash(const char *s, size_t len)
-{
-    size_t    i;
-    uint32_t  h;
-
-    /* FNV-1a */
-
-    for (i = 0, h = 2166136261u; i < len; i++) {
-        h = (h ^ (unsigned char) s[i]) * 16777619u;
-    }
-
-    return h;
 }
 
 
@@ -549,7 +532,7 @@ ngx_http_swarm_routes_key(const ngx_http_swarm_routes_t *t,
     size_t                      h;
     ngx_http_swarm_key_host_t  *k;
 
-    for (h = ngx_http_swarm_host_hash(host, len) & t->mask;
+    for (h = ngx_http_swarm_hash(host, len) & t->mask;
          t->slots[h];
          h = (h + 1) & t->mask)
     {

@@ -5,9 +5,9 @@
  * Docker Engine API answers to task sets: which tasks of the services
  * matched (ngx_http_swarm_services.c) are peers and at what address (GET
  * /tasks), the answers read an element at a time
- * (ngx_http_swarm_array.c), kept from one refresh to the next so that
- * an unchanged task is not parsed again.  Pure: jansson and libc only,
- * no nginx, no I/O.
+ * (ngx_http_swarm_array.c), kept from one refresh to the next by the
+ * digest of their bytes so that an unchanged task is not parsed again.
+ * Pure: jansson and libc only, no nginx, no I/O.
  */
 
 
@@ -28,46 +28,6 @@
  * of an answer holds the worker long or takes much memory.
  */
 #define NGX_HTTP_SWARM_TASK_MAX       65536
-#define NGX_HTTP_SWARM_ATT_MAX        64
-
-
-
-/* one network attachment of a task */
-
-typedef struct {
-    char                       name[NGX_HTTP_SWARM_NAME_LEN];
-    char                       id[NGX_HTTP_SWARM_ID_LEN];
-    char                       ip[NGX_HTTP_SWARM_IP_LEN];
-    uint8_t                    addr[16];
-    uint8_t                    family;
-    uint8_t                    named;
-    uint8_t                    long_name;
-    uint8_t                    ingress;
-} ngx_http_swarm_att_t;
-
-
-/* what a peer needs of one element of the tasks answer, and its bytes */
-
-typedef struct ngx_http_swarm_task_s  ngx_http_swarm_task_t;
-
-struct ngx_http_swarm_task_s {
-    uint64_t                   hash;
-    size_t                     len;
-    char                      *bytes;
-    ngx_http_swarm_att_t      *att;
-    size_t                     natt;
-    char                       sid[NGX_HTTP_SWARM_ID_LEN];
-    char                       tid[NGX_HTTP_SWARM_ID_LEN];
-    char                       node[NGX_HTTP_SWARM_ID_LEN];
-    uint32_t                   slot;
-    uint32_t                   since;
-    uint8_t                    state;
-    uint8_t                    used;
-    ngx_http_swarm_task_t     *same;
-
-    /* why a task of a selected service is no peer, to report */
-    const char                *why;
-};
 
 
 /* the networks the running tasks of a service are attached to */
@@ -94,6 +54,16 @@ struct ngx_http_swarm_tasks_s {
     ngx_http_swarm_nets_t     *nets;
     size_t                     next;
     unsigned                   pass;
+    unsigned char              key[16];
+
+    /*
+     * the records a reload's previous worker 0 left, as an image, and
+     * the offsets of its records by digest (0: none, UINT32_MAX: taken)
+     */
+    const char                *image;
+    size_t                     image_len;
+    uint32_t                  *offsets;
+    size_t                     omask;
 };
 
 
@@ -121,11 +91,12 @@ static int ngx_http_swarm_task_peers(ngx_http_swarm_report_t *report,
 static int ngx_http_swarm_task_vip(ngx_http_swarm_report_t *report,
     ngx_http_swarm_task_t *rec, ngx_http_swarm_service_t *s,
     ngx_http_swarm_att_t *a, ngx_http_swarm_set_t *set);
-static void ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec);
 static void ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t);
 static int ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec,
-    uint64_t hash, const char *bytes, size_t len);
-static uint64_t ngx_http_swarm_bytes_hash(const char *p, size_t len);
+    const uint64_t *digest, size_t len);
+static ngx_http_swarm_task_t *ngx_http_swarm_tasks_image(
+    ngx_http_swarm_tasks_t *t, const uint64_t *digest, size_t len);
+static void ngx_http_swarm_tasks_image_free(ngx_http_swarm_tasks_t *t);
 
 
 /*
@@ -328,7 +299,7 @@ ngx_http_swarm_task_record(json_t *task, ngx_http_swarm_task_t *rec)
 
     if (json_array_size(atts) > NGX_HTTP_SWARM_ATT_MAX) {
         rec->state = 0;
-        rec->why = "has more than 64 network attachments";
+        rec->why = ngx_http_swarm_too_many_atts;
         return 0;
     }
 
@@ -517,23 +488,16 @@ ngx_http_swarm_tasks_destroy(ngx_http_swarm_tasks_t *t)
     }
 
     ngx_http_swarm_tasks_uncache(t);
+    ngx_http_swarm_tasks_image_free(t);
 
     for (i = 0; i < t->n; i++) {
-        ngx_http_swarm_task_free(t->tasks[i]);
+        ngx_http_swarm_record_free(t->tasks[i]);
     }
 
     free(t->tasks);
     free(t->byid);
     free(t->nets);
     free(t);
-}
-
-
-static void
-ngx_http_swarm_task_free(ngx_http_swarm_task_t *rec)
-{
-    free(rec->att);
-    free(rec);
 }
 
 
@@ -558,11 +522,11 @@ ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t)
 
         for (same = rec->same; same; same = next) {
             next = same->same;
-            ngx_http_swarm_task_free(same);
+            ngx_http_swarm_record_free(same);
         }
 
         if (!rec->used) {
-            ngx_http_swarm_task_free(rec);
+            ngx_http_swarm_record_free(rec);
         }
     }
 
@@ -573,9 +537,11 @@ ngx_http_swarm_tasks_uncache(ngx_http_swarm_tasks_t *t)
 
 
 /*
- * A new refresh: the records of the last one become a cache, keyed by
- * the bytes of their element, so that an unchanged task is not parsed
- * again.  Most tasks are the same from one answer to the next.
+ * A new refresh: the records of the last one (or those a reload's
+ * previous worker left, ngx_http_swarm_tasks_load()) become a cache,
+ * keyed by the digest of their element's bytes, so that an unchanged
+ * task is not parsed again.  Most tasks are the same from one answer to
+ * the next.
  */
 
 void
@@ -608,7 +574,7 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
         /* no cache: everything is parsed again */
 
         for (i = 0; i < t->n; i++) {
-            ngx_http_swarm_task_free(t->tasks[i]);
+            ngx_http_swarm_record_free(t->tasks[i]);
         }
 
         t->n = 0;
@@ -622,10 +588,11 @@ ngx_http_swarm_tasks_begin(ngx_http_swarm_tasks_t *t)
         rec->used = 0;
         rec->same = NULL;
 
-        for (j = rec->hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
-            if (ngx_http_swarm_task_is(t->cache[j], rec->hash, rec->bytes,
-                                       rec->len))
-            {
+        for (j = rec->digest[0] & t->mask;
+             t->cache[j];
+             j = (j + 1) & t->mask)
+        {
+            if (ngx_http_swarm_task_is(t->cache[j], rec->digest, rec->len)) {
                 break;
             }
         }
@@ -667,7 +634,7 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
     int                      rc;
     size_t                   k, j, elen, cap;
     json_t                  *task;
-    uint64_t                 hash;
+    uint64_t                 digest[2];
     const char              *elem;
     ngx_http_swarm_task_t   *rec, *same, **p;
 
@@ -698,25 +665,25 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
         /* too large to parse, or to keep for the next refresh */
 
         if (elen > NGX_HTTP_SWARM_TASK_MAX) {
-            rec = calloc(1, sizeof(ngx_http_swarm_task_t) + 1);
+            rec = calloc(1, sizeof(ngx_http_swarm_task_t));
             if (rec == NULL) {
                 goto nomem;
             }
 
             ngx_http_swarm_task_oversized(rec, elem);
-            rec->bytes = (char *) (rec + 1);
 
             t->tasks[t->n++] = rec;
             t->parsed++;
             continue;
         }
 
-        hash = ngx_http_swarm_bytes_hash(elem, elen);
+        ngx_http_swarm_digest(t->key, elem, elen, digest);
         rec = NULL;
 
         if (t->cache) {
-            for (j = hash & t->mask; t->cache[j]; j = (j + 1) & t->mask) {
-                if (ngx_http_swarm_task_is(t->cache[j], hash, elem, elen)) {
+            for (j = digest[0] & t->mask; t->cache[j]; j = (j + 1) & t->mask)
+            {
+                if (ngx_http_swarm_task_is(t->cache[j], digest, elen)) {
                     rec = t->cache[j];
                     break;
                 }
@@ -737,6 +704,10 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
             rec = same;
         }
 
+        if (rec == NULL && t->image) {
+            rec = ngx_http_swarm_tasks_image(t, digest, elen);
+        }
+
         if (rec) {
             rec->used = 1;
             t->tasks[t->n++] = rec;
@@ -750,13 +721,13 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
             return -1;
         }
 
-        rec = calloc(1, sizeof(ngx_http_swarm_task_t) + elen);
+        rec = calloc(1, sizeof(ngx_http_swarm_task_t));
 
         if (rec == NULL || ngx_http_swarm_task_record(task, rec) != 0) {
             json_decref(task);
 
             if (rec) {
-                ngx_http_swarm_task_free(rec);
+                ngx_http_swarm_record_free(rec);
             }
 
             goto nomem;
@@ -764,10 +735,9 @@ ngx_http_swarm_tasks_read(ngx_http_swarm_tasks_t *t, size_t max, char *err,
 
         json_decref(task);
 
-        rec->hash = hash;
+        rec->digest[0] = digest[0];
+        rec->digest[1] = digest[1];
         rec->len = elen;
-        rec->bytes = (char *) (rec + 1);
-        memcpy(rec->bytes, elem, elen);
 
         t->tasks[t->n++] = rec;
         t->parsed++;
@@ -820,7 +790,7 @@ ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
 
             len = strlen(rec->tid);
 
-            for (j = ngx_http_swarm_bytes_hash(rec->tid, len) & t->idmask;
+            for (j = ngx_http_swarm_hash(rec->tid, len) & t->idmask;
                  p[j];
                  j = (j + 1) & t->idmask)
             {
@@ -833,7 +803,7 @@ ngx_http_swarm_tasks_known(ngx_http_swarm_tasks_t *t, const char *tid)
 
     len = strlen(tid);
 
-    for (j = ngx_http_swarm_bytes_hash(tid, len) & t->idmask;
+    for (j = ngx_http_swarm_hash(tid, len) & t->idmask;
          t->byid[j];
          j = (j + 1) & t->idmask)
     {
@@ -855,38 +825,170 @@ ngx_http_swarm_tasks_counts(ngx_http_swarm_tasks_t *t, size_t *parsed,
 }
 
 
-static int
-ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec, uint64_t hash,
-    const char *bytes, size_t len)
+/* the key of the digests: a process's own, or the one its records share */
+
+void
+ngx_http_swarm_tasks_key(ngx_http_swarm_tasks_t *t, const unsigned char *key)
 {
-    return rec->hash == hash && rec->len == len
-           && memcmp(rec->bytes, bytes, len) == 0;
+    memcpy(t->key, key, sizeof(t->key));
 }
 
 
-/* 64 bits at a time: this sees every byte of every answer */
+/*
+ * Up to max records of the last refresh from the record "from" on, as
+ * a part of one image (ngx_http_swarm_records.c), its head with the
+ * first: into buf if it fits, the part's length
+ */
 
-static uint64_t
-ngx_http_swarm_bytes_hash(const char *p, size_t len)
+size_t
+ngx_http_swarm_tasks_save(ngx_http_swarm_tasks_t *t, size_t from,
+    size_t max, char *buf, size_t size)
 {
-    size_t    i;
-    uint64_t  h, w;
-
-    h = 0x9e3779b97f4a7c15ULL ^ len;
-
-    for (i = 0; i + 8 <= len; i += 8) {
-        memcpy(&w, p + i, 8);
-        h = (h ^ w) * 0xff51afd7ed558ccdULL;
-        h ^= h >> 32;
+    if (from >= t->n) {
+        return 0;
     }
 
-    w = 0;
-    memcpy(&w, p + i, len - i);
-    h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
-    h ^= h >> 29;
-
-    return h;
+    return ngx_http_swarm_records_save(t->tasks + from,
+                                       ngx_http_swarm_min(max, t->n - from),
+                                       from == 0, buf, size);
 }
+
+
+/*
+ * An image of records, digested under the same key, indexed by digest,
+ * for the refresh to take what it finds in it in place of parsing,
+ * until its sets are built (the caller keeps the image until then):
+ * only while no tasks are known.  A record is read only when an element
+ * of the answer is found there.  0, or -1 if the image is not one
+ * whole, or no memory
+ */
+
+int
+ngx_http_swarm_tasks_load(ngx_http_swarm_tasks_t *t, const char *buf,
+    size_t len)
+{
+    size_t    first, off, next, rlen, n, k, j;
+    uint64_t  digest[2];
+
+    if (t->n || t->image || len > UINT32_MAX - 1) {
+        return 0;
+    }
+
+    first = ngx_http_swarm_records_first(buf, len);
+    if (first == 0) {
+        return -1;
+    }
+
+    /* the records counted and checked, then indexed */
+
+    for (n = 0, off = first; off < len; n++) {
+        if (ngx_http_swarm_records_read(buf, len, &off, NULL, digest, &rlen)
+            != 0)
+        {
+            return -1;
+        }
+    }
+
+    t->omask = ngx_http_swarm_table_size(n, 16) - 1;
+    t->offsets = calloc(t->omask + 1, sizeof(uint32_t));
+
+    if (t->offsets == NULL) {
+        return -1;
+    }
+
+    t->image = buf;
+    t->image_len = len;
+
+    for (k = 0, off = first; off < len; off = next) {
+        next = off;
+
+        /* the same records as counted, or the image is given up */
+
+        if (++k > n
+            || ngx_http_swarm_records_read(buf, len, &next, NULL, digest,
+                                           &rlen)
+               != 0)
+        {
+            ngx_http_swarm_tasks_image_free(t);
+            return -1;
+        }
+
+        for (j = digest[0] & t->omask; t->offsets[j]; j = (j + 1) & t->omask)
+        {
+            /* void */
+        }
+
+        t->offsets[j] = (uint32_t) off;
+    }
+
+    return 0;
+}
+
+
+/* the record of the image with the digest and length given, read */
+
+static ngx_http_swarm_task_t *
+ngx_http_swarm_tasks_image(ngx_http_swarm_tasks_t *t, const uint64_t *digest,
+    size_t len)
+{
+    size_t                  j, off, rlen;
+    uint64_t                d[2];
+    ngx_http_swarm_task_t  *rec;
+
+    for (j = digest[0] & t->omask; t->offsets[j]; j = (j + 1) & t->omask) {
+        off = t->offsets[j];
+
+        if (off == UINT32_MAX
+            || memcmp(t->image + off, digest, sizeof(d)) != 0)
+        {
+            continue;
+        }
+
+        rec = calloc(1, sizeof(ngx_http_swarm_task_t));
+        if (rec == NULL) {
+            return NULL;
+        }
+
+        if (ngx_http_swarm_records_read(t->image, t->image_len, &off, rec, d,
+                                        &rlen)
+            != 0
+            || rlen != len)
+        {
+            ngx_http_swarm_record_free(rec);
+            continue;
+        }
+
+        /* taken: an element alike finds the next one, or none */
+
+        t->offsets[j] = UINT32_MAX;
+
+        return rec;
+    }
+
+    return NULL;
+}
+
+
+static void
+ngx_http_swarm_tasks_image_free(ngx_http_swarm_tasks_t *t)
+{
+    free(t->offsets);
+    t->image = NULL;
+    t->offsets = NULL;
+    t->image_len = 0;
+}
+
+
+static int
+ngx_http_swarm_task_is(ngx_http_swarm_task_t *rec, const uint64_t *digest,
+    size_t len)
+{
+    return rec->digest[0] == digest[0] && rec->digest[1] == digest[1]
+           && rec->len == len;
+}
+
+
+
 
 
 /*
@@ -909,6 +1011,7 @@ ngx_http_swarm_tasks_sets(ngx_http_swarm_tasks_t *t,
 
     case 0:
         ngx_http_swarm_tasks_uncache(t);
+        ngx_http_swarm_tasks_image_free(t);
         ngx_http_swarm_services_sort(svcs);
 
         free(t->nets);

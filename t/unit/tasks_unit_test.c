@@ -395,6 +395,35 @@ tasks_expect(ngx_http_swarm_tasks_t *t, const char *json, size_t parsed,
 }
 
 
+static const char  answer_one[] = "["
+    TASK("t1", "running", "running", "net", "10.0.0.1/24") ","
+    TASK("t2", "running", "running", "net", "10.0.0.2/24") ","
+    TASK("t3", "shutdown", "shutdown", "net", "10.0.0.3/24")
+    "]";
+
+/* t2 is stopping, t4 is new, t3 is gone, t1 comes twice */
+
+static const char  answer_two[] = "[\n"
+    TASK("t4", "running", "running", "net", "10.0.0.4/24") ",\n"
+    TASK("t2", "shutdown", "running", "net", "10.0.0.2/24") ",\n"
+    TASK("t1", "running", "running", "net", "10.0.0.1/24") ",\n"
+    TASK("t1", "running", "running", "net", "10.0.0.1/24")
+    "]";
+
+
+/* two sets alike, peer for peer */
+
+static void
+assert_same_set(ngx_http_swarm_set_t *set, ngx_http_swarm_set_t *fresh,
+    size_t n)
+{
+    assert_int_equal(set->n, n);
+    assert_int_equal(fresh->n, n);
+    assert_memory_equal(set->peers, fresh->peers,
+                        n * sizeof(ngx_http_swarm_peer_t));
+}
+
+
 static void
 test_tasks_cache(void **state)
 {
@@ -406,20 +435,8 @@ test_tasks_cache(void **state)
 
     (void) state;
 
-    one = "["
-        TASK("t1", "running", "running", "net", "10.0.0.1/24") ","
-        TASK("t2", "running", "running", "net", "10.0.0.2/24") ","
-        TASK("t3", "shutdown", "shutdown", "net", "10.0.0.3/24")
-        "]";
-
-    /* t2 is stopping, t4 is new, t3 is gone, t1 comes twice */
-
-    two = "[\n"
-        TASK("t4", "running", "running", "net", "10.0.0.4/24") ",\n"
-        TASK("t2", "shutdown", "running", "net", "10.0.0.2/24") ",\n"
-        TASK("t1", "running", "running", "net", "10.0.0.1/24") ",\n"
-        TASK("t1", "running", "running", "net", "10.0.0.1/24")
-        "]";
+    one = answer_one;
+    two = answer_two;
 
     three = "[" TASK("t1", "running", "running", "net", "10.0.0.1/24") "]";
 
@@ -445,10 +462,7 @@ test_tasks_cache(void **state)
     f = ngx_http_swarm_tasks_create();
     assert_int_equal(ngx_http_swarm_tasks_known(f, "t1"), 0);
     assert_int_equal(tasks_read_all(f, two, &fresh), 0);
-    assert_int_equal(set.n, 3);
-    assert_int_equal(fresh.n, 3);
-    assert_memory_equal(set.peers, fresh.peers,
-                        3 * sizeof(ngx_http_swarm_peer_t));
+    assert_same_set(&set, &fresh, 3);
     assert_int_equal(set.peers[1].state, NGX_HTTP_SWARM_DRAINING);
     ngx_http_swarm_set_free(&fresh);
     ngx_http_swarm_tasks_destroy(f);
@@ -477,6 +491,95 @@ test_tasks_cache(void **state)
     free(many);
 
     ngx_http_swarm_tasks_destroy(t);
+}
+
+
+/*
+ * A reload's new worker: the records the last one left, as an image,
+ * taken in place of parsing where the digest's key is the same; the
+ * sets are those of a fresh read.  Under another key, or from a spoiled
+ * image, every task is parsed.
+ */
+
+static void
+test_tasks_image(void **state)
+{
+    char                    *buf;
+    size_t                   len, half, parsed, reused;
+    unsigned char            key[16];
+    ngx_http_swarm_set_t     set, fresh;
+    ngx_http_swarm_tasks_t  *t, *f;
+    const char              *one, *two;
+
+    (void) state;
+
+    one = answer_one;
+    two = answer_two;
+
+    memset(key, 7, sizeof(key));
+
+    t = ngx_http_swarm_tasks_create();
+    assert_non_null(t);
+    ngx_http_swarm_tasks_key(t, key);
+    tasks_expect(t, one, 3, 0, 2);
+
+    /* written in two parts: the first with the head */
+
+    len = ngx_http_swarm_tasks_save(t, 0, 1, NULL, 0);
+    half = len;
+    len += ngx_http_swarm_tasks_save(t, 1, 5, NULL, 0);
+    assert_int_equal(ngx_http_swarm_tasks_save(t, 3, 5, NULL, 0), 0);
+    buf = malloc(len);
+    assert_non_null(buf);
+    assert_int_equal(ngx_http_swarm_tasks_save(t, 0, 1, buf, half), half);
+    assert_int_equal(ngx_http_swarm_tasks_save(t, 1, 5, buf + half,
+                                               len - half),
+                     len - half);
+    ngx_http_swarm_tasks_destroy(t);
+
+    /*
+     * the same key: t1 taken, once (the image has it once); t4 new, t2
+     * changed and the second t1 parsed
+     */
+
+    f = ngx_http_swarm_tasks_create();
+    ngx_http_swarm_tasks_key(f, key);
+    assert_int_equal(ngx_http_swarm_tasks_load(f, buf, len), 0);
+    assert_int_equal(tasks_read_all(f, two, &set), 0);
+    ngx_http_swarm_tasks_counts(f, &parsed, &reused);
+    assert_int_equal(parsed, 3);
+    assert_int_equal(reused, 1);
+    tasks_expect(f, two, 0, 4, 3);
+
+    /* the next refresh's records are its own: loading no longer adds */
+
+    assert_int_equal(ngx_http_swarm_tasks_load(f, buf, len), 0);
+    tasks_expect(f, two, 0, 4, 3);
+    ngx_http_swarm_tasks_destroy(f);
+
+    t = ngx_http_swarm_tasks_create();
+    assert_int_equal(tasks_read_all(t, two, &fresh), 0);
+    assert_same_set(&set, &fresh, 3);
+    ngx_http_swarm_set_free(&set);
+    ngx_http_swarm_set_free(&fresh);
+    ngx_http_swarm_tasks_destroy(t);
+
+    /* another key: every task parsed */
+
+    f = ngx_http_swarm_tasks_create();
+    assert_int_equal(ngx_http_swarm_tasks_load(f, buf, len), 0);
+    tasks_expect(f, two, 4, 0, 3);
+    ngx_http_swarm_tasks_destroy(f);
+
+    /* an image cut short: refused, and everything parsed */
+
+    f = ngx_http_swarm_tasks_create();
+    ngx_http_swarm_tasks_key(f, key);
+    assert_int_equal(ngx_http_swarm_tasks_load(f, buf, len - 1), -1);
+    tasks_expect(f, two, 4, 0, 3);
+    ngx_http_swarm_tasks_destroy(f);
+
+    free(buf);
 }
 
 
@@ -631,6 +734,7 @@ main(void)
         cmocka_unit_test(test_tasks_states),
         cmocka_unit_test(test_tasks_errors),
         cmocka_unit_test(test_tasks_cache),
+        cmocka_unit_test(test_tasks_image),
         cmocka_unit_test(test_every_fixture),
         cmocka_unit_test(test_time),
     };
