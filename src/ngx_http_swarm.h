@@ -228,6 +228,19 @@ typedef struct {
 #define NGX_HTTP_SWARM_MW_CODES      9
 
 
+/* a record of the zone written whole, and its generation */
+
+#define NGX_HTTP_SWARM_BLOB_CERTS    0
+#define NGX_HTTP_SWARM_BLOB_TASKS    1
+#define NGX_HTTP_SWARM_BLOBS         2
+
+typedef struct {
+    u_char                     *data;
+    size_t                      len;
+    ngx_atomic_t                generation;
+} ngx_http_swarm_shm_blob_t;
+
+
 typedef struct {
     /* odd while a writer changes the zone */
     ngx_atomic_t                seq;
@@ -278,12 +291,13 @@ typedef struct {
                                         [NGX_HTTP_SWARM_MW_CODES];
 
     /*
+     * records worker 0 writes whole (ngx_http_swarm_zone_set_blob()):
      * the certificates of swarm_acme and the answers to pending
-     * challenges, as worker 0 writes them (JSON), and their generation
+     * challenges (JSON), and the tasks it parsed, for the next worker 0
+     * (ngx_http_swarm_keep.c), with the key of their digests
      */
-    u_char                     *certs;
-    size_t                      certs_len;
-    ngx_atomic_t                certs_generation;
+    ngx_http_swarm_shm_blob_t   blobs[NGX_HTTP_SWARM_BLOBS];
+    u_char                      tasks_key[16];
 } ngx_http_swarm_shm_t;
 
 

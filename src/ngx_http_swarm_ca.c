@@ -812,8 +812,9 @@ ngx_http_swarm_ca_publish(ngx_http_swarm_ca_t *ca)
         return;
     }
 
-    rc = ngx_http_swarm_zone_set_certs(&ca->swarm->zone, (u_char *) text,
-                                       ngx_strlen(text));
+    rc = ngx_http_swarm_zone_set_blob(&ca->swarm->zone,
+                                      NGX_HTTP_SWARM_BLOB_CERTS,
+                                      (u_char *) text, ngx_strlen(text));
 
     if (rc == NGX_ERROR) {
         ngx_log_error(NGX_LOG_ERR, ca->log, 0,

@@ -65,7 +65,8 @@ ngx_http_swarm_certs_update(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
 
     certs = &ngx_http_swarm_certs;
 
-    generation = ngx_http_swarm_zone_certs_generation(zone);
+    generation = ngx_http_swarm_zone_blob_generation(zone,
+                                        NGX_HTTP_SWARM_BLOB_CERTS);
 
     if (generation == certs->generation) {
         return;
@@ -81,7 +82,8 @@ ngx_http_swarm_certs_update(ngx_http_swarm_zone_t *zone, ngx_log_t *log)
     ngx_memzero(&copy, sizeof(ngx_http_swarm_certs_t));
     copy.pool = pool;
 
-    if (ngx_http_swarm_zone_certs(zone, pool, &data, &copy.generation)
+    if (ngx_http_swarm_zone_blob(zone, NGX_HTTP_SWARM_BLOB_CERTS, pool,
+                                 &data, &copy.generation)
         != NGX_OK)
     {
         ngx_destroy_pool(pool);

@@ -19,6 +19,7 @@
 #include <ngx_config.h>
 #include <ngx_core.h>
 #include <ngx_http.h>
+#include <openssl/rand.h>
 
 #include "ngx_http_swarm.h"
 #include "ngx_http_swarm_counts.h"
@@ -114,6 +115,12 @@ ngx_http_swarm_zone_init(ngx_shm_zone_t *shm_zone, void *data)
         sh->inflight = ngx_slab_calloc(shpool, sh->nlimits
                                                * sizeof(ngx_atomic_t));
         if (sh->inflight == NULL) {
+            return NGX_ERROR;
+        }
+
+        /* the key of the parsed tasks' digests (ngx_http_swarm_keep.c) */
+
+        if (RAND_bytes(sh->tasks_key, sizeof(sh->tasks_key)) != 1) {
             return NGX_ERROR;
         }
     }
@@ -871,19 +878,19 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
 
 
 /*
- * The certificates' record (JSON), swapped in whole, its generation
- * bumped: NGX_DECLINED if this worker 0 no longer writes, NGX_ERROR if
- * the zone has no room for it
+ * A record written whole (ngx_http_swarm_shm_t's blobs), or none (data
+ * NULL), swapped in, its generation bumped: NGX_DECLINED if this worker
+ * 0 no longer writes, NGX_ERROR if the zone has no room for it
  */
 
 ngx_int_t
-ngx_http_swarm_zone_set_certs(ngx_http_swarm_zone_t *zone, u_char *data,
-    size_t len)
+ngx_http_swarm_zone_set_blob(ngx_http_swarm_zone_t *zone, ngx_uint_t which,
+    u_char *data, size_t len)
 {
-    u_char                *p;
-    ngx_http_swarm_shm_t  *sh;
+    u_char                     *p;
+    ngx_http_swarm_shm_blob_t  *blob;
 
-    sh = zone->sh;
+    blob = &zone->sh->blobs[which];
 
     ngx_http_swarm_zone_write_begin(zone);
 
@@ -892,22 +899,26 @@ ngx_http_swarm_zone_set_certs(ngx_http_swarm_zone_t *zone, u_char *data,
         return NGX_DECLINED;
     }
 
-    p = ngx_slab_alloc_locked(zone->shpool, ngx_max(len, 1));
+    p = NULL;
 
-    if (p == NULL) {
-        ngx_http_swarm_zone_write_end(zone);
-        return NGX_ERROR;
+    if (data) {
+        p = ngx_slab_alloc_locked(zone->shpool, ngx_max(len, 1));
+
+        if (p == NULL) {
+            ngx_http_swarm_zone_write_end(zone);
+            return NGX_ERROR;
+        }
+
+        ngx_memcpy(p, data, len);
     }
 
-    ngx_memcpy(p, data, len);
-
-    if (sh->certs) {
-        ngx_slab_free_locked(zone->shpool, sh->certs);
+    if (blob->data) {
+        ngx_slab_free_locked(zone->shpool, blob->data);
     }
 
-    sh->certs = p;
-    sh->certs_len = len;
-    sh->certs_generation++;
+    blob->data = p;
+    blob->len = len;
+    blob->generation++;
 
     ngx_http_swarm_zone_write_end(zone);
 
@@ -916,29 +927,30 @@ ngx_http_swarm_zone_set_certs(ngx_http_swarm_zone_t *zone, u_char *data,
 
 
 ngx_atomic_uint_t
-ngx_http_swarm_zone_certs_generation(ngx_http_swarm_zone_t *zone)
+ngx_http_swarm_zone_blob_generation(ngx_http_swarm_zone_t *zone,
+    ngx_uint_t which)
 {
-    return zone->sh->certs_generation;
+    return zone->sh->blobs[which].generation;
 }
 
 
 /*
- * The certificates' record and its generation, copied into memory of
+ * A record written whole and its generation, copied into memory of
  * "pool" with a NUL after it: NGX_DECLINED if there is none or every
  * read tore
  */
 
 ngx_int_t
-ngx_http_swarm_zone_certs(ngx_http_swarm_zone_t *zone, ngx_pool_t *pool,
-    ngx_str_t *data, ngx_atomic_uint_t *generation)
+ngx_http_swarm_zone_blob(ngx_http_swarm_zone_t *zone, ngx_uint_t which,
+    ngx_pool_t *pool, ngx_str_t *data, ngx_atomic_uint_t *generation)
 {
-    u_char                *p, *buf;
-    size_t                 len, size;
-    ngx_uint_t             i;
-    ngx_atomic_uint_t      seq;
-    ngx_http_swarm_shm_t  *sh;
+    u_char                     *p, *buf;
+    size_t                      len, size;
+    ngx_uint_t                  i;
+    ngx_atomic_uint_t           seq;
+    ngx_http_swarm_shm_blob_t  *blob;
 
-    sh = zone->sh;
+    blob = &zone->sh->blobs[which];
     buf = NULL;
     size = 0;
 
@@ -948,16 +960,12 @@ ngx_http_swarm_zone_certs(ngx_http_swarm_zone_t *zone, ngx_pool_t *pool,
             continue;
         }
 
-        p = sh->certs;
-        len = sh->certs_len;
-        *generation = sh->certs_generation;
+        p = blob->data;
+        len = blob->len;
+        *generation = blob->generation;
 
-        if (p == NULL) {
-            if (ngx_http_swarm_zone_read_end(zone, seq)) {
-                return NGX_DECLINED;
-            }
-
-            continue;
+        if (p == NULL && ngx_http_swarm_zone_read_end(zone, seq)) {
+            return NGX_DECLINED;
         }
 
         /* a torn read may pair any pointer with any length: bound both */

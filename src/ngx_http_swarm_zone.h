@@ -51,12 +51,12 @@ ngx_int_t ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up,
     u_char **routes, size_t *routes_len, ngx_atomic_uint_t *generation);
 
 
-ngx_int_t ngx_http_swarm_zone_set_certs(ngx_http_swarm_zone_t *zone,
-    u_char *data, size_t len);
-ngx_atomic_uint_t ngx_http_swarm_zone_certs_generation(
-    ngx_http_swarm_zone_t *zone);
-ngx_int_t ngx_http_swarm_zone_certs(ngx_http_swarm_zone_t *zone,
-    ngx_pool_t *pool, ngx_str_t *data, ngx_atomic_uint_t *generation);
-
+ngx_int_t ngx_http_swarm_zone_set_blob(ngx_http_swarm_zone_t *zone,
+    ngx_uint_t which, u_char *data, size_t len);
+ngx_atomic_uint_t ngx_http_swarm_zone_blob_generation(
+    ngx_http_swarm_zone_t *zone, ngx_uint_t which);
+ngx_int_t ngx_http_swarm_zone_blob(ngx_http_swarm_zone_t *zone,
+    ngx_uint_t which, ngx_pool_t *pool, ngx_str_t *data,
+    ngx_atomic_uint_t *generation);
 
 #endif /* _NGX_HTTP_SWARM_ZONE_H_INCLUDED_ */
