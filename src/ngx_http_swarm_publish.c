@@ -526,6 +526,7 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i)
     u_char                      *routes;
     size_t                       size, routes_len;
     ngx_uint_t                   np, same;
+    ngx_slab_pool_t             *shpool;
     ngx_atomic_uint_t            generation;
     ngx_http_swarm_set_t        *set;
     ngx_http_swarm_last_t       *last;
@@ -581,7 +582,23 @@ ngx_http_swarm_publish_compare(ngx_http_swarm_publish_t *pub, ngx_uint_t i)
         return ngx_http_swarm_publish_swap(pub, i, set);
     }
 
+    /*
+     * the tasks kept for the next worker 0 (keep.c) give way to it: no
+     * room without them is not said, it is only tried again
+     */
+
+    shpool = pub->swarm->zone.shpool;
+    shpool->log_nomem = 0;
     pub->peers = ngx_http_swarm_zone_alloc(&pub->swarm->zone, size);
+    shpool->log_nomem = 1;
+
+    if (pub->peers == NULL) {
+        (void) ngx_http_swarm_zone_set_blob(&pub->swarm->zone,
+                                            NGX_HTTP_SWARM_BLOB_TASKS, NULL,
+                                            0);
+        pub->peers = ngx_http_swarm_zone_alloc(&pub->swarm->zone, size);
+    }
+
     if (pub->peers == NULL) {
 
         /* what swarm_status and the log show: it outweighs any other */

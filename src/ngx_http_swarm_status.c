@@ -176,6 +176,8 @@ ngx_http_swarm_status_handler(ngx_http_request_t *r, ngx_http_swarm_t *swarm)
                             json_integer((json_int_t) fig.longest_usec));
         json_object_set_new(root, "sync_longest_step_cpu_us",
                             json_integer((json_int_t) fig.longest_cpu_usec));
+        json_object_set_new(root, "sync_refreshes",
+                            json_integer((json_int_t) fig.refreshes));
 
         /* swarm_zone: its size, and what its pages in use hold */
 

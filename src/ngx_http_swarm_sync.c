@@ -6,13 +6,13 @@
  * interval, faster after an event, backoff after a failure), and each
  * refresh as one sequence of states: the API version negotiated
  * (ngx_http_swarm_api.c), /services asked for each selector, the
- * routes' places, /tasks for the services matched, the tasks that left
+ * routes' places, /tasks for the services matched (those the last
+ * worker 0 parsed taken, ngx_http_swarm_keep.c), the tasks that left
  * asked by ID, then the sets and routes built and published
  * (ngx_http_swarm_publish.c), with what they skipped said
- * (ngx_http_swarm_notes.c).  A state either waits for an answer, which
- * its handler takes, or works a slice at a time, a cycle each, so that
- * the worker serves its connections between the slices of a large
- * refresh.
+ * (ngx_http_swarm_notes.c).  A state waits for an answer, which its
+ * handler takes, or works a slice at a time, a cycle each, so that the
+ * worker serves its connections between the slices of a refresh.
  */
 
 
@@ -28,6 +28,7 @@
 #include "ngx_http_swarm_notes.h"
 #include "ngx_http_swarm_events.h"
 #include "ngx_http_swarm_publish.h"
+#include "ngx_http_swarm_keep.h"
 #include "ngx_http_swarm_sync.h"
 
 
@@ -105,13 +106,11 @@ typedef struct {
     ngx_http_swarm_services_t   svcs;
     ngx_http_swarm_array_t      array;
     ngx_http_swarm_tasks_t     *tasks;
+    ngx_http_swarm_keep_t      *keep;
     ngx_http_swarm_notes_t     *notes;
     ngx_http_swarm_publish_t   *pub;
 
-    /*
-     * the refresh: its start, CPU time, longest step and most CPU time of
-     * a step (ns)
-     */
+    /* the refresh: its start; CPU, longest step, a step's most CPU (ns) */
     ngx_msec_t                  start;
     uint64_t                    cpu;
     uint64_t                    longest;
@@ -271,6 +270,12 @@ ngx_http_swarm_sync_init(ngx_cycle_t *cycle, ngx_http_swarm_t *swarm)
 
     sync->tasks = ngx_http_swarm_tasks_create();
     if (sync->tasks == NULL) {
+        return NGX_ERROR;
+    }
+
+    sync->keep = ngx_http_swarm_keep_create(&swarm->zone, sync->tasks,
+                                            cycle->pool, cycle->log);
+    if (sync->keep == NULL) {
         return NGX_ERROR;
     }
 
@@ -625,6 +630,7 @@ ngx_http_swarm_tasks_answer(ngx_http_swarm_sync_t *sync)
     u_char  *body;
 
     if (sync->service == 0) {
+        ngx_http_swarm_keep_begin(sync->keep);
         ngx_http_swarm_tasks_begin(sync->tasks);
     }
 
@@ -795,6 +801,7 @@ ngx_http_swarm_sync_done(ngx_http_swarm_sync_t *sync)
     fig.events = ngx_http_swarm_events_connected(sync->events);
 
     ngx_http_swarm_zone_set_figures(&swarm->zone, &fig);
+    ngx_http_swarm_keep_leave(sync->keep, parsed, reused);
 
     ngx_http_swarm_sync_reset(sync);
 

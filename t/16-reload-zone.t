@@ -5,7 +5,8 @@
 # of the new configuration: a refresh it had under way when the reload
 # came is dropped.  The records of an upstream that leaves the
 # configuration are freed, so renaming an upstream does not fill the
-# zone.  A set that does not fit is an error swarm_status shows.
+# zone.  A set that does not fit is an error swarm_status shows; the
+# copy of the parsed tasks the zone keeps gives way to a set.
 
 use strict;
 use warnings;
@@ -142,6 +143,45 @@ ok(wait_for(sub { (brief()->{upstreams}{app2}{last_error} // '')
 sleep 1.5;
 is(scalar(() = $big->error_log =~ /swarm_zone is too small/g), 1,
     'logged once, not at every refresh');
+
+$big->stop_nginx;
+
+# the tasks worker 0 parsed, kept in the zone for a reload's new worker
+# 0 where four times their size is free, give way to a set: 1,500 tasks
+# leave room for their copy, and 4,000 then fit only without it
+
+my $grow = SwarmTest->new;
+my $gdir = $grow->dir;
+mkdir "$gdir/$_" for qw(a b);
+system('python3', "$FindBin::Bin/bench/gen-swarm.py", "$gdir/a", $bp, 150,
+    10, 0, 10) == 0 and system('python3', "$FindBin::Bin/bench/gen-swarm.py",
+    "$gdir/b", $bp, 400, 10, 0, 10) == 0 or BAIL_OUT('gen-swarm.py failed');
+$grow->start_api(services_raw => "$gdir/a/services.json",
+    tasks_raw => "$gdir/a/tasks.json", events => 'refuse');
+$grow->conf(<<'EOC', workers => 1);
+    swarm_endpoint %%ENDPOINT%%;
+    swarm_interval 500ms;
+    swarm_zone 1900k;
+    upstream app { swarm_service label=swarm.upstream=big; }
+    server {
+        listen 127.0.0.1:%%PORT%%;
+        location = /swarm { swarm_status; }
+    }
+EOC
+
+sub grown { $grow->status('?peers=off') // {} }
+
+$grow->start_nginx;
+ok(wait_for(sub { (grown()->{upstreams}{app}{active} // 0) == 1500 }, 30),
+    '1,500 tasks published');
+$grow->state({ services_raw => "$gdir/b/services.json",
+    tasks_raw => "$gdir/b/tasks.json", events => 'refuse' });
+ok(wait_for(sub { (grown()->{upstreams}{app}{active} // 0) == 4000 }, 30),
+    '4,000 tasks published in their place: the copy gave way')
+    or diag explain grown();
+is(grown()->{upstreams}{app}{last_error}, undef, 'with no error');
+like($grow->error_log, qr/no ample room for the 4000 tasks parsed/,
+    'and no copy of the 4,000 is kept');
 
 $t->finish;
 $big->done_testing;
