@@ -796,6 +796,8 @@ static void
 ngx_http_swarm_ca_publish(ngx_http_swarm_ca_t *ca)
 {
     char       *text;
+    u_char     *p;
+    size_t      len;
     json_t     *j;
     ngx_int_t   rc;
 
@@ -812,18 +814,28 @@ ngx_http_swarm_ca_publish(ngx_http_swarm_ca_t *ca)
         return;
     }
 
-    rc = ngx_http_swarm_zone_set_blob(&ca->swarm->zone,
-                                      NGX_HTTP_SWARM_BLOB_CERTS,
-                                      (u_char *) text, ngx_strlen(text));
+    len = ngx_strlen(text);
+    rc = NGX_ERROR;
 
-    if (rc == NGX_ERROR) {
+    p = ngx_http_swarm_zone_alloc(&ca->swarm->zone, ngx_max(len, 1));
+
+    if (p == NULL) {
         ngx_log_error(NGX_LOG_ERR, ca->log, 0,
                       "swarm_acme: the zone has no room for %uz bytes of "
-                      "certificates; swarm_zone_size is too small",
-                      ngx_strlen(text));
+                      "certificates; swarm_zone is too small", len);
+
+    } else {
+        ngx_memcpy(p, text, len);
+
+        rc = ngx_http_swarm_zone_set_blob(&ca->swarm->zone,
+                                          NGX_HTTP_SWARM_BLOB_CERTS, p, len);
+        if (rc != NGX_OK) {
+            ngx_explicit_memzero(p, len);
+            ngx_http_swarm_zone_free(&ca->swarm->zone, p);
+        }
     }
 
-    OPENSSL_cleanse(text, ngx_strlen(text));
+    OPENSSL_cleanse(text, len);
     free(text);
 
     if (rc != NGX_ERROR) {

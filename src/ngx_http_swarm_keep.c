@@ -19,8 +19,12 @@
 #include "ngx_http_swarm_keep.h"
 
 
-/* records written into the image a step, a millisecond apart */
+/*
+ * records written into the image a step, a millisecond apart, and then
+ * bytes copied into the zone a step
+ */
 #define NGX_HTTP_SWARM_KEEP_STEP    1000
+#define NGX_HTTP_SWARM_KEEP_COPY    (256 * 1024)
 
 
 struct ngx_http_swarm_keep_s {
@@ -29,12 +33,17 @@ struct ngx_http_swarm_keep_s {
     ngx_log_t                  *log;
     ngx_event_t                 step;
 
-    /* the image being written: its bytes, room, records so far, of n */
+    /*
+     * the image being written: its bytes, room, records so far, of n;
+     * then its copy in the zone, and the bytes copied
+     */
     char                       *buf;
     size_t                      len;
     size_t                      size;
     size_t                      next;
     size_t                      n;
+    u_char                     *copy;
+    size_t                      copied;
 
     /* the records of the image tried last; no room for it */
     size_t                      kept;
@@ -44,7 +53,7 @@ struct ngx_http_swarm_keep_s {
 
 
 static void ngx_http_swarm_keep_step(ngx_event_t *ev);
-static void ngx_http_swarm_keep_stop(ngx_http_swarm_keep_t *keep);
+static void ngx_http_swarm_keep_copy(ngx_http_swarm_keep_t *keep);
 
 
 ngx_http_swarm_keep_t *
@@ -136,14 +145,22 @@ ngx_http_swarm_keep_leave(ngx_http_swarm_keep_t *keep, size_t parsed,
     keep->next = 0;
     keep->len = 0;
 
-    /* room for as many records, seldom grown: a real one takes 180 bytes */
+    /*
+     * room for as many records (a real one takes 180 bytes), kept from
+     * one image to the next: freeing so large a block would make malloc
+     * take the next ones, the sets' among them, from fresh pages
+     */
 
-    keep->size = 256 * (keep->n + 1);
+    if (keep->size < 200 * keep->n) {
+        ngx_free(keep->buf);
 
-    keep->buf = ngx_alloc(keep->size, keep->log);
-    if (keep->buf == NULL) {
-        keep->size = 0;
-        return;
+        keep->size = 256 * (keep->n + 1);
+        keep->buf = ngx_alloc(keep->size, keep->log);
+
+        if (keep->buf == NULL) {
+            keep->size = 0;
+            return;
+        }
     }
 
     ngx_add_timer(&keep->step, 1);
@@ -155,11 +172,15 @@ ngx_http_swarm_keep_step(ngx_event_t *ev)
 {
     char                   *p;
     size_t                  len, size, room;
-    ngx_int_t               rc;
     ngx_slab_pool_t        *shpool;
     ngx_http_swarm_keep_t  *keep;
 
     keep = ev->data;
+
+    if (keep->copy) {
+        ngx_http_swarm_keep_copy(keep);
+        return;
+    }
 
     len = ngx_http_swarm_tasks_save(keep->tasks, keep->next,
                                     NGX_HTTP_SWARM_KEEP_STEP, NULL, 0);
@@ -190,42 +211,81 @@ ngx_http_swarm_keep_step(ngx_event_t *ev)
         return;
     }
 
+    /* tried again once tasks change */
+
+    keep->kept = keep->n;
+
     /* a copy for later, which the sets come before: in ample room only */
 
     shpool = keep->zone->shpool;
     room = (shpool->end - shpool->start) - ngx_http_swarm_zone_used(keep->zone);
 
-    rc = (room / 4 < keep->len)
-         ? NGX_ERROR
-         : ngx_http_swarm_zone_set_blob(keep->zone, NGX_HTTP_SWARM_BLOB_TASKS,
-                                        (u_char *) keep->buf, keep->len);
-
-    if (rc == NGX_ERROR && !keep->no_room) {
-        ngx_log_error(NGX_LOG_NOTICE, keep->log, 0,
-                      "swarm: swarm_zone has no ample room for the %uz "
-                      "tasks parsed (%uz bytes, %uz free), the next worker "
-                      "parses them again", keep->n, keep->len, room);
+    if (room / 4 >= keep->len) {
+        keep->copy = ngx_http_swarm_zone_alloc(keep->zone, keep->len);
     }
 
-    /* tried again once tasks change */
+    if (keep->copy == NULL) {
+        if (!keep->no_room) {
+            ngx_log_error(NGX_LOG_NOTICE, keep->log, 0,
+                          "swarm: swarm_zone has no ample room for the %uz "
+                          "tasks parsed (%uz bytes, %uz free), the next "
+                          "worker parses them again", keep->n, keep->len,
+                          room);
+        }
 
-    keep->no_room = (rc == NGX_ERROR);
-    keep->kept = keep->n;
+        keep->no_room = 1;
+        ngx_http_swarm_keep_stop(keep);
+        return;
+    }
+
+    keep->no_room = 0;
+    keep->copied = 0;
+
+    ngx_http_swarm_keep_copy(keep);
+}
+
+
+/* the image into the zone, a part a step, then swapped in */
+
+static void
+ngx_http_swarm_keep_copy(ngx_http_swarm_keep_t *keep)
+{
+    size_t  n;
+
+    n = ngx_min(keep->len - keep->copied, NGX_HTTP_SWARM_KEEP_COPY);
+
+    ngx_memcpy(keep->copy + keep->copied, keep->buf + keep->copied, n);
+    keep->copied += n;
+
+    if (keep->copied < keep->len) {
+        ngx_add_timer(&keep->step, 1);
+        return;
+    }
+
+    if (ngx_http_swarm_zone_set_blob(keep->zone, NGX_HTTP_SWARM_BLOB_TASKS,
+                                     keep->copy, keep->len)
+        == NGX_OK)
+    {
+        keep->copy = NULL;
+    }
 
     ngx_http_swarm_keep_stop(keep);
 }
 
 
-static void
+/* an image under way given up; its copy, not swapped in, freed */
+
+void
 ngx_http_swarm_keep_stop(ngx_http_swarm_keep_t *keep)
 {
     if (keep->step.timer_set) {
         ngx_del_timer(&keep->step);
     }
 
-    ngx_free(keep->buf);
+    if (keep->copy) {
+        ngx_http_swarm_zone_free(keep->zone, keep->copy);
+        keep->copy = NULL;
+    }
 
-    keep->buf = NULL;
-    keep->size = 0;
     keep->len = 0;
 }

@@ -25,6 +25,7 @@ ngx_http_swarm_keep_t *ngx_http_swarm_keep_create(ngx_http_swarm_zone_t *zone,
 void ngx_http_swarm_keep_begin(ngx_http_swarm_keep_t *keep);
 void ngx_http_swarm_keep_leave(ngx_http_swarm_keep_t *keep, size_t parsed,
     size_t reused);
+void ngx_http_swarm_keep_stop(ngx_http_swarm_keep_t *keep);
 
 
 #endif /* _NGX_HTTP_SWARM_KEEP_H_INCLUDED_ */

@@ -4,15 +4,14 @@
  *
  * The refresh of the task sets, in worker 0: when to refresh (the
  * interval, faster after an event, backoff after a failure), and each
- * refresh as one sequence of states: the API version negotiated
- * (ngx_http_swarm_api.c), /services asked for each selector, the
- * routes' places, /tasks for the services matched (those the last
- * worker 0 parsed taken, ngx_http_swarm_keep.c), the tasks that left
+ * refresh as one sequence of states: the API version (api.c), /services
+ * for each selector, the routes' places, /tasks for the services matched
+ * (those the last worker 0 parsed taken, keep.c), the tasks that left
  * asked by ID, then the sets and routes built and published
- * (ngx_http_swarm_publish.c), with what they skipped said
- * (ngx_http_swarm_notes.c).  A state waits for an answer, which its
- * handler takes, or works a slice at a time, a cycle each, so that the
- * worker serves its connections between the slices of a refresh.
+ * (publish.c), with what they skipped said (notes.c).  A state waits
+ * for an answer, which its handler takes, or works a slice at a time, a
+ * cycle each, so that the worker serves its connections between the
+ * slices of a refresh.
  */
 
 
@@ -51,10 +50,7 @@ typedef enum {
     /* the API version (ngx_http_swarm_api.c) */
     NGX_HTTP_SWARM_VERSION,
 
-    /*
-     * the services of each selector, the routes' places, then the tasks
-     * of all of them
-     */
+    /* the services of each selector, the routes' places, all the tasks */
     NGX_HTTP_SWARM_SERVICES,
     NGX_HTTP_SWARM_SERVICES_READ,
     NGX_HTTP_SWARM_PLACE,
@@ -966,6 +962,10 @@ ngx_http_swarm_sync_exit(void)
 
     if (sync->run.posted) {
         ngx_delete_posted_event(&sync->run);
+    }
+
+    if (sync->keep) {
+        ngx_http_swarm_keep_stop(sync->keep);
     }
 
     if (sync->tasks) {

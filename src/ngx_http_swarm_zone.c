@@ -473,7 +473,7 @@ ngx_http_swarm_zone_cells_free(ngx_http_swarm_zone_t *zone,
 }
 
 
-/* memory for a set to publish, which no worker sees until it is */
+/* memory for a set or a record to publish, which no worker sees until it is */
 
 void *
 ngx_http_swarm_zone_alloc(ngx_http_swarm_zone_t *zone, size_t size)
@@ -878,16 +878,16 @@ ngx_http_swarm_zone_copy(ngx_http_swarm_upstream_t *up, ngx_pool_t *pool,
 
 
 /*
- * A record written whole (ngx_http_swarm_shm_t's blobs), or none (data
- * NULL), swapped in, its generation bumped: NGX_DECLINED if this worker
- * 0 no longer writes, NGX_ERROR if the zone has no room for it
+ * A record written whole (ngx_http_swarm_shm_t's blobs), in memory of
+ * the zone (ngx_http_swarm_zone_alloc()), or none (data NULL), swapped
+ * in for the last, which is freed, its generation bumped: NGX_DECLINED
+ * if this worker 0 no longer writes (the caller keeps "data")
  */
 
 ngx_int_t
 ngx_http_swarm_zone_set_blob(ngx_http_swarm_zone_t *zone, ngx_uint_t which,
     u_char *data, size_t len)
 {
-    u_char                     *p;
     ngx_http_swarm_shm_blob_t  *blob;
 
     blob = &zone->sh->blobs[which];
@@ -899,24 +899,11 @@ ngx_http_swarm_zone_set_blob(ngx_http_swarm_zone_t *zone, ngx_uint_t which,
         return NGX_DECLINED;
     }
 
-    p = NULL;
-
-    if (data) {
-        p = ngx_slab_alloc_locked(zone->shpool, ngx_max(len, 1));
-
-        if (p == NULL) {
-            ngx_http_swarm_zone_write_end(zone);
-            return NGX_ERROR;
-        }
-
-        ngx_memcpy(p, data, len);
-    }
-
     if (blob->data) {
         ngx_slab_free_locked(zone->shpool, blob->data);
     }
 
-    blob->data = p;
+    blob->data = data;
     blob->len = len;
     blob->generation++;
 
