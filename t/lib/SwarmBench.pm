@@ -110,13 +110,28 @@ sub report {
         printf "%-10s" . (" %12.0f" x @{ $o{workloads} }) . "\n", $p,
             map { median(@{ $rps->{$p}{$_} }) } @{ $o{workloads} };
     }
-    print "\nratios (medians of the ratios round by round)\n";
+    print "\nspread of the rounds (lowest-highest req/s)\n";
+    for my $p (@{ $o{proxies} }) {
+        printf "%-10s" . (" %12s" x @{ $o{workloads} }) . "\n", $p,
+            map { sprintf '%.0f-%.0f', spread(@{ $rps->{$p}{$_} }) }
+            @{ $o{workloads} };
+    }
+    print "\nratios (medians of the ratios round by round, and their "
+        . "lowest-highest)\n";
     for my $w (@{ $o{workloads} }) {
         printf "%-9s %s\n", $w, join '   ', map {
-            sprintf '%s/%s %.3f', @$_, ratio($rps->{$_->[0]}{$w},
-                                              $rps->{$_->[1]}{$w}) }
+            my ($a, $b) = ($rps->{$_->[0]}{$w}, $rps->{$_->[1]}{$w});
+            sprintf '%s/%s %.3f (%.3f-%.3f)', @$_, ratio($a, $b),
+                spread(map { $a->[$_] / $b->[$_] } 0 .. $#$a) }
             @{ $o{ratios} };
     }
+}
+
+# the lowest and the highest of the rounds
+
+sub spread {
+    my @v = sort { $a <=> $b } @_;
+    return ($v[0], $v[-1]);
 }
 
 sub median {
